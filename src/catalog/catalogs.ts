@@ -1,0 +1,65 @@
+/**
+ * Knowledge that changes with the world (OS families, image bases, policy engines)
+ * lives in data files under catalog/, each validated against its JSON Schema under
+ * schemas/. This module holds the types and the merge of user overrides; reading
+ * the files happens in load.ts, at the edge.
+ */
+export type OsClass = 'container-optimized' | 'general-purpose' | 'windows';
+export type ImageClass = 'distroless' | 'minimal' | 'full' | 'unknown';
+
+export interface OsFamily {
+  id: string;
+  name: string;
+  class: OsClass;
+  /** Case-insensitive regular expressions tried against status.nodeInfo.osImage. */
+  osImage?: string[];
+  /** Node labels that identify the family: label key → regular expression on the value. */
+  labels?: Record<string, string>;
+  source: string;
+  reasoning?: string;
+}
+
+export interface ImageRule {
+  id: string;
+  class: Exclude<ImageClass, 'unknown'>;
+  /** Glob (`*` = any run of characters) on `registry/repository`, e.g. `gcr.io/distroless/*`. */
+  repository: string;
+  /** Optional glob on the tag, e.g. `*-alpine*`. */
+  tag?: string;
+  source: string;
+  note?: string;
+}
+
+export interface PolicyEngine {
+  id: string;
+  name: string;
+  /** CRD names (`clusterpolicies.kyverno.io`) whose presence shows the engine is installed. */
+  crds: string[];
+  /** Regular expressions on validating/mutating webhook configuration names. */
+  webhooks: string[];
+  namespaces: string[];
+  source: string;
+}
+
+export interface Catalogs {
+  osFamilies: OsFamily[];
+  imageRules: ImageRule[];
+  policyEngines: PolicyEngine[];
+}
+
+export type CatalogOverrides = Partial<Catalogs>;
+
+/** User entries come first so that they win; an entry with the same id replaces the built-in. */
+export function mergeCatalogs(base: Catalogs, overrides: CatalogOverrides): Catalogs {
+  return {
+    osFamilies: mergeById(base.osFamilies, overrides.osFamilies),
+    imageRules: mergeById(base.imageRules, overrides.imageRules),
+    policyEngines: mergeById(base.policyEngines, overrides.policyEngines),
+  };
+}
+
+function mergeById<T extends { id: string }>(base: T[], extra: T[] | undefined): T[] {
+  if (!extra || extra.length === 0) return base;
+  const ids = new Set(extra.map((e) => e.id));
+  return [...extra, ...base.filter((b) => !ids.has(b.id))];
+}

@@ -1,0 +1,150 @@
+import { Command, Option } from 'commander';
+import { KpostureError } from '../../errors.js';
+import { loadConfig, DEFAULT_SYSTEM_NAMESPACES, type Config } from '../../config/config.js';
+import { loadBuiltinCatalogs } from '../../catalog/load.js';
+import { mergeCatalogs } from '../../catalog/catalogs.js';
+import { loadPlugins } from '../../engine/plugins.js';
+import { kindsToCollect, runChecks } from '../../engine/run.js';
+import { scoreResults } from '../../engine/score.js';
+import { BUILTIN_CHECKS } from '../../../checks/index.js';
+import type { Check } from '../../engine/check.js';
+import { loadSnapshot } from '../../inventory/snapshot.js';
+import { collectLive } from '../../inventory/live.js';
+import type { Inventory } from '../../inventory/inventory.js';
+import { buildReport, type Report } from '../../report/model.js';
+import { FORMATS, REPORTERS } from '../../report/index.js';
+import { VERSION } from '../../version.js';
+import { writeFileAtomic, type Io } from '../io.js';
+import { useColor, parsePercent, collect, clusterOptions, type ClusterFlags } from './shared.js';
+
+interface AuditFlags extends ClusterFlags {
+  snapshot?: string[];
+  format: string;
+  output?: string;
+  report?: string[];
+  failUnder?: number;
+  minCoverage?: number;
+  config?: string;
+  plugin?: string[];
+  check?: string[];
+  skip?: string[];
+  systemNamespaces?: string;
+  color: boolean;
+}
+
+export function auditCommand(io: Io, setExit: (code: number) => void): Command {
+  const cmd = new Command('audit')
+    .description('audit a cluster (current kubeconfig context) or a snapshot, print a scored report')
+    .option('-s, --snapshot <path>', 'audit a snapshot file or folder instead of a live cluster (repeatable)', collect, [])
+    .addOption(new Option('-f, --format <format>', 'report format on stdout or -o').choices(FORMATS).default('table'))
+    .option('-o, --output <file>', 'write the --format report to this file instead of stdout')
+    .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif (repeatable)', collect, [])
+    .option('--fail-under <score>', 'exit 1 when the score is below this (0-100)', (v) => parsePercent(v, '--fail-under'))
+    .option('--min-coverage <percent>', 'exit 1 when coverage is below this (0-100)', (v) => parsePercent(v, '--min-coverage'))
+    .option('-c, --config <file>', 'configuration file (YAML or JSON)')
+    .option('--plugin <file>', 'load extra checks from an ESM module (repeatable)', collect, [])
+    .option('--check <id>', 'run only this check (repeatable)', collect, [])
+    .option('--skip <id>', 'skip this check (repeatable)', collect, [])
+    .option('--system-namespaces <list>', 'comma-separated namespaces excluded from tenant checks (default: kube-system,kube-public,kube-node-lease)')
+    .option('--no-color', 'disable colors');
+  clusterOptions(cmd);
+  cmd.action(async (flags: AuditFlags) => {
+    setExit(await runAudit(flags, io));
+  });
+  return cmd;
+}
+
+export function parseReportTargets(values: string[]): { format: string; file: string }[] {
+  return values.map((v) => {
+    const eq = v.indexOf('=');
+    const format = eq > 0 ? v.slice(0, eq) : '';
+    const file = eq > 0 ? v.slice(eq + 1) : '';
+    if (!FORMATS.includes(format) || file === '') {
+      throw new KpostureError('usage', `--report ${v}: expected FORMAT=FILE with FORMAT one of ${FORMATS.join(', ')}`, 'e.g. --report sarif=kposture.sarif');
+    }
+    return { format, file };
+  });
+}
+
+export function selectChecks(all: readonly Check[], config: Config, only: string[], skip: string[]): Check[] {
+  const ids = new Set(all.map((c) => c.meta.id));
+  const seen = new Set<string>();
+  for (const c of all) {
+    if (seen.has(c.meta.id)) throw new KpostureError('plugin', `check id ${c.meta.id} is defined twice`, 'give plugin checks their own ids');
+    seen.add(c.meta.id);
+  }
+  const wanted = [...only, ...(config.checks?.only ?? [])];
+  const skipped = [...skip, ...(config.checks?.disable ?? [])];
+  for (const id of [...wanted, ...skipped]) {
+    if (!ids.has(id)) throw new KpostureError('usage', `unknown check id ${id}`, 'run `kposture checks` to list them');
+  }
+  return all.filter((c) => (wanted.length === 0 || wanted.includes(c.meta.id)) && !skipped.includes(c.meta.id));
+}
+
+async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
+  const extraReports = parseReportTargets(flags.report ?? []);
+  const config = flags.config ? loadConfig(flags.config) : {};
+  const catalogs = mergeCatalogs(loadBuiltinCatalogs(), config.catalogs ?? {});
+  const plugins = await loadPlugins(flags.plugin ?? [], io.cwd);
+  const checks = selectChecks([...BUILTIN_CHECKS, ...plugins], config, flags.check ?? [], flags.skip ?? []);
+  const systemNamespaces = new Set(
+    flags.systemNamespaces !== undefined
+      ? flags.systemNamespaces.split(',').map((s) => s.trim()).filter(Boolean)
+      : (config.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES),
+  );
+
+  const inventory = await gatherInventory(flags, io, checks);
+  const results = runChecks({ inventory, checks, catalogs, systemNamespaces, checkOptions: config.checks?.options ?? {} });
+  const scorecard = scoreResults(results, config.categories);
+  const report = buildReport({ scorecard, inventory, version: VERSION, generatedAt: new Date().toISOString() });
+  const gate = evaluateGate(report, flags.failUnder, flags.minCoverage);
+  if (gate) report.gate = gate;
+
+  const color = useColor(flags.color, io, flags.output === undefined);
+  const primary = REPORTERS[flags.format]!(report, { color });
+  // Render everything before writing anything, so a failure leaves no partial set of files.
+  const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false }) }));
+  if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false }) });
+  for (const f of files) writeFileAtomic(f.file, f.content);
+  if (!flags.output) io.stdout(primary);
+  for (const f of files) io.stderr(`wrote ${f.file}\n`);
+  return gate && !gate.passed ? 1 : 0;
+}
+
+async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<Inventory> {
+  const snapshots = flags.snapshot ?? [];
+  if (snapshots.length > 0) {
+    if (flags.kubeconfig || flags.context) {
+      throw new KpostureError('usage', '--snapshot cannot be combined with --kubeconfig or --context', 'audit either a snapshot or a live cluster');
+    }
+    return loadSnapshot(snapshots, io.cwd);
+  }
+  const kinds = kindsToCollect(checks);
+  return collectLive({
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.context ? { context: flags.context } : {}),
+    ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
+    kinds,
+    log: (line) => {
+      if (io.stderrIsTTY || flags.debug) io.stderr(`${line}\n`);
+    },
+  });
+}
+
+export function evaluateGate(report: Report, failUnder: number | undefined, minCoverage: number | undefined): Report['gate'] {
+  if (failUnder === undefined && minCoverage === undefined) return undefined;
+  const reasons: string[] = [];
+  if (failUnder !== undefined) {
+    if (report.score === null) reasons.push(`no score could be computed (coverage ${report.coverage}%), --fail-under ${failUnder}`);
+    else if (report.score < failUnder) reasons.push(`score ${report.score} is below --fail-under ${failUnder}`);
+  }
+  if (minCoverage !== undefined && report.coverage < minCoverage) {
+    reasons.push(`coverage ${report.coverage}% is below --min-coverage ${minCoverage}`);
+  }
+  return {
+    ...(failUnder !== undefined ? { failUnder } : {}),
+    ...(minCoverage !== undefined ? { minCoverage } : {}),
+    passed: reasons.length === 0,
+    reasons,
+  };
+}

@@ -1,0 +1,65 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, KpostureError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { processIo, type Io } from './io.js';
+import { auditCommand } from './commands/audit.js';
+import { checksCommand, explainCommand } from './commands/checks.js';
+
+/**
+ * Runs the CLI and returns the exit code. Nothing else sets process.exitCode;
+ * errors become one line on stderr (the stack only with --debug).
+ */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const debug = argv.includes('--debug');
+  let exitCode: number = ExitCode.ok;
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
+  const program = new Command('kposture')
+    .description('Audit the security posture of a Kubernetes cluster against an architectural checklist')
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'print stack traces and request logs on stderr')
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(`kposture: ${s.replace(/^error: /, '').trim()}\n`),
+    });
+  program.addCommand(auditCommand(io, setExit));
+  program.addCommand(checksCommand(io));
+  program.addCommand(explainCommand(io));
+  for (const cmd of program.commands) {
+    cmd.option('--debug', 'print stack traces and request logs on stderr').exitOverride();
+    cmd.configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(`kposture ${cmd.name()}: ${s.replace(/^error: /, '').trim()}\n`),
+    });
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    return handleError(err, io, debug);
+  }
+}
+
+function handleError(err: unknown, io: Io, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; commander already printed the usage error line.
+    if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
+    if (err.code === 'commander.help') return ExitCode.ok;
+    return ExitCode.usage;
+  }
+  if (err instanceof KpostureError) {
+    io.stderr(`kposture: ${err.oneLine()}\n`);
+    if (debug && err.stack) io.stderr(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr(`kposture: internal error: ${message.split('\n')[0]} (please report it; rerun with --debug for details)\n`);
+  if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+  return ExitCode.internal;
+}

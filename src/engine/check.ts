@@ -1,0 +1,117 @@
+import type { KindId } from '../k8s/kinds.js';
+import type { K8sObject, ResourceRef } from '../k8s/object.js';
+import type { Inventory, KindCollection } from '../inventory/inventory.js';
+import type { Catalogs } from '../catalog/catalogs.js';
+
+export const CATEGORIES = [
+  { id: 'multitenancy', title: 'Multitenancy', inTotal: true },
+  { id: 'policy-engine', title: 'Policy engine', inTotal: true },
+  { id: 'host-os', title: 'Container-specialized host OS', inTotal: true },
+  { id: 'base-images', title: 'Minimal base images', inTotal: true },
+  { id: 'network', title: 'NetworkPolicy', inTotal: true },
+  { id: 'die', title: 'DIE: distributed, immutable, ephemeral', inTotal: false },
+] as const;
+
+export type CategoryId = (typeof CATEGORIES)[number]['id'];
+export const CATEGORY_IDS: readonly string[] = CATEGORIES.map((c) => c.id);
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export const SEVERITY_WEIGHT: Record<Severity, number> = { critical: 5, high: 3, medium: 2, low: 1, info: 0 };
+
+export interface CheckMeta {
+  /** Stable id, equal to the file name: `NP-02`. Never changes. */
+  id: string;
+  title: string;
+  category: CategoryId;
+  severity: Severity;
+  rationale: string;
+  remediation: string;
+  references: string[];
+  /** Kinds whose complete list the check needs; if any is not known the engine reports `unknown`. */
+  reads: KindId[];
+  /** Kinds the check uses when available and handles itself when not (e.g. CRD-based extras). */
+  optionalReads?: KindId[];
+  /** Message templates with `{placeholders}` filled from a finding's data. */
+  messages: Record<string, string>;
+}
+
+export type Verdict = 'pass' | 'fail' | 'partial' | 'unknown' | 'info';
+
+/** One thing a check examined (a namespace, a node, an image): passing ones too. */
+export interface Subject {
+  resource: ResourceRef;
+  verdict: Verdict;
+  /** Share of compliance, 0..1: pass = 1, fail = 0, partial in between. Ignored for unknown/info. */
+  credit?: number;
+  details?: Record<string, unknown>;
+}
+
+export interface Finding {
+  messageId: string;
+  data: Record<string, string | number>;
+  /** The object the finding is about (the root cause: one namespace, not each of its pods). */
+  resource: ResourceRef;
+  /** JSON path of the field that shows the problem, e.g. `metadata.labels`. */
+  field: string;
+  /** The value observed, as a short string (the osImage, the image reference). */
+  evidence: string;
+  /** A kubectl command that shows the evidence. */
+  verify: string;
+  /** Objects that share this root cause, when the finding groups several (e.g. pods). */
+  affected?: ResourceRef[];
+}
+
+export type Outcome =
+  | { status: 'pass' | 'fail'; subjects: Subject[]; findings: Finding[] }
+  | { status: 'unknown'; reason: string; subjects?: Subject[] }
+  | { status: 'not-applicable'; reason: string };
+
+export interface CheckSettings {
+  systemNamespaces: ReadonlySet<string>;
+  /** Per-check options from the config file, validated by the engine. */
+  options: Record<string, unknown>;
+}
+
+/** What a check sees: only the kinds it declared, and pure data. */
+export interface CheckContext {
+  items(kind: KindId): K8sObject[];
+  collection(kind: KindId): KindCollection;
+  settings: CheckSettings;
+  catalogs: Catalogs;
+  serverVersion?: string;
+  isSystemNamespace(name: string | undefined): boolean;
+}
+
+export interface Check {
+  meta: CheckMeta;
+  evaluate(ctx: CheckContext): Outcome;
+}
+
+/** A typed helper for check files: a misspelled messageId is a compile error. */
+export function defineCheck<M extends Record<string, string>>(check: {
+  meta: Omit<CheckMeta, 'messages'> & { messages: M };
+  evaluate(ctx: CheckContext, report: FindingFactory<M>): Outcome;
+}): Check {
+  const factory = makeFindingFactory<M>();
+  return {
+    meta: check.meta,
+    evaluate: (ctx) => check.evaluate(ctx, factory),
+  };
+}
+
+export type FindingFactory<M> = (
+  messageId: keyof M & string,
+  finding: Omit<Finding, 'messageId'>,
+) => Finding;
+
+function makeFindingFactory<M>(): FindingFactory<M> {
+  return (messageId, finding) => ({ messageId, ...finding });
+}
+
+export function renderMessage(template: string, data: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    Object.prototype.hasOwnProperty.call(data, key) ? String(data[key]) : whole,
+  );
+}
+
+export { type Inventory };

@@ -1,0 +1,107 @@
+import type { KindId } from '../k8s/kinds.js';
+import { compareRefs, refKey, type ResourceRef } from '../k8s/object.js';
+import { collectionOf, describeStatus, isKnown, type Inventory } from '../inventory/inventory.js';
+import type { Catalogs } from '../catalog/catalogs.js';
+import { describeError } from '../errors.js';
+import type { Check, CheckContext, CheckSettings, Finding, Outcome, Subject } from './check.js';
+import { validateOutcome } from './validate.js';
+
+export interface CheckResult {
+  check: Check;
+  outcome: Outcome;
+}
+
+export interface EngineInput {
+  inventory: Inventory;
+  checks: readonly Check[];
+  catalogs: Catalogs;
+  systemNamespaces: ReadonlySet<string>;
+  checkOptions?: Record<string, Record<string, unknown>>;
+}
+
+/** Kinds the given checks need, required and optional, sorted. */
+export function kindsToCollect(checks: readonly Check[]): KindId[] {
+  const ids = new Set<KindId>();
+  for (const c of checks) {
+    for (const k of c.meta.reads) ids.add(k);
+    for (const k of c.meta.optionalReads ?? []) ids.add(k);
+  }
+  return [...ids].sort();
+}
+
+/**
+ * Runs every check against the inventory. The engine, not the check, decides
+ * `unknown` when a required kind is not known, so no check can pass or fail on
+ * data it could not read. A check that throws or returns a malformed outcome turns
+ * `unknown` with that reason; the others still run.
+ */
+export function runChecks(input: EngineInput): CheckResult[] {
+  const results: CheckResult[] = [];
+  for (const check of [...input.checks].sort((a, b) => a.meta.id.localeCompare(b.meta.id, 'en'))) {
+    results.push({ check, outcome: evaluateOne(check, input) });
+  }
+  return results;
+}
+
+function evaluateOne(check: Check, input: EngineInput): Outcome {
+  const { inventory } = input;
+  const unreadable = check.meta.reads
+    .map((id) => ({ id, c: collectionOf(inventory, id) }))
+    .filter(({ c }) => !isKnown(c));
+  if (unreadable.length > 0) {
+    return {
+      status: 'unknown',
+      reason: unreadable.map(({ id, c }) => describeStatus(id, c, inventory.source)).join('; '),
+    };
+  }
+  const declared = new Set<KindId>([...check.meta.reads, ...(check.meta.optionalReads ?? [])]);
+  const settings: CheckSettings = {
+    systemNamespaces: input.systemNamespaces,
+    options: input.checkOptions?.[check.meta.id] ?? {},
+  };
+  const ctx: CheckContext = {
+    collection(kind) {
+      if (!declared.has(kind)) throw new Error(`check ${check.meta.id} reads ${kind} without declaring it`);
+      return collectionOf(inventory, kind);
+    },
+    items(kind) {
+      return this.collection(kind).items;
+    },
+    settings,
+    catalogs: input.catalogs,
+    isSystemNamespace: (name) => name !== undefined && input.systemNamespaces.has(name),
+    ...(inventory.serverVersion ? { serverVersion: inventory.serverVersion } : {}),
+  };
+  let outcome: unknown;
+  try {
+    outcome = check.evaluate(ctx);
+  } catch (err) {
+    return { status: 'unknown', reason: `check ${check.meta.id} failed while evaluating: ${describeError(err)}` };
+  }
+  const problem = validateOutcome(outcome, check.meta.messages);
+  if (problem) return { status: 'unknown', reason: `check ${check.meta.id} returned a malformed outcome: ${problem}` };
+  return normalise(outcome as Outcome);
+}
+
+/** Sorted subjects and findings, so that reports are byte-identical for the same input. */
+function normalise(outcome: Outcome): Outcome {
+  if (outcome.status === 'not-applicable') return outcome;
+  const subjects = outcome.subjects ? [...outcome.subjects].sort(bySubject) : undefined;
+  if (outcome.status === 'unknown') return subjects ? { ...outcome, subjects } : outcome;
+  const findings = [...outcome.findings].sort(byFinding).map((f) =>
+    f.affected ? { ...f, affected: [...f.affected].sort(compareRefs) } : f,
+  );
+  return { ...outcome, subjects: subjects ?? [], findings };
+}
+
+function bySubject(a: Subject, b: Subject): number {
+  return compareRefs(a.resource, b.resource);
+}
+
+function byFinding(a: Finding, b: Finding): number {
+  return compareRefs(a.resource, b.resource) || a.messageId.localeCompare(b.messageId) || a.field.localeCompare(b.field);
+}
+
+export function subjectKey(ref: ResourceRef): string {
+  return refKey(ref);
+}

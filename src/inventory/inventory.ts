@@ -1,0 +1,65 @@
+import type { KindId } from '../k8s/kinds.js';
+import type { K8sObject, ResourceRef } from '../k8s/object.js';
+
+/**
+ * What the inventory knows about one kind.
+ * - ok: listed completely (items may be empty);
+ * - not-served: the API does not exist on this cluster (a fact: e.g. no Kyverno);
+ * - forbidden: RBAC refused the list;
+ * - error: the list failed for another reason;
+ * - missing: a snapshot that does not contain this kind (nothing is known).
+ */
+export type KindStatus = 'ok' | 'not-served' | 'forbidden' | 'error' | 'missing';
+
+export interface KindCollection {
+  status: KindStatus;
+  items: K8sObject[];
+  reason?: string;
+}
+
+export interface SourceLocation {
+  /** Relative path (snapshot file) or stable pseudo-path for live objects. */
+  uri: string;
+  startLine: number;
+}
+
+export type InventorySource =
+  | { type: 'snapshot'; paths: string[] }
+  | { type: 'live'; context: string; server: string };
+
+export interface Inventory {
+  source: InventorySource;
+  kinds: ReadonlyMap<KindId, KindCollection>;
+  /** Kubernetes version of the API server (`v1.31.2`), when known. */
+  serverVersion?: string;
+  /** Where an object came from, for SARIF locations. */
+  locate(ref: ResourceRef): SourceLocation | undefined;
+}
+
+const MISSING: KindCollection = Object.freeze({ status: 'missing', items: [] }) as KindCollection;
+
+export function collectionOf(inventory: Inventory, id: KindId): KindCollection {
+  return inventory.kinds.get(id) ?? MISSING;
+}
+
+/** A kind's items can be used as complete data: listed, or absent from the API altogether. */
+export function isKnown(collection: KindCollection): boolean {
+  return collection.status === 'ok' || collection.status === 'not-served';
+}
+
+export function describeStatus(id: KindId, collection: KindCollection, source: InventorySource): string {
+  switch (collection.status) {
+    case 'forbidden':
+      return `listing ${id} was forbidden by RBAC${collection.reason ? `: ${collection.reason}` : ''}`;
+    case 'error':
+      return `listing ${id} failed${collection.reason ? `: ${collection.reason}` : ''}`;
+    case 'missing':
+      return source.type === 'snapshot'
+        ? `the snapshot contains no ${id} list (add it, e.g. with \`kposture snapshot\`)`
+        : `${id} was not collected`;
+    case 'not-served':
+      return `${id} is not served by this cluster`;
+    case 'ok':
+      return `${id} listed`;
+  }
+}

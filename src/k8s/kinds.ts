@@ -1,0 +1,122 @@
+/**
+ * The kinds kposture knows how to collect. A kind is identified by `Kind` for the
+ * core group and `Kind.group` otherwise (as `kubectl get deployments.apps` does with
+ * resources), so that CRDs from different projects never collide.
+ */
+export type KindId = string;
+
+export interface KindSpec {
+  id: KindId;
+  group: string;
+  /** Versions the tool understands, most preferred first. */
+  versions: string[];
+  kind: string;
+  /** Resource name in the URL path (plural). */
+  resource: string;
+  namespaced: boolean;
+  /** Part of Kubernetes itself (true) or installed by a project through a CRD (false). */
+  builtin: boolean;
+}
+
+export function kindId(group: string, kind: string): KindId {
+  return group ? `${kind}.${group}` : kind;
+}
+
+/** Splits `apiVersion` into group and version: `apps/v1` → [apps, v1], `v1` → ['', v1]. */
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return { group: '', version: apiVersion };
+  return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+function spec(
+  group: string,
+  versions: string[],
+  kind: string,
+  resource: string,
+  namespaced: boolean,
+  builtin: boolean,
+): KindSpec {
+  return { id: kindId(group, kind), group, versions, kind, resource, namespaced, builtin };
+}
+
+const KNOWN: KindSpec[] = [
+  spec('', ['v1'], 'Namespace', 'namespaces', false, true),
+  spec('', ['v1'], 'Node', 'nodes', false, true),
+  spec('', ['v1'], 'Pod', 'pods', true, true),
+  spec('', ['v1'], 'ResourceQuota', 'resourcequotas', true, true),
+  spec('', ['v1'], 'LimitRange', 'limitranges', true, true),
+  spec('apps', ['v1'], 'Deployment', 'deployments', true, true),
+  spec('apps', ['v1'], 'StatefulSet', 'statefulsets', true, true),
+  spec('apps', ['v1'], 'DaemonSet', 'daemonsets', true, true),
+  spec('apps', ['v1'], 'ReplicaSet', 'replicasets', true, true),
+  spec('batch', ['v1'], 'Job', 'jobs', true, true),
+  spec('batch', ['v1'], 'CronJob', 'cronjobs', true, true),
+  spec('networking.k8s.io', ['v1'], 'NetworkPolicy', 'networkpolicies', true, true),
+  spec('rbac.authorization.k8s.io', ['v1'], 'ClusterRoleBinding', 'clusterrolebindings', false, true),
+  spec('rbac.authorization.k8s.io', ['v1'], 'RoleBinding', 'rolebindings', true, true),
+  spec('apiextensions.k8s.io', ['v1'], 'CustomResourceDefinition', 'customresourcedefinitions', false, true),
+  spec('admissionregistration.k8s.io', ['v1'], 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false, true),
+  spec('admissionregistration.k8s.io', ['v1'], 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false, true),
+  spec('admissionregistration.k8s.io', ['v1', 'v1beta1'], 'ValidatingAdmissionPolicy', 'validatingadmissionpolicies', false, true),
+  spec('admissionregistration.k8s.io', ['v1', 'v1beta1'], 'ValidatingAdmissionPolicyBinding', 'validatingadmissionpolicybindings', false, true),
+  // Policy engines
+  spec('kyverno.io', ['v1', 'v2beta1'], 'ClusterPolicy', 'clusterpolicies', false, false),
+  spec('kyverno.io', ['v1', 'v2beta1'], 'Policy', 'policies', true, false),
+  spec('templates.gatekeeper.sh', ['v1', 'v1beta1'], 'ConstraintTemplate', 'constrainttemplates', false, false),
+  spec('policies.kubewarden.io', ['v1'], 'ClusterAdmissionPolicy', 'clusteradmissionpolicies', false, false),
+  spec('policies.kubewarden.io', ['v1'], 'AdmissionPolicy', 'admissionpolicies', true, false),
+  spec('policy.jspolicy.com', ['v1beta1'], 'JsPolicy', 'jspolicies', false, false),
+  // Cluster-wide network policy
+  spec('cilium.io', ['v2'], 'CiliumNetworkPolicy', 'ciliumnetworkpolicies', true, false),
+  spec('cilium.io', ['v2'], 'CiliumClusterwideNetworkPolicy', 'ciliumclusterwidenetworkpolicies', false, false),
+  spec('crd.projectcalico.org', ['v1'], 'GlobalNetworkPolicy', 'globalnetworkpolicies', false, false),
+  spec('policy.networking.k8s.io', ['v1alpha1'], 'AdminNetworkPolicy', 'adminnetworkpolicies', false, false),
+];
+
+const byId = new Map(KNOWN.map((k) => [k.id, k]));
+
+export const KINDS = {
+  Namespace: 'Namespace',
+  Node: 'Node',
+  Pod: 'Pod',
+  ResourceQuota: 'ResourceQuota',
+  LimitRange: 'LimitRange',
+  Deployment: 'Deployment.apps',
+  StatefulSet: 'StatefulSet.apps',
+  DaemonSet: 'DaemonSet.apps',
+  ReplicaSet: 'ReplicaSet.apps',
+  Job: 'Job.batch',
+  CronJob: 'CronJob.batch',
+  NetworkPolicy: 'NetworkPolicy.networking.k8s.io',
+  ClusterRoleBinding: 'ClusterRoleBinding.rbac.authorization.k8s.io',
+  RoleBinding: 'RoleBinding.rbac.authorization.k8s.io',
+  CustomResourceDefinition: 'CustomResourceDefinition.apiextensions.k8s.io',
+  ValidatingWebhookConfiguration: 'ValidatingWebhookConfiguration.admissionregistration.k8s.io',
+  MutatingWebhookConfiguration: 'MutatingWebhookConfiguration.admissionregistration.k8s.io',
+  ValidatingAdmissionPolicy: 'ValidatingAdmissionPolicy.admissionregistration.k8s.io',
+  ValidatingAdmissionPolicyBinding: 'ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io',
+  KyvernoClusterPolicy: 'ClusterPolicy.kyverno.io',
+  KyvernoPolicy: 'Policy.kyverno.io',
+  GatekeeperConstraintTemplate: 'ConstraintTemplate.templates.gatekeeper.sh',
+  KubewardenClusterAdmissionPolicy: 'ClusterAdmissionPolicy.policies.kubewarden.io',
+  KubewardenAdmissionPolicy: 'AdmissionPolicy.policies.kubewarden.io',
+  JsPolicy: 'JsPolicy.policy.jspolicy.com',
+  CiliumNetworkPolicy: 'CiliumNetworkPolicy.cilium.io',
+  CiliumClusterwideNetworkPolicy: 'CiliumClusterwideNetworkPolicy.cilium.io',
+  CalicoGlobalNetworkPolicy: 'GlobalNetworkPolicy.crd.projectcalico.org',
+  AdminNetworkPolicy: 'AdminNetworkPolicy.policy.networking.k8s.io',
+} as const satisfies Record<string, KindId>;
+
+export function kindSpec(id: KindId): KindSpec | undefined {
+  return byId.get(id);
+}
+
+export function knownKinds(): readonly KindSpec[] {
+  return KNOWN;
+}
+
+/** Secrets are never listed, by any command, under any flag. */
+export function isForbiddenKind(group: string, resourceOrKind: string): boolean {
+  return group === '' && (resourceOrKind === 'secrets' || resourceOrKind === 'Secret');
+}

@@ -1,0 +1,97 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { Report, ReportCheck } from './model.js';
+
+const TOP_FINDINGS = 5;
+
+/** The human report: per-category summary, failing and unknown checks, score, grade, coverage. */
+export function renderTable(report: Report, options: { color: boolean }): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const out: string[] = [];
+  out.push(c.bold(`kposture ${report.tool.version} — ${describeTarget(report)}`));
+  out.push('');
+  out.push(categoryTable(report, c, options.color));
+  const failing = report.checks.filter((ch) => ch.status === 'fail');
+  if (failing.length > 0) {
+    out.push('');
+    out.push(c.bold('Failing checks'));
+    for (const check of failing) out.push(...failingCheck(check, c));
+  }
+  const unknown = report.checks.filter((ch) => ch.status === 'unknown');
+  if (unknown.length > 0) {
+    out.push('');
+    out.push(c.bold('Could not evaluate (unknown, excluded from the score)'));
+    for (const check of unknown) out.push(`  ${c.yellow('?')} ${check.id} ${check.title}: ${check.reason ?? ''}`);
+  }
+  out.push('');
+  out.push(scoreLine(report, c));
+  out.push(c.dim('How the score is computed:'));
+  for (const line of report.scoring.method) out.push(c.dim(`  - ${line}`));
+  if (report.gate) {
+    out.push('');
+    out.push(report.gate.passed ? c.green('Gate passed') : c.red(`Gate failed: ${report.gate.reasons.join('; ')}`));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function describeTarget(report: Report): string {
+  const t = report.target;
+  const version = t.serverVersion ? `, Kubernetes ${t.serverVersion}` : '';
+  if (t.source === 'live') return `context ${t.context ?? '?'} (${t.server ?? '?'}${version})`;
+  return `snapshot ${(t.snapshots ?? []).join(', ')}${version}`;
+}
+
+function statusText(status: ReportCheck['status'], c: ChalkInstance): string {
+  switch (status) {
+    case 'pass':
+      return c.green('pass');
+    case 'fail':
+      return c.red('fail');
+    case 'unknown':
+      return c.yellow('unknown');
+    case 'not-applicable':
+      return c.dim('n/a');
+  }
+}
+
+function scoreText(score: number | null): string {
+  return score === null ? '—' : String(score);
+}
+
+function categoryTable(report: Report, c: ChalkInstance, color: boolean): string {
+  const table = new Table({
+    head: ['Category', 'Score', 'Checks'],
+    style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
+    wordWrap: true,
+  });
+  for (const cat of report.categories) {
+    const checks = report.checks.filter((ch) => ch.category === cat.id);
+    if (checks.length === 0) continue;
+    const title = cat.inTotal ? cat.title : `${cat.title} (not in total)`;
+    const list = checks.map((ch) => `${ch.id} ${statusText(ch.status, c)}${ch.score !== null && ch.status === 'fail' ? ` ${ch.score}` : ''}`).join('\n');
+    table.push([title, scoreText(cat.score), list]);
+  }
+  return table.toString();
+}
+
+function failingCheck(check: ReportCheck, c: ChalkInstance): string[] {
+  const lines = [`  ${c.red('✗')} ${c.bold(check.id)} ${check.title} ${c.dim(`[${check.severity}, score ${scoreText(check.score)}]`)}`];
+  for (const f of check.findings.slice(0, TOP_FINDINGS)) {
+    lines.push(`      - ${f.message}`);
+    lines.push(c.dim(`        ${f.field}: ${f.evidence}${f.affected ? ` (${f.affected.length} objects)` : ''}`));
+    lines.push(c.dim(`        verify: ${f.verify}`));
+  }
+  const rest = check.findings.length - TOP_FINDINGS;
+  if (rest > 0) lines.push(c.dim(`      … and ${rest} more (see --format json)`));
+  lines.push(c.dim(`      fix: kposture explain ${check.id}`));
+  return lines;
+}
+
+function scoreLine(report: Report, c: ChalkInstance): string {
+  const colour = report.score === null ? c.yellow : report.score >= 80 ? c.green : report.score >= 60 ? c.yellow : c.red;
+  const s = report.summary;
+  return (
+    `${c.bold('Score')} ${colour(scoreText(report.score))}/100  ${c.bold('Grade')} ${colour(report.grade ?? '—')}  ` +
+    `${c.bold('Coverage')} ${report.coverage}%  (${s.pass} pass, ${s.fail} fail, ${s.unknown} unknown, ${s.notApplicable} n/a)`
+  );
+}
