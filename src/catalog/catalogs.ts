@@ -41,10 +41,40 @@ export interface PolicyEngine {
   source: string;
 }
 
+export type NetworkPolicySupport = 'yes' | 'no' | 'conditional';
+
+export interface CniEntry {
+  id: string;
+  name: string;
+  /** Whether the CNI enforces Kubernetes NetworkPolicy; `conditional` explains in `condition`. */
+  enforcesNetworkPolicy: NetworkPolicySupport;
+  /** Regular expressions on DaemonSet names (in any namespace) that show the CNI runs. */
+  daemonSets: string[];
+  /** Regular expressions on container images of those DaemonSets, when names are ambiguous. */
+  images?: string[];
+  namespaces?: string[];
+  crds?: string[];
+  condition?: string;
+  source: string;
+  note?: string;
+}
+
+export interface TenancyFramework {
+  id: string;
+  name: string;
+  crds: string[];
+  /** Label keys the framework puts on the namespaces it manages. */
+  namespaceLabels: string[];
+  source: string;
+  note?: string;
+}
+
 export interface Catalogs {
   osFamilies: OsFamily[];
   imageRules: ImageRule[];
   policyEngines: PolicyEngine[];
+  cnis: CniEntry[];
+  tenancyFrameworks: TenancyFramework[];
 }
 
 export type CatalogOverrides = Partial<Catalogs>;
@@ -55,6 +85,8 @@ export function mergeCatalogs(base: Catalogs, overrides: CatalogOverrides): Cata
     osFamilies: mergeById(base.osFamilies, overrides.osFamilies),
     imageRules: mergeById(base.imageRules, overrides.imageRules),
     policyEngines: mergeById(base.policyEngines, overrides.policyEngines),
+    cnis: mergeById(base.cnis, overrides.cnis),
+    tenancyFrameworks: mergeById(base.tenancyFrameworks, overrides.tenancyFrameworks),
   };
 }
 

@@ -12,6 +12,8 @@ const FILES: Record<keyof Catalogs, { file: string; schema: string }> = {
   osFamilies: { file: 'os-families.json', schema: 'os-families.schema.json' },
   imageRules: { file: 'image-bases.json', schema: 'image-bases.schema.json' },
   policyEngines: { file: 'policy-engines.json', schema: 'policy-engines.schema.json' },
+  cnis: { file: 'cnis.json', schema: 'cnis.schema.json' },
+  tenancyFrameworks: { file: 'tenancy-frameworks.json', schema: 'tenancy-frameworks.schema.json' },
 };
 
 /** Reads and validates one built-in catalogue file; returns its entries. */
@@ -38,6 +40,8 @@ export function loadBuiltinCatalogs(): Catalogs {
     osFamilies: loadCatalogFile('osFamilies') as Catalogs['osFamilies'],
     imageRules: loadCatalogFile('imageRules') as Catalogs['imageRules'],
     policyEngines: loadCatalogFile('policyEngines') as Catalogs['policyEngines'],
+    cnis: loadCatalogFile('cnis') as Catalogs['cnis'],
+    tenancyFrameworks: loadCatalogFile('tenancyFrameworks') as Catalogs['tenancyFrameworks'],
   };
   return cached;
 }

@@ -34,7 +34,7 @@ export function loadConfig(file: string): Config {
 
 export function validateConfig(data: unknown, file: string): asserts data is Config {
   // The config schema refers to the catalogue schemas; ajv must know them first.
-  for (const s of ['os-families', 'image-bases', 'policy-engines']) compileSchema(`${s}.schema.json`);
+  for (const s of ['os-families', 'image-bases', 'policy-engines', 'cnis', 'tenancy-frameworks']) compileSchema(`${s}.schema.json`);
   const validate = compileSchema('config.schema.json');
   if (!validate(data)) {
     throw new KpostureError('config', `config ${file}: ${formatAjvError(validate.errors)}`, 'see docs/config.md');
