@@ -6,4 +6,5 @@ export default {
   transform: {},
   testTimeout: 60000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };
