@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { processIo, type Io } from './io.js';
 import { auditCommand } from './commands/audit.js';
 import { checksCommand, explainCommand } from './commands/checks.js';
+import { rbacCommand } from './commands/rbac.js';
 
 /**
  * Runs the CLI and returns the exit code. Nothing else sets process.exitCode;
@@ -30,6 +31,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   program.addCommand(auditCommand(io, setExit));
   program.addCommand(checksCommand(io));
   program.addCommand(explainCommand(io));
+  program.addCommand(rbacCommand(io));
   for (const cmd of program.commands) {
     cmd.option('--debug', 'print stack traces and request logs on stderr').exitOverride();
     cmd.configureOutput({
