@@ -5,6 +5,7 @@ import { KpostureError, describeError } from '../errors.js';
 import { compileSchema, formatAjvError } from '../config/schemas.js';
 import { isRecord } from '../k8s/object.js';
 import type { Check } from './check.js';
+import { registerPluginSource } from './sandbox.js';
 
 /**
  * Loads `--plugin FILE` modules. A plugin is an ESM module whose default export
@@ -30,7 +31,11 @@ async function loadPlugin(file: string, cwd: string): Promise<Check[]> {
   if (exported === undefined || list.length === 0) {
     throw new KpostureError('plugin', `plugin ${file}: exports no checks`, 'export default a check or an array of checks');
   }
-  return list.map((c, i) => validateCheck(c, `plugin ${file}: check ${i}`));
+  return list.map((c, i) => {
+    const check = validateCheck(c, `plugin ${file}: check ${i}`);
+    registerPluginSource(check, full, i);
+    return check;
+  });
 }
 
 export function validateCheck(value: unknown, where: string): Check {

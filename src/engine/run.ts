@@ -3,7 +3,9 @@ import { compareRefs, refKey, type ResourceRef } from '../k8s/object.js';
 import { collectionOf, describeStatus, isKnown, type Inventory } from '../inventory/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
 import { describeError } from '../errors.js';
-import type { Check, CheckContext, CheckSettings, Finding, Outcome, Subject } from './check.js';
+import type { Check, Finding, Outcome, Subject } from './check.js';
+import { makeContext } from './context.js';
+import { DEFAULT_PLUGIN_TIMEOUT_MS, evaluateInWorker, pluginSource } from './sandbox.js';
 import { validateOutcome } from './validate.js';
 
 export interface CheckResult {
@@ -17,6 +19,8 @@ export interface EngineInput {
   catalogs: Catalogs;
   systemNamespaces: ReadonlySet<string>;
   checkOptions?: Record<string, Record<string, unknown>>;
+  /** How long a plugin check may run before it is stopped and reported unknown. */
+  pluginTimeoutMs?: number;
 }
 
 /** Kinds the given checks need, required and optional, sorted. */
@@ -54,33 +58,31 @@ function evaluateOne(check: Check, input: EngineInput): Outcome {
       reason: unreadable.map(({ id, c }) => describeStatus(id, c, inventory.source)).join('; '),
     };
   }
-  const declared = new Set<KindId>([...check.meta.reads, ...(check.meta.optionalReads ?? [])]);
-  const settings: CheckSettings = {
+  const context = {
+    meta: check.meta,
+    collection: (kind: KindId) => collectionOf(inventory, kind),
+    catalogs: input.catalogs,
     systemNamespaces: input.systemNamespaces,
     options: input.checkOptions?.[check.meta.id] ?? {},
-  };
-  const ctx: CheckContext = {
-    collection(kind) {
-      if (!declared.has(kind)) throw new Error(`check ${check.meta.id} reads ${kind} without declaring it`);
-      return collectionOf(inventory, kind);
-    },
-    items(kind) {
-      return this.collection(kind).items;
-    },
-    settings,
-    catalogs: input.catalogs,
-    isSystemNamespace: (name) => name !== undefined && input.systemNamespaces.has(name),
     ...(inventory.serverVersion ? { serverVersion: inventory.serverVersion } : {}),
   };
+  const plugin = pluginSource(check);
+  if (plugin) return normaliseOrExplain(check, evaluateInWorker(plugin, context, input.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS));
+  const ctx = makeContext(context);
   let outcome: unknown;
   try {
     outcome = check.evaluate(ctx);
   } catch (err) {
     return { status: 'unknown', reason: `check ${check.meta.id} failed while evaluating: ${describeError(err)}` };
   }
-  const problem = validateOutcome(outcome, check.meta.messages);
+  return normaliseOrExplain(check, { outcome });
+}
+
+function normaliseOrExplain(check: Check, result: { outcome: unknown } | { failure: string }): Outcome {
+  if ('failure' in result) return { status: 'unknown', reason: `check ${check.meta.id} ${result.failure}` };
+  const problem = validateOutcome(result.outcome, check.meta.messages);
   if (problem) return { status: 'unknown', reason: `check ${check.meta.id} returned a malformed outcome: ${problem}` };
-  return normalise(outcome as Outcome);
+  return normalise(result.outcome as Outcome);
 }
 
 /** Sorted subjects and findings, so that reports are byte-identical for the same input. */

@@ -78,6 +78,20 @@ describe('plugins', () => {
     expect(report.checks.find((c) => c.id === 'MT-04')).toMatchObject({ status: 'fail' });
   });
 
+  it.each([
+    ['loops.mjs', 'evaluate() { for (;;) {} }', /did not finish within 0\.5 s and was stopped/],
+    ['function.mjs', "evaluate() { return { status: 'pass', subjects: [], findings: [], extra: () => 1 }; }", /not plain data/],
+    ['undeclared.mjs', "evaluate(ctx) { return ctx.items('Pod'); }", /reads Pod without declaring it/],
+  ])('stops or contains a misbehaving plugin (%s): it turns unknown, the audit completes', async (name, body, reason) => {
+    const file = plugin(name, `export default { meta: ${META}, ${body} };`);
+    const io = captureIo();
+    const code = await main(['audit', '--snapshot', snapshot, '--plugin', file, '--plugin-timeout', '0.5', '--format', 'json'], io);
+    expect(code).toBe(0);
+    const report = JSON.parse(io.out) as { checks: { id: string; status: string; reason?: string }[] };
+    expect(report.checks.find((c) => c.id === 'ACME-01')).toMatchObject({ status: 'unknown', reason: expect.stringMatching(reason) });
+    expect(report.checks.find((c) => c.id === 'MT-04')).toMatchObject({ status: 'fail' });
+  });
+
   it('refuses a plugin check whose id collides with a built-in one', async () => {
     const file = plugin('dup.mjs', GOOD.replace("'ACME-01'", "'MT-04'"));
     const io = captureIo();

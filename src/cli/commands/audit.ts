@@ -15,7 +15,7 @@ import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
 import { writeFileAtomic, type Io } from '../io.js';
-import { useColor, parsePercent, collect, clusterOptions, type ClusterFlags } from './shared.js';
+import { useColor, parsePercent, parseSeconds, collect, clusterOptions, type ClusterFlags } from './shared.js';
 
 interface AuditFlags extends ClusterFlags {
   snapshot?: string[];
@@ -26,6 +26,7 @@ interface AuditFlags extends ClusterFlags {
   minCoverage?: number;
   config?: string;
   plugin?: string[];
+  pluginTimeout?: number;
   check?: string[];
   skip?: string[];
   systemNamespaces?: string;
@@ -43,6 +44,7 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--min-coverage <percent>', 'exit 1 when coverage is below this (0-100)', (v) => parsePercent(v, '--min-coverage'))
     .option('-c, --config <file>', 'configuration file (YAML or JSON)')
     .option('--plugin <file>', 'load extra checks from an ESM module (repeatable)', collect, [])
+    .option('--plugin-timeout <seconds>', 'stop a plugin check that runs longer than this (default 30)', parseSeconds)
     .option('--check <id>', 'run only this check (repeatable)', collect, [])
     .option('--skip <id>', 'skip this check (repeatable)', collect, [])
     .option('--system-namespaces <list>', 'comma-separated namespaces excluded from tenant checks (default: kube-system,kube-public,kube-node-lease)')
@@ -94,7 +96,14 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   );
 
   const inventory = await gatherInventory(flags, io, checks);
-  const results = runChecks({ inventory, checks, catalogs, systemNamespaces, checkOptions: config.checks?.options ?? {} });
+  const results = runChecks({
+    inventory,
+    checks,
+    catalogs,
+    systemNamespaces,
+    checkOptions: config.checks?.options ?? {},
+    ...(flags.pluginTimeout ? { pluginTimeoutMs: flags.pluginTimeout * 1000 } : {}),
+  });
   const scorecard = scoreResults(results, config.categories);
   const report = buildReport({ scorecard, inventory, version: VERSION, generatedAt: new Date().toISOString() });
   const gate = evaluateGate(report, flags.failUnder, flags.minCoverage);
