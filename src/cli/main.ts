@@ -5,6 +5,7 @@ import { processIo, type Io } from './io.js';
 import { auditCommand } from './commands/audit.js';
 import { checksCommand, explainCommand } from './commands/checks.js';
 import { rbacCommand } from './commands/rbac.js';
+import { snapshotCommand } from './commands/snapshot.js';
 
 /**
  * Runs the CLI and returns the exit code. Nothing else sets process.exitCode;
@@ -32,6 +33,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   program.addCommand(checksCommand(io));
   program.addCommand(explainCommand(io));
   program.addCommand(rbacCommand(io));
+  program.addCommand(snapshotCommand(io));
   for (const cmd of program.commands) {
     cmd.option('--debug', 'print stack traces and request logs on stderr').exitOverride();
     cmd.configureOutput({

@@ -1,6 +1,12 @@
 import { KpostureError } from '../errors.js';
 import type { KindId } from '../k8s/kinds.js';
-import type { Inventory } from './inventory.js';
+import { isRecord, type K8sObject } from '../k8s/object.js';
+import { ApiClient, ApiStatusError, CredentialError, TransportError, formatSeconds } from '../kube/client.js';
+import { discover, wantedOf, type Placement, type Wanted } from '../kube/discovery.js';
+import { resolveKubeconfig, type ClusterTarget } from '../kube/kubeconfig.js';
+import { mapBounded } from '../kube/limit.js';
+import { listAll } from '../kube/pager.js';
+import type { Inventory, KindCollection } from './inventory.js';
 
 export interface LiveOptions {
   kubeconfig?: string;
@@ -8,9 +14,220 @@ export interface LiveOptions {
   kinds: KindId[];
   requestTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Lists of different kinds in flight at once (default 4). */
+  concurrency?: number;
+  /** Items per page (default 500, the size kubectl uses). */
+  pageSize?: number;
+  /** Also log one line per request (path, status, time; never headers). */
+  logRequests?: boolean;
+  /** Environment, home and service-account folder for kubeconfig resolution (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  homeDir?: string;
+  serviceAccountDir?: string;
 }
 
-/** Placeholder until the live collector lands (issue 2, live half). */
-export async function collectLive(_options: LiveOptions): Promise<Inventory> {
-  throw new KpostureError('usage', 'live mode is not built yet', 'use --snapshot');
+export interface LiveInventory extends Inventory {
+  source: { type: 'live'; context: string; server: string };
+  /** The apiVersion each listed kind was read at, e.g. `networking.k8s.io/v1`. */
+  apiVersions: ReadonlyMap<KindId, string>;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * Finished pods (Succeeded or Failed: completed Jobs, evicted pods) run nothing and can run
+ * nothing again, so they say nothing about the cluster's posture today; on a busy cluster they
+ * can also outnumber live pods. Pods are listed without them, on the server side, the same
+ * selector `kubectl get pods --field-selector` takes.
+ */
+export const ACTIVE_PODS_FIELD_SELECTOR = 'status.phase!=Succeeded,status.phase!=Failed';
+
+/** Reads the kinds the checks need from the cluster in the kubeconfig context. */
+export async function collectLive(options: LiveOptions): Promise<Inventory> {
+  return collectLiveInventory(options);
+}
+
+export async function collectLiveInventory(options: LiveOptions): Promise<LiveInventory> {
+  const target = await resolveKubeconfig(options);
+  const log = options.log ?? ((): void => undefined);
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const client = new ApiClient(target, {
+    timeoutMs,
+    maxSockets: concurrency,
+    ...(options.logRequests ? { logRequest: log } : {}),
+  });
+  try {
+    const serverVersion = await readServerVersion(client, target, timeoutMs);
+    log(`reading context "${target.context}" at ${target.server}${serverVersion ? ` (Kubernetes ${serverVersion})` : ''}`);
+    const wanted = [...new Set(options.kinds)].map(wantedOf);
+    const placements = await placeKinds(client, target, wanted, concurrency, timeoutMs);
+
+    const kinds = new Map<KindId, KindCollection>();
+    const apiVersions = new Map<KindId, string>();
+    const toList: { w: Wanted; p: Extract<Placement, { state: 'served' }> }[] = [];
+    for (const w of wanted) {
+      const p = placements.get(w.id)!;
+      if (p.state === 'served') toList.push({ w, p });
+      else kinds.set(w.id, collectionFor(p, timeoutMs));
+    }
+
+    let fatal: unknown;
+    await mapBounded(toList, concurrency, async ({ w, p }) => {
+      const apiVersion = w.group ? `${w.group}/${p.version}` : p.version;
+      const started = Date.now();
+      try {
+        const result = await listAll(client, `${apiRoot(w.group, p.version)}/${p.resource}`, {
+          limit: options.pageSize ?? DEFAULT_PAGE_SIZE,
+          ...(w.group === '' && p.resource === 'pods' ? { fieldSelector: ACTIVE_PODS_FIELD_SELECTOR } : {}),
+        });
+        const items: K8sObject[] = [];
+        for (const item of result.items) {
+          if (!isRecord(item)) continue;
+          // The API leaves apiVersion and kind out of the items of a typed list.
+          if (typeof item.apiVersion !== 'string') item.apiVersion = apiVersion;
+          if (typeof item.kind !== 'string') item.kind = w.kind;
+          items.push(item as K8sObject);
+        }
+        kinds.set(w.id, { status: 'ok', items });
+        apiVersions.set(w.id, apiVersion);
+        log(`listed ${w.id}: ${items.length} in ${result.pages} page${result.pages === 1 ? '' : 's'} (${formatSeconds(Date.now() - started)})`);
+      } catch (err) {
+        if (isClusterLevel(err, false)) {
+          fatal ??= err;
+          return;
+        }
+        const collection = failedCollection(err, timeoutMs);
+        kinds.set(w.id, collection);
+        log(`could not list ${w.id}: ${collection.reason}`);
+      }
+    });
+    if (fatal !== undefined) throw clusterError(fatal, target, timeoutMs);
+
+    const ordered = new Map<KindId, KindCollection>(wanted.map((w) => [w.id, kinds.get(w.id)!]));
+    const inventory: LiveInventory = {
+      source: { type: 'live', context: target.context, server: target.server },
+      kinds: ordered,
+      apiVersions,
+      // Live objects have no file: the report builds stable pseudo-paths for them.
+      locate: () => undefined,
+    };
+    if (serverVersion) inventory.serverVersion = serverVersion;
+    return inventory;
+  } finally {
+    client.close();
+  }
+}
+
+function apiRoot(group: string, version: string): string {
+  return group ? `/apis/${group}/${version}` : `/api/${version}`;
+}
+
+/**
+ * The first request proves the cluster can be reached and the credentials are accepted; if
+ * it cannot be made, nothing else can. A server that hides /version (403) is still audited.
+ */
+async function readServerVersion(client: ApiClient, target: ClusterTarget, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const doc = await client.getJson('/version');
+    return isRecord(doc) && typeof doc.gitVersion === 'string' && doc.gitVersion !== '' ? doc.gitVersion : undefined;
+  } catch (err) {
+    if (isClusterLevel(err, true)) throw clusterError(err, target, timeoutMs);
+    return undefined;
+  }
+}
+
+async function placeKinds(
+  client: ApiClient,
+  target: ClusterTarget,
+  wanted: Wanted[],
+  concurrency: number,
+  timeoutMs: number,
+): Promise<Map<KindId, Placement>> {
+  try {
+    const placements = await discover(client, wanted, concurrency);
+    for (const p of placements.values()) {
+      if (p.state === 'failed' && isClusterLevel(p.error, false)) throw clusterError(p.error, target, timeoutMs);
+    }
+    return placements;
+  } catch (err) {
+    if (err instanceof KpostureError) throw err;
+    if (isClusterLevel(err, true)) throw clusterError(err, target, timeoutMs);
+    // Root discovery answered, but with an error: no kind can be placed, the audit still reports.
+    return new Map(wanted.map((w): [KindId, Placement] => [w.id, { state: 'failed', error: err, what: 'API discovery' }]));
+  }
+}
+
+function collectionFor(p: Exclude<Placement, { state: 'served' }>, timeoutMs: number): KindCollection {
+  switch (p.state) {
+    case 'not-served':
+      return { status: 'not-served', items: [], reason: p.reason };
+    case 'never-read':
+      return { status: 'error', items: [], reason: p.reason };
+    case 'failed': {
+      const c = failedCollection(p.error, timeoutMs);
+      return { ...c, reason: `${p.what}: ${c.reason}` };
+    }
+  }
+}
+
+function failedCollection(err: unknown, timeoutMs: number): KindCollection {
+  if (err instanceof ApiStatusError && err.status === 403) return { status: 'forbidden', items: [], reason: err.message };
+  if (err instanceof ApiStatusError) return { status: 'error', items: [], reason: `${err.status} ${err.reason}: ${err.message}` };
+  if (err instanceof TransportError) {
+    return { status: 'error', items: [], reason: err.code === 'ETIMEDOUT' ? `no answer within ${formatSeconds(timeoutMs)}` : `${err.message} (${err.code})` };
+  }
+  return { status: 'error', items: [], reason: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
+}
+
+/**
+ * Failures that no retry of another kind can get around: no credentials, credentials refused,
+ * and — before anything has been read — no connection at all.
+ */
+function isClusterLevel(err: unknown, beforeAnyAnswer: boolean): boolean {
+  if (err instanceof CredentialError) return true;
+  if (err instanceof ApiStatusError) return err.status === 401;
+  return beforeAnyAnswer && err instanceof TransportError;
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** One line: which context and server, what failed, what to try. Never a credential. */
+function clusterError(err: unknown, target: ClusterTarget, timeoutMs: number): KpostureError {
+  const where = `context "${target.context}" (${target.server})`;
+  const make = (what: string, hint: string): KpostureError => new KpostureError('cluster', `${where}: ${what}`, hint, { cause: err });
+  if (err instanceof CredentialError) {
+    return make(`cannot get credentials: ${err.message}`, 'run the credential command by hand to see why, or log in to the cluster again');
+  }
+  if (err instanceof ApiStatusError) {
+    if (err.status === 401) {
+      return make('the server rejected the credentials (401 Unauthorized)', 'the token or client certificate is wrong or expired: log in again or refresh the kubeconfig');
+    }
+    return make(`${err.status} ${err.reason}: ${err.message}`, 'check the server with `kubectl get --raw /version`');
+  }
+  if (err instanceof TransportError) {
+    const code = err.code;
+    if (code === 'ECONNREFUSED') return make('connection refused', 'is the cluster running and the server address right? try `kubectl cluster-info`');
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return make('the server host name does not resolve', 'check the server address in the kubeconfig, DNS or VPN');
+    if (code === 'ETIMEDOUT') return make(`no answer within ${formatSeconds(timeoutMs)}`, 'check the network or VPN, or raise --request-timeout');
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return make(`the server is unreachable (${code})`, 'check the network or VPN');
+    if (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code === 'EPROTO') {
+      return make(`TLS verification failed: ${err.message}`, "the kubeconfig's certificate-authority does not match the server: refresh the kubeconfig from the cluster's provider");
+    }
+    return make(`${err.message} (${code})`, 'check the server address and the network, then retry');
+  }
+  return make(err instanceof Error ? err.message.split('\n')[0]! : String(err), 'rerun with --debug for details');
 }

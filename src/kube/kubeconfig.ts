@@ -1,0 +1,183 @@
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
+import { KpostureError } from '../errors.js';
+
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface KubeconfigOptions {
+  /** --kubeconfig: one file, used alone. */
+  kubeconfig?: string;
+  /** --context: overrides the kubeconfig's current-context. */
+  context?: string;
+  /** Where KUBECONFIG and KUBERNETES_SERVICE_HOST/PORT are read (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  homeDir?: string;
+  serviceAccountDir?: string;
+}
+
+/** A kubeconfig narrowed to one context, ready to authenticate requests. */
+export interface ClusterTarget {
+  kc: KubeConfig;
+  context: string;
+  cluster: Cluster;
+  user: User;
+  /** The server URL as configured, without credentials or a trailing slash. */
+  server: string;
+  /** Where the configuration came from, for messages: a file, a path list, or in-cluster. */
+  origin: string;
+}
+
+/**
+ * Resolves the cluster to talk to the way kubectl does: --kubeconfig, else the KUBECONFIG path
+ * list (missing files skipped, the first definition of a name wins), else ~/.kube/config, else
+ * the pod's service account. Problems with the configuration itself are `config` errors (exit 2).
+ */
+export async function resolveKubeconfig(options: KubeconfigOptions): Promise<ClusterTarget> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const env = options.env ?? process.env;
+  const kc = new KubeConfig();
+  let origin: string;
+
+  if (options.kubeconfig) {
+    origin = options.kubeconfig;
+    loadFile(kc, options.kubeconfig, `--kubeconfig ${options.kubeconfig}`);
+  } else if (env.KUBECONFIG && env.KUBECONFIG.split(path.delimiter).some(Boolean)) {
+    const listed = env.KUBECONFIG.split(path.delimiter).filter(Boolean);
+    const files = listed.filter((f) => existsSync(f));
+    if (files.length === 0) {
+      throw new KpostureError('config', `KUBECONFIG names no existing file (${listed.join(path.delimiter)})`, 'fix KUBECONFIG or pass --kubeconfig FILE');
+    }
+    origin = files.length === 1 ? files[0]! : `KUBECONFIG (${files.join(path.delimiter)})`;
+    loadFile(kc, files[0]!, files[0]!);
+    for (const file of files.slice(1)) {
+      const next = new KubeConfig();
+      loadFile(next, file, file);
+      mergeFirstWins(kc, next);
+    }
+  } else {
+    const home = options.homeDir ?? os.homedir();
+    const defaultFile = path.join(home, '.kube', 'config');
+    const saDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+    if (existsSync(defaultFile)) {
+      origin = defaultFile;
+      loadFile(kc, defaultFile, defaultFile);
+    } else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && existsSync(path.join(saDir, 'token'))) {
+      origin = `in-cluster service account (${saDir})`;
+      loadInCluster(kc, env.KUBERNETES_SERVICE_HOST, env.KUBERNETES_SERVICE_PORT, saDir);
+    } else {
+      throw new KpostureError(
+        'config',
+        `no kubeconfig found: --kubeconfig not given, KUBECONFIG not set, ${defaultFile} absent, and not running in a pod`,
+        'pass --kubeconfig FILE, set KUBECONFIG, or audit a snapshot with --snapshot',
+      );
+    }
+  }
+  return selectContext(kc, options.context, origin);
+}
+
+function loadFile(kc: KubeConfig, file: string, label: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
+    throw new KpostureError('config', `kubeconfig ${label}: ${what}`, 'pass a readable kubeconfig file');
+  }
+  try {
+    kc.loadFromString(text);
+  } catch (err) {
+    throw new KpostureError('config', `kubeconfig ${label}: ${firstLine(describeLoadError(err))}`, 'check the file with `kubectl config view --kubeconfig FILE`');
+  }
+  // Relative certificate paths are relative to the kubeconfig file, as kubectl resolves them.
+  kc.makePathsAbsolute(path.dirname(path.resolve(file)));
+}
+
+function describeLoadError(err: unknown): string {
+  // client-node dereferences the parsed YAML without checking its shape: an empty file or a
+  // scalar shows up as a TypeError, which says nothing useful to the user.
+  if (err instanceof TypeError) return 'not a kubeconfig (expected a YAML mapping with clusters, contexts and users)';
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith('YAMLException') || /\(\d+:\d+\)/.test(message) ? `invalid YAML: ${message}` : message;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.trim();
+}
+
+/** kubectl's merge rule: for clusters, users and contexts the first file to define a name wins. */
+function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
+  const has = <T extends { name: string }>(list: T[], name: string): boolean => list.some((x) => x.name === name);
+  for (const c of from.clusters) if (!has(into.clusters, c.name)) into.clusters.push(c);
+  for (const u of from.users) if (!has(into.users, u.name)) into.users.push(u);
+  for (const c of from.contexts) if (!has(into.contexts, c.name)) into.contexts.push(c);
+  if (!into.currentContext && from.currentContext) into.currentContext = from.currentContext;
+}
+
+/** Same as client-node's loadFromCluster, but from the given environment and folder. */
+function loadInCluster(kc: KubeConfig, host: string, port: string, saDir: string): void {
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const namespaceFile = path.join(saDir, 'namespace');
+  kc.loadFromOptions({
+    clusters: [{ name: 'in-cluster', caFile: path.join(saDir, 'ca.crt'), server: `https://${hostPart}:${port}`, skipTLSVerify: false }],
+    // The tokenFile provider re-reads the projected token, which the kubelet rotates.
+    users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: path.join(saDir, 'token') } } }],
+    contexts: [
+      {
+        name: 'in-cluster',
+        cluster: 'in-cluster',
+        user: 'in-cluster',
+        ...(existsSync(namespaceFile) ? { namespace: readFileSync(namespaceFile, 'utf8').trim() } : {}),
+      },
+    ],
+    currentContext: 'in-cluster',
+  });
+}
+
+function selectContext(kc: KubeConfig, wanted: string | undefined, origin: string): ClusterTarget {
+  const names = kc.contexts.map((c) => c.name);
+  const available = names.length > 0 ? `available: ${names.join(', ')}` : 'it defines no context';
+  const name = wanted ?? kc.currentContext;
+  if (!name) {
+    throw new KpostureError('config', `kubeconfig ${origin} sets no current-context (${available})`, 'pick one with --context NAME');
+  }
+  const context = kc.getContextObject(name);
+  if (!context) {
+    throw new KpostureError(
+      'config',
+      `context "${name}" is not in kubeconfig ${origin} (${available})`,
+      wanted ? 'pick one of the available contexts with --context' : 'fix current-context or pass --context NAME',
+    );
+  }
+  kc.setCurrentContext(name);
+  const cluster = kc.getCluster(context.cluster);
+  if (!cluster) {
+    throw new KpostureError('config', `context "${name}" in kubeconfig ${origin} names cluster "${context.cluster}", which is not defined`, 'add the cluster or fix the context');
+  }
+  const user = kc.getUser(context.user);
+  if (!user) {
+    throw new KpostureError('config', `context "${name}" in kubeconfig ${origin} names user "${context.user}", which is not defined`, 'add the user or fix the context');
+  }
+  let url: URL;
+  try {
+    url = new URL(cluster.server);
+  } catch {
+    throw new KpostureError('config', `cluster "${cluster.name}" in kubeconfig ${origin}: server is not a URL`, 'expected e.g. https://203.0.113.10:6443');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && cluster.skipTLSVerify)) {
+    throw new KpostureError('config', `cluster "${cluster.name}" in kubeconfig ${origin}: server must be an https:// URL`, 'plain http is accepted only with insecure-skip-tls-verify: true');
+  }
+  return { kc, context: name, cluster, user, server: displayServer(url), origin };
+}
+
+/** The server URL without user:password, for messages and reports. */
+function displayServer(url: URL): string {
+  const clean = new URL(url.href);
+  clean.username = '';
+  clean.password = '';
+  clean.search = '';
+  clean.hash = '';
+  return clean.href.replace(/\/$/, '');
+}

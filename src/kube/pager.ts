@@ -1,0 +1,61 @@
+import { asArray, isRecord } from '../k8s/object.js';
+import { ApiStatusError, TransportError, type ApiClient } from './client.js';
+
+export interface ListOptions {
+  limit: number;
+  fieldSelector?: string;
+  /** How often an expired `continue` token (410 Gone) may restart the list from the top. */
+  restarts?: number;
+}
+
+export interface ListResult {
+  items: unknown[];
+  pages: number;
+  resourceVersion?: string;
+}
+
+/**
+ * Lists a collection page by page with `limit` and `continue`. Each page is parsed on its own
+ * and dropped once its items are taken. No `resourceVersion=0`: servers before 1.34 serve that
+ * from the watch cache and ignore `limit`, returning every pod in one answer.
+ */
+export async function listAll(client: ApiClient, path: string, options: ListOptions): Promise<ListResult> {
+  let restartsLeft = options.restarts ?? 1;
+  for (;;) {
+    try {
+      return await listOnce(client, path, options);
+    } catch (err) {
+      // A continue token expires after etcd compaction (~5 min): the list is restarted rather
+      // than stitched from two resource versions.
+      if (err instanceof ApiStatusError && err.status === 410 && restartsLeft > 0) {
+        restartsLeft--;
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+async function listOnce(client: ApiClient, path: string, options: ListOptions): Promise<ListResult> {
+  const items: unknown[] = [];
+  const seenTokens = new Set<string>();
+  let token: string | undefined;
+  let pages = 0;
+  let resourceVersion: string | undefined;
+  do {
+    const page = await client.getJson(path, { limit: options.limit, continue: token, fieldSelector: options.fieldSelector });
+    pages++;
+    if (!isRecord(page) || (page.items !== null && page.items !== undefined && !Array.isArray(page.items))) {
+      throw new TransportError('EBADLIST', `GET ${path} did not return a list`, path);
+    }
+    for (const item of asArray(page.items)) items.push(item);
+    const meta = isRecord(page.metadata) ? page.metadata : {};
+    if (pages === 1 && typeof meta.resourceVersion === 'string') resourceVersion = meta.resourceVersion;
+    token = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
+    if (token !== undefined) {
+      if (seenTokens.has(token)) throw new TransportError('ELOOP', `GET ${path} returned the same continue token twice`, path);
+      seenTokens.add(token);
+    }
+  } while (token !== undefined);
+  return { items, pages, ...(resourceVersion ? { resourceVersion } : {}) };
+}
