@@ -39,6 +39,46 @@ export interface PolicyEngine {
   webhooks: string[];
   namespaces: string[];
   source: string;
+  /** Part of Kubernetes (ValidatingAdmissionPolicy): no CRDs, webhooks or Deployments of its own. */
+  builtin?: boolean;
+  /** Validating webhook configurations that enforce the engine's policies on resources. */
+  enforcingWebhooks?: WebhookMatcher[];
+  /** Regular expressions on the names of the Deployments that serve admission requests. */
+  admissionDeployments?: string[];
+  /** The engine's policy kinds and how each says enforce or audit. */
+  policies?: PolicyModeSpec[];
+  note?: string;
+}
+
+/** Matches a webhook configuration by name, labels (`key` exists, `key=value` equals) and owner; all given must hold. */
+export interface WebhookMatcher {
+  name?: string;
+  labels?: string[];
+  /** An ownerReference `group/Kind` (jsPolicy names its webhook configurations `<policy>-<random>`). */
+  owner?: string;
+  /** `namespace`: serves one namespace's policies by design, so its namespaceSelector is not an exemption. */
+  scope?: 'cluster' | 'namespace';
+}
+
+export interface PolicyModeSpec {
+  /** Kind id of the policy objects, e.g. `ClusterPolicy.kyverno.io`. */
+  kind: string;
+  /** Dotted path of the field that holds the mode, e.g. `spec.validationFailureAction`; may hold a list. */
+  field: string;
+  /** Values (case-insensitive) that make the policy deny violating requests. */
+  enforce: string[];
+  /** Values that only report (audit, warn, dry-run, monitor). */
+  audit: string[];
+  /** The mode when the field is absent. */
+  default?: string;
+  /** Per-rule override (Kyverno): rules at `path` that have `requires` use their own `field` when set. */
+  rules?: { path: string; requires: string; field: string };
+  /** Only objects whose `field` (default `default`) is in `values` are policies that can enforce. */
+  appliesWhen?: { field: string; values: string[]; default?: string };
+  /** When `field` (stringified) is one of `values`, the policy only reports (Kyverno `spec.admission: false`). */
+  reportOnlyWhen?: { field: string; values: string[] };
+  /** Mode value that defers to a list of per-enforcement-point actions (Gatekeeper `scoped`). */
+  scoped?: { value: string; path: string; actionField: string; pointsField: string; enforcingPoints: string[] };
 }
 
 export type NetworkPolicySupport = 'yes' | 'no' | 'conditional';

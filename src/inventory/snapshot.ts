@@ -5,6 +5,7 @@ import { KpostureError } from '../errors.js';
 import { kindId, kindSpec, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
 import { isRecord, refKey, type K8sObject, type ResourceRef } from '../k8s/object.js';
 import type { Inventory, KindCollection, SourceLocation } from './inventory.js';
+import { deriveDynamicKinds } from './dynamic-kinds.js';
 
 /** Annotations kposture puts on the List it writes with `kposture snapshot`. */
 export const SNAPSHOT_ANNOTATIONS = {
@@ -42,6 +43,7 @@ export function loadSnapshot(paths: string[], cwd = process.cwd()): Inventory {
     }
   }
   inferNotServed(loaded);
+  deriveDynamicKinds(loaded.collections);
   const inventory: Inventory = {
     source: { type: 'snapshot', paths: [...paths] },
     kinds: loaded.collections,

@@ -16,6 +16,13 @@ export interface KindSpec {
   namespaced: boolean;
   /** Part of Kubernetes itself (true) or installed by a project through a CRD (false). */
   builtin: boolean;
+  /**
+   * Set when the id stands for every kind of one API group whose kinds exist only at run time
+   * (Gatekeeper: one constraint kind per ConstraintTemplate). `kind` and `resource` are `*`; the
+   * collection holds the objects of all those kinds and is complete only when each was listed.
+   * The kinds are named by `kindPath` in the objects of `definedBy` (and by the group's CRDs).
+   */
+  dynamic?: { definedBy: KindId; kindPath: string[] };
 }
 
 export function kindId(group: string, kind: string): KindId {
@@ -64,6 +71,11 @@ const KNOWN: KindSpec[] = [
   spec('kyverno.io', ['v1', 'v2beta1'], 'ClusterPolicy', 'clusterpolicies', false, false),
   spec('kyverno.io', ['v1', 'v2beta1'], 'Policy', 'policies', true, false),
   spec('templates.gatekeeper.sh', ['v1', 'v1beta1'], 'ConstraintTemplate', 'constrainttemplates', false, false),
+  {
+    ...spec('constraints.gatekeeper.sh', ['v1', 'v1beta1'], '*', '*', false, false),
+    dynamic: { definedBy: 'ConstraintTemplate.templates.gatekeeper.sh', kindPath: ['spec', 'crd', 'spec', 'names', 'kind'] },
+  },
+  spec('config.gatekeeper.sh', ['v1alpha1'], 'Config', 'configs', true, false),
   spec('policies.kubewarden.io', ['v1'], 'ClusterAdmissionPolicy', 'clusteradmissionpolicies', false, false),
   spec('policies.kubewarden.io', ['v1'], 'AdmissionPolicy', 'admissionpolicies', true, false),
   spec('policy.jspolicy.com', ['v1beta1'], 'JsPolicy', 'jspolicies', false, false),
@@ -99,6 +111,9 @@ export const KINDS = {
   KyvernoClusterPolicy: 'ClusterPolicy.kyverno.io',
   KyvernoPolicy: 'Policy.kyverno.io',
   GatekeeperConstraintTemplate: 'ConstraintTemplate.templates.gatekeeper.sh',
+  /** Every Gatekeeper constraint, whatever its kind (see KindSpec.dynamic). */
+  GatekeeperConstraint: '*.constraints.gatekeeper.sh',
+  GatekeeperConfig: 'Config.config.gatekeeper.sh',
   KubewardenClusterAdmissionPolicy: 'ClusterAdmissionPolicy.policies.kubewarden.io',
   KubewardenAdmissionPolicy: 'AdmissionPolicy.policies.kubewarden.io',
   JsPolicy: 'JsPolicy.policy.jspolicy.com',

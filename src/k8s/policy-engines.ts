@@ -1,0 +1,242 @@
+/**
+ * What the policy-engine checks share: which engines of the catalogue are installed (their
+ * CRDs and webhook configurations), where they run, the Deployments that serve admission,
+ * and whether a policy object enforces or only audits. Pure functions over listed objects.
+ */
+import type { PolicyEngine, PolicyModeSpec, WebhookMatcher } from '../catalog/catalogs.js';
+import { splitApiVersion } from './kinds.js';
+import { asArray, asRecord, asString, field, isRecord, labelsOf, nameOf, namespaceOf, type K8sObject } from './object.js';
+import { webhookEntries } from './webhooks.js';
+
+export interface EngineWebhook {
+  configuration: K8sObject;
+  name: string;
+  /** Enforces the engine's policies on resources (as opposed to validating the engine's own objects). */
+  enforcing: boolean;
+  /** `namespace`: serves one namespace's policies by design (Kubewarden AdmissionPolicy). */
+  scope: 'cluster' | 'namespace';
+}
+
+export interface DetectedEngine {
+  engine: PolicyEngine;
+  /** Names of the engine's CRDs present in the cluster, in catalogue order. */
+  crds: string[];
+  /** The engine's validating webhook configurations, sorted by name. */
+  webhooks: EngineWebhook[];
+  /** Where the engine runs: its catalogue namespaces plus the namespaces its webhooks call. */
+  namespaces: string[];
+}
+
+/** A regular expression from the catalogue; a user override that does not compile matches nothing. */
+function regex(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(pattern);
+  } catch {
+    return undefined;
+  }
+}
+
+function anyNameMatches(patterns: readonly string[] | undefined, name: string): boolean {
+  return (patterns ?? []).some((p) => regex(p)?.test(name) ?? false);
+}
+
+function labelMatches(spec: string, labels: Record<string, string>): boolean {
+  const eq = spec.indexOf('=');
+  if (eq < 0) return Object.prototype.hasOwnProperty.call(labels, spec);
+  return labels[spec.slice(0, eq)] === spec.slice(eq + 1);
+}
+
+function ownedBy(obj: K8sObject, owner: string): boolean {
+  const slash = owner.indexOf('/');
+  const group = owner.slice(0, slash);
+  const kind = owner.slice(slash + 1);
+  return asArray(asRecord(obj.metadata).ownerReferences).some((ref) => {
+    const r = asRecord(ref);
+    return r.kind === kind && splitApiVersion(asString(r.apiVersion) ?? '').group === group;
+  });
+}
+
+export function webhookMatcherMatches(m: WebhookMatcher, config: K8sObject): boolean {
+  if (m.name === undefined && m.labels === undefined && m.owner === undefined) return false;
+  if (m.name !== undefined && !(regex(m.name)?.test(nameOf(config)) ?? false)) return false;
+  if (m.labels !== undefined) {
+    const labels = labelsOf(config);
+    if (!m.labels.every((l) => labelMatches(l, labels))) return false;
+  }
+  if (m.owner !== undefined && !ownedBy(config, m.owner)) return false;
+  return true;
+}
+
+function classify(engine: PolicyEngine, config: K8sObject): EngineWebhook | undefined {
+  const name = nameOf(config);
+  const enforcingMatchers = (engine.enforcingWebhooks ?? []).filter((m) => webhookMatcherMatches(m, config));
+  const enforcing = enforcingMatchers.length > 0;
+  if (!enforcing && !anyNameMatches(engine.webhooks, name)) return undefined;
+  const scope = enforcingMatchers.some((m) => m.scope === 'namespace') ? 'namespace' : 'cluster';
+  return { configuration: config, name, enforcing, scope };
+}
+
+/**
+ * The catalogue's webhook-based engines (not the built-in ValidatingAdmissionPolicy) that
+ * show any trace in the cluster: one of their CRDs or webhook configurations.
+ */
+export function detectWebhookEngines(
+  engines: readonly PolicyEngine[],
+  crds: readonly K8sObject[],
+  validatingConfigs: readonly K8sObject[],
+): DetectedEngine[] {
+  const crdNames = new Set(crds.map(nameOf));
+  const detected: DetectedEngine[] = [];
+  for (const engine of engines) {
+    if (engine.builtin) continue;
+    const foundCrds = engine.crds.filter((c) => crdNames.has(c));
+    const webhooks = validatingConfigs
+      .map((c) => classify(engine, c))
+      .filter((w): w is EngineWebhook => w !== undefined)
+      .sort((a, b) => a.name.localeCompare(b.name, 'en'));
+    if (foundCrds.length === 0 && webhooks.length === 0) continue;
+    const namespaces = new Set(engine.namespaces);
+    for (const w of webhooks) {
+      for (const entry of webhookEntries(w.configuration)) {
+        if (entry.service?.namespace) namespaces.add(entry.service.namespace);
+      }
+    }
+    detected.push({ engine, crds: foundCrds, webhooks, namespaces: [...namespaces].sort() });
+  }
+  return detected;
+}
+
+/** The engine's Deployments that serve admission requests, found in the namespaces it runs in. */
+export function admissionDeployments(detected: DetectedEngine, deployments: readonly K8sObject[]): K8sObject[] {
+  const namespaces = new Set(detected.namespaces);
+  return deployments
+    .filter((d) => namespaces.has(namespaceOf(d) ?? '') && anyNameMatches(detected.engine.admissionDeployments, nameOf(d)))
+    .sort((a, b) => `${namespaceOf(a)}/${nameOf(a)}`.localeCompare(`${namespaceOf(b)}/${nameOf(b)}`, 'en'));
+}
+
+function nonNegativeInt(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** status.readyReplicas, absent when none is ready. */
+export function readyReplicas(deployment: K8sObject): number {
+  return nonNegativeInt(field(deployment, 'status', 'readyReplicas')) ?? 0;
+}
+
+/** spec.replicas, defaulted to 1 by the API server. */
+export function desiredReplicas(deployment: K8sObject): number {
+  return nonNegativeInt(field(deployment, 'spec', 'replicas')) ?? 1;
+}
+
+// ---------------------------------------------------------------------------
+// Enforce or audit
+
+export type ModeClass = 'enforce' | 'audit' | 'unknown';
+
+/** One decision inside a policy: the policy itself, or one Kyverno validate rule. */
+export interface ModeUnit {
+  /** Field path that decides, e.g. `spec.rules[1].validate.failureAction`. */
+  field: string;
+  /** The value found, or `<default>` in parentheses when the field is absent. */
+  mode: string;
+  class: ModeClass;
+}
+
+export type PolicyEnforcement = { applies: false; why: string } | { applies: true; units: ModeUnit[] };
+
+function path(obj: unknown, dotted: string): unknown {
+  return field(obj, ...dotted.split('.'));
+}
+
+function inList(value: string, list: readonly string[]): boolean {
+  const v = value.toLowerCase();
+  return list.some((x) => x.toLowerCase() === v);
+}
+
+function classifyScoped(obj: K8sObject, spec: PolicyModeSpec, scoped: NonNullable<PolicyModeSpec['scoped']>): ModeClass {
+  const actions = asArray(path(obj, scoped.path));
+  let reported = false;
+  for (const item of actions) {
+    const action = asString(asRecord(item)[scoped.actionField]);
+    const points = asArray(asRecord(item)[scoped.pointsField]).map((p) => (isRecord(p) ? asString(p.name) : asString(p)));
+    if (!action || points.length === 0) continue;
+    if (inList(action, spec.enforce) && points.some((p) => p !== undefined && scoped.enforcingPoints.includes(p))) return 'enforce';
+    reported = true;
+  }
+  return reported ? 'audit' : 'unknown';
+}
+
+function classifyValue(obj: K8sObject, value: unknown, spec: PolicyModeSpec): { mode: string; class: ModeClass } {
+  if (Array.isArray(value)) {
+    const items = value.filter((v): v is string => typeof v === 'string');
+    const mode = `[${items.join(', ')}]`;
+    if (items.some((v) => inList(v, spec.enforce))) return { mode, class: 'enforce' };
+    if (items.length > 0 && items.every((v) => inList(v, spec.audit))) return { mode, class: 'audit' };
+    return { mode, class: 'unknown' };
+  }
+  const text = asString(value);
+  if (text === undefined) return { mode: value === undefined ? '(absent)' : JSON.stringify(value), class: 'unknown' };
+  if (inList(text, spec.enforce)) return { mode: text, class: 'enforce' };
+  if (inList(text, spec.audit)) return { mode: text, class: 'audit' };
+  if (spec.scoped && text.toLowerCase() === spec.scoped.value.toLowerCase()) {
+    return { mode: text, class: classifyScoped(obj, spec, spec.scoped) };
+  }
+  return { mode: text, class: 'unknown' };
+}
+
+/** The value at `dotted` or the catalogue default, described for evidence. */
+function decide(obj: K8sObject, holder: unknown, dotted: string, fieldPath: string, spec: PolicyModeSpec, fallback?: ModeUnit): ModeUnit {
+  const value = path(holder, dotted);
+  if (value === undefined || value === null) {
+    if (fallback) return { ...fallback };
+    if (spec.default !== undefined) {
+      const { class: c } = classifyValue(obj, spec.default, spec);
+      return { field: fieldPath, mode: `(${spec.default} by default)`, class: c };
+    }
+  }
+  const { mode, class: c } = classifyValue(obj, value, spec);
+  return { field: fieldPath, mode, class: c };
+}
+
+/**
+ * Whether a policy object denies violating requests, per the catalogue's description of
+ * its kind. Policies that cannot enforce at all (a Kyverno policy with only mutate rules,
+ * a jsPolicy of type Controller) do not apply.
+ */
+export function policyEnforcement(obj: K8sObject, spec: PolicyModeSpec): PolicyEnforcement {
+  if (spec.appliesWhen) {
+    const raw = path(obj, spec.appliesWhen.field);
+    const value = asString(raw) ?? spec.appliesWhen.default;
+    if (value === undefined || !inList(value, spec.appliesWhen.values)) {
+      return { applies: false, why: `${spec.appliesWhen.field} is ${value ?? '(absent)'}` };
+    }
+  }
+  if (spec.reportOnlyWhen) {
+    const raw = path(obj, spec.reportOnlyWhen.field);
+    if (raw !== undefined && raw !== null && spec.reportOnlyWhen.values.includes(String(raw))) {
+      return { applies: true, units: [{ field: spec.reportOnlyWhen.field, mode: `${spec.reportOnlyWhen.field}=${String(raw)}`, class: 'audit' }] };
+    }
+  }
+  if (!spec.rules) return { applies: true, units: [decide(obj, obj, spec.field, spec.field, spec)] };
+
+  const rules = asArray(path(obj, spec.rules.path));
+  const policyLevel = decide(obj, obj, spec.field, spec.field, spec);
+  const units: ModeUnit[] = [];
+  for (const [i, rule] of rules.entries()) {
+    if (path(rule, spec.rules.requires) === undefined) continue;
+    units.push(decide(obj, rule, spec.rules.field, `${spec.rules.path}[${i}].${spec.rules.field}`, spec, policyLevel));
+  }
+  if (units.length === 0) return { applies: false, why: `no rule in ${spec.rules.path} has ${spec.rules.requires}` };
+  return { applies: true, units };
+}
+
+/** Policy kinds of the catalogue, with the engine that owns each. */
+export function policyKinds(engines: readonly PolicyEngine[]): { engine: PolicyEngine; spec: PolicyModeSpec }[] {
+  return engines.flatMap((engine) => (engine.policies ?? []).map((spec) => ({ engine, spec })));
+}
+
+/** ValidatingAdmissionPolicyBindings whose spec.policyName names an existing policy. */
+export function boundPolicies(policies: readonly K8sObject[], bindings: readonly K8sObject[]): { binding: K8sObject; policy: K8sObject | undefined }[] {
+  const byName = new Map(policies.map((p) => [nameOf(p), p]));
+  return bindings.map((binding) => ({ binding, policy: byName.get(asString(field(binding, 'spec', 'policyName')) ?? '') }));
+}
