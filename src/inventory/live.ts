@@ -1,5 +1,5 @@
 import { KpostureError } from '../errors.js';
-import type { KindId } from '../k8s/kinds.js';
+import { kindId, type KindId } from '../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../k8s/object.js';
 import { ApiClient, ApiStatusError, CredentialError, TransportError, formatSeconds } from '../kube/client.js';
 import { discover, wantedOf, type Placement, type Wanted } from '../kube/discovery.js';
@@ -67,46 +67,57 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
 
     const kinds = new Map<KindId, KindCollection>();
     const apiVersions = new Map<KindId, string>();
-    const toList: { w: Wanted; p: Extract<Placement, { state: 'served' }> }[] = [];
+    const toList: ListTask[] = [];
+    const groups = new Map<KindId, KindId[]>();
     for (const w of wanted) {
       const p = placements.get(w.id)!;
-      if (p.state === 'served') toList.push({ w, p });
-      else kinds.set(w.id, collectionFor(p, timeoutMs));
+      if (p.state === 'served') {
+        toList.push({ id: w.id, group: w.group, kind: w.kind, version: p.version, resource: p.resource });
+      } else if (p.state === 'group') {
+        const members = p.members.map((m) => ({ id: kindId(w.group, m.kind), group: w.group, kind: m.kind, version: p.version, resource: m.resource }));
+        groups.set(w.id, members.map((m) => m.id));
+        toList.push(...members.filter((m) => !wanted.some((x) => x.id === m.id)));
+      } else {
+        kinds.set(w.id, collectionFor(p, timeoutMs));
+      }
     }
 
     let fatal: unknown;
-    await mapBounded(toList, concurrency, async ({ w, p }) => {
-      const apiVersion = w.group ? `${w.group}/${p.version}` : p.version;
+    await mapBounded(toList, concurrency, async (task) => {
+      const apiVersion = task.group ? `${task.group}/${task.version}` : task.version;
       const started = Date.now();
       try {
-        const result = await listAll(client, `${apiRoot(w.group, p.version)}/${p.resource}`, {
+        const result = await listAll(client, `${apiRoot(task.group, task.version)}/${task.resource}`, {
           limit: options.pageSize ?? DEFAULT_PAGE_SIZE,
-          ...(w.group === '' && p.resource === 'pods' ? { fieldSelector: ACTIVE_PODS_FIELD_SELECTOR } : {}),
+          ...(task.group === '' && task.resource === 'pods' ? { fieldSelector: ACTIVE_PODS_FIELD_SELECTOR } : {}),
         });
         const items: K8sObject[] = [];
         for (const item of result.items) {
           if (!isRecord(item)) continue;
           // The API leaves apiVersion and kind out of the items of a typed list.
           if (typeof item.apiVersion !== 'string') item.apiVersion = apiVersion;
-          if (typeof item.kind !== 'string') item.kind = w.kind;
+          if (typeof item.kind !== 'string') item.kind = task.kind;
           items.push(item as K8sObject);
         }
-        kinds.set(w.id, { status: 'ok', items });
-        apiVersions.set(w.id, apiVersion);
-        log(`listed ${w.id}: ${items.length} in ${result.pages} page${result.pages === 1 ? '' : 's'} (${formatSeconds(Date.now() - started)})`);
+        kinds.set(task.id, { status: 'ok', items });
+        apiVersions.set(task.id, apiVersion);
+        log(`listed ${task.id}: ${items.length} in ${result.pages} page${result.pages === 1 ? '' : 's'} (${formatSeconds(Date.now() - started)})`);
       } catch (err) {
         if (isClusterLevel(err, false)) {
           fatal ??= err;
           return;
         }
         const collection = failedCollection(err, timeoutMs);
-        kinds.set(w.id, collection);
-        log(`could not list ${w.id}: ${collection.reason}`);
+        kinds.set(task.id, collection);
+        log(`could not list ${task.id}: ${collection.reason}`);
       }
     });
     if (fatal !== undefined) throw clusterError(fatal, target, timeoutMs);
+    for (const [id, members] of groups) kinds.set(id, groupCollection(members, kinds));
 
+    // Requested kinds first, in the order asked; then the member kinds of whole-group kinds.
     const ordered = new Map<KindId, KindCollection>(wanted.map((w) => [w.id, kinds.get(w.id)!]));
+    for (const [id, c] of kinds) if (!ordered.has(id)) ordered.set(id, c);
     const inventory: LiveInventory = {
       source: { type: 'live', context: target.context, server: target.server },
       kinds: ordered,
@@ -119,6 +130,29 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
   } finally {
     client.close();
   }
+}
+
+interface ListTask {
+  id: KindId;
+  group: string;
+  kind: string;
+  version: string;
+  resource: string;
+}
+
+/**
+ * A whole-group kind (every Gatekeeper constraint) from its members: discovery named every kind
+ * the group serves, so the aggregate is complete when each of them was listed.
+ */
+function groupCollection(members: KindId[], kinds: ReadonlyMap<KindId, KindCollection>): KindCollection {
+  const failed = members.filter((id) => kinds.get(id)?.status !== 'ok');
+  if (failed.length > 0) {
+    const status = failed.some((id) => kinds.get(id)?.status === 'forbidden') ? 'forbidden' : 'error';
+    return { status, items: [], reason: failed.map((id) => `${id}: ${kinds.get(id)?.reason ?? 'not listed'}`).join('; ') };
+  }
+  const items: K8sObject[] = [];
+  for (const id of members) for (const item of kinds.get(id)!.items) items.push(item);
+  return { status: 'ok', items };
 }
 
 function apiRoot(group: string, version: string): string {
@@ -160,7 +194,7 @@ async function placeKinds(
   }
 }
 
-function collectionFor(p: Exclude<Placement, { state: 'served' }>, timeoutMs: number): KindCollection {
+function collectionFor(p: Exclude<Placement, { state: 'served' | 'group' }>, timeoutMs: number): KindCollection {
   switch (p.state) {
     case 'not-served':
       return { status: 'not-served', items: [], reason: p.reason };

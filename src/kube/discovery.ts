@@ -12,10 +12,13 @@ export interface Wanted {
   versions: string[];
   /** Plural resource name when known; otherwise found in discovery by kind. */
   resource?: string;
+  /** Every kind of the group, whatever it is (e.g. Gatekeeper constraints: one kind per template). */
+  wholeGroup?: boolean;
 }
 
 export type Placement =
   | { state: 'served'; version: string; resource: string; namespaced: boolean }
+  | { state: 'group'; version: string; members: { kind: string; resource: string; namespaced: boolean }[] }
   | { state: 'not-served'; reason: string }
   | { state: 'never-read'; reason: string }
   | { state: 'failed'; error: unknown; what: string };
@@ -30,6 +33,7 @@ interface ApiResource {
 /** `Kind` for core, `Kind.group` otherwise: kind names have no dots, group names do. */
 export function wantedOf(id: KindId): Wanted {
   const spec = kindSpec(id);
+  if (spec?.dynamic) return { id, group: spec.group, kind: spec.kind, versions: spec.versions, wholeGroup: true };
   if (spec) return { id, group: spec.group, kind: spec.kind, versions: spec.versions, resource: spec.resource };
   const dot = id.indexOf('.');
   return dot < 0 ? { id, group: '', kind: id, versions: ['v1'] } : { id, group: id.slice(dot + 1), kind: id.slice(0, dot), versions: [] };
@@ -80,6 +84,15 @@ export async function discover(client: ApiClient, wanted: readonly Wanted[], con
       if ('error' in doc) {
         failure ??= { error: doc.error, what: `discovery of ${gv}` };
         continue;
+      }
+      if (w.wholeGroup) {
+        const version = gv.slice(gv.indexOf('/') + 1);
+        const members = doc.resources
+          .filter((res) => !res.name.includes('/') && (!res.verbs || res.verbs.includes('list')))
+          .map((res) => ({ kind: res.kind, resource: res.name, namespaced: res.namespaced }));
+        out.set(w.id, { state: 'group', version, members });
+        placed = true;
+        break;
       }
       const r = doc.resources.find((res) => (w.resource ? res.name === w.resource : res.kind === w.kind) && !res.name.includes('/'));
       if (r && (!r.verbs || r.verbs.includes('list'))) {

@@ -10,7 +10,7 @@ import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { field } from '../../src/k8s/object.js';
 import { KpostureError } from '../../src/errors.js';
-import { startFixtureServer, writeKubeconfig, TLS_DIR, type FixtureServer, type FixtureServerOptions } from '../support/fixture-server.js';
+import { startFixtureServer, writeKubeconfig, TLS_DIR, type FixtureServer, type FixtureServerOptions, type ServedResource } from '../support/fixture-server.js';
 import { writeSyntheticCluster } from '../support/fixture-cluster.js';
 import { runMain } from '../support/fixture-cli.js';
 
@@ -193,6 +193,37 @@ describe('discovery and per-kind status', () => {
       { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'team-a' }, spec: { minAvailable: 1 } },
     ]);
     expect(inv.kinds.get('Widget.example.com')!.status).toBe('not-served');
+  });
+
+  test('a whole-group kind (every Gatekeeper constraint) is read as each kind the group serves', async () => {
+    const constraint = (kind: string, name: string): ServedResource => ({
+      group: 'constraints.gatekeeper.sh',
+      version: 'v1beta1',
+      resource: kind.toLowerCase(),
+      kind,
+      namespaced: false,
+      items: name ? [{ metadata: { name }, spec: { enforcementAction: 'deny' } }] : [],
+    });
+    const server = await serve({ extra: [constraint('K8sRequiredLabels', 'must-have-team'), constraint('K8sAllowedRepos', '')] });
+    const inv = await collect(server, { kinds: [KINDS.GatekeeperConstraint] });
+    const all = inv.kinds.get(KINDS.GatekeeperConstraint)!;
+    expect(all.status).toBe('ok');
+    expect(all.items.map((i) => `${String(i.apiVersion)} ${String(i.kind)} ${String(field(i, 'metadata', 'name'))}`)).toEqual([
+      'constraints.gatekeeper.sh/v1beta1 K8sRequiredLabels must-have-team',
+    ]);
+    expect(inv.kinds.get('K8sAllowedRepos.constraints.gatekeeper.sh')).toEqual({ status: 'ok', items: [] });
+    expect(server.requests.filter((r) => r.path.startsWith('/apis/constraints.gatekeeper.sh/v1beta1/')).map((r) => r.path).sort()).toEqual([
+      '/apis/constraints.gatekeeper.sh/v1beta1/k8sallowedrepos',
+      '/apis/constraints.gatekeeper.sh/v1beta1/k8srequiredlabels',
+    ]);
+
+    const partial = await serve({ extra: [constraint('K8sRequiredLabels', 'must-have-team'), constraint('K8sAllowedRepos', '')], forbidden: ['K8sAllowedRepos.constraints.gatekeeper.sh'] });
+    const denied = (await collect(partial, { kinds: [KINDS.GatekeeperConstraint] })).kinds.get(KINDS.GatekeeperConstraint)!;
+    expect(denied.status).toBe('forbidden');
+    expect(denied.reason).toContain('K8sAllowedRepos.constraints.gatekeeper.sh: k8sallowedrepos is forbidden');
+
+    const absent = (await collect(await serve(), { kinds: [KINDS.GatekeeperConstraint] })).kinds.get(KINDS.GatekeeperConstraint)!;
+    expect(absent).toMatchObject({ status: 'not-served', items: [] });
   });
 
   test('a list that fails after discovery listed it is an error with the reason', async () => {

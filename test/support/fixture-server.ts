@@ -187,8 +187,9 @@ function buildResources(inventory: Inventory | undefined, extra: ServedResource[
     if (!byKey.has(key)) byKey.set(key, r);
   };
   for (const [id, collection] of inventory?.kinds ?? []) {
-    if (collection.status !== 'ok') continue;
     const spec = kindSpec(id);
+    // Whole-group kinds (`*.constraints.gatekeeper.sh`) are served as their member kinds.
+    if (collection.status !== 'ok' || spec?.dynamic) continue;
     const dot = id.indexOf('.');
     const kind = dot < 0 ? id : id.slice(0, dot);
     const group = dot < 0 ? '' : id.slice(dot + 1);

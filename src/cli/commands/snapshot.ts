@@ -22,7 +22,7 @@ export function snapshotCommand(io: Io): Command {
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(flags.context ? { context: flags.context } : {}),
       ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
-      kinds: kindsToCollect(BUILTIN_CHECKS),
+      kinds: snapshotKinds(kindsToCollect(BUILTIN_CHECKS)),
       env: io.env,
       logRequests: Boolean(flags.debug),
       log: (line) => {
@@ -35,6 +35,20 @@ export function snapshotCommand(io: Io): Command {
     io.stderr(`wrote ${flags.output}: ${written.kinds} kinds, ${written.objects} objects from context "${inventory.source.context}"\n`);
   });
   return cmd;
+}
+
+/**
+ * The kinds to read: those the checks declare, plus the kinds that define a whole-group kind
+ * (ConstraintTemplates for Gatekeeper constraints), which a snapshot reader needs to tell
+ * "no constraints" from "constraints not listed".
+ */
+export function snapshotKinds(declared: readonly KindId[]): KindId[] {
+  const out = new Set(declared);
+  for (const id of declared) {
+    const definedBy = kindSpec(id)?.dynamic?.definedBy;
+    if (definedBy) out.add(definedBy);
+  }
+  return [...out].sort();
 }
 
 /**
@@ -57,6 +71,8 @@ export function snapshotList(inventory: LiveInventory): {
       notServed.push(id);
       continue;
     }
+    // A whole-group kind is written as its member kinds, each a typed list of its own.
+    if (kindSpec(id)?.dynamic && collection.status === 'ok') continue;
     if (collection.status !== 'ok') {
       left.push({ id, status: collection.status, ...(collection.reason ? { reason: collection.reason } : {}) });
       continue;
