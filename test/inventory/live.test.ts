@@ -10,7 +10,7 @@ import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { field } from '../../src/k8s/object.js';
 import { KpostureError } from '../../src/errors.js';
-import { startFixtureServer, writeKubeconfig, TLS_DIR, type FixtureServer, type FixtureServerOptions, type ServedResource } from '../support/fixture-server.js';
+import { closedPort, startFixtureServer, writeKubeconfig, TLS_DIR, type FixtureServer, type FixtureServerOptions, type ServedResource } from '../support/fixture-server.js';
 import { writeSyntheticCluster } from '../support/fixture-cluster.js';
 import { runMain } from '../support/fixture-cli.js';
 
@@ -38,15 +38,6 @@ async function serve(options: FixtureServerOptions = {}): Promise<FixtureServer>
 
 function collect(server: FixtureServer, options: Partial<LiveOptions> & { kinds: string[] }): ReturnType<typeof collectLiveInventory> {
   return collectLiveInventory({ kubeconfig: writeKubeconfig(server).file, requestTimeoutMs: 5000, ...options });
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 function podNames(items: readonly unknown[]): string[] {

@@ -1,0 +1,114 @@
+/** Shared pieces of the end-to-end tests: data sets, report comparison, which kind to forbid. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BUILTIN_CHECKS } from '../../checks/index.js';
+import { kindsToCollect } from '../../src/engine/run.js';
+import { loadSnapshot, SNAPSHOT_ANNOTATIONS } from '../../src/inventory/snapshot.js';
+import { kindSpec, type KindId } from '../../src/k8s/kinds.js';
+import { field } from '../../src/k8s/object.js';
+import type { Report } from '../../src/report/model.js';
+import type { FixtureServerOptions, ServedResource } from './fixture-server.js';
+import { REPO_ROOT } from './fixture-server.js';
+import { writeSyntheticCluster } from './fixture-cluster.js';
+
+export interface DataSet {
+  name: string;
+  /** What the fixture server serves. */
+  serve: string[];
+  /** The same data as `audit --snapshot` sees it (finished pods left out, as live collection does). */
+  snapshot: string[];
+  /** Kinds the checks read that the data lacks: served as 403 so both sides say unknown. */
+  lacking: KindId[];
+}
+
+export function nodeLabel(node: string): string {
+  return `Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}`;
+}
+
+/** The synthetic cluster, and fixtures/clusters/demo once it holds data. */
+export function dataSets(): DataSet[] {
+  const sets: DataSet[] = [];
+  const synthetic = writeSyntheticCluster({ namespaces: 4, podsPerNamespace: 6 });
+  sets.push(prepare('synthetic cluster', [synthetic]));
+  const demo = path.join(REPO_ROOT, 'fixtures', 'clusters', 'demo');
+  if (existsSync(demo) && readdirSync(demo, { recursive: true }).some((f) => /\.(json|ya?ml)$/.test(String(f)))) {
+    sets.push(prepare('fixtures/clusters/demo', [demo]));
+  }
+  return sets;
+}
+
+function prepare(name: string, paths: string[]): DataSet {
+  const inventory = loadSnapshot(paths);
+  const lacking = kindsToCollect(BUILTIN_CHECKS).filter((id) => {
+    const spec = kindSpec(id);
+    const status = inventory.kinds.get(id)?.status ?? 'missing';
+    return status === 'missing' && spec !== undefined && !spec.dynamic;
+  });
+  const pods = inventory.kinds.get('Pod');
+  const finished = (pods?.items ?? []).filter((p) => ['Succeeded', 'Failed'].includes(String(field(p, 'status', 'phase'))));
+  if (finished.length === 0) return { name, serve: paths, snapshot: paths, lacking };
+  // Live collection leaves finished pods out by design; the snapshot side gets the same pods.
+  const lists = [...inventory.kinds.entries()]
+    .filter(([id, c]) => c.status === 'ok' && !kindSpec(id)?.dynamic)
+    .map(([id, c]) => {
+      const items = id === 'Pod' ? c.items.filter((p) => !finished.includes(p)) : c.items;
+      const kind = id.split('.')[0]!;
+      const spec = kindSpec(id);
+      const first = items[0]?.apiVersion;
+      const apiVersion = typeof first === 'string' ? first : spec?.group ? `${spec.group}/${spec.versions[0]}` : (spec?.versions[0] ?? 'v1');
+      return { apiVersion, kind: `${kind}List`, items };
+    });
+  const notServed = [...inventory.kinds.entries()].filter(([, c]) => c.status === 'not-served').map(([id]) => id);
+  const annotations: Record<string, string> = {};
+  if (inventory.serverVersion) annotations[SNAPSHOT_ANNOTATIONS.serverVersion] = inventory.serverVersion;
+  if (notServed.length) annotations[SNAPSHOT_ANNOTATIONS.notServed] = notServed.join(',');
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kposture-running-')), 'running.json');
+  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { annotations }, items: lists }));
+  return { name, serve: paths, snapshot: [file], lacking };
+}
+
+/** Server options that mirror what the data lacks: such kinds answer 403, so live says unknown too. */
+export function mirrorLacking(set: DataSet): Pick<FixtureServerOptions, 'extra' | 'forbidden'> {
+  const extra: ServedResource[] = set.lacking.map((id) => {
+    const spec = kindSpec(id)!;
+    return { group: spec.group, version: spec.versions[0]!, resource: spec.resource, kind: spec.kind, namespaced: spec.namespaced };
+  });
+  return { extra, forbidden: [...set.lacking] };
+}
+
+/**
+ * A report without what differs by source: target, generatedAt, finding locations, the wording of
+ * unknown reasons (a snapshot says "the snapshot contains no X", live says "forbidden"), and
+ * inventory entries (kept separately, by kind).
+ */
+export function comparable(report: Report): unknown {
+  const r = JSON.parse(JSON.stringify(report)) as Record<string, unknown> & { checks: Record<string, unknown>[] };
+  delete r.target;
+  delete r.generatedAt;
+  delete r.inventory;
+  for (const c of r.checks) {
+    for (const f of c.findings as Record<string, unknown>[]) delete f.location;
+    if (c.status === 'unknown') delete c.reason;
+  }
+  return r;
+}
+
+export function inventoryByKind(report: Report): Map<string, { status: string; count: number }> {
+  return new Map(report.inventory.map((k) => [k.kind, { status: k.status, count: k.count }]));
+}
+
+/**
+ * A kind whose 403 should turn some checks unknown and leave others alone: required by the
+ * fewest checks, optional for none (an optional read changes a check's result, not its status).
+ */
+export function kindToForbid(): { kind: KindId; readers: string[] } {
+  const optional = new Set(BUILTIN_CHECKS.flatMap((c) => c.meta.optionalReads ?? []));
+  const readers = new Map<KindId, string[]>();
+  for (const c of BUILTIN_CHECKS) for (const k of c.meta.reads) readers.set(k, [...(readers.get(k) ?? []), c.meta.id]);
+  const [kind, ids] = [...readers.entries()]
+    .filter(([k]) => !optional.has(k) && !kindSpec(k)?.dynamic)
+    .sort(([a, x], [b, y]) => x.length - y.length || a.localeCompare(b))[0]!;
+  return { kind, readers: ids };
+}
