@@ -101,7 +101,7 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
         }
         kinds.set(task.id, { status: 'ok', items });
         apiVersions.set(task.id, apiVersion);
-        log(`listed ${task.id}: ${items.length} in ${result.pages} page${result.pages === 1 ? '' : 's'} (${formatSeconds(Date.now() - started)})`);
+        log(`listed ${task.id}: ${items.length} in ${result.pages} page${result.pages === 1 ? '' : 's'} (${elapsed(Date.now() - started)})`);
       } catch (err) {
         if (isClusterLevel(err, false)) {
           fatal ??= err;
@@ -153,6 +153,10 @@ function groupCollection(members: KindId[], kinds: ReadonlyMap<KindId, KindColle
   const items: K8sObject[] = [];
   for (const id of members) for (const item of kinds.get(id)!.items) items.push(item);
   return { status: 'ok', items };
+}
+
+function elapsed(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
 function apiRoot(group: string, version: string): string {

@@ -250,6 +250,19 @@ describe('discovery and per-kind status', () => {
   });
 });
 
+describe('logging', () => {
+  test('progress and --debug request lines name paths and counts, never credentials', async () => {
+    const server = await serve();
+    const lines: string[] = [];
+    await collect(server, { kinds: [KINDS.Namespace, KINDS.Pod], pageSize: 10, logRequests: true, log: (l) => lines.push(l) });
+    expect(lines).toContain(`reading context "fixture" at ${server.url} (Kubernetes v1.30.3)`);
+    expect(lines).toContainEqual(expect.stringMatching(/^GET \/api\/v1\/namespaces\?limit=10 200 \d+ms$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^listed Pod: 42 in 5 pages \(\d+(ms|\.\ds)\)$/));
+    expect(lines.join('\n')).not.toContain(server.token);
+    expect(lines.join('\n')).not.toMatch(/authorization|bearer/i);
+  });
+});
+
 describe('kubeconfig resolution', () => {
   test('KUBECONFIG is a path list: missing files are skipped, the first current-context wins, --context picks from any file', async () => {
     const server = await serve();

@@ -17,16 +17,18 @@ export function snapshotCommand(io: Io): Command {
     .description('read the kinds the checks need from a live cluster and write them to one JSON file for `audit --snapshot`')
     .requiredOption('-o, --output <file>', 'the snapshot file to write (JSON)');
   clusterOptions(cmd);
-  cmd.action(async (flags: SnapshotFlags) => {
+  cmd.action(async (flags: SnapshotFlags, command: Command) => {
+    // --debug is also a program-level option, which commander may have taken before this command.
+    const debug = Boolean(flags.debug ?? (command.optsWithGlobals() as { debug?: boolean }).debug);
     const inventory = await collectLiveInventory({
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(flags.context ? { context: flags.context } : {}),
       ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
       kinds: snapshotKinds(kindsToCollect(BUILTIN_CHECKS)),
       env: io.env,
-      logRequests: Boolean(flags.debug),
+      logRequests: debug,
       log: (line) => {
-        if (io.stderrIsTTY || flags.debug) io.stderr(`${line}\n`);
+        if (io.stderrIsTTY || debug) io.stderr(`${line}\n`);
       },
     });
     const { list, written, left } = snapshotList(inventory);
