@@ -83,7 +83,9 @@ const KNOWN: KindSpec[] = [
   spec('cilium.io', ['v2'], 'CiliumNetworkPolicy', 'ciliumnetworkpolicies', true, false),
   spec('cilium.io', ['v2'], 'CiliumClusterwideNetworkPolicy', 'ciliumclusterwidenetworkpolicies', false, false),
   spec('crd.projectcalico.org', ['v1'], 'GlobalNetworkPolicy', 'globalnetworkpolicies', false, false),
+  spec('crd.projectcalico.org', ['v1'], 'NetworkPolicy', 'networkpolicies', true, false),
   spec('policy.networking.k8s.io', ['v1alpha1'], 'AdminNetworkPolicy', 'adminnetworkpolicies', false, false),
+  spec('policy.networking.k8s.io', ['v1alpha1'], 'BaselineAdminNetworkPolicy', 'baselineadminnetworkpolicies', false, false),
 ];
 
 const byId = new Map(KNOWN.map((k) => [k.id, k]));
@@ -120,7 +122,9 @@ export const KINDS = {
   CiliumNetworkPolicy: 'CiliumNetworkPolicy.cilium.io',
   CiliumClusterwideNetworkPolicy: 'CiliumClusterwideNetworkPolicy.cilium.io',
   CalicoGlobalNetworkPolicy: 'GlobalNetworkPolicy.crd.projectcalico.org',
+  CalicoNetworkPolicy: 'NetworkPolicy.crd.projectcalico.org',
   AdminNetworkPolicy: 'AdminNetworkPolicy.policy.networking.k8s.io',
+  BaselineAdminNetworkPolicy: 'BaselineAdminNetworkPolicy.policy.networking.k8s.io',
 } as const satisfies Record<string, KindId>;
 
 export function kindSpec(id: KindId): KindSpec | undefined {
