@@ -18,7 +18,9 @@ const DISCOVERY_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/version'];
 
 /**
  * The least-privilege, read-only ClusterRole for the given kinds: `list` on exactly those
- * resources (no wildcards, no Secrets, no write verbs) plus `get` on discovery.
+ * resources (no wildcards, no Secrets, no write verbs) plus `get` on discovery. A dynamic kind
+ * (KindSpec.dynamic: Gatekeeper constraints) has no fixed resource name: it is granted as `*` of
+ * its own group only.
  */
 export function readOnlyRules(kinds: KindId[]): PolicyRule[] {
   const byGroup = new Map<string, Set<string>>();

@@ -214,7 +214,7 @@ export function policyEnforcement(obj: K8sObject, spec: PolicyModeSpec): PolicyE
   if (spec.reportOnlyWhen) {
     const raw = path(obj, spec.reportOnlyWhen.field);
     if (raw !== undefined && raw !== null && spec.reportOnlyWhen.values.includes(String(raw))) {
-      return { applies: true, units: [{ field: spec.reportOnlyWhen.field, mode: `${spec.reportOnlyWhen.field}=${String(raw)}`, class: 'audit' }] };
+      return { applies: true, units: [{ field: spec.reportOnlyWhen.field, mode: `${String(raw)} (reports only)`, class: 'audit' }] };
     }
   }
   if (!spec.rules) return { applies: true, units: [decide(obj, obj, spec.field, spec.field, spec)] };

@@ -203,14 +203,14 @@ export function kubewardenPolicyWebhook(scope: 'cluster' | 'namespace', name: st
   );
 }
 
-export function kubewardenInstall(ready = 1): K8sObject[] {
+export function kubewardenInstall(replicas = 1, ready = replicas): K8sObject[] {
   return [
     crd('policies.kubewarden.io', 'ClusterAdmissionPolicy', 'clusteradmissionpolicies'),
     crd('policies.kubewarden.io', 'AdmissionPolicy', 'admissionpolicies', 'Namespaced'),
     crd('policies.kubewarden.io', 'PolicyServer', 'policyservers'),
     validatingWebhookConfiguration('kubewarden-controller-validating-webhook-configuration', [{ name: 'vclusteradmissionpolicy.kb.io', failurePolicy: 'Fail', service: { namespace: 'kubewarden', name: 'kubewarden-controller-webhook-service' }, rules: [{ apiGroups: ['policies.kubewarden.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['clusteradmissionpolicies'] }] }]),
     deployment('kubewarden', 'kubewarden-controller', 1, 1),
-    deployment('kubewarden', 'policy-server-default', 1, ready),
+    deployment('kubewarden', 'policy-server-default', replicas, ready),
   ];
 }
 

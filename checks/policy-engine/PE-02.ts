@@ -1,0 +1,172 @@
+import type { PolicyEngine, PolicyModeSpec } from '../../src/catalog/catalogs.js';
+import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
+import { KINDS, kindSpec, type KindId } from '../../src/k8s/kinds.js';
+import { asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
+import { policyEnforcement, policyKinds, type ModeUnit } from '../../src/k8s/policy-engines.js';
+
+/** The policy kinds this check can read; catalogue entries for other kinds are not evaluated. */
+const POLICY_KINDS: KindId[] = [
+  KINDS.KyvernoClusterPolicy,
+  KINDS.KyvernoPolicy,
+  KINDS.GatekeeperConstraint,
+  KINDS.KubewardenClusterAdmissionPolicy,
+  KINDS.KubewardenAdmissionPolicy,
+  KINDS.JsPolicy,
+  KINDS.ValidatingAdmissionPolicyBinding,
+];
+
+export default defineCheck({
+  meta: {
+    id: 'PE-02',
+    title: 'Policies enforce rather than only audit',
+    category: 'policy-engine',
+    severity: 'medium',
+    rationale:
+      'A policy in audit mode reports violations and admits them anyway. Audit is the right way to introduce a rule, ' +
+      'but a cluster whose policies all audit has the cost of a policy engine and none of the prevention: the ' +
+      'privileged pod still starts. The share of policies that deny violating requests measures how much of the ' +
+      'policy-as-code actually protects the cluster.',
+    remediation:
+      'Once a policy reports no unexpected violations, switch it to enforce: Kyverno `failureAction: Enforce` on each ' +
+      'validate rule (or `spec.validationFailureAction: Enforce` before 1.13), Gatekeeper `spec.enforcementAction: deny` ' +
+      '(the default), Kubewarden `spec.mode: protect`, jsPolicy `spec.violationPolicy: Deny`, ' +
+      'ValidatingAdmissionPolicyBinding `validationActions: [Deny]`. Keep exceptions narrow (Kyverno PolicyException, ' +
+      'Gatekeeper excludedNamespaces) instead of auditing a whole policy.',
+    references: [
+      'https://kyverno.io/docs/policy-types/cluster-policy/validate/',
+      'https://open-policy-agent.github.io/gatekeeper/website/docs/violations',
+      'https://docs.kubewarden.io/',
+      'https://github.com/loft-sh/jspolicy/blob/main/pkg/apis/policy/v1beta1/jspolicy_types.go',
+      'https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/',
+    ],
+    reads: [KINDS.CustomResourceDefinition],
+    optionalReads: [...POLICY_KINDS, KINDS.ValidatingAdmissionPolicy],
+    messages: {
+      audits: '{engine} {kind} {name} only audits ({field}: {mode}); violating requests are admitted',
+      partlyAudits: '{engine} {kind} {name} enforces {enforcing} of {total} rules; the others only audit',
+      noPolicies: '{engine} is installed but has no policy that can enforce ({kinds} listed: none)',
+    },
+  },
+  evaluate(ctx, report) {
+    const crdNames = new Set(ctx.items(KINDS.CustomResourceDefinition).map(nameOf));
+    const installed = (engine: PolicyEngine): boolean => engine.crds.some((c) => crdNames.has(c));
+    const vapPolicies = ctx.collection(KINDS.ValidatingAdmissionPolicy);
+    const existingVaps = vapPolicies.status === 'ok' ? new Set(vapPolicies.items.map(nameOf)) : undefined;
+
+    const subjects: Subject[] = [];
+    const findings: Finding[] = [];
+    const unreadable: string[] = [];
+    const engines = new Map<string, { engine: PolicyEngine; kinds: KindId[]; policies: number }>();
+
+    for (const { engine, spec } of policyKinds(ctx.catalogs.policyEngines)) {
+      if (!POLICY_KINDS.includes(spec.kind)) continue;
+      const collection = ctx.collection(spec.kind);
+      if (!engine.builtin && !installed(engine)) continue;
+      if (collection.status === 'not-served') continue;
+      if (collection.status !== 'ok') {
+        const why = `${spec.kind} is ${collection.status}${collection.reason ? ` (${collection.reason})` : ''}`;
+        unreadable.push(engine.builtin ? why : `${engine.name} is installed but ${why}`);
+        continue;
+      }
+      let items = collection.items;
+      if (engine.builtin) {
+        // A binding acts only through an existing policy; PE-01 reports the others.
+        items = existingVaps ? items.filter((b) => existingVaps.has(asString(field(b, 'spec', 'policyName')) ?? '')) : items;
+        if (items.length === 0) continue;
+      }
+      const summary = engines.get(engine.id) ?? { engine, kinds: [], policies: 0 };
+      summary.kinds.push(spec.kind);
+      engines.set(engine.id, summary);
+      for (const obj of items) {
+        const result = judge(obj, spec, engine, report);
+        if (!result) continue;
+        subjects.push(result.subject);
+        summary.policies += 1;
+        if (result.finding) findings.push(result.finding);
+      }
+    }
+
+    if (unreadable.length > 0) return { status: 'unknown', reason: unreadable.join('; '), subjects };
+    if (engines.size === 0) {
+      return { status: 'not-applicable', reason: 'no policy engine is installed (no engine CRDs, no bound ValidatingAdmissionPolicy)' };
+    }
+    if (subjects.every((s) => s.verdict === 'unknown')) {
+      // Nothing scored: an installed engine without a single policy that can enforce is the
+      // finding. (Next to an engine whose policies are scored, it is not: the cluster enforces.)
+      for (const { engine, kinds, policies } of engines.values()) {
+        if (policies > 0 || engine.builtin) continue;
+        const crd = engine.crds.find((c) => crdNames.has(c))!;
+        findings.push(
+          report('noPolicies', {
+            resource: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: crd },
+            data: { engine: engine.name, kinds: kinds.join(', ') },
+            field: 'items',
+            evidence: `no ${kinds.join(' or ')} that validates requests`,
+            verify: `kubectl get ${kinds.map((k) => kubectlResource(k)).join(',')} -A`,
+          }),
+        );
+      }
+      if (findings.length === 0) return { status: 'unknown', reason: 'no policy states an enforcement mode kposture recognises', subjects };
+    }
+    return { status: findings.length > 0 ? 'fail' : 'pass', subjects, findings };
+  },
+});
+
+function judge(
+  obj: K8sObject,
+  spec: PolicyModeSpec,
+  engine: PolicyEngine,
+  report: (id: 'audits' | 'partlyAudits', f: Omit<Finding, 'messageId'>) => Finding,
+): { subject: Subject; finding?: Finding } | undefined {
+  const result = policyEnforcement(obj, spec);
+  if (!result.applies) return undefined;
+  const kind = asString(obj.kind) ?? spec.kind;
+  const resource = refOf(obj, kind);
+  const enforcing = result.units.filter((u) => u.class === 'enforce');
+  const auditing = result.units.filter((u) => u.class === 'audit');
+  const known = enforcing.length + auditing.length;
+  const details = {
+    engine: engine.id,
+    enforcing: enforcing.length,
+    auditing: auditing.length,
+    modes: result.units.map((u) => `${u.field}: ${u.mode}`),
+  };
+  if (known === 0) return { subject: { resource, verdict: 'unknown', details } };
+  if (auditing.length === 0) return { subject: { resource, verdict: 'pass', details } };
+  const verify = `kubectl get ${kubectlResource(spec.kind, kind)} ${nameOf(obj)}${namespaceOf(obj) ? ` -n ${namespaceOf(obj)}` : ''} -o yaml`;
+  const evidence = describeUnits(auditing);
+  if (enforcing.length === 0) {
+    return {
+      subject: { resource, verdict: 'fail', details },
+      finding: report('audits', {
+        resource,
+        data: { engine: engine.name, kind, name: nameOf(obj), field: auditing[0]!.field, mode: auditing[0]!.mode },
+        field: auditing.map((u) => u.field).filter((f, i, all) => all.indexOf(f) === i).join(', '),
+        evidence,
+        verify,
+      }),
+    };
+  }
+  return {
+    subject: { resource, verdict: 'partial', credit: enforcing.length / known, details },
+    finding: report('partlyAudits', {
+      resource,
+      data: { engine: engine.name, kind, name: nameOf(obj), enforcing: enforcing.length, total: known },
+      field: auditing.map((u) => u.field).join(', '),
+      evidence,
+      verify,
+    }),
+  };
+}
+
+function describeUnits(units: readonly ModeUnit[]): string {
+  return units.map((u) => `${u.field}: ${u.mode}`).join('; ');
+}
+
+/** `clusterpolicies.kyverno.io`; a Gatekeeper constraint's resource is its lower-cased kind. */
+function kubectlResource(kindId: KindId, objectKind?: string): string {
+  const spec = kindSpec(kindId);
+  if (!spec) return kindId;
+  if (spec.dynamic) return objectKind ? `${objectKind.toLowerCase()}.${spec.group}` : `constraints`;
+  return spec.group ? `${spec.resource}.${spec.group}` : spec.resource;
+}

@@ -1,0 +1,191 @@
+import check from '../../../checks/policy-engine/PE-02.js';
+import { KINDS } from '../../../src/k8s/kinds.js';
+import type { K8sObject } from '../../../src/k8s/object.js';
+import { evaluate } from '../../support/inventory.js';
+import {
+  clusterPolicy,
+  constraint,
+  constraintTemplate,
+  crd,
+  engineInventory,
+  gatekeeperInstall,
+  jsPolicy,
+  kubewardenInstall,
+  kubewardenPolicy,
+  kyvernoInstall,
+  validateRule,
+  vap,
+  vapBinding,
+} from './objects.js';
+
+/** Every policy kind listed (possibly empty); VAP kinds served and read. */
+const LISTED = {
+  [KINDS.CustomResourceDefinition]: 'ok',
+  [KINDS.KyvernoClusterPolicy]: 'ok',
+  [KINDS.KyvernoPolicy]: 'ok',
+  [KINDS.GatekeeperConstraintTemplate]: 'ok',
+  [KINDS.KubewardenClusterAdmissionPolicy]: 'ok',
+  [KINDS.KubewardenAdmissionPolicy]: 'ok',
+  [KINDS.JsPolicy]: 'ok',
+  [KINDS.ValidatingAdmissionPolicy]: 'ok',
+  [KINDS.ValidatingAdmissionPolicyBinding]: 'ok',
+} as const;
+
+/** Gatekeeper creates one CRD per template, in group constraints.gatekeeper.sh. */
+function gatekeeperWith(templates: string[], constraints: K8sObject[]): K8sObject[] {
+  return [
+    ...gatekeeperInstall(),
+    ...templates.flatMap((kind) => [constraintTemplate(kind), crd('constraints.gatekeeper.sh', kind, kind.toLowerCase())]),
+    ...constraints,
+  ];
+}
+
+describe('PE-02 policies enforce rather than only audit', () => {
+  it('passes when every Kyverno validate rule enforces, per policy or per rule (Kyverno 1.13+)', () => {
+    const objects = [
+      ...kyvernoInstall(),
+      clusterPolicy('disallow-privileged-containers', { validationFailureAction: 'Enforce', rules: [validateRule('privileged-containers')] }),
+      clusterPolicy('require-run-as-nonroot', { rules: [validateRule('run-as-non-root', 'Enforce'), validateRule('run-as-non-root-ephemeral', 'Enforce')] }),
+      // Mutate-only policies cannot enforce anything: not counted.
+      clusterPolicy('add-default-labels', { rules: [{ name: 'add-labels', match: { any: [{ resources: { kinds: ['Pod'] } }] }, mutate: { patchStrategicMerge: { metadata: { labels: { team: 'unknown' } } } } }] }),
+    ];
+    const outcome = evaluate(check, engineInventory(objects, LISTED));
+    expect(outcome.status).toBe('pass');
+    if (outcome.status !== 'pass') return;
+    expect(outcome.subjects.map((s) => [s.resource.name, s.verdict])).toEqual([
+      ['disallow-privileged-containers', 'pass'],
+      ['require-run-as-nonroot', 'pass'],
+    ]);
+    expect(outcome.subjects[0]!.details?.modes).toEqual(['spec.validationFailureAction: Enforce']);
+  });
+
+  it('fails per audit-only policy and scores the share, with partial credit for mixed rules', () => {
+    const objects = [
+      ...kyvernoInstall(),
+      clusterPolicy('disallow-privileged-containers', { validationFailureAction: 'Enforce', rules: [validateRule('privileged-containers')] }),
+      // No action anywhere: Kyverno's default is Audit.
+      clusterPolicy('disallow-latest-tag', { rules: [validateRule('require-image-tag'), validateRule('validate-image-tag')] }),
+      // The rule-level field overrides the policy-level one.
+      clusterPolicy('restrict-volume-types', { validationFailureAction: 'Enforce', rules: [validateRule('restricted-volumes', 'Audit'), validateRule('no-hostpath')] }),
+    ];
+    const outcome = evaluate(check, engineInventory(objects, LISTED));
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.subjects.map((s) => [s.resource.name, s.verdict, s.credit])).toEqual([
+      ['disallow-latest-tag', 'fail', undefined],
+      ['disallow-privileged-containers', 'pass', undefined],
+      ['restrict-volume-types', 'partial', 0.5],
+    ]);
+    const [latest, volumes] = outcome.findings;
+    expect(latest).toMatchObject({
+      messageId: 'audits',
+      field: 'spec.validationFailureAction',
+      evidence: 'spec.validationFailureAction: (Audit by default); spec.validationFailureAction: (Audit by default)',
+      verify: 'kubectl get clusterpolicies.kyverno.io disallow-latest-tag -o yaml',
+    });
+    expect(volumes).toMatchObject({ messageId: 'partlyAudits', field: 'spec.rules[0].validate.failureAction', data: { enforcing: 1, total: 2 } });
+  });
+
+  it('treats a Kyverno policy with admission: false as report-only', () => {
+    const objects = [...kyvernoInstall(), clusterPolicy('background-scan', { admission: false, validationFailureAction: 'Enforce', rules: [validateRule('r')] })];
+    const outcome = evaluate(check, engineInventory(objects, LISTED));
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.findings[0]!.evidence).toBe('spec.admission: false (reports only)');
+  });
+
+  it('reads Gatekeeper enforcementAction (deny by default; dryrun and warn audit; scoped per enforcement point)', () => {
+    const objects = gatekeeperWith(
+      ['K8sRequiredLabels', 'K8sAllowedRepos', 'K8sPSPPrivilegedContainer'],
+      [
+        constraint('K8sRequiredLabels', 'ns-must-have-owner'),
+        constraint('K8sAllowedRepos', 'repo-is-internal', { enforcementAction: 'dryrun' }),
+        constraint('K8sPSPPrivilegedContainer', 'psp-privileged', { enforcementAction: 'warn' }),
+        constraint('K8sPSPPrivilegedContainer', 'psp-privileged-scoped', {
+          enforcementAction: 'scoped',
+          scopedEnforcementActions: [
+            { action: 'deny', enforcementPoints: [{ name: 'validation.gatekeeper.sh' }] },
+            { action: 'warn', enforcementPoints: [{ name: 'gator.gatekeeper.sh' }] },
+          ],
+        }),
+      ],
+    );
+    const outcome = evaluate(check, engineInventory(objects, LISTED));
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.subjects.map((s) => [s.resource.kind, s.resource.name, s.verdict])).toEqual([
+      ['K8sAllowedRepos', 'repo-is-internal', 'fail'],
+      ['K8sPSPPrivilegedContainer', 'psp-privileged', 'fail'],
+      ['K8sPSPPrivilegedContainer', 'psp-privileged-scoped', 'pass'],
+      ['K8sRequiredLabels', 'ns-must-have-owner', 'pass'],
+    ]);
+    expect(outcome.findings[0]!.verify).toBe('kubectl get k8sallowedrepos.constraints.gatekeeper.sh repo-is-internal -o yaml');
+  });
+
+  it('reads Kubewarden mode (protect by default), jsPolicy violationPolicy and VAP binding validationActions', () => {
+    const objects = [
+      ...kubewardenInstall(),
+      kubewardenPolicy('ClusterAdmissionPolicy', 'no-privileged-pod'),
+      kubewardenPolicy('AdmissionPolicy', 'psa-label-enforcer', 'monitor', 'shop'),
+      crd('policy.jspolicy.com', 'JsPolicy', 'jspolicies'),
+      jsPolicy('deny-default-namespace.company.tld'),
+      jsPolicy('warn-latest.company.tld', { violationPolicy: 'Warn' }),
+      jsPolicy('sync-secrets.company.tld', { type: 'Controller' }),
+      vap('max-replicas'),
+      vapBinding('max-replicas-deny', 'max-replicas', ['Deny', 'Audit']),
+      vapBinding('max-replicas-warn', 'max-replicas', ['Warn', 'Audit']),
+      vapBinding('dangling', 'deleted-policy', ['Deny']),
+    ];
+    const outcome = evaluate(check, engineInventory(objects, LISTED));
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.subjects.map((s) => [s.resource.name, s.verdict])).toEqual([
+      ['psa-label-enforcer', 'fail'],
+      ['no-privileged-pod', 'pass'],
+      ['deny-default-namespace.company.tld', 'pass'],
+      ['warn-latest.company.tld', 'fail'],
+      ['max-replicas-deny', 'pass'],
+      ['max-replicas-warn', 'fail'],
+    ]);
+    expect(outcome.findings.map((f) => f.evidence)).toEqual(['spec.mode: monitor', 'spec.violationPolicy: Warn', 'spec.validationActions: [Warn, Audit]']);
+    expect(outcome.findings[0]!.verify).toBe('kubectl get admissionpolicies.policies.kubewarden.io psa-label-enforcer -n shop -o yaml');
+  });
+
+  it('fails when an installed engine has no policy at all and nothing else enforces', () => {
+    // An empty typed list (K8sRequiredLabelsList, items: []) in the snapshot.
+    const outcome = evaluate(check, engineInventory(gatekeeperWith(['K8sRequiredLabels'], []), { ...LISTED, 'K8sRequiredLabels.constraints.gatekeeper.sh': 'ok' }));
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.findings[0]).toMatchObject({ messageId: 'noPolicies', resource: { name: 'constrainttemplates.templates.gatekeeper.sh' }, verify: 'kubectl get constraints -A' });
+  });
+
+  it('is not applicable when no engine is installed and no ValidatingAdmissionPolicy is bound', () => {
+    const outcome = evaluate(check, engineInventory([vap('unbound')], LISTED));
+    expect(outcome.status).toBe('not-applicable');
+  });
+
+  it('is unknown when an installed engine’s policies could not be read', () => {
+    const objects = [...kyvernoInstall(), clusterPolicy('p', { validationFailureAction: 'Enforce', rules: [validateRule('r')] })];
+    const outcome = evaluate(check, engineInventory(objects, { ...LISTED, [KINDS.KyvernoPolicy]: 'forbidden' }));
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.status === 'unknown' && outcome.reason).toContain('Kyverno is installed but Policy.kyverno.io is forbidden');
+  });
+
+  it('is unknown when a snapshot lacks the list of one Gatekeeper constraint kind', () => {
+    const objects = gatekeeperWith(['K8sRequiredLabels', 'K8sAllowedRepos'], [constraint('K8sRequiredLabels', 'ns-must-have-owner')]);
+    const inventory = engineInventory(objects, LISTED);
+    const outcome = evaluate(check, inventory);
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.status === 'unknown' && outcome.reason).toContain('K8sAllowedRepos.constraints.gatekeeper.sh was not listed');
+  });
+
+  it('is unknown when CRDs could not be listed', () => {
+    expect(evaluate(check, engineInventory(kyvernoInstall(), { ...LISTED, [KINDS.CustomResourceDefinition]: 'error' })).status).toBe('unknown');
+  });
+
+  it('ignores policy kinds of engines that are not installed, even when their lists are missing', () => {
+    const objects = [...kyvernoInstall(), clusterPolicy('p', { validationFailureAction: 'enforce', rules: [validateRule('r')] })];
+    const outcome = evaluate(check, engineInventory(objects, { [KINDS.CustomResourceDefinition]: 'ok', [KINDS.KyvernoClusterPolicy]: 'ok', [KINDS.KyvernoPolicy]: 'ok', [KINDS.ValidatingAdmissionPolicyBinding]: 'not-served' }));
+    expect(outcome.status).toBe('pass');
+  });
+});
