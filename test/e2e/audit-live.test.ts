@@ -119,7 +119,6 @@ function kubectlPath(): string | undefined {
 
 const kubectl = kubectlPath();
 if (!kubectl) {
-  // eslint-disable-next-line no-console
   console.log('kubectl is not on PATH: the test that proves the fixture server faithful to kubectl is skipped');
 }
 

@@ -339,6 +339,22 @@ function compareVersions(a: string, b: string): number {
   return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || a.localeCompare(b);
 }
 
+/** The short names real servers advertise, so that `kubectl get ns,po,netpol` resolves. */
+const SHORT_NAMES: Record<string, string[]> = {
+  '/namespaces': ['ns'],
+  '/nodes': ['no'],
+  '/pods': ['po'],
+  '/resourcequotas': ['quota'],
+  '/limitranges': ['limits'],
+  'apps/deployments': ['deploy'],
+  'apps/replicasets': ['rs'],
+  'apps/daemonsets': ['ds'],
+  'apps/statefulsets': ['sts'],
+  'batch/cronjobs': ['cj'],
+  'networking.k8s.io/networkpolicies': ['netpol'],
+  'apiextensions.k8s.io/customresourcedefinitions': ['crd', 'crds'],
+};
+
 function routeGroupVersion(group: string, version: string, rest: string[], url: URL, resources: Resource[], ctx: RouteContext): Answer {
   const inGv = resources.filter((r) => r.group === group && r.version === version);
   if (rest.length === 0) {
@@ -354,6 +370,7 @@ function routeGroupVersion(group: string, version: string, rest: string[], url: 
           namespaced: r.namespaced,
           kind: r.kind,
           verbs: ['get', 'list', 'watch'],
+          ...(SHORT_NAMES[`${r.group}/${r.resource}`] ? { shortNames: SHORT_NAMES[`${r.group}/${r.resource}`] } : {}),
         })),
       },
     };
