@@ -141,7 +141,7 @@ function judge(
       finding: report('audits', {
         resource,
         data: { engine: engine.name, kind, name: nameOf(obj), field: auditing[0]!.field, mode: auditing[0]!.mode },
-        field: auditing.map((u) => u.field).filter((f, i, all) => all.indexOf(f) === i).join(', '),
+        field: [...new Set(auditing.map((u) => u.field))].join(', '),
         evidence,
         verify,
       }),
@@ -152,15 +152,16 @@ function judge(
     finding: report('partlyAudits', {
       resource,
       data: { engine: engine.name, kind, name: nameOf(obj), enforcing: enforcing.length, total: known },
-      field: auditing.map((u) => u.field).join(', '),
+      field: [...new Set(auditing.map((u) => u.field))].join(', '),
       evidence,
       verify,
     }),
   };
 }
 
+/** `field: value` per distinct decision (rules that inherit the policy-level field share one). */
 function describeUnits(units: readonly ModeUnit[]): string {
-  return units.map((u) => `${u.field}: ${u.mode}`).join('; ');
+  return [...new Set(units.map((u) => `${u.field}: ${u.mode}`))].join('; ');
 }
 
 /** `clusterpolicies.kyverno.io`; a Gatekeeper constraint's resource is its lower-cased kind. */

@@ -80,7 +80,7 @@ describe('PE-02 policies enforce rather than only audit', () => {
     expect(latest).toMatchObject({
       messageId: 'audits',
       field: 'spec.validationFailureAction',
-      evidence: 'spec.validationFailureAction: (Audit by default); spec.validationFailureAction: (Audit by default)',
+      evidence: 'spec.validationFailureAction: (Audit by default)',
       verify: 'kubectl get clusterpolicies.kyverno.io disallow-latest-tag -o yaml',
     });
     expect(volumes).toMatchObject({ messageId: 'partlyAudits', field: 'spec.rules[0].validate.failureAction', data: { enforcing: 1, total: 2 } });
