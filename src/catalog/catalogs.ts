@@ -95,8 +95,25 @@ export interface CniEntry {
   namespaces?: string[];
   crds?: string[];
   condition?: string;
+  /** For `conditional`: rules tried in order on the DaemonSet's containers; the first match decides. */
+  enforcement?: CniEnforcementRule[];
+  /** For `conditional`: the answer when no rule matches (default `unknown`). */
+  otherwise?: 'yes' | 'no' | 'unknown';
   source: string;
   note?: string;
+}
+
+/** A container of the CNI's DaemonSet whose name (and optionally an argument or image) decides enforcement. */
+export interface CniEnforcementRule {
+  /** Regular expression on the container name. */
+  container: string;
+  /** Regular expression that one entry of the container's command or args must match. */
+  arg?: string;
+  /** Regular expression on the container image. */
+  image?: string;
+  enforces: boolean;
+  /** Why this evidence decides, shown in the report. */
+  because: string;
 }
 
 export interface TenancyFramework {

@@ -1,0 +1,344 @@
+/**
+ * Kubernetes NetworkPolicy semantics, exactly as the API defines them, in one place.
+ *
+ * - policyTypes: when the list is absent or empty (`[]` reads as omitted), the API server
+ *   defaults it to `[Ingress]`, plus `Egress` when `spec.egress` has at least one rule
+ *   (`SetDefaults_NetworkPolicy`: `len(spec.egress) != 0`; so `egress: []` stays Ingress only).
+ *   Objects read back from a cluster are already defaulted; manifests in a snapshot may not be.
+ * - Rules for a direction that is not in the effective policyTypes are ignored.
+ * - `spec.podSelector` is required: absent or `{}` selects every pod of the policy's namespace,
+ *   and a policy never selects pods of another namespace.
+ * - A pod selected by a policy for a direction is isolated for that direction; traffic is then
+ *   allowed only when some rule of some policy selecting the pod allows it (rules add up).
+ * - Pods with `hostNetwork: true` are outside NetworkPolicy (the API says behaviour is
+ *   undefined for them; CNIs do not enforce it), so they are never counted as isolated or not.
+ * - A rule's `from`/`to` absent or empty means every peer; `ports` absent or empty means every
+ *   port. A peer with both namespaceSelector and podSelector selects pods matching both (AND);
+ *   the same selectors in two peers select pods matching either (OR).
+ * - allow-all: a rule with every port and either no peers, a peer whose namespaceSelector is
+ *   `{}` (with no or an empty podSelector: every pod of every namespace), or an ipBlock
+ *   `0.0.0.0/0` / `::/0` without `except`. A rule with ports is never allow-all.
+ *
+ * Selectors are compiled once per policy and policies are indexed per namespace (and by one
+ * of their matchLabels pairs), so finding the policies of a pod costs a few map lookups, not
+ * a scan of every policy in the cluster.
+ */
+import { compileLabelSelector, type CompiledSelector, type Labels } from './labels.js';
+import { asArray, asString, field, isRecord, labelsOf, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from './object.js';
+
+export type Direction = 'Ingress' | 'Egress';
+export const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
+
+/** The spec field holding a direction's rules and the peer field of each rule. */
+export const RULES_FIELD: Record<Direction, { rules: 'ingress' | 'egress'; peers: 'from' | 'to' }> = {
+  Ingress: { rules: 'ingress', peers: 'from' },
+  Egress: { rules: 'egress', peers: 'to' },
+};
+
+/** What a check needs to know about a pod. */
+export interface PodFacts {
+  namespace: string;
+  name: string;
+  labels: Labels;
+  hostNetwork: boolean;
+  /** Succeeded or Failed: the pod has no network endpoint any more. */
+  finished: boolean;
+  serviceAccount: string;
+}
+
+export function podFacts(pod: K8sObject): PodFacts {
+  const phase = asString(field(pod, 'status', 'phase'));
+  return {
+    namespace: namespaceOf(pod) ?? 'default',
+    name: nameOf(pod),
+    labels: labelsOf(pod),
+    hostNetwork: field(pod, 'spec', 'hostNetwork') === true,
+    finished: phase === 'Succeeded' || phase === 'Failed',
+    serviceAccount: asString(field(pod, 'spec', 'serviceAccountName')) ?? 'default',
+  };
+}
+
+/** Pods that NetworkPolicy governs: running (or pending) pods on the pod network. */
+export function isPolicySubject(pod: PodFacts): boolean {
+  return !pod.hostNetwork && !pod.finished;
+}
+
+export type Peer =
+  | { type: 'selector'; path: string; podSelector?: CompiledSelector; namespaceSelector?: CompiledSelector }
+  | { type: 'ipBlock'; path: string; cidr: string; except: string[] };
+
+export interface Rule {
+  direction: Direction;
+  /** YAML path of the rule, e.g. `spec.ingress[0]`. */
+  path: string;
+  /** undefined: `from`/`to` absent or empty, which means every peer. */
+  peers: Peer[] | undefined;
+  /** `ports` absent or empty: every port. */
+  allPorts: boolean;
+}
+
+export interface Policy {
+  obj: K8sObject;
+  ref: ResourceRef;
+  namespace: string;
+  name: string;
+  /** undefined when the selector is invalid (see problems). */
+  podSelector: CompiledSelector | undefined;
+  /** Effective policyTypes after defaulting. */
+  types: ReadonlySet<Direction>;
+  typesDefaulted: boolean;
+  /** Rules as written, per direction, including those of directions not in `types`. */
+  declared: Readonly<Record<Direction, readonly Rule[]>>;
+  /** Parts that could not be interpreted (invalid selectors, malformed peers). */
+  problems: string[];
+}
+
+/** The effective policyTypes of a NetworkPolicy spec. */
+export function effectivePolicyTypes(spec: unknown): { types: Set<Direction>; defaulted: boolean } {
+  const listed = field(spec, 'policyTypes');
+  if (Array.isArray(listed) && listed.length > 0) {
+    const types = new Set<Direction>();
+    for (const t of listed) if (t === 'Ingress' || t === 'Egress') types.add(t);
+    return { types, defaulted: false };
+  }
+  const types = new Set<Direction>(['Ingress']);
+  if (asArray(field(spec, 'egress')).length > 0) types.add('Egress');
+  return { types, defaulted: true };
+}
+
+export function compilePolicy(obj: K8sObject): Policy {
+  const spec = field(obj, 'spec');
+  const problems: string[] = [];
+  const selected = compileLabelSelector(field(spec, 'podSelector'), { absent: 'everything' });
+  if (!selected.ok) problems.push(`spec.podSelector: ${selected.reason}`);
+  const { types, defaulted } = effectivePolicyTypes(spec);
+  const declared = {} as Record<Direction, Rule[]>;
+  for (const direction of DIRECTIONS) declared[direction] = compileRules(spec, direction, problems);
+  return {
+    obj,
+    ref: refOf(obj, 'NetworkPolicy'),
+    namespace: namespaceOf(obj) ?? 'default',
+    name: nameOf(obj),
+    podSelector: selected.ok ? selected.selector : undefined,
+    types,
+    typesDefaulted: defaulted,
+    declared,
+    problems,
+  };
+}
+
+function compileRules(spec: unknown, direction: Direction, problems: string[]): Rule[] {
+  const { rules: rulesField, peers: peersField } = RULES_FIELD[direction];
+  return asArray(field(spec, rulesField)).map((raw, i) => {
+    const path = `spec.${rulesField}[${i}]`;
+    const rawPeers = isRecord(raw) ? raw[peersField] : undefined;
+    const list = asArray(rawPeers);
+    const peers = list.length === 0 ? undefined : list.map((p, j) => compilePeer(p, `${path}.${peersField}[${j}]`, problems)).filter((p): p is Peer => p !== undefined);
+    return { direction, path, peers, allPorts: asArray(isRecord(raw) ? raw.ports : undefined).length === 0 };
+  });
+}
+
+function compilePeer(raw: unknown, path: string, problems: string[]): Peer | undefined {
+  if (!isRecord(raw)) {
+    problems.push(`${path}: not an object`);
+    return undefined;
+  }
+  if (isRecord(raw.ipBlock)) {
+    const cidr = asString(raw.ipBlock.cidr);
+    if (!cidr) {
+      problems.push(`${path}.ipBlock.cidr is missing`);
+      return undefined;
+    }
+    const except = asArray(raw.ipBlock.except).filter((e): e is string => typeof e === 'string');
+    return { type: 'ipBlock', path, cidr, except };
+  }
+  // Both selectors are pointers here: absent means "not this criterion", not "nothing".
+  const peer: Peer = { type: 'selector', path };
+  for (const key of ['podSelector', 'namespaceSelector'] as const) {
+    if (raw[key] === undefined || raw[key] === null) continue;
+    const compiled = compileLabelSelector(raw[key], { absent: 'everything' });
+    if (!compiled.ok) {
+      problems.push(`${path}.${key}: ${compiled.reason}`);
+      return undefined;
+    }
+    peer[key] = compiled.selector;
+  }
+  if (!peer.podSelector && !peer.namespaceSelector) {
+    problems.push(`${path}: a peer needs podSelector, namespaceSelector or ipBlock`);
+    return undefined;
+  }
+  return peer;
+}
+
+/** Rules that take effect: those of a direction listed in the effective policyTypes. */
+export function effectiveRules(policy: Policy, direction: Direction): readonly Rule[] {
+  return policy.types.has(direction) ? policy.declared[direction] : [];
+}
+
+/** Rules written for a direction the policy does not apply to: ignored by Kubernetes. */
+export function ignoredRules(policy: Policy): Rule[] {
+  return DIRECTIONS.filter((d) => !policy.types.has(d)).flatMap((d) => [...policy.declared[d]]);
+}
+
+export function selectsEveryPod(policy: Policy): boolean {
+  return policy.podSelector?.matchesEverything === true;
+}
+
+const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0']);
+
+export interface AllowAll {
+  /** YAML path of the rule, or of the peer that makes it allow-all. */
+  path: string;
+  reason: string;
+}
+
+/**
+ * Why a rule allows everything, or undefined. A rule with ports never allows everything; a
+ * rule without peers, or with one peer that covers every source/destination, does.
+ */
+export function allowAllOf(rule: Rule): AllowAll | undefined {
+  if (!rule.allPorts) return undefined;
+  const other = rule.direction === 'Ingress' ? 'source' : 'destination';
+  if (!rule.peers) return { path: rule.path, reason: `no \`${RULES_FIELD[rule.direction].peers}\`: every ${other}, every port` };
+  for (const peer of rule.peers) {
+    if (peer.type === 'ipBlock') {
+      if (DEFAULT_ROUTES.has(peer.cidr) && peer.except.length === 0) {
+        return { path: peer.path, reason: `ipBlock ${peer.cidr} without except: every address, every port` };
+      }
+    } else if (peer.namespaceSelector?.matchesEverything && (!peer.podSelector || peer.podSelector.matchesEverything)) {
+      return { path: peer.path, reason: 'namespaceSelector {}: every pod in every namespace, every port' };
+    }
+  }
+  return undefined;
+}
+
+/** A rule that can match no traffic: every peer is an ipBlock whose `except` removes its whole CIDR. */
+export function allowsNothing(rule: Rule): boolean {
+  return rule.peers !== undefined && rule.peers.length > 0 && rule.peers.every((p) => p.type === 'ipBlock' && p.except.includes(p.cidr));
+}
+
+/** A policy that selects every pod and allows nothing for the direction: the canonical default deny. */
+export function isDefaultDeny(policy: Policy, direction: Direction): boolean {
+  return selectsEveryPod(policy) && policy.types.has(direction) && effectiveRules(policy, direction).every(allowsNothing);
+}
+
+/** How the Kubernetes NetworkPolicies of one namespace treat traffic in one direction by default. */
+export interface NamespaceDefault {
+  /**
+   * - `default-deny`: a policy selects every pod and allows nothing;
+   * - `allowlist`: policies select every pod and allow only listed traffic (denied otherwise);
+   * - `allow-all`: a policy selecting every pod allows everything, which cancels any deny;
+   * - `none`: no policy selects every pod for this direction.
+   */
+  verdict: 'default-deny' | 'allowlist' | 'allow-all' | 'none';
+  defaultDeny: Policy[];
+  /** Policies that select every pod for the direction. */
+  namespaceWide: Policy[];
+  allowAll: { policy: Policy; at: AllowAll }[];
+  /** Policies of the namespace whose meaning is unclear (the API would have rejected them). */
+  problems: string[];
+}
+
+interface NamespaceEntry {
+  policies: Policy[];
+  wide: Policy[];
+  byLabel: Map<string, Policy[]>;
+  rest: Policy[];
+  broken: Policy[];
+}
+
+const NO_POLICIES: readonly Policy[] = Object.freeze([]);
+
+/** NetworkPolicies compiled once and indexed per namespace. */
+export class NetworkPolicyIndex {
+  private readonly byNamespace = new Map<string, NamespaceEntry>();
+  private readonly everyPolicy: Policy[] = [];
+
+  constructor(objects: readonly K8sObject[]) {
+    for (const obj of objects) {
+      const policy = compilePolicy(obj);
+      this.everyPolicy.push(policy);
+      const entry = this.entry(policy.namespace);
+      entry.policies.push(policy);
+      if (!policy.podSelector) entry.broken.push(policy);
+      else if (policy.podSelector.matchesEverything) entry.wide.push(policy);
+      else {
+        const key = indexKey(policy.podSelector);
+        if (key === undefined) entry.rest.push(policy);
+        else entry.byLabel.set(key, [...(entry.byLabel.get(key) ?? []), policy]);
+      }
+    }
+  }
+
+  private entry(namespace: string): NamespaceEntry {
+    let entry = this.byNamespace.get(namespace);
+    if (!entry) {
+      entry = { policies: [], wide: [], byLabel: new Map(), rest: [], broken: [] };
+      this.byNamespace.set(namespace, entry);
+    }
+    return entry;
+  }
+
+  all(): readonly Policy[] {
+    return this.everyPolicy;
+  }
+
+  policiesIn(namespace: string): readonly Policy[] {
+    return this.byNamespace.get(namespace)?.policies ?? NO_POLICIES;
+  }
+
+  /**
+   * Policies of the pod's own namespace whose podSelector matches it. `uncertain` lists
+   * policies of that namespace whose selector could not be read.
+   */
+  selecting(pod: Pick<PodFacts, 'namespace' | 'labels'>): { policies: Policy[]; uncertain: Policy[] } {
+    const entry = this.byNamespace.get(pod.namespace);
+    if (!entry) return { policies: [], uncertain: [] };
+    const policies = [...entry.wide];
+    for (const [key, value] of Object.entries(pod.labels)) {
+      for (const p of entry.byLabel.get(`${key}\u0000${value}`) ?? []) if (p.podSelector!.matches(pod.labels)) policies.push(p);
+    }
+    for (const p of entry.rest) if (p.podSelector!.matches(pod.labels)) policies.push(p);
+    return { policies, uncertain: entry.broken };
+  }
+
+  /** Is the pod isolated for the direction by a Kubernetes NetworkPolicy? */
+  isolation(pod: Pick<PodFacts, 'namespace' | 'labels'>, direction: Direction): { isolated: boolean; by: Policy[]; uncertain: Policy[] } {
+    const { policies, uncertain } = this.selecting(pod);
+    const by = policies.filter((p) => p.types.has(direction));
+    return { isolated: by.length > 0, by, uncertain: by.length > 0 ? [] : uncertain.filter((p) => p.types.has(direction)) };
+  }
+
+  namespaceDefault(namespace: string, direction: Direction): NamespaceDefault {
+    const policies = this.policiesIn(namespace);
+    const namespaceWide = policies.filter((p) => selectsEveryPod(p) && p.types.has(direction));
+    const defaultDeny = namespaceWide.filter((p) => isDefaultDeny(p, direction));
+    const allowAll: NamespaceDefault['allowAll'] = [];
+    for (const policy of namespaceWide) {
+      for (const rule of effectiveRules(policy, direction)) {
+        const at = allowAllOf(rule);
+        if (at) allowAll.push({ policy, at });
+      }
+    }
+    const problems = policies
+      .filter((p) => p.problems.length > 0 && (p.types.has(direction) || !p.podSelector))
+      .map((p) => `NetworkPolicy ${namespace}/${p.name}: ${p.problems.join('; ')}`);
+    const verdict = allowAll.length > 0 ? 'allow-all' : defaultDeny.length > 0 ? 'default-deny' : namespaceWide.length > 0 ? 'allowlist' : 'none';
+    return { verdict, defaultDeny, namespaceWide, allowAll, problems };
+  }
+}
+
+/** One `key=value` pair every selected pod must carry, to index the policy by it. */
+function indexKey(selector: CompiledSelector): string | undefined {
+  const r = selector.requirements.find((req) => req.operator === 'In' && req.values.length === 1);
+  return r ? `${r.key}\u0000${r.values[0]}` : undefined;
+}
+
+/** `kubectl get networkpolicy -n <ns> -o yaml`, the command that shows a namespace's policies. */
+export function verifyNamespacePolicies(namespace: string): string {
+  return `kubectl get networkpolicy -n ${namespace} -o yaml`;
+}
+
+export function verifyPolicy(policy: Pick<Policy, 'namespace' | 'name'>): string {
+  return `kubectl get networkpolicy ${policy.name} -n ${policy.namespace} -o yaml`;
+}
