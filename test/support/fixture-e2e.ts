@@ -32,7 +32,7 @@ export function dataSets(): DataSet[] {
   const sets: DataSet[] = [];
   const synthetic = writeSyntheticCluster({ namespaces: 4, podsPerNamespace: 6 });
   sets.push(prepare('synthetic cluster', [synthetic]));
-  const demo = path.join(REPO_ROOT, 'fixtures', 'clusters', 'demo');
+  const demo = path.join(REPO_ROOT, 'fixtures', 'clusters', 'demo', 'snapshot');
   if (existsSync(demo) && readdirSync(demo, { recursive: true }).some((f) => /\.(json|ya?ml)$/.test(String(f)))) {
     sets.push(prepare('fixtures/clusters/demo', [demo]));
   }
