@@ -40,8 +40,9 @@ function parseReport(stdout: string, stderr: string): Report {
 }
 
 describe.each(nodes)('$label', ({ bin }) => {
-  describe.each(sets)('$name', (set) => {
+  describe.each(sets)('$name', (source) => {
     test('a live audit gives the same report as an audit of the same data as a snapshot', async () => {
+      const set = source.prepare();
       const server = await serve({ snapshot: set.serve, ...mirrorLacking(set) });
       const kc = writeKubeconfig(server, { context: 'e2e-cluster' });
       const live = await runBuiltCli(bin, ['audit', '--format', 'json'], { KUBECONFIG: kc.file });
@@ -68,6 +69,7 @@ describe.each(nodes)('$label', ({ bin }) => {
 
     test('a 403 on one kind turns only the checks that read it unknown and lowers coverage', async () => {
       const { kind, readers } = kindToForbid();
+      const set = source.prepare();
       const mirror = mirrorLacking(set);
       const baseServer = await serve({ snapshot: set.serve, ...mirror });
       const deniedServer = await serve({ snapshot: set.serve, extra: mirror.extra ?? [], forbidden: [...(mirror.forbidden ?? []), kind] });
@@ -124,8 +126,7 @@ if (!kubectl) {
 
 describe('the fixture API server is faithful to a real client', () => {
   (kubectl ? test : test.skip)('kubectl get nodes,pods,namespaces,networkpolicies -A -o json --chunk-size=2 sees exactly the served objects (managedFields shown)', async () => {
-    const set = sets[0]!;
-    const server = await serve({ snapshot: set.serve });
+    const server = await serve({ snapshot: sets[0]!.paths });
     const kc = writeKubeconfig(server, { context: 'kubectl' });
     const { stdout } = await run(
       kubectl!,

@@ -28,8 +28,9 @@ function verdicts(report: Report): { id: string; status: string; score: number |
 }
 
 describe.each(nodes)('$label', ({ bin }) => {
-  describe.each(sets)('$name', (set) => {
+  describe.each(sets)('$name', (source) => {
     test('snapshot -o FILE, then audit --snapshot FILE, gives the live audit’s statuses and scores', async () => {
+      const set = source.prepare();
       const server = await startFixtureServer({ snapshot: set.serve, ...mirrorLacking(set) });
       servers.push(server);
       const kc = writeKubeconfig(server, { context: 'snap-ctx' });
@@ -61,6 +62,7 @@ describe.each(nodes)('$label', ({ bin }) => {
 
     test('a kind forbidden while snapshotting stays unknown in the audit of the file, never empty', async () => {
       const { kind, readers } = kindToForbid();
+      const set = source.prepare();
       const mirror = mirrorLacking(set);
       const server = await startFixtureServer({ snapshot: set.serve, extra: mirror.extra ?? [], forbidden: [...(mirror.forbidden ?? []), kind] });
       servers.push(server);

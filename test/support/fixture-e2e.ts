@@ -27,14 +27,37 @@ export function nodeLabel(node: string): string {
   return `Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}`;
 }
 
-/** The synthetic cluster, and fixtures/clusters/demo once it holds data. */
-export function dataSets(): DataSet[] {
-  const sets: DataSet[] = [];
-  const synthetic = writeSyntheticCluster({ namespaces: 4, podsPerNamespace: 6 });
-  sets.push(prepare('synthetic cluster', [synthetic]));
-  const demo = path.join(REPO_ROOT, 'fixtures', 'clusters', 'demo', 'snapshot');
-  if (existsSync(demo) && readdirSync(demo, { recursive: true }).some((f) => /\.(json|ya?ml)$/.test(String(f)))) {
-    sets.push(prepare('fixtures/clusters/demo', [demo]));
+export interface DataSource {
+  name: string;
+  paths: string[];
+  /** Loads the data and works out what the server and the snapshot side need (cached). */
+  prepare(): DataSet;
+}
+
+/**
+ * The synthetic cluster, and fixtures/clusters/demo once it holds data (its snapshot folder, or
+ * the folder itself). Nothing is loaded until a test asks, so a broken data set fails its tests,
+ * not the whole suite.
+ */
+export function dataSets(): DataSource[] {
+  const source = (name: string, paths: () => string[]): DataSource => {
+    let cached: DataSet | undefined;
+    let resolved: string[] | undefined;
+    return {
+      name,
+      get paths() {
+        return (resolved ??= paths());
+      },
+      prepare() {
+        return (cached ??= prepare(name, this.paths));
+      },
+    };
+  };
+  const sets = [source('synthetic cluster', () => [writeSyntheticCluster({ namespaces: 4, podsPerNamespace: 6 })])];
+  const demo = path.join(REPO_ROOT, 'fixtures', 'clusters', 'demo');
+  const demoSnapshot = existsSync(path.join(demo, 'snapshot')) ? path.join(demo, 'snapshot') : demo;
+  if (existsSync(demoSnapshot) && readdirSync(demoSnapshot, { recursive: true }).some((f) => /\.(json|ya?ml)$/.test(String(f)))) {
+    sets.push(source(path.relative(REPO_ROOT, demoSnapshot), () => [demoSnapshot]));
   }
   return sets;
 }
