@@ -212,6 +212,23 @@ export function allowAllOf(rule: Rule): AllowAll | undefined {
   return undefined;
 }
 
+/**
+ * Does a peer select this pod (as source for ingress, destination for egress)? Within one peer
+ * namespaceSelector AND podSelector must both match; without a namespaceSelector the peer
+ * means the policy's own namespace. ipBlock peers are about addresses: whether they cover pod
+ * IPs is implementation-defined, so they never select a pod here.
+ */
+export function peerSelectsPod(peer: Peer, policyNamespace: string, other: { namespace: string; labels: Labels }, namespaceLabels: Labels): boolean {
+  if (peer.type === 'ipBlock') return false;
+  const inNamespace = peer.namespaceSelector ? peer.namespaceSelector.matches(namespaceLabels) : other.namespace === policyNamespace;
+  return inNamespace && (peer.podSelector ? peer.podSelector.matches(other.labels) : true);
+}
+
+/** Does the rule allow traffic with this pod on some port? Peers of one rule are ORed. */
+export function ruleSelectsPod(rule: Rule, policyNamespace: string, other: { namespace: string; labels: Labels }, namespaceLabels: Labels): boolean {
+  return rule.peers === undefined || rule.peers.some((p) => peerSelectsPod(p, policyNamespace, other, namespaceLabels));
+}
+
 /** A rule that can match no traffic: every peer is an ipBlock whose `except` removes its whole CIDR. */
 export function allowsNothing(rule: Rule): boolean {
   return rule.peers !== undefined && rule.peers.length > 0 && rule.peers.every((p) => p.type === 'ipBlock' && p.except.includes(p.cidr));

@@ -1,0 +1,82 @@
+import { compileLabelSelector, EVERYTHING, NOTHING, type CompiledSelector } from '../../src/k8s/labels.js';
+
+function compile(value: unknown, absent: 'everything' | 'nothing' = 'everything'): CompiledSelector {
+  const result = compileLabelSelector(value, { absent });
+  if (!result.ok) throw new Error(result.reason);
+  return result.selector;
+}
+
+const web = { app: 'web', tier: 'frontend' };
+const db = { app: 'db', tier: 'backend' };
+const bare = {};
+
+describe('label selectors (apimachinery LabelSelectorAsSelector semantics)', () => {
+  it('an empty selector {} selects everything, including objects without labels', () => {
+    const s = compile({});
+    expect(s.matchesEverything).toBe(true);
+    expect([web, db, bare].map((l) => s.matches(l))).toEqual([true, true, true]);
+    expect(s.text).toBe('<all>');
+  });
+
+  it('an absent selector means what the caller says: everything or nothing', () => {
+    expect(compile(undefined, 'everything')).toBe(EVERYTHING);
+    expect(compile(null, 'nothing')).toBe(NOTHING);
+    expect(NOTHING.matches(web)).toBe(false);
+    expect(NOTHING.matchesEverything).toBe(false);
+  });
+
+  it('matchLabels requires every pair', () => {
+    const s = compile({ matchLabels: { app: 'web', tier: 'frontend' } });
+    expect([web, { app: 'web' }, db].map((l) => s.matches(l))).toEqual([true, false, false]);
+    expect(s.text).toBe('app=web,tier=frontend');
+  });
+
+  it('In needs the key and one of the values', () => {
+    const s = compile({ matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'api'] }] });
+    expect([web, db, bare].map((l) => s.matches(l))).toEqual([true, false, false]);
+  });
+
+  it('NotIn selects objects whose value is not listed AND objects that lack the key', () => {
+    const s = compile({ matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db'] }] });
+    expect([web, db, bare].map((l) => s.matches(l))).toEqual([true, false, true]);
+  });
+
+  it('Exists needs the key whatever its value', () => {
+    const s = compile({ matchExpressions: [{ key: 'tier', operator: 'Exists' }] });
+    expect([web, { tier: '' }, bare].map((l) => s.matches(l))).toEqual([true, true, false]);
+  });
+
+  it('DoesNotExist selects objects that lack the key', () => {
+    const s = compile({ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] });
+    expect([web, { app: 'x' }, bare].map((l) => s.matches(l))).toEqual([false, true, true]);
+  });
+
+  it('matchLabels and matchExpressions are ANDed', () => {
+    const s = compile({ matchLabels: { tier: 'backend' }, matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['cache'] }] });
+    expect([db, { app: 'cache', tier: 'backend' }, web].map((l) => s.matches(l))).toEqual([true, false, false]);
+    expect(s.matchesEverything).toBe(false);
+  });
+
+  it('rejects what the API server rejects instead of guessing', () => {
+    const bad = [
+      { matchExpressions: [{ key: 'a', operator: 'Equals', values: ['x'] }] },
+      { matchExpressions: [{ key: 'a', operator: 'In', values: [] }] },
+      { matchExpressions: [{ key: 'a', operator: 'NotIn' }] },
+      { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] },
+      { matchLabels: { a: 5 } },
+      { matchLabels: 'app=web' },
+      'app=web',
+    ];
+    for (const value of bad) {
+      const result = compileLabelSelector(value, { absent: 'everything' });
+      expect(result.ok).toBe(false);
+    }
+    const r = compileLabelSelector({ matchExpressions: [{ key: 'a', operator: 'Equals', values: ['x'] }] }, { absent: 'everything' });
+    expect(!r.ok && r.reason).toMatch(/matchExpressions\[0\]\.operator "Equals"/);
+  });
+
+  it('does not treat inherited object properties as labels', () => {
+    const s = compile({ matchExpressions: [{ key: 'toString', operator: 'Exists' }] });
+    expect(s.matches({})).toBe(false);
+  });
+});
