@@ -15,6 +15,10 @@ export interface OsFamily {
   osImage?: string[];
   /** Node labels that identify the family: label key → regular expression on the value. */
   labels?: Record<string, string>;
+  /** Labels win over osImage (an OS that keeps its base distribution's os-release, e.g. Kairos). */
+  labelsOverrideOsImage?: boolean;
+  /** Real osImage strings and label sets this entry must recognise; checked by a test. */
+  examples?: (string | { osImage?: string; labels: Record<string, string> })[];
   source: string;
   reasoning?: string;
 }
@@ -22,10 +26,12 @@ export interface OsFamily {
 export interface ImageRule {
   id: string;
   class: Exclude<ImageClass, 'unknown'>;
-  /** Glob (`*` = any run of characters) on `registry/repository`, e.g. `gcr.io/distroless/*`. */
+  /** Glob (`*` = any run of characters, `{a,b}` = either) on `registry/repository`, e.g. `gcr.io/distroless/*`. */
   repository: string;
   /** Optional glob on the tag, e.g. `*-alpine*`. */
   tag?: string;
+  /** Real image references this rule must decide (first match over the whole catalogue); checked by a test. */
+  examples?: string[];
   source: string;
   note?: string;
 }

@@ -1,0 +1,84 @@
+import type { OsFamily } from '../catalog/catalogs.js';
+import { labelsOf, type K8sObject } from './object.js';
+import { nodeInfoOf } from './nodes.js';
+
+/**
+ * Which OS family a node runs, from the OS catalogue. Order of evidence:
+ * 1. families whose labels override the osImage (a Kairos node reports its base distro's
+ *    os-release, so only its `kairos.io/managed` label tells it apart);
+ * 2. `status.nodeInfo.osImage` (the kubelet's PRETTY_NAME from /etc/os-release);
+ * 3. node labels set by the platform (`cloud.google.com/gke-os-distribution`,
+ *    `kubernetes.azure.com/os-sku`, …), for nodes whose osImage is missing or unrecognised.
+ * Within each step, catalogue order decides.
+ */
+export interface OsIdentity {
+  family?: OsFamily;
+  osImage?: string;
+  /** How the family was recognised, e.g. `osImage "Talos (v1.7.6)"` or `label kubernetes.azure.com/os-sku=AzureLinux`. */
+  evidence?: string;
+}
+
+interface CompiledFamily {
+  family: OsFamily;
+  osImage: RegExp[];
+  labels: [string, RegExp][];
+}
+
+const compiledFamilies = new WeakMap<readonly OsFamily[], CompiledFamily[]>();
+
+function compile(families: readonly OsFamily[]): CompiledFamily[] {
+  let compiled = compiledFamilies.get(families);
+  if (!compiled) {
+    compiled = families.map((family) => ({
+      family,
+      osImage: (family.osImage ?? []).flatMap((p) => safeRegExp(p)),
+      labels: Object.entries(family.labels ?? {}).flatMap(([key, p]) => safeRegExp(p).map((re) => [key, re] as [string, RegExp])),
+    }));
+    compiledFamilies.set(families, compiled);
+  }
+  return compiled;
+}
+
+/** Catalogue patterns are validated as regular expressions at load; a bad one never matches. */
+function safeRegExp(pattern: string): RegExp[] {
+  try {
+    return [new RegExp(pattern, 'iu')];
+  } catch {
+    return [];
+  }
+}
+
+function labelMatch(c: CompiledFamily, labels: Record<string, string>): string | undefined {
+  for (const [key, re] of c.labels) {
+    const value = labels[key];
+    if (value !== undefined && re.test(value)) return `label ${key}=${value}`;
+  }
+  return undefined;
+}
+
+export function identifyOs(node: K8sObject, families: readonly OsFamily[]): OsIdentity {
+  const compiled = compile(families);
+  const { osImage } = nodeInfoOf(node);
+  const labels = labelsOf(node);
+  const base: OsIdentity = osImage !== undefined ? { osImage } : {};
+
+  for (const c of compiled) {
+    if (!c.family.labelsOverrideOsImage) continue;
+    const evidence = labelMatch(c, labels);
+    if (evidence) return { ...base, family: c.family, evidence };
+  }
+  if (osImage !== undefined) {
+    const hit = compiled.find((c) => c.osImage.some((re) => re.test(osImage)));
+    if (hit) return { ...base, family: hit.family, evidence: `osImage "${osImage}"` };
+  }
+  for (const c of compiled) {
+    const evidence = labelMatch(c, labels);
+    if (evidence) return { ...base, family: c.family, evidence };
+  }
+  return base;
+}
+
+/** Identifies an osImage string alone (no labels): for catalogue tests and explanations. */
+export function identifyOsImage(osImage: string, families: readonly OsFamily[]): OsFamily | undefined {
+  return identifyOs({ status: { nodeInfo: { osImage } } }, families).family;
+}
