@@ -32,7 +32,11 @@ export function writeFileAtomic(file: string, content: string): void {
     writeFileSync(tmp, content, { encoding: 'utf8', mode: 0o644 });
     renameSync(tmp, file);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The temp file could not even be created (e.g. the "folder" is a file): nothing to remove.
+    }
     throw new KpostureError('input', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
   }
 }

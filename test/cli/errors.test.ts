@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { removeDir, runCli, tempDir, WEAK } from './run.js';
+
+/** One line on stderr, naming what is wrong; never a stack trace unless --debug. */
+function expectOneLine(stderr: string, mentions: RegExp): void {
+  const lines = stderr.split('\n').filter((l) => l !== '');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^kposture/);
+  expect(lines[0]).toMatch(mentions);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  expect(stderr).not.toMatch(/Error:/);
+}
+
+describe('usage and input errors', () => {
+  it.each<[string, string[], RegExp]>([
+    ['--fail-under abc', ['--fail-under', 'abc'], /--fail-under .*'abc'.*0 to 100/],
+    ['--fail-under 101', ['--fail-under', '101'], /--fail-under .*0 to 100/],
+    ['--min-coverage -5', ['--min-coverage', '-5'], /--min-coverage .*0 to 100/],
+    ['--format xml', ['--format', 'xml'], /'xml' is invalid.*json, sarif, table/],
+    ['--report foo', ['--report', 'foo'], /--report foo: expected FORMAT=FILE .*json, sarif, table/],
+    ['--report xml=out.xml', ['--report', 'xml=out.xml'], /--report xml=out\.xml/],
+    ['--report sarif=', ['--report', 'sarif='], /--report sarif=: expected FORMAT=FILE/],
+    ['an unknown option', ['--frobnicate'], /unknown option '--frobnicate'/],
+    ['an unknown check id', ['--check', 'XX-99'], /unknown check id XX-99/],
+  ])('exits 2 with one line for %s', async (_name, flags, mentions) => {
+    const run = await runCli(['audit', '--snapshot', WEAK, ...flags]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expectOneLine(run.stderr, mentions);
+  });
+
+  it('exits 2 with one line for an unknown command', async () => {
+    const run = await runCli(['frobnicate']);
+    expect(run.code).toBe(2);
+    expectOneLine(run.stderr, /unknown command 'frobnicate'/);
+  });
+
+  it('names the snapshot file and the field of a malformed object', async () => {
+    const dir = tempDir('errors');
+    try {
+      const file = path.join(dir, 'namespaces.json');
+      writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { team: 5 } } }] }));
+      const run = await runCli(['audit', '--snapshot', file], { cwd: dir });
+      expect(run.code).toBe(2);
+      expectOneLine(run.stderr, /snapshot namespaces\.json: field items\[0\]\.metadata\.labels\.team must be a string/);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('prints the stack trace only with --debug', async () => {
+    const run = await runCli(['audit', '--snapshot', 'test/data/report-does-not-exist', '--debug']);
+    expect(run.code).toBe(2);
+    const [first, ...rest] = run.stderr.split('\n').filter(Boolean);
+    expect(first).toMatch(/^kposture: snapshot test\/data\/report-does-not-exist: no such file or directory/);
+    expect(rest.some((l) => /^\s+at /.test(l))).toBe(true);
+  });
+});
