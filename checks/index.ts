@@ -1,5 +1,12 @@
 import type { Check } from '../src/engine/check.js';
+import DIE01 from './die/DIE-01.js';
+import DIE02 from './die/DIE-02.js';
+import DIE03 from './die/DIE-03.js';
+import MT01 from './multitenancy/MT-01.js';
+import MT02 from './multitenancy/MT-02.js';
+import MT03 from './multitenancy/MT-03.js';
 import MT04 from './multitenancy/MT-04.js';
+import MT05 from './multitenancy/MT-05.js';
 import PE01 from './policy-engine/PE-01.js';
 import PE02 from './policy-engine/PE-02.js';
 import PE03 from './policy-engine/PE-03.js';
@@ -7,4 +14,4 @@ import PE04 from './policy-engine/PE-04.js';
 import PE05 from './policy-engine/PE-05.js';
 
 /** The built-in checks, sorted by id. A test keeps this list complete and in order. */
-export const BUILTIN_CHECKS: readonly Check[] = [MT04, PE01, PE02, PE03, PE04, PE05];
+export const BUILTIN_CHECKS: readonly Check[] = [DIE01, DIE02, DIE03, MT01, MT02, MT03, MT04, MT05, PE01, PE02, PE03, PE04, PE05];

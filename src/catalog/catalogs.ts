@@ -126,8 +126,10 @@ export interface TenancyFramework {
   id: string;
   name: string;
   crds: string[];
-  /** Label keys the framework puts on the namespaces it manages. */
+  /** Label keys the framework puts on the namespaces it manages; `*` matches any run of characters. */
   namespaceLabels: string[];
+  /** Labels (`key` exists, `key=value` equals) on the StatefulSets or Deployments the framework runs. */
+  workloadLabels?: string[];
   source: string;
   note?: string;
 }

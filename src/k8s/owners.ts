@@ -1,0 +1,185 @@
+/**
+ * Who runs a pod: the workload a person wrote (a Deployment, a CronJob, a DaemonSet), found by
+ * following controller ownerReferences upwards (Pod → ReplicaSet → Deployment, Pod → Job →
+ * CronJob). Checks that report "per workload" group pods with this, so that one Deployment with
+ * 30 replicas is one finding, not 30. Pure functions over listed objects.
+ */
+import { splitApiVersion } from './kinds.js';
+import { annotationsOf, asArray, asRecord, asString, labelsOf, metadata, nameOf, namespaceOf, refKey, type K8sObject, type ResourceRef } from './object.js';
+
+/** Set by the kubelet on the API copy ("mirror") of a static pod it runs from a manifest file. */
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+/** Added by the Deployment controller to its ReplicaSets' pods; the ReplicaSet is named `<deployment>-<hash>`. */
+const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+/** Controllers are followed at most this far up, so a cycle in malformed data cannot loop. */
+const MAX_DEPTH = 8;
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  controller: boolean;
+}
+
+export function ownerReferencesOf(obj: K8sObject): OwnerReference[] {
+  const out: OwnerReference[] = [];
+  for (const raw of asArray(metadata(obj).ownerReferences)) {
+    const r = asRecord(raw);
+    const kind = asString(r.kind);
+    const name = asString(r.name);
+    if (!kind || !name) continue;
+    out.push({ apiVersion: asString(r.apiVersion) ?? '', kind, name, controller: r.controller === true });
+  }
+  return out;
+}
+
+/** The ownerReference with `controller: true` (the API allows at most one). */
+export function controllerOf(obj: K8sObject): OwnerReference | undefined {
+  return ownerReferencesOf(obj).find((r) => r.controller);
+}
+
+export function isMirrorPod(pod: K8sObject): boolean {
+  return Object.prototype.hasOwnProperty.call(annotationsOf(pod), MIRROR_POD_ANNOTATION);
+}
+
+/** Objects that can sit between a pod and its workload, looked up by `kind/namespace/name`. */
+export interface OwnerIndex {
+  get(ref: ResourceRef): K8sObject | undefined;
+}
+
+/** Indexes intermediate controllers (ReplicaSets, Jobs…) so that pods can be traced to their workload. */
+export function ownerIndex(...lists: readonly (readonly K8sObject[])[]): OwnerIndex {
+  const byKey = new Map<string, K8sObject>();
+  for (const list of lists) {
+    for (const obj of list) {
+      const kind = asString(obj.kind);
+      if (!kind) continue;
+      const ref: ResourceRef = { kind, name: nameOf(obj) };
+      const ns = namespaceOf(obj);
+      if (ns) ref.namespace = ns;
+      byKey.set(refKey(ref), obj);
+    }
+  }
+  return { get: (ref) => byKey.get(refKey(ref)) };
+}
+
+export interface Workload {
+  /** The top-level controller, or the pod itself when it has none (a bare or static pod). */
+  ref: ResourceRef;
+  /** True when the pod has no controller ownerReference at all. */
+  bare: boolean;
+  /** True for a static pod's mirror: the kubelet runs it from a file, outside any controller. */
+  mirror: boolean;
+  /**
+   * True when a step of the chain was inferred rather than read: a ReplicaSet that could not be
+   * looked up, whose pods carry `pod-template-hash`, is attributed to the Deployment named by its prefix.
+   */
+  inferred: boolean;
+}
+
+function refFromOwner(owner: OwnerReference, namespace: string | undefined): ResourceRef {
+  const ref: ResourceRef = { kind: owner.kind, name: owner.name };
+  if (owner.apiVersion) ref.apiVersion = owner.apiVersion;
+  if (namespace) ref.namespace = namespace;
+  return ref;
+}
+
+function podRef(pod: K8sObject): ResourceRef {
+  const ref: ResourceRef = { apiVersion: 'v1', kind: 'Pod', name: nameOf(pod) };
+  const ns = namespaceOf(pod);
+  if (ns) ref.namespace = ns;
+  return ref;
+}
+
+/**
+ * The workload that runs `pod`. Owners are followed while the index knows them; a ReplicaSet
+ * the index does not know is attributed to its Deployment when the pod's `pod-template-hash`
+ * label proves the Deployment controller made it. A Node owner (static pods) is not a workload:
+ * the pod stands for itself.
+ */
+export function workloadOf(pod: K8sObject, index: OwnerIndex): Workload {
+  const namespace = namespaceOf(pod);
+  const mirror = isMirrorPod(pod);
+  const first = controllerOf(pod);
+  if (!first || first.kind === 'Node') return { ref: podRef(pod), bare: !first, mirror, inferred: false };
+
+  let current = refFromOwner(first, namespace);
+  let inferred = false;
+  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    const obj = index.get(current);
+    if (!obj) {
+      const deployment = depth === 0 ? deploymentFromHash(pod, first) : undefined;
+      if (deployment) {
+        current = deployment;
+        inferred = true;
+      }
+      break;
+    }
+    const up = controllerOf(obj);
+    if (!up) break;
+    current = refFromOwner(up, namespace);
+  }
+  return { ref: current, bare: false, mirror, inferred };
+}
+
+function deploymentFromHash(pod: K8sObject, owner: OwnerReference): ResourceRef | undefined {
+  if (owner.kind !== 'ReplicaSet' || splitApiVersion(owner.apiVersion).group !== 'apps') return undefined;
+  const hash = labelsOf(pod)[POD_TEMPLATE_HASH_LABEL];
+  if (!hash || !owner.name.endsWith(`-${hash}`) || owner.name.length <= hash.length + 1) return undefined;
+  const ref: ResourceRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: owner.name.slice(0, -(hash.length + 1)) };
+  const ns = namespaceOf(pod);
+  if (ns) ref.namespace = ns;
+  return ref;
+}
+
+export interface WorkloadGroup {
+  workload: Workload;
+  pods: K8sObject[];
+}
+
+/** Pods grouped by workload, in first-seen order. */
+export function groupByWorkload(pods: readonly K8sObject[], index: OwnerIndex): WorkloadGroup[] {
+  const groups = new Map<string, WorkloadGroup>();
+  for (const pod of pods) {
+    const workload = workloadOf(pod, index);
+    const key = refKey(workload.ref);
+    const group = groups.get(key);
+    if (group) group.pods.push(pod);
+    else groups.set(key, { workload, pods: [pod] });
+  }
+  return [...groups.values()];
+}
+
+const BUILTIN_GROUPS = new Set(['', 'apps', 'batch']);
+
+/** How kubectl names the resource of `ref`: `deployment`, `cronjob`, `rollout.argoproj.io`. */
+export function kubectlResource(ref: ResourceRef): string {
+  const group = splitApiVersion(ref.apiVersion ?? '').group;
+  const kind = ref.kind.toLowerCase();
+  return BUILTIN_GROUPS.has(group) ? kind : `${kind}.${group}`;
+}
+
+/** `kubectl -n <ns> get <resource> <name>` (without `-n` for cluster-scoped objects). */
+export function kubectlGet(ref: ResourceRef, extra = ''): string {
+  const ns = ref.namespace ? `-n ${ref.namespace} ` : '';
+  return `kubectl ${ns}get ${kubectlResource(ref)} ${ref.name}${extra ? ` ${extra}` : ''}`;
+}
+
+/** Where a workload kind keeps its pod spec, as a jsonpath prefix; undefined for kinds kposture does not know. */
+export function podSpecPath(kind: string): string | undefined {
+  switch (kind) {
+    case 'Pod':
+      return '.spec';
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+    case 'ReplicationController':
+      return '.spec.template.spec';
+    case 'CronJob':
+      return '.spec.jobTemplate.spec.template.spec';
+    default:
+      return undefined;
+  }
+}
