@@ -1,6 +1,6 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { field, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
+import { field, namespaceOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
 
 const MIN_REPLICAS = 2;
 

@@ -36,7 +36,7 @@ export default defineCheck({
     messages: {
       clusterWide: 'ClusterRoleBinding {binding} grants cluster-admin on the whole cluster to {subjects}',
       namespaced: 'RoleBinding {binding} grants cluster-admin in namespace {namespace} to {subjects}',
-      everyone: '{bindingKind} {binding} grants cluster-admin to {subjects}, a group that includes every caller of its kind',
+      everyone: '{bindingKind} {binding} grants cluster-admin to anyone through {everyone} (non-system subjects: {subjects})',
     },
   },
   evaluate(ctx, report) {
@@ -61,14 +61,14 @@ export default defineCheck({
       });
       if (offending.length === 0) continue;
 
-      const everyone = offending.some((x) => x.c.reason === 'everyone');
+      const everyone = offending.filter((x) => x.c.reason === 'everyone').map((x) => describeSubject(x.s));
       const names = offending.map((x) => describeSubject(x.s)).join(', ');
       const ns = namespaceOf(binding);
-      const messageId = everyone ? 'everyone' : kind === 'RoleBinding' ? 'namespaced' : 'clusterWide';
+      const messageId = everyone.length > 0 ? 'everyone' : kind === 'RoleBinding' ? 'namespaced' : 'clusterWide';
       findings.push(
         report(messageId, {
           resource,
-          data: { binding: kind === 'RoleBinding' ? `${ns ?? ''}/${nameOf(binding)}` : nameOf(binding), bindingKind: kind, namespace: ns ?? '', subjects: names },
+          data: { binding: kind === 'RoleBinding' ? `${ns ?? ''}/${nameOf(binding)}` : nameOf(binding), bindingKind: kind, namespace: ns ?? '', subjects: names, everyone: everyone.join(', ') },
           field: offending.map((x) => `subjects[${x.index}]`).join(', '),
           evidence: `roleRef: ClusterRole/${CLUSTER_ADMIN}; ${offending.map((x) => `${describeSubject(x.s)} (${x.c.note})`).join('; ')}`,
           verify: kind === 'RoleBinding' ? `kubectl -n ${ns ?? ''} get rolebinding ${nameOf(binding)} -o yaml` : `kubectl get clusterrolebinding ${nameOf(binding)} -o yaml`,

@@ -1,4 +1,5 @@
 import check from '../../../checks/multitenancy/MT-05.js';
+import { renderMessage } from '../../../src/engine/check.js';
 import { KINDS } from '../../../src/k8s/kinds.js';
 import type { K8sObject } from '../../../src/k8s/object.js';
 import { evaluate, inventoryOf } from '../../support/inventory.js';
@@ -96,6 +97,10 @@ describe('MT-05 cluster-admin bound only to system subjects', () => {
     expect(ci.data.subjects).toBe('ServiceAccount ci/gitlab-runner');
     expect(ci.evidence).toBe('roleRef: ClusterRole/cluster-admin; ServiceAccount ci/gitlab-runner (service account of namespace ci)');
     expect(ci.verify).toBe('kubectl get clusterrolebinding ci-deployer-admin -o yaml');
+    const anonymous = outcome.findings[2]!;
+    expect(renderMessage(check.meta.messages[anonymous.messageId]!, anonymous.data)).toBe(
+      'ClusterRoleBinding debug-anonymous grants cluster-admin to anyone through Group system:unauthenticated (non-system subjects: Group system:unauthenticated)',
+    );
     expect(outcome.findings[3]!.data.subjects).toBe('User alice@example.com');
     expect(outcome.findings[4]!.verify).toBe('kubectl -n team-a get rolebinding team-a-leads-admin -o yaml');
     expect(outcome.findings[4]!.data).toMatchObject({ binding: 'team-a/team-a-leads-admin', namespace: 'team-a' });
