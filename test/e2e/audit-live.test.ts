@@ -11,7 +11,7 @@ import { KINDS } from '../../src/k8s/kinds.js';
 import { field, type K8sObject } from '../../src/k8s/object.js';
 import type { Report } from '../../src/report/model.js';
 import { closedPort, startFixtureServer, writeKubeconfig, type FixtureServer } from '../support/fixture-server.js';
-import { e2eNodes, runBuiltCli } from '../support/fixture-cli.js';
+import { e2eNodes, expectExit, runBuiltCli } from '../support/fixture-cli.js';
 import { comparable, dataSets, inventoryByKind, kindToForbid, mirrorLacking, nodeLabel } from '../support/fixture-e2e.js';
 
 const run = promisify(execFile);
@@ -75,7 +75,8 @@ describe.each(nodes)('$label', ({ bin }) => {
       const deniedServer = await serve({ snapshot: set.serve, extra: mirror.extra ?? [], forbidden: [...(mirror.forbidden ?? []), kind] });
       const base = await runBuiltCli(bin, ['audit', '--format', 'json'], { KUBECONFIG: writeKubeconfig(baseServer).file });
       const denied = await runBuiltCli(bin, ['audit', '--format', 'json'], { KUBECONFIG: writeKubeconfig(deniedServer).file });
-      expect(denied.code).toBe(0);
+      expectExit(base, 0);
+      expectExit(denied, 0);
       const b = parseReport(base.stdout, base.stderr);
       const d = parseReport(denied.stdout, denied.stderr);
       for (const check of d.checks) {
@@ -104,11 +105,12 @@ describe.each(nodes)('$label', ({ bin }) => {
       const kc = writeKubeconfig({ url: `https://127.0.0.1:${port}`, token: 'e2e-unused-token' }, { context: 'offline' });
       for (const format of ['table', 'json']) {
         const r = await runBuiltCli(bin, ['audit', '--format', format, '--request-timeout', '5'], { KUBECONFIG: kc.file });
-        expect(r.code).toBe(3);
+        expectExit(r, 3);
         expect(r.stdout).toBe('');
         expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
         expect(r.stderr).toContain(`context "offline" (https://127.0.0.1:${port}): connection refused`);
-        expect(r.ms).toBeLessThan(15000);
+        // Refused at once: what remains is Node's start-up, slow only on a loaded machine.
+        expect(r.ms).toBeLessThan(30000);
       }
     });
   });

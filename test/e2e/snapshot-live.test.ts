@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadSnapshot, SNAPSHOT_ANNOTATIONS } from '../../src/inventory/snapshot.js';
 import type { Report } from '../../src/report/model.js';
 import { startFixtureServer, writeKubeconfig, type FixtureServer } from '../support/fixture-server.js';
-import { e2eNodes, runBuiltCli } from '../support/fixture-cli.js';
+import { e2eNodes, expectExit, runBuiltCli } from '../support/fixture-cli.js';
 import { FIXTURE_MARKER } from '../support/fixture-cluster.js';
 import { dataSets, kindToForbid, mirrorLacking, nodeLabel } from '../support/fixture-e2e.js';
 
@@ -37,7 +37,7 @@ describe.each(nodes)('$label', ({ bin }) => {
       const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kposture-e2e-snap-')), 'cluster.json');
 
       const snap = await runBuiltCli(bin, ['snapshot', '-o', file], { KUBECONFIG: kc.file });
-      expect(snap.code).toBe(0);
+      expectExit(snap, 0);
       expect(snap.stdout).toBe('');
       expect(snap.stderr).toContain(`wrote ${file}:`);
       for (const id of set.lacking) expect(snap.stderr).toContain(`left out ${id}: forbidden`);
@@ -51,8 +51,8 @@ describe.each(nodes)('$label', ({ bin }) => {
 
       const live = await runBuiltCli(bin, ['audit', '--format', 'json'], { KUBECONFIG: kc.file });
       const fromFile = await runBuiltCli(bin, ['audit', '--format', 'json', '--snapshot', file], {});
-      expect(live.code).toBe(0);
-      expect(fromFile.code).toBe(0);
+      expectExit(live, 0);
+      expectExit(fromFile, 0);
       const l = JSON.parse(live.stdout) as Report;
       const f = JSON.parse(fromFile.stdout) as Report;
       expect(verdicts(f)).toEqual(verdicts(l));
@@ -69,7 +69,7 @@ describe.each(nodes)('$label', ({ bin }) => {
       const kc = writeKubeconfig(server);
       const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kposture-e2e-snap-')), 'cluster.json');
       const snap = await runBuiltCli(bin, ['snapshot', '-o', file], { KUBECONFIG: kc.file });
-      expect(snap.code).toBe(0);
+      expectExit(snap, 0);
       expect(snap.stderr).toContain(`left out ${kind}: forbidden:`);
       const audit = await runBuiltCli(bin, ['audit', '--format', 'json', '--snapshot', file], {});
       const report = JSON.parse(audit.stdout) as Report;

@@ -56,3 +56,8 @@ export function runBuiltCli(node: string, args: string[], env: NodeJS.ProcessEnv
     );
   });
 }
+
+/** Fails with the process's stderr in the message, so a wrong exit code explains itself. */
+export function expectExit(run: CliRun, code: number): void {
+  if (run.code !== code) throw new Error(`expected exit ${code}, got ${run.code}; stderr:\n${run.stderr}`);
+}
