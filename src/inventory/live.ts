@@ -67,41 +67,20 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
 
     const kinds = new Map<KindId, KindCollection>();
     const apiVersions = new Map<KindId, string>();
-    const toList: ListTask[] = [];
-    const groups = new Map<KindId, KindId[]>();
+    const { tasks, groups } = planLists(wanted, placements);
     for (const w of wanted) {
       const p = placements.get(w.id)!;
-      if (p.state === 'served') {
-        toList.push({ id: w.id, group: w.group, kind: w.kind, version: p.version, resource: p.resource });
-      } else if (p.state === 'group') {
-        const members = p.members.map((m) => ({ id: kindId(w.group, m.kind), group: w.group, kind: m.kind, version: p.version, resource: m.resource }));
-        groups.set(w.id, members.map((m) => m.id));
-        toList.push(...members.filter((m) => !wanted.some((x) => x.id === m.id)));
-      } else {
-        kinds.set(w.id, collectionFor(p, timeoutMs));
-      }
+      if (p.state !== 'served' && p.state !== 'group') kinds.set(w.id, collectionFor(p, timeoutMs));
     }
 
     let fatal: unknown;
-    await mapBounded(toList, concurrency, async (task) => {
-      const apiVersion = task.group ? `${task.group}/${task.version}` : task.version;
+    await mapBounded(tasks, concurrency, async (task) => {
       const started = Date.now();
       try {
-        const result = await listAll(client, `${apiRoot(task.group, task.version)}/${task.resource}`, {
-          limit: options.pageSize ?? DEFAULT_PAGE_SIZE,
-          ...(task.group === '' && task.resource === 'pods' ? { fieldSelector: ACTIVE_PODS_FIELD_SELECTOR } : {}),
-        });
-        const items: K8sObject[] = [];
-        for (const item of result.items) {
-          if (!isRecord(item)) continue;
-          // The API leaves apiVersion and kind out of the items of a typed list.
-          if (typeof item.apiVersion !== 'string') item.apiVersion = apiVersion;
-          if (typeof item.kind !== 'string') item.kind = task.kind;
-          items.push(item as K8sObject);
-        }
+        const { items, pages } = await listKind(client, task, options.pageSize ?? DEFAULT_PAGE_SIZE);
         kinds.set(task.id, { status: 'ok', items });
-        apiVersions.set(task.id, apiVersion);
-        log(`listed ${task.id}: ${items.length} in ${result.pages} page${result.pages === 1 ? '' : 's'} (${elapsed(Date.now() - started)})`);
+        apiVersions.set(task.id, task.apiVersion);
+        log(`listed ${task.id}: ${items.length} in ${pages} page${pages === 1 ? '' : 's'} (${elapsed(Date.now() - started)})`);
       } catch (err) {
         if (isClusterLevel(err, false)) {
           fatal ??= err;
@@ -137,7 +116,48 @@ interface ListTask {
   group: string;
   kind: string;
   version: string;
+  apiVersion: string;
   resource: string;
+}
+
+/** One list per served kind; a whole-group kind becomes one list per kind its group serves. */
+function planLists(wanted: readonly Wanted[], placements: ReadonlyMap<KindId, Placement>): { tasks: ListTask[]; groups: Map<KindId, KindId[]> } {
+  const tasks: ListTask[] = [];
+  const groups = new Map<KindId, KindId[]>();
+  const task = (id: KindId, group: string, kind: string, version: string, resource: string): ListTask => ({
+    id,
+    group,
+    kind,
+    version,
+    apiVersion: group ? `${group}/${version}` : version,
+    resource,
+  });
+  for (const w of wanted) {
+    const p = placements.get(w.id)!;
+    if (p.state === 'served') tasks.push(task(w.id, w.group, w.kind, p.version, p.resource));
+    if (p.state === 'group') {
+      const members = p.members.map((m) => task(kindId(w.group, m.kind), w.group, m.kind, p.version, m.resource));
+      groups.set(w.id, members.map((m) => m.id));
+      tasks.push(...members.filter((m) => !wanted.some((x) => x.id === m.id)));
+    }
+  }
+  return { tasks, groups };
+}
+
+async function listKind(client: ApiClient, task: ListTask, pageSize: number): Promise<{ items: K8sObject[]; pages: number }> {
+  const result = await listAll(client, `${apiRoot(task.group, task.version)}/${task.resource}`, {
+    limit: pageSize,
+    ...(task.group === '' && task.resource === 'pods' ? { fieldSelector: ACTIVE_PODS_FIELD_SELECTOR } : {}),
+  });
+  const items: K8sObject[] = [];
+  for (const item of result.items) {
+    if (!isRecord(item)) continue;
+    // The API leaves apiVersion and kind out of the items of a typed list.
+    if (typeof item.apiVersion !== 'string') item.apiVersion = task.apiVersion;
+    if (typeof item.kind !== 'string') item.kind = task.kind;
+    items.push(item as K8sObject);
+  }
+  return { items, pages: result.pages };
 }
 
 /**
