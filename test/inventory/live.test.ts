@@ -225,6 +225,50 @@ describe('discovery and per-kind status', () => {
     expect(inv.kinds.get(KINDS.Namespace)!.status).toBe('ok');
   });
 
+  test('a group-version whose discovery fails (an aggregated API down) affects only its kinds', async () => {
+    const server = await serve({
+      intercept: (req, res) => {
+        if (req.path !== '/apis/kyverno.io/v1') return false;
+        res.writeHead(503, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'ServiceUnavailable', code: 503, message: 'the server is currently unable to handle the request' }));
+        return true;
+      },
+    });
+    const inv = await collect(server, { kinds: [KINDS.KyvernoClusterPolicy, KINDS.NetworkPolicy] });
+    // kposture also reads kyverno.io/v2beta1, which answers: the kind is read there instead.
+    expect(inv.apiVersions.get(KINDS.KyvernoClusterPolicy)).toBe('kyverno.io/v2beta1');
+    const down = await serve({
+      intercept: (req, res) => {
+        if (!req.path.startsWith('/apis/kyverno.io/')) return false;
+        res.writeHead(503, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'ServiceUnavailable', code: 503, message: 'the server is currently unable to handle the request' }));
+        return true;
+      },
+    });
+    const inv2 = await collect(down, { kinds: [KINDS.KyvernoClusterPolicy, KINDS.NetworkPolicy] });
+    expect(inv2.kinds.get(KINDS.KyvernoClusterPolicy)).toEqual({
+      status: 'error',
+      items: [],
+      reason: 'discovery of kyverno.io/v1: 503 ServiceUnavailable: the server is currently unable to handle the request',
+    });
+    expect(inv2.kinds.get(KINDS.NetworkPolicy)!.status).toBe('ok');
+  });
+
+  test('credentials rejected in the middle of the lists stop the audit with exit 3', async () => {
+    const server = await serve({
+      intercept: (req, res) => {
+        if (req.path !== '/api/v1/pods' || !req.query.continue) return false;
+        res.writeHead(401, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401, message: 'Unauthorized' }));
+        return true;
+      },
+    });
+    const err = await collect(server, { kinds: [KINDS.Pod, KINDS.Namespace], pageSize: 5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KpostureError);
+    expect((err as KpostureError).exitCode).toBe(3);
+    expect((err as KpostureError).message).toBe(`context "fixture" (${server.url}): the server rejected the credentials (401 Unauthorized)`);
+  });
+
   test('a list slower than the request timeout becomes an error for that kind only', async () => {
     const server = await serve({
       intercept: (req) => req.path === '/api/v1/nodes', // never answers
