@@ -25,18 +25,38 @@ export function processIo(): Io {
 
 /** Writes a whole file or nothing: a temp file beside the target, then rename. */
 export function writeFileAtomic(file: string, content: string): void {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  writeFilesAtomic([{ file, content }]);
+}
+
+/**
+ * Writes a set of files all or none: every temp file is written first, and only when all
+ * of them are on disk are they renamed into place. A failure removes the temp files and
+ * leaves every existing target untouched.
+ */
+export function writeFilesAtomic(files: { file: string; content: string }[]): void {
+  const staged: { tmp: string; file: string }[] = [];
+  let current = '';
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, content, { encoding: 'utf8', mode: 0o644 });
-    renameSync(tmp, file);
-  } catch (err) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // The temp file could not even be created (e.g. the "folder" is a file): nothing to remove.
+    for (const { file, content } of files) {
+      current = file;
+      const dir = path.dirname(file);
+      const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(tmp, content, { encoding: 'utf8', mode: 0o644 });
+      staged.push({ tmp, file });
     }
-    throw new KpostureError('input', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
+    for (const { tmp, file } of staged) {
+      current = file;
+      renameSync(tmp, file);
+    }
+  } catch (err) {
+    for (const { tmp } of staged) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // Already renamed or never created: nothing to remove.
+      }
+    }
+    throw new KpostureError('input', `cannot write ${current}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
   }
 }

@@ -93,6 +93,17 @@ describe('report outputs', () => {
     expect(filesIn(dir)).toEqual(['not-a-folder']);
   });
 
+  it('writes the set of report files all or none: a later file that cannot be written leaves the earlier ones untouched', async () => {
+    const good = path.join(dir, 'kposture.sarif');
+    writeFileSync(good, 'previous run\n');
+    const blocker = path.join(dir, 'not-a-folder');
+    writeFileSync(blocker, 'a file where a folder should be\n');
+    const run = await runCli(['audit', '--snapshot', STRONG, '--report', `sarif=${good}`, '--report', `json=${path.join(blocker, 'r.json')}`]);
+    expect(run.code).toBe(2);
+    expect(readFileSync(good, 'utf8')).toBe('previous run\n');
+    expect(filesIn(dir).sort()).toEqual(['kposture.sarif', 'not-a-folder']);
+  });
+
   it('creates missing folders for report files', async () => {
     const nested = path.join(dir, 'a', 'b', 'kposture.sarif');
     mkdirSync(path.join(dir, 'a'));

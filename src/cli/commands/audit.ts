@@ -14,7 +14,7 @@ import type { Inventory } from '../../inventory/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
-import { writeFileAtomic, type Io } from '../io.js';
+import { writeFilesAtomic, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, type ClusterFlags } from './shared.js';
 
 interface AuditFlags extends ClusterFlags {
@@ -114,7 +114,7 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // Render everything before writing anything, so a failure leaves no partial set of files.
   const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false }) }));
   if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false }) });
-  for (const f of files) writeFileAtomic(f.file, f.content);
+  writeFilesAtomic(files);
   if (!flags.output) io.stdout(primary);
   for (const f of files) io.stderr(`wrote ${f.file}\n`);
   return gate && !gate.passed ? 1 : 0;
