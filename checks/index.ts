@@ -7,6 +7,12 @@ import MT02 from './multitenancy/MT-02.js';
 import MT03 from './multitenancy/MT-03.js';
 import MT04 from './multitenancy/MT-04.js';
 import MT05 from './multitenancy/MT-05.js';
+import NP01 from './network/NP-01.js';
+import NP02 from './network/NP-02.js';
+import NP03 from './network/NP-03.js';
+import NP04 from './network/NP-04.js';
+import NP05 from './network/NP-05.js';
+import NP06 from './network/NP-06.js';
 import PE01 from './policy-engine/PE-01.js';
 import PE02 from './policy-engine/PE-02.js';
 import PE03 from './policy-engine/PE-03.js';
@@ -14,4 +20,4 @@ import PE04 from './policy-engine/PE-04.js';
 import PE05 from './policy-engine/PE-05.js';
 
 /** The built-in checks, sorted by id. A test keeps this list complete and in order. */
-export const BUILTIN_CHECKS: readonly Check[] = [DIE01, DIE02, DIE03, MT01, MT02, MT03, MT04, MT05, PE01, PE02, PE03, PE04, PE05];
+export const BUILTIN_CHECKS: readonly Check[] = [DIE01, DIE02, DIE03, MT01, MT02, MT03, MT04, MT05, NP01, NP02, NP03, NP04, NP05, NP06, PE01, PE02, PE03, PE04, PE05];

@@ -14,7 +14,7 @@
  * port (which cancels the deny), unless an explicit deny of everything overrides allows.
  * Data that cannot be read or interpreted turns a namespace `unknown`, never pass or fail.
  */
-import type { CheckContext } from '../engine/check.js';
+import type { CheckContext, Finding, FindingFactory, Outcome, Subject } from '../engine/check.js';
 import { CNI_POLICY_KINDS, CniPolicies, type Contribution, type NamespaceFacts } from './cni-policies.js';
 import { KINDS } from './kinds.js';
 import type { Labels } from './labels.js';
@@ -160,7 +160,7 @@ export function decideNamespace(view: NetpolView, namespace: string, direction: 
     verdict: 'fail',
     why: 'none',
     resource: { apiVersion: 'v1', kind: 'Namespace', name: namespace },
-    field: 'spec.podSelector',
+    field: 'networkpolicies[*].spec.podSelector',
     evidence:
       partial.length === 0
         ? `no NetworkPolicy in ${namespace} applies to ${direction}`
@@ -186,12 +186,75 @@ function names(policies: readonly Policy[]): string[] {
   return policies.map((p) => p.name).sort();
 }
 
-/** Is the pod isolated for the direction, by a Kubernetes or a CNI policy? */
-export function podIsolated(view: NetpolView, pod: PodFacts, direction: Direction): { isolated: true } | { isolated: false; uncertain: string[] } {
-  const k8s = view.index.isolation(pod, direction);
-  if (k8s.isolated) return { isolated: true };
-  const cni = view.cni.podIsolation(pod, view.namespace(pod.namespace), direction);
-  if (cni.by.length > 0) return { isolated: true };
-  const uncertain = [...k8s.uncertain.map((p) => `NetworkPolicy ${p.namespace}/${p.name}: ${p.problems.join('; ')}`), ...cni.uncertain];
-  return { isolated: false, uncertain };
+export type Isolation = { isolated: true } | { isolated: false; uncertain: string[] };
+
+/** Is the pod isolated, per direction, by a Kubernetes or a CNI policy? One index lookup per pod. */
+export function podIsolation(view: NetpolView, pod: PodFacts): Record<Direction, Isolation> {
+  const { policies, uncertain } = view.index.selecting(pod);
+  const out = {} as Record<Direction, Isolation>;
+  for (const direction of ['Ingress', 'Egress'] as const) {
+    if (policies.some((p) => p.types.has(direction))) {
+      out[direction] = { isolated: true };
+      continue;
+    }
+    const cni = view.cni.podIsolation(pod, view.namespace(pod.namespace), direction);
+    if (cni.by.length > 0) {
+      out[direction] = { isolated: true };
+      continue;
+    }
+    const broken = uncertain.filter((p) => p.types.has(direction)).map((p) => `NetworkPolicy ${p.namespace}/${p.name}: ${p.problems.join('; ')}`);
+    out[direction] = { isolated: false, uncertain: [...broken, ...cni.uncertain] };
+  }
+  return out;
+}
+
+/** Message ids the two namespace default-deny checks (NP-02 ingress, NP-03 egress) share. */
+export const NAMESPACE_DEFAULT_MESSAGES = {
+  noDefaultDeny: 'Namespace {namespace} has no default-deny {direction} NetworkPolicy ({pods} pods): {evidence}',
+  allowAll: 'Namespace {namespace}: {policy} allows all {direction} traffic to every pod at {path}',
+} as const;
+
+/**
+ * The outcome of a namespace default-deny check: one subject and at most one finding per
+ * non-system namespace that has pods NetworkPolicy governs.
+ */
+export function namespaceDefaultOutcome(
+  ctx: CheckContext,
+  direction: Direction,
+  report: FindingFactory<typeof NAMESPACE_DEFAULT_MESSAGES>,
+): Outcome {
+  const view = netpolView(ctx);
+  const subjects: Subject[] = [];
+  const findings: Finding[] = [];
+  const unknown: string[] = [];
+  for (const namespace of [...view.podsByNamespace.keys()].sort()) {
+    const pods = view.podsByNamespace.get(namespace)!.length;
+    const resource: ResourceRef = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
+    const hostNetwork = view.hostNetworkPods.get(namespace) ?? 0;
+    const decision = decideNamespace(view, namespace, direction);
+    if (decision.verdict === 'unknown') {
+      subjects.push({ resource, verdict: 'unknown', details: { pods, hostNetworkPods: hostNetwork, reason: decision.reason } });
+      unknown.push(`${namespace}: ${decision.reason}`);
+      continue;
+    }
+    if (decision.verdict === 'pass') {
+      subjects.push({ resource, verdict: 'pass', details: { pods, hostNetworkPods: hostNetwork, via: decision.via, policies: decision.policies, evidence: decision.evidence } });
+      continue;
+    }
+    subjects.push({ resource, verdict: 'fail', details: { pods, hostNetworkPods: hostNetwork, why: decision.why, evidence: decision.evidence, partialPolicies: decision.partial } });
+    const data = { namespace, direction, pods, evidence: decision.evidence, policy: `${decision.resource.kind} ${decision.resource.name}`, path: decision.field };
+    findings.push(
+      report(decision.why === 'none' ? 'noDefaultDeny' : 'allowAll', {
+        resource: decision.resource.kind === 'Namespace' ? resource : { ...decision.resource },
+        data,
+        field: decision.field,
+        evidence: decision.evidence,
+        verify: decision.verify,
+      }),
+    );
+  }
+  if (subjects.length === 0) return { status: 'not-applicable', reason: 'no non-system namespace has pods on the pod network' };
+  if (findings.length > 0) return { status: 'fail', subjects, findings };
+  if (unknown.length > 0) return { status: 'unknown', reason: `${unknown.length} namespace(s) could not be decided: ${unknown.join(' | ')}`, subjects };
+  return { status: 'pass', subjects, findings };
 }

@@ -1,0 +1,107 @@
+import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
+import { KINDS } from '../../src/k8s/kinds.js';
+import type { Direction } from '../../src/k8s/netpol.js';
+import { NETPOL_OPTIONAL_READS, netpolView, podIsolation } from '../../src/k8s/netpol-view.js';
+
+interface Counts {
+  pods: number;
+  Ingress: number;
+  Egress: number;
+  /** Pods whose isolation could not be decided, per direction. */
+  uncertain: Record<Direction, number>;
+}
+
+const DIRECTIONS = ['Ingress', 'Egress'] as const;
+
+export default defineCheck({
+  meta: {
+    id: 'NP-04',
+    title: 'Pods are isolated by NetworkPolicy for ingress and for egress',
+    category: 'network',
+    severity: 'medium',
+    rationale:
+      'A pod that no NetworkPolicy selects for a direction accepts (or sends) any traffic in that direction. The share of ' +
+      'isolated pods measures how much of the workload the declared policies actually cover, pod by pod, across ' +
+      'namespaces; it rewards partial progress that the per-namespace default-deny checks (NP-02, NP-03) do not show. ' +
+      'The score is the mean of the ingress and the egress share. hostNetwork and finished pods are outside NetworkPolicy ' +
+      'and not counted.',
+    remediation:
+      'Select every pod with a policy for Ingress and for Egress: a namespace default deny (`podSelector: {}`) covers all ' +
+      'pods at once; per-workload policies cover the pods their podSelector matches. Cluster-wide CNI policies ' +
+      '(CiliumClusterwideNetworkPolicy, Calico GlobalNetworkPolicy) that select pods count as well.',
+    references: [
+      'https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation',
+      'https://docs.cilium.io/en/stable/security/policy/intro/',
+    ],
+    reads: [KINDS.Pod, KINDS.NetworkPolicy],
+    optionalReads: NETPOL_OPTIONAL_READS,
+    messages: {
+      notIsolated: 'Namespace {namespace}: {ingressOpen} of {pods} pods not isolated for ingress, {egressOpen} of {pods} not isolated for egress',
+    },
+  },
+  evaluate(ctx, report) {
+    const view = netpolView(ctx);
+    const perNamespace = new Map<string, Counts>();
+    const reasons = new Set<string>();
+    for (const [namespace, pods] of view.podsByNamespace) {
+      const counts: Counts = { pods: pods.length, Ingress: 0, Egress: 0, uncertain: { Ingress: 0, Egress: 0 } };
+      for (const pod of pods) {
+        const isolation = podIsolation(view, pod);
+        for (const d of DIRECTIONS) {
+          const result = isolation[d];
+          if (result.isolated) counts[d]++;
+          else if (result.uncertain.length > 0) {
+            counts.uncertain[d]++;
+            for (const r of result.uncertain) reasons.add(r);
+          }
+        }
+      }
+      perNamespace.set(namespace, counts);
+    }
+    if (perNamespace.size === 0) return { status: 'not-applicable', reason: 'no non-system namespace has pods on the pod network' };
+
+    const subjects: Subject[] = [];
+    const findings: Finding[] = [];
+    const totals = { pods: 0, Ingress: 0, Egress: 0, uncertain: 0 };
+    for (const namespace of [...perNamespace.keys()].sort()) {
+      const c = perNamespace.get(namespace)!;
+      totals.pods += c.pods;
+      totals.Ingress += c.Ingress;
+      totals.Egress += c.Egress;
+      totals.uncertain += c.uncertain.Ingress + c.uncertain.Egress;
+      const resource = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
+      subjects.push({
+        resource,
+        verdict: 'info',
+        details: { pods: c.pods, isolatedIngress: c.Ingress, isolatedEgress: c.Egress, undecidedIngress: c.uncertain.Ingress, undecidedEgress: c.uncertain.Egress, hostNetworkPods: view.hostNetworkPods.get(namespace) ?? 0 },
+      });
+      const ingressOpen = c.pods - c.Ingress - c.uncertain.Ingress;
+      const egressOpen = c.pods - c.Egress - c.uncertain.Egress;
+      if (ingressOpen === 0 && egressOpen === 0) continue;
+      const evidence = `${ingressOpen}/${c.pods} pods selected by no policy for Ingress, ${egressOpen}/${c.pods} for Egress`;
+      findings.push(
+        report('notIsolated', {
+          resource,
+          data: { namespace, pods: c.pods, ingressOpen, egressOpen },
+          field: 'networkpolicies[*].spec.podSelector',
+          evidence,
+          verify: `kubectl get pods,networkpolicy -n ${namespace} --show-labels`,
+        }),
+      );
+    }
+    // The score is the mean of the two cluster-wide shares: two scored subjects, one per direction.
+    for (const d of DIRECTIONS) {
+      const share = totals[d] / totals.pods;
+      subjects.push({
+        resource: { kind: 'PodIsolation', name: d },
+        verdict: share === 1 ? 'pass' : share === 0 ? 'fail' : 'partial',
+        credit: share,
+        details: { isolated: totals[d], pods: totals.pods, share: Math.round(share * 1000) / 1000 },
+      });
+    }
+    if (totals.uncertain > 0) {
+      return { status: 'unknown', reason: `isolation of ${totals.uncertain} pod-direction(s) could not be decided: ${[...reasons].join('; ')}`, subjects };
+    }
+    return { status: findings.length > 0 ? 'fail' : 'pass', subjects, findings };
+  },
+});
