@@ -125,6 +125,18 @@ function deploymentName(d: number): string {
   return `app-${String(d).padStart(5, '0')}`;
 }
 
+/** The pod-template-hash of a Deployment's current ReplicaSet: one per Deployment, as in a real cluster. */
+function templateHash(d: number): string {
+  return hex(prng(0x5eed0000 + d), 10);
+}
+
+/** The digest an image resolves to: the same for every pod that runs it. */
+function imageId(image: string): string {
+  const i = IMAGES.indexOf(image);
+  const repo = image.split('@')[0]!.replace(/:[^/]*$/, '');
+  return `${repo}@sha256:${hex(prng(0x1a6e0000 + (i < 0 ? 99 : i)), 64)}`;
+}
+
 export function deploymentCount(size: ClusterSize): number {
   return Math.ceil(size.pods / size.podsPerDeployment);
 }
@@ -145,6 +157,36 @@ export function* deployments(size: ClusterSize): Generator<object> {
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
       },
       status: { replicas: size.podsPerDeployment, readyReplicas: size.podsPerDeployment, availableReplicas: size.podsPerDeployment, observedGeneration: 1 },
+    };
+  }
+}
+
+/** The current ReplicaSet of each Deployment (the one its pods name as their owner). */
+export function* replicaSets(size: ClusterSize): Generator<object> {
+  const rand = prng(6);
+  for (let d = 0; d < deploymentCount(size); d++) {
+    const ns = namespaceName(size, d % size.namespaces);
+    const name = deploymentName(d);
+    const hash = templateHash(d);
+    yield {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${name}-${hash}`,
+        namespace: ns,
+        uid: uid(rand),
+        generation: 1,
+        creationTimestamp: TS,
+        labels: { app: name, 'pod-template-hash': hash },
+        annotations: { 'deployment.kubernetes.io/desired-replicas': String(size.podsPerDeployment), 'deployment.kubernetes.io/max-replicas': String(size.podsPerDeployment + 3), 'deployment.kubernetes.io/revision': '1' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: uid(rand), controller: true, blockOwnerDeletion: true }],
+      },
+      spec: {
+        replicas: size.podsPerDeployment,
+        selector: { matchLabels: { app: name, 'pod-template-hash': hash } },
+        template: { metadata: { labels: { app: name, 'pod-template-hash': hash } }, spec: { containers: [{ name: 'app', image: IMAGES[d % IMAGES.length] }] } },
+      },
+      status: { replicas: size.podsPerDeployment, fullyLabeledReplicas: size.podsPerDeployment, readyReplicas: size.podsPerDeployment, availableReplicas: size.podsPerDeployment, observedGeneration: 1 },
     };
   }
 }
@@ -182,7 +224,7 @@ export function* pods(size: ClusterSize): Generator<object> {
     const d = Math.floor(p / size.podsPerDeployment);
     const name = deploymentName(d);
     const ns = namespaceName(size, d % size.namespaces);
-    const hash = hex(rand, 10);
+    const hash = templateHash(d);
     const image = IMAGES[d % IMAGES.length]!;
     const node = `node-${String(p % size.nodes).padStart(5, '0')}`;
     const container = (cname: string, img: string, port: number): object => ({
@@ -198,7 +240,7 @@ export function* pods(size: ClusterSize): Generator<object> {
       resources: { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '128Mi' } },
       livenessProbe: { httpGet: { path: '/healthz', port, scheme: 'HTTP' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
       readinessProbe: { httpGet: { path: '/ready', port, scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: p % 2 === 0, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: d % 2 === 0, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
       volumeMounts: [
         { name: 'config', mountPath: '/etc/app', readOnly: true },
         { name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
@@ -226,7 +268,7 @@ export function* pods(size: ClusterSize): Generator<object> {
           { name: 'kube-api-access', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] } },
         ],
         containers: [container('app', image, 8080), container('sidecar', 'docker.io/library/busybox:1.36', 9090)],
-        initContainers: p % 4 === 0 ? [{ name: 'migrate', image, command: ['/app/migrate'], resources: {} }] : [],
+        initContainers: d % 4 === 0 ? [{ name: 'migrate', image, command: ['/app/migrate'], resources: {} }] : [],
         restartPolicy: 'Always',
         terminationGracePeriodSeconds: 30,
         dnsPolicy: 'ClusterFirst',
@@ -256,7 +298,7 @@ export function* pods(size: ClusterSize): Generator<object> {
           ready: true,
           restartCount: 0,
           image: cname === 'app' ? image : 'docker.io/library/busybox:1.36',
-          imageID: `docker.io/library/x@sha256:${hex(rand, 64)}`,
+          imageID: imageId(cname === 'app' ? image : 'docker.io/library/busybox:1.36'),
           containerID: `containerd://${hex(rand, 64)}`,
           started: true,
         })),
@@ -277,6 +319,7 @@ export const KIND_GENERATORS: { listKind: string; apiVersion: string; items: (s:
   { listKind: 'NodeList', apiVersion: 'v1', items: nodes },
   { listKind: 'NamespaceList', apiVersion: 'v1', items: namespaces },
   { listKind: 'DeploymentList', apiVersion: 'apps/v1', items: deployments },
+  { listKind: 'ReplicaSetList', apiVersion: 'apps/v1', items: replicaSets },
   { listKind: 'NetworkPolicyList', apiVersion: 'networking.k8s.io/v1', items: networkPolicies },
   { listKind: 'PodList', apiVersion: 'v1', items: pods },
 ];

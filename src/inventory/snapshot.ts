@@ -6,6 +6,8 @@ import { kindId, kindSpec, knownKinds, splitApiVersion, type KindId } from '../k
 import { isRecord, refKey, type K8sObject, type ResourceRef } from '../k8s/object.js';
 import type { Inventory, KindCollection, SourceLocation } from './inventory.js';
 import { deriveDynamicKinds } from './dynamic-kinds.js';
+import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
+import { wholeObjects, type Projection } from './slim.js';
 
 /** Annotations kposture puts on the List it writes with `kposture snapshot`. */
 export const SNAPSHOT_ANNOTATIONS = {
@@ -15,7 +17,12 @@ export const SNAPSHOT_ANNOTATIONS = {
 } as const;
 
 const CRD_KIND_IDS: KindId[] = knownKinds().filter((k) => !k.builtin).map((k) => k.id);
-const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/**
+ * JSON files are read item by item (see json-items.ts), whatever their size. Other files are
+ * parsed whole, as one string: a V8 string holds at most ~512 MiB, and a YAML tree takes many
+ * times the file's size in memory.
+ */
+const MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024;
 const SNAPSHOT_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 
 interface Doc {
@@ -28,15 +35,28 @@ interface Loaded {
   locations: Map<string, SourceLocation>;
   notServed: Set<KindId>;
   serverVersion?: string;
+  project: Projection;
+}
+
+export interface SnapshotOptions {
+  /**
+   * What is kept of each object (default: all of it). The audit passes the slim projection, so
+   * that the largest clusters fit in memory; it is applied to each object as it is read.
+   */
+  project?: Projection;
 }
 
 /** Loads one or more snapshot files or directories into an inventory. */
-export function loadSnapshot(paths: string[], cwd = process.cwd()): Inventory {
-  const loaded: Loaded = { collections: new Map(), locations: new Map(), notServed: new Set() };
+export function loadSnapshot(paths: string[], cwd = process.cwd(), options: SnapshotOptions = {}): Inventory {
+  const loaded: Loaded = { collections: new Map(), locations: new Map(), notServed: new Set(), project: options.project ?? wholeObjects };
   const seen = new Set<string>();
   for (const p of paths) {
     for (const file of expand(path.resolve(cwd, p), p)) {
       const rel = path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
+      if (path.extname(file).toLowerCase() === '.json' && startsLikeJson(file)) {
+        streamJsonFile(file, rel, loaded, seen);
+        continue;
+      }
       for (const doc of readDocuments(file, rel)) {
         addTopLevel(doc.value, { file: rel, line: doc.line, where: '' }, loaded, seen);
       }
@@ -79,8 +99,12 @@ function expand(full: string, given: string): string[] {
 
 function readDocuments(file: string, rel: string): Doc[] {
   const size = statSync(file).size;
-  if (size > MAX_FILE_BYTES) {
-    throw new KpostureError('input', `snapshot ${rel}: ${Math.round(size / 1048576)} MiB is larger than the ${MAX_FILE_BYTES / 1048576} MiB a snapshot file may be`, 'split it by kind, one file per `kubectl get` list');
+  if (size > MAX_WHOLE_FILE_BYTES) {
+    throw new KpostureError(
+      'input',
+      `snapshot ${rel}: ${Math.round(size / 1048576)} MiB is larger than the ${MAX_WHOLE_FILE_BYTES / 1048576} MiB a YAML snapshot file may be`,
+      'write it as JSON in a .json file (`kubectl get … -o json`), which is read item by item whatever its size, or split it by kind',
+    );
   }
   const buf = readFileSync(file);
   if (buf.includes(0)) throw new KpostureError('input', `snapshot ${rel}: binary data, not JSON or YAML`);
@@ -122,6 +146,124 @@ interface Where {
   where: string;
 }
 
+/**
+ * A JSON snapshot read incrementally: each item is checked, projected and added as soon as it
+ * is parsed, so that only the slim records stay in memory.
+ */
+function streamJsonFile(file: string, rel: string, loaded: Loaded, seen: Set<string>): void {
+  const at: Where = { file: rel, line: 1, where: '' };
+  try {
+    readJsonItems(file, {
+      value: (value) => addTopLevel(value, at, loaded, seen),
+      openList: (head) => new StreamedList(head, at, loaded, seen),
+      isListKind,
+    });
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) {
+      const inside = err.where ? `, in ${err.where}` : '';
+      throw new KpostureError('input', `snapshot ${rel}: invalid JSON: ${err.message} (byte ${err.offset}${inside})`, 'write it again with `kubectl get … -o json`');
+    }
+    if (err instanceof BinaryDataError) throw new KpostureError('input', `snapshot ${rel}: binary data, not JSON or YAML`);
+    throw err;
+  }
+}
+
+/** `List`, or a typed list such as `PodList`: an object whose `items` are read as objects. */
+function isListKind(kind: unknown): boolean {
+  return typeof kind === 'string' && kind.endsWith('List');
+}
+
+function itemWhere(at: Where, index: number): Where {
+  return { ...at, where: `${at.where ? `${at.where}.` : ''}items[${index}]` };
+}
+
+/**
+ * A list whose items arrive one at a time, with the same rules addAny applies to a whole list.
+ * `kubectl get -o json` writes `kind` after `items` (its keys are sorted): until the kind is
+ * known, items are read as a `List`'s, which is what kubectl writes; items without a kind of
+ * their own wait for the list's. When the kind turns out to be a typed list, each item read
+ * ahead must be of that kind (a PodList of Deployments is refused rather than relabelled).
+ */
+class StreamedList implements ListHandler {
+  nested = true;
+  private kind: string | undefined;
+  private group = '';
+  private typed: string | undefined;
+  /** Items read before the kind was known: the first index of each kind/group seen. */
+  private readAhead = new Map<string, { kind: string; group: string; index: number }>();
+  private waiting: { item: Record<string, unknown>; index: number }[] = [];
+  private nestedListAt: number | undefined;
+
+  constructor(
+    head: Record<string, unknown>,
+    private readonly at: Where,
+    private readonly loaded: Loaded,
+    private readonly seen: Set<string>,
+  ) {
+    if ('kind' in head) this.setKind(head);
+    else checkApiVersion(head, at);
+  }
+
+  private setKind(fields: Record<string, unknown>): void {
+    const kind = fields.kind;
+    if (typeof kind !== 'string' || kind === '') fail(this.at, 'kind', 'must be a non-empty string');
+    checkApiVersion(fields, this.at);
+    if (!isListKind(kind)) fail(this.at, 'kind', `is ${kind}, which is not a list, but the object has items before it`);
+    this.kind = kind;
+    this.group = typeof fields.apiVersion === 'string' ? splitApiVersion(fields.apiVersion).group : '';
+    this.typed = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+    if (this.typed) ensureCollection(this.loaded, kindId(this.group, this.typed));
+    // Objects in a typed list are never lists themselves: they can be read without a look inside.
+    this.nested = this.typed === undefined;
+  }
+
+  item(value: unknown, index: number): void {
+    const itemAt = itemWhere(this.at, index);
+    if (!isRecord(value)) fail(itemAt, '(item)', 'must be an object');
+    if (this.kind !== undefined) {
+      if (this.typed) addObject(value, this.typed, this.group, itemAt, this.loaded, this.seen);
+      else addAny(value, itemAt, this.loaded, this.seen, undefined);
+      return;
+    }
+    const kind = value.kind;
+    if (typeof kind !== 'string' || kind === '') {
+      this.waiting.push({ item: value, index });
+      return;
+    }
+    const group = typeof value.apiVersion === 'string' ? splitApiVersion(value.apiVersion).group : '';
+    const key = `${kind}|${group}`;
+    if (!this.readAhead.has(key)) this.readAhead.set(key, { kind, group, index });
+    addAny(value, itemAt, this.loaded, this.seen, undefined);
+  }
+
+  openList(index: number, head: Record<string, unknown>): ListHandler {
+    this.nestedListAt ??= index;
+    return new StreamedList(head, itemWhere(this.at, index), this.loaded, this.seen);
+  }
+
+  close(fields: Record<string, unknown>): void {
+    if (this.kind === undefined) {
+      this.setKind(fields);
+      if (this.typed) {
+        const listKind = this.kind!;
+        if (this.nestedListAt !== undefined) fail(itemWhere(this.at, this.nestedListAt), '(item)', `is a list, but ${listKind} holds ${this.typed} objects`);
+        for (const seen of this.readAhead.values()) {
+          if (seen.kind !== this.typed || seen.group !== this.group) {
+            fail(itemWhere(this.at, seen.index), 'kind', `is ${seen.kind}${seen.group ? ` (${seen.group})` : ''}, but the list is a ${listKind}${this.group ? ` (${this.group})` : ''}`);
+          }
+        }
+      }
+      for (const { item, index } of this.waiting) this.item(item, index);
+      this.waiting = [];
+    }
+    readListAnnotations(fields, this.loaded);
+  }
+}
+
+function checkApiVersion(value: Record<string, unknown>, at: Where): void {
+  if (value.apiVersion !== undefined && typeof value.apiVersion !== 'string') fail(at, 'apiVersion', 'must be a string');
+}
+
 function fail(at: Where, field: string, problem: string): never {
   const loc = at.where ? `${at.where}.${field}` : field;
   throw new KpostureError('input', `snapshot ${at.file}: field ${loc} ${problem}`, 'expected objects as `kubectl get … -o json|yaml` prints them');
@@ -150,7 +292,7 @@ function addAny(value: Record<string, unknown>, at: Where, loaded: Loaded, seen:
     const typed = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
     if (typed) ensureCollection(loaded, kindId(group, typed));
     for (const [i, item] of (Array.isArray(items) ? items : []).entries()) {
-      const itemAt = { ...at, where: `${at.where ? `${at.where}.` : ''}items[${i}]` };
+      const itemAt = itemWhere(at, i);
       if (!isRecord(item)) fail(itemAt, '(item)', 'must be an object');
       if (typed) {
         addObject(item, typed, group, itemAt, loaded, seen);
@@ -202,8 +344,22 @@ function addObject(
   if (seen.has(key)) return; // the same object in two files: the first one wins
   seen.add(key);
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : defaultApiVersion(group, id);
-  collection.items.push({ ...obj, apiVersion, kind } as K8sObject);
-  loaded.locations.set(refKey(ref), { uri: at.file, startLine: at.line });
+  const typed = obj.apiVersion === apiVersion && obj.kind === kind ? obj : { ...obj, apiVersion, kind };
+  collection.items.push(loaded.project(id, typed));
+  loaded.locations.set(refKey(ref), locationOf(at));
+}
+
+/** One location object per file and line, shared by the objects found there. */
+const locationCache = new Map<string, SourceLocation>();
+function locationOf(at: Where): SourceLocation {
+  const key = `${at.line}:${at.file}`;
+  let location = locationCache.get(key);
+  if (!location) {
+    if (locationCache.size > 10_000) locationCache.clear();
+    location = { uri: at.file, startLine: at.line };
+    locationCache.set(key, location);
+  }
+  return location;
 }
 
 function defaultApiVersion(group: string, id: KindId): string {

@@ -1,0 +1,305 @@
+/**
+ * The slim projection: each object reduced, as it is read, to the fields checks use.
+ *
+ * A 150,000-pod cluster is ~800 MB of JSON; parsed whole it is several GB of heap, and even a
+ * pod cut down to its security-relevant fields is ~5 KB of heap. The audit keeps a slim record
+ * per object instead: only the fields below, with identical parts stored once (the containers,
+ * labels and owners of the 30 pods of one ReplicaSet are the same objects) and repeated strings
+ * (namespaces, images) interned. A pod then costs a few hundred bytes.
+ *
+ * The projection must be lossless FOR THE CHECKS. test/inventory/slim.test.ts runs every
+ * built-in check on every fixture under fixtures/clusters/ (and on the benchmark's synthetic
+ * clusters) with and without it and requires identical outcomes. A check that starts reading a
+ * pod (or ReplicaSet, Deployment, Node…) field that is not kept here must add it to the shapes
+ * below; that test is what catches it.
+ *
+ * What the built-in checks and their helpers (checks/**, src/k8s/**) read:
+ * - every kind: apiVersion, kind, metadata.{name, namespace, labels, annotations, ownerReferences};
+ * - Pod: containers, initContainers and ephemeral containers (name, image, imagePullPolicy,
+ *   securityContext, restartPolicy), pod-level securityContext and host namespaces
+ *   (hostNetwork, hostPID, hostIPC, hostUsers), serviceAccountName, automountServiceAccountToken,
+ *   runtimeClassName, hostPath volumes (volumes[].name and .hostPath), status.phase;
+ * - Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/CronJob: spec.replicas, the pod template (as
+ *   a pod spec above), status counters;
+ * - Node: metadata.labels, spec (taints), status.nodeInfo (osImage, kernel, runtime);
+ * - every other kind (Namespace, NetworkPolicy, CRDs, webhooks, policy-engine policies, RBAC
+ *   bindings, quotas): everything except managedFields and the last-applied annotation, which
+ *   no check reads and which are often bigger than the rest of the object.
+ * Dropped from pods: env, command/args, probes, lifecycle hooks, resources, ports, volume
+ * mounts, non-hostPath volume sources, scheduling (nodeName, affinity, tolerations), container
+ * statuses, conditions, uids, timestamps.
+ *
+ * Shared parts are frozen: checks are pure and never modify their input. Plugin checks may read
+ * any field, so the audit keeps whole objects when a plugin is loaded.
+ */
+import { isRecord, type K8sObject } from '../k8s/object.js';
+import { KINDS, type KindId } from '../k8s/kinds.js';
+
+/**
+ * How a value is projected:
+ * - `true`: kept as it is; `false`: dropped;
+ * - `INTERN`: kept; a string equal to one seen before is replaced by that one;
+ * - `[shape]`: an array whose elements are each projected with `shape`;
+ * - `{ field: shape, '*': shape }`: a record keeping the listed fields (each projected), and
+ *   every other field projected with `'*'` (absent `'*'`: other fields are dropped);
+ * - `shared(shape)`: projected, then replaced by an equal (frozen) value seen before, if any;
+ * - `transform(fn)`: a projection of its own.
+ * A value whose shape is not the expected one (labels: 5) is kept as it is: checks handle odd
+ * data themselves, and must see the same odd data with and without the projection.
+ */
+export type Shape = boolean | typeof INTERN | readonly [Shape] | ShapeRecord | Shared | Transform;
+export interface ShapeRecord {
+  readonly [field: string]: Shape;
+}
+
+export const INTERN = 'intern';
+
+let nextSlot = 0;
+/** Slots per position of an array of shared parts (all shapes are built when the module loads). */
+const slotCount = (): number => nextSlot;
+class Shared {
+  /** Where siblings keep their last value of this part. */
+  readonly slot = nextSlot++;
+  constructor(readonly inner: Shape) {}
+}
+class Transform {
+  constructor(readonly fn: (value: unknown) => unknown) {}
+}
+const shared = (inner: Shape): Shared => new Shared(inner);
+const transform = (fn: (value: unknown) => unknown): Transform => new Transform(fn);
+
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Annotations without the last-applied copy of the whole object (often its biggest field). */
+const withoutLastApplied = transform((annotations) => {
+  if (!isRecord(annotations) || !(LAST_APPLIED_ANNOTATION in annotations)) return annotations;
+  const out: Record<string, unknown> = {};
+  for (const key in annotations) if (key !== LAST_APPLIED_ANNOTATION) setField(out, key, annotations[key]);
+  return out;
+});
+
+/** Metadata of the kinds kept whole: everything except managedFields and last-applied. */
+const METADATA: ShapeRecord = { '*': true, managedFields: false, annotations: withoutLastApplied };
+
+const OWNER_REFERENCE: ShapeRecord = { apiVersion: INTERN, kind: INTERN, name: INTERN, controller: true };
+
+/** Metadata of the numerous kinds (pods, workloads): identity, labels, annotations and owners. */
+const OBJECT_METADATA: ShapeRecord = {
+  name: true,
+  namespace: INTERN,
+  labels: shared(true),
+  annotations: shared(withoutLastApplied),
+  ownerReferences: shared([OWNER_REFERENCE]),
+};
+
+const CONTAINER: ShapeRecord = {
+  name: INTERN,
+  image: INTERN,
+  imagePullPolicy: INTERN,
+  securityContext: true,
+  // A sidecar init container (restartPolicy: Always) runs for the pod's whole life.
+  restartPolicy: INTERN,
+};
+
+const POD_SPEC: ShapeRecord = {
+  containers: shared([CONTAINER]),
+  initContainers: shared([CONTAINER]),
+  ephemeralContainers: shared([CONTAINER]),
+  // Each pod has its own token volume name (kube-api-access-x7k2p): volumes are shared one by one.
+  volumes: [shared({ name: INTERN, hostPath: true })],
+  serviceAccountName: INTERN,
+  serviceAccount: INTERN,
+  automountServiceAccountToken: true,
+  hostNetwork: true,
+  hostPID: true,
+  hostIPC: true,
+  hostUsers: true,
+  shareProcessNamespace: true,
+  securityContext: shared(true),
+  runtimeClassName: INTERN,
+};
+
+const POD: ShapeRecord = {
+  apiVersion: INTERN,
+  kind: INTERN,
+  metadata: OBJECT_METADATA,
+  spec: POD_SPEC,
+  status: shared({ phase: true }),
+};
+
+const POD_TEMPLATE: ShapeRecord = { metadata: OBJECT_METADATA, spec: POD_SPEC };
+
+/** Workload status without conditions (long messages no check reads). */
+const WORKLOAD_STATUS: ShapeRecord = { '*': true, conditions: false };
+
+const WORKLOAD: ShapeRecord = {
+  apiVersion: INTERN,
+  kind: INTERN,
+  metadata: OBJECT_METADATA,
+  spec: { '*': true, template: POD_TEMPLATE },
+  status: WORKLOAD_STATUS,
+};
+
+const CRON_JOB: ShapeRecord = {
+  ...WORKLOAD,
+  spec: { '*': true, jobTemplate: { '*': true, metadata: OBJECT_METADATA, spec: { '*': true, template: POD_TEMPLATE } } },
+};
+
+/** Nodes keep all but the list of every image they have pulled (dozens of entries per node). */
+const NODE: ShapeRecord = {
+  '*': true,
+  metadata: METADATA,
+  status: { '*': true, images: false, volumesInUse: false, volumesAttached: false, conditions: false },
+};
+
+const ANY_KIND: ShapeRecord = { '*': true, metadata: METADATA };
+
+export const SLIM_SHAPES: ReadonlyMap<KindId, ShapeRecord> = new Map<KindId, ShapeRecord>([
+  [KINDS.Pod, POD],
+  [KINDS.Deployment, WORKLOAD],
+  [KINDS.ReplicaSet, WORKLOAD],
+  [KINDS.StatefulSet, WORKLOAD],
+  [KINDS.DaemonSet, WORKLOAD],
+  [KINDS.Job, WORKLOAD],
+  [KINDS.CronJob, CRON_JOB],
+  [KINDS.Node, NODE],
+]);
+
+/** How one object of a kind is turned into what the inventory holds. */
+export type Projection = (id: KindId, obj: Record<string, unknown>) => K8sObject;
+
+/** Keeps objects whole (`kposture snapshot`, and audits that load plugin checks). */
+export const wholeObjects: Projection = (_id, obj) => obj as K8sObject;
+
+/**
+ * A slim projection for one inventory. Each call returns a new object (the input is not
+ * modified) whose shared parts may be the same objects as in an earlier result.
+ */
+export function slimProjection(): Projection {
+  const projector = new Projector();
+  return (id, obj) => projector.object(obj, SLIM_SHAPES.get(id) ?? ANY_KIND);
+}
+
+/** Tables are bounded: past this many entries one starts over (sharing saves memory, nothing else). */
+const MAX_TABLE = 500_000;
+
+/**
+ * Projects objects by shape. `shared` parts are shared between objects with the same
+ * controller (the pods of one ReplicaSet, the ReplicaSets of one Deployment): a new part equal
+ * to the one the last sibling had is replaced by it. Equality is checked field by field, in
+ * order, so a shared part reads exactly as the object's own would.
+ */
+class Projector {
+  private readonly strings = new Map<string, string>();
+  /** Per controller (`namespace/kind/name`): the last value of each shared part, by slot. */
+  private readonly siblings = new Map<string, unknown[]>();
+  private slots: unknown[] | undefined;
+
+  object(obj: Record<string, unknown>, shape: ShapeRecord): K8sObject {
+    this.slots = this.slotsOf(obj);
+    try {
+      return this.project(obj, shape) as K8sObject;
+    } finally {
+      this.slots = undefined;
+    }
+  }
+
+  private slotsOf(obj: Record<string, unknown>): unknown[] | undefined {
+    const meta = obj.metadata;
+    if (!isRecord(meta) || !Array.isArray(meta.ownerReferences)) return undefined;
+    for (const ref of meta.ownerReferences) {
+      if (!isRecord(ref) || ref.controller !== true || typeof ref.name !== 'string' || typeof ref.kind !== 'string') continue;
+      const key = `${typeof meta.namespace === 'string' ? meta.namespace : ''}/${ref.kind}/${ref.name}`;
+      let slots = this.siblings.get(key);
+      if (!slots) {
+        if (this.siblings.size >= MAX_TABLE) this.siblings.clear();
+        slots = [];
+        this.siblings.set(key, slots);
+      }
+      return slots;
+    }
+    return undefined;
+  }
+
+  private project(value: unknown, shape: Shape): unknown {
+    if (shape === true) return value;
+    if (shape === INTERN) return typeof value === 'string' ? this.intern(value) : value;
+    if (shape instanceof Shared) return this.share(shape, this.project(value, shape.inner));
+    if (shape instanceof Transform) return shape.fn(value);
+    if (Array.isArray(shape)) {
+      if (!Array.isArray(value)) return value;
+      const element = shape[0] as Shape;
+      const out = new Array<unknown>(value.length);
+      if (element instanceof Shared) {
+        // Each position has its own slot: the second volume is compared with the sibling's second.
+        for (let i = 0; i < value.length; i++) out[i] = this.share(element, this.project(value[i], element.inner), i);
+      } else {
+        for (let i = 0; i < value.length; i++) out[i] = this.project(value[i], element);
+      }
+      return out;
+    }
+    if (!isRecord(value)) return value;
+    const record = shape as ShapeRecord;
+    const rest = record['*'];
+    const out: Record<string, unknown> = {};
+    for (const key in value) {
+      const fieldShape = Object.prototype.hasOwnProperty.call(record, key) ? record[key]! : rest;
+      if (fieldShape === undefined || fieldShape === false) continue;
+      const v = value[key];
+      setField(out, key, fieldShape === true ? v : this.project(v, fieldShape));
+    }
+    return out;
+  }
+
+  private intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    if (this.strings.size >= MAX_TABLE) this.strings.clear();
+    this.strings.set(s, s);
+    return s;
+  }
+
+  /** The sibling's equal part if there is one; otherwise this part, which siblings may share next. */
+  private share(shape: Shared, value: unknown, index = 0): unknown {
+    if (value === null || typeof value !== 'object' || !this.slots) return value;
+    const slot = shape.slot + index * slotCount();
+    const last = this.slots[slot];
+    if (last !== undefined && sameJson(last, value)) return last;
+    this.slots[slot] = deepFreeze(value);
+    return value;
+  }
+}
+
+/** Equal as JSON, keys in the same order (so that iterating either gives the same result). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+/** Sets an own property, `__proto__` included (JSON may hold one; it must stay plain data). */
+function setField(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
