@@ -35,8 +35,7 @@ export interface DataSource {
 }
 
 /**
- * The synthetic cluster, and fixtures/clusters/demo once it holds data (its snapshot folder, or
- * the folder itself). Nothing is loaded until a test asks, so a broken data set fails its tests,
+ * The synthetic cluster, then each fixtures/clusters/<name>/snapshot folder (demo first). Nothing is loaded until a test asks, so a broken data set fails its tests,
  * not the whole suite.
  */
 export function dataSets(): DataSource[] {
@@ -54,10 +53,13 @@ export function dataSets(): DataSource[] {
     };
   };
   const sets = [source('synthetic cluster', () => [writeSyntheticCluster({ namespaces: 4, podsPerNamespace: 6 })])];
-  const demo = path.join(REPO_ROOT, 'fixtures', 'clusters', 'demo');
-  const demoSnapshot = existsSync(path.join(demo, 'snapshot')) ? path.join(demo, 'snapshot') : demo;
-  if (existsSync(demoSnapshot) && readdirSync(demoSnapshot, { recursive: true }).some((f) => /\.(json|ya?ml)$/.test(String(f)))) {
-    sets.push(source(path.relative(REPO_ROOT, demoSnapshot), () => [demoSnapshot]));
+  const clusters = path.join(REPO_ROOT, 'fixtures', 'clusters');
+  const names = existsSync(clusters) ? readdirSync(clusters).sort((a, b) => (a === 'demo' ? -1 : b === 'demo' ? 1 : a.localeCompare(b))) : [];
+  for (const name of names) {
+    const dir = path.join(clusters, name, 'snapshot');
+    if (existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => /\.(json|ya?ml)$/.test(String(f)))) {
+      sets.push(source(path.relative(REPO_ROOT, dir), () => [dir]));
+    }
   }
   return sets;
 }
