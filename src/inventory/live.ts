@@ -7,6 +7,7 @@ import { resolveKubeconfig, type ClusterTarget } from '../kube/kubeconfig.js';
 import { mapBounded } from '../kube/limit.js';
 import { listAll } from '../kube/pager.js';
 import type { Inventory, KindCollection } from './inventory.js';
+import { wholeObjects, type Projection } from './slim.js';
 
 export interface LiveOptions {
   kubeconfig?: string;
@@ -24,6 +25,8 @@ export interface LiveOptions {
   env?: NodeJS.ProcessEnv;
   homeDir?: string;
   serviceAccountDir?: string;
+  /** What is kept of each object, applied page by page (default: all of it; the audit keeps a slim record). */
+  project?: Projection;
 }
 
 export interface LiveInventory extends Inventory {
@@ -77,7 +80,7 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
     await mapBounded(tasks, concurrency, async (task) => {
       const started = Date.now();
       try {
-        const { items, pages } = await listKind(client, task, options.pageSize ?? DEFAULT_PAGE_SIZE);
+        const { items, pages } = await listKind(client, task, options.pageSize ?? DEFAULT_PAGE_SIZE, options.project ?? wholeObjects);
         kinds.set(task.id, { status: 'ok', items });
         apiVersions.set(task.id, task.apiVersion);
         log(`listed ${task.id}: ${items.length} in ${pages} page${pages === 1 ? '' : 's'} (${elapsed(Date.now() - started)})`);
@@ -144,20 +147,20 @@ function planLists(wanted: readonly Wanted[], placements: ReadonlyMap<KindId, Pl
   return { tasks, groups };
 }
 
-async function listKind(client: ApiClient, task: ListTask, pageSize: number): Promise<{ items: K8sObject[]; pages: number }> {
+async function listKind(client: ApiClient, task: ListTask, pageSize: number, project: Projection): Promise<{ items: K8sObject[]; pages: number }> {
   const result = await listAll(client, `${apiRoot(task.group, task.version)}/${task.resource}`, {
     limit: pageSize,
     ...(task.group === '' && task.resource === 'pods' ? { fieldSelector: ACTIVE_PODS_FIELD_SELECTOR } : {}),
+    // Each item is projected as its page arrives, so that only the kept record outlives the page.
+    take: (item) => {
+      if (!isRecord(item)) return undefined;
+      // The API leaves apiVersion and kind out of the items of a typed list.
+      if (typeof item.apiVersion !== 'string') item.apiVersion = task.apiVersion;
+      if (typeof item.kind !== 'string') item.kind = task.kind;
+      return project(task.id, item);
+    },
   });
-  const items: K8sObject[] = [];
-  for (const item of result.items) {
-    if (!isRecord(item)) continue;
-    // The API leaves apiVersion and kind out of the items of a typed list.
-    if (typeof item.apiVersion !== 'string') item.apiVersion = task.apiVersion;
-    if (typeof item.kind !== 'string') item.kind = task.kind;
-    items.push(item as K8sObject);
-  }
-  return { items, pages: result.pages };
+  return { items: result.items as K8sObject[], pages: result.pages };
 }
 
 /**

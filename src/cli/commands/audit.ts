@@ -10,6 +10,7 @@ import { BUILTIN_CHECKS } from '../../../checks/index.js';
 import type { Check } from '../../engine/check.js';
 import { loadSnapshot } from '../../inventory/snapshot.js';
 import { collectLive } from '../../inventory/live.js';
+import { slimProjection, wholeObjects } from '../../inventory/slim.js';
 import type { Inventory } from '../../inventory/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
@@ -121,12 +122,15 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
 }
 
 async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<Inventory> {
+  // Built-in checks read only what the slim projection keeps (test/inventory/slim.test.ts);
+  // a plugin may read any field, so with one loaded objects are kept whole.
+  const project = checks.every((c) => BUILTIN_CHECKS.includes(c)) ? slimProjection() : wholeObjects;
   const snapshots = flags.snapshot ?? [];
   if (snapshots.length > 0) {
     if (flags.kubeconfig || flags.context) {
       throw new KpostureError('usage', '--snapshot cannot be combined with --kubeconfig or --context', 'audit either a snapshot or a live cluster');
     }
-    return loadSnapshot(snapshots, io.cwd);
+    return loadSnapshot(snapshots, io.cwd, { project });
   }
   const kinds = kindsToCollect(checks);
   return collectLive({
@@ -134,6 +138,7 @@ async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Prom
     ...(flags.context ? { context: flags.context } : {}),
     ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
     kinds,
+    project,
     log: (line) => {
       if (io.stderrIsTTY || flags.debug) io.stderr(`${line}\n`);
     },
