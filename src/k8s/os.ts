@@ -16,7 +16,11 @@ export interface OsIdentity {
   osImage?: string;
   /** How the family was recognised, e.g. `osImage "Talos (v1.7.6)"` or `label kubernetes.azure.com/os-sku=AzureLinux`. */
   evidence?: string;
+  /** The field that showed it: `status.nodeInfo.osImage` or `metadata.labels["<key>"]`. */
+  field?: string;
 }
+
+export const OS_IMAGE_FIELD = 'status.nodeInfo.osImage';
 
 interface CompiledFamily {
   family: OsFamily;
@@ -48,10 +52,10 @@ function safeRegExp(pattern: string): RegExp[] {
   }
 }
 
-function labelMatch(c: CompiledFamily, labels: Record<string, string>): string | undefined {
+function labelMatch(c: CompiledFamily, labels: Record<string, string>): { evidence: string; field: string } | undefined {
   for (const [key, re] of c.labels) {
     const value = labels[key];
-    if (value !== undefined && re.test(value)) return `label ${key}=${value}`;
+    if (value !== undefined && re.test(value)) return { evidence: `label ${key}=${value}`, field: `metadata.labels["${key}"]` };
   }
   return undefined;
 }
@@ -64,16 +68,16 @@ export function identifyOs(node: K8sObject, families: readonly OsFamily[]): OsId
 
   for (const c of compiled) {
     if (!c.family.labelsOverrideOsImage) continue;
-    const evidence = labelMatch(c, labels);
-    if (evidence) return { ...base, family: c.family, evidence };
+    const match = labelMatch(c, labels);
+    if (match) return { ...base, family: c.family, ...match };
   }
   if (osImage !== undefined) {
     const hit = compiled.find((c) => c.osImage.some((re) => re.test(osImage)));
-    if (hit) return { ...base, family: hit.family, evidence: `osImage "${osImage}"` };
+    if (hit) return { ...base, family: hit.family, evidence: `osImage "${osImage}"`, field: OS_IMAGE_FIELD };
   }
   for (const c of compiled) {
-    const evidence = labelMatch(c, labels);
-    if (evidence) return { ...base, family: c.family, evidence };
+    const match = labelMatch(c, labels);
+    if (match) return { ...base, family: c.family, ...match };
   }
   return base;
 }

@@ -1,0 +1,68 @@
+/**
+ * Images as the base-image checks see them: every distinct image (all spellings of one image
+ * merged by their canonical reference) with the workloads that run it. A finding about an image
+ * names its first workload, lists every workload as affected, and gives a kubectl command that
+ * shows the pods using it.
+ */
+import { parseImageRef, type ParsedImage } from './images.js';
+import { compareRefs, refKey, type K8sObject, type ResourceRef } from './object.js';
+import type { OwnerIndex, Workload } from './owners.js';
+import { imageUses, namespacesOf, podsUsingImageCommand, workloadFieldPath, type ContainerList, type ImageUse } from './workloads.js';
+
+export interface ImageGroup {
+  /** Canonical reference, or the string as written when it does not parse. */
+  key: string;
+  parsed: ParsedImage;
+  /** Every spelling pods use for this image, sorted. */
+  spellings: string[];
+  /** One use per workload container, in pod order. */
+  uses: ImageUse[];
+  /** Distinct workloads running the image, sorted. */
+  workloads: Workload[];
+}
+
+export function imageGroups(pods: readonly K8sObject[], index: OwnerIndex, lists?: readonly ContainerList[]): ImageGroup[] {
+  const groups = new Map<string, ImageGroup>();
+  for (const use of imageUses(pods, index, lists)) {
+    const parsed = parseImageRef(use.image);
+    const key = parsed.ok ? parsed.ref.canonical : use.image;
+    let group = groups.get(key);
+    if (!group) {
+      group = { key, parsed, spellings: [], uses: [], workloads: [] };
+      groups.set(key, group);
+    }
+    if (!group.spellings.includes(use.image)) group.spellings.push(use.image);
+    group.uses.push(use);
+    if (!group.workloads.some((w) => refKey(w.ref) === refKey(use.workload.ref))) group.workloads.push(use.workload);
+  }
+  for (const g of groups.values()) {
+    g.spellings.sort();
+    g.workloads.sort((a, b) => compareRefs(a.ref, b.ref));
+  }
+  return [...groups.values()].sort((a, b) => a.key.localeCompare(b.key, 'en'));
+}
+
+/** The image as a subject: not a Kubernetes object, named by its canonical reference. */
+export function imageSubjectRef(group: ImageGroup): ResourceRef {
+  return { kind: 'Image', name: group.key };
+}
+
+/** `Deployment shop/web` */
+export function describeWorkload(ref: ResourceRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
+/** Where a finding about these uses points: first workload, all workloads affected, the image field, a kubectl command. */
+export function imageFindingTarget(uses: readonly ImageUse[]): { resource: ResourceRef; affected: ResourceRef[]; field: string; verify: string } {
+  const sorted = [...uses].sort((a, b) => compareRefs(a.workload.ref, b.workload.ref));
+  const first = sorted[0]!;
+  const affected: ResourceRef[] = [];
+  for (const u of sorted) if (!affected.some((r) => refKey(r) === refKey(u.workload.ref))) affected.push(u.workload.ref);
+  const namespaces = namespacesOf(sorted.map((u) => u.pod));
+  return {
+    resource: first.workload.ref,
+    affected,
+    field: workloadFieldPath(first.workload, first.container, 'image'),
+    verify: podsUsingImageCommand(namespaces, sorted.map((u) => u.image)),
+  };
+}

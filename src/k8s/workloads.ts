@@ -1,0 +1,143 @@
+/**
+ * The containers of pods (init and ephemeral ones too) and the workloads that run them. Owner
+ * resolution (Pod → ReplicaSet → Deployment, Pod → Job → CronJob) lives in owners.ts; this
+ * module adds the container view checks need: every container with its field path, grouped
+ * per workload so that a Deployment's 50 pods are one entry.
+ */
+import { asArray, asRecord, asString, field, namespaceOf, refKey, type K8sObject } from './object.js';
+import { isKnown, type KindCollection } from '../inventory/inventory.js';
+import { groupByWorkload, ownerIndex, podSpecPath, type OwnerIndex, type Workload } from './owners.js';
+
+export type ContainerList = 'initContainers' | 'containers' | 'ephemeralContainers';
+
+/** In the order the kubelet starts them. */
+export const ALL_CONTAINER_LISTS: readonly ContainerList[] = ['initContainers', 'containers', 'ephemeralContainers'];
+/** Containers that belong to the workload's design; ephemeral ones are attached later for debugging. */
+export const DECLARED_CONTAINER_LISTS: readonly ContainerList[] = ['initContainers', 'containers'];
+
+export interface PodContainer {
+  list: ContainerList;
+  index: number;
+  name: string;
+  /** The image as written, or undefined when absent or not a string. */
+  image?: string;
+  /** The container object (untrusted: read it with the accessors in object.ts). */
+  spec: Record<string, unknown>;
+  /** Path of the container inside the pod: `spec.initContainers[1]`. */
+  path: string;
+}
+
+export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): PodContainer[] {
+  const out: PodContainer[] = [];
+  for (const list of lists) {
+    asArray(field(pod, 'spec', list)).forEach((raw, index) => {
+      const spec = asRecord(raw);
+      const container: PodContainer = { list, index, name: asString(spec.name) ?? `#${index}`, spec, path: `spec.${list}[${index}]` };
+      const image = asString(spec.image);
+      if (image !== undefined) container.image = image;
+      out.push(container);
+    });
+  }
+  return out;
+}
+
+/**
+ * Where the container sits in the workload object a user edits: `spec.template.spec.containers[0]`
+ * in a Deployment, `spec.jobTemplate.spec.template.spec…` in a CronJob. Ephemeral containers
+ * exist only on pods, so their path stays the pod's. Unknown owner kinds keep the pod path.
+ */
+export function workloadFieldPath(workload: Workload, container: PodContainer, suffix = ''): string {
+  const prefix = container.list === 'ephemeralContainers' ? undefined : podSpecPath(workload.ref.kind);
+  const inPod = `${container.path}${suffix ? `.${suffix}` : ''}`;
+  if (!prefix || prefix === '.spec') return inPod;
+  return `${prefix.slice(1)}${inPod.slice('spec'.length)}`;
+}
+
+/** One container of one workload, seen in one or more of its pods. */
+export interface WorkloadContainer {
+  workload: Workload;
+  list: ContainerList;
+  name: string;
+  /** The same container as it appears in each pod of the workload (several during a rollout). */
+  instances: { pod: K8sObject; container: PodContainer }[];
+}
+
+/**
+ * Containers per workload: pods of one workload are merged by (list, container name), so a
+ * Deployment's replicas give one entry per container, with every pod's copy kept for checks that
+ * must see differences (a rollout half done).
+ */
+export function workloadContainers(
+  pods: readonly K8sObject[],
+  index: OwnerIndex,
+  lists: readonly ContainerList[] = ALL_CONTAINER_LISTS,
+): WorkloadContainer[] {
+  const out: WorkloadContainer[] = [];
+  for (const group of groupByWorkload(pods, index)) {
+    const byName = new Map<string, WorkloadContainer>();
+    for (const pod of group.pods) {
+      for (const container of podContainers(pod, lists)) {
+        const key = `${container.list}/${container.name}`;
+        let entry = byName.get(key);
+        if (!entry) {
+          entry = { workload: group.workload, list: container.list, name: container.name, instances: [] };
+          byName.set(key, entry);
+          out.push(entry);
+        }
+        entry.instances.push({ pod, container });
+      }
+    }
+  }
+  return out;
+}
+
+/** Where one image is used: by which workload, in which container. */
+export interface ImageUse {
+  image: string;
+  workload: Workload;
+  pod: K8sObject;
+  container: PodContainer;
+}
+
+/** Every (image, workload) use, one per workload container and distinct image spelling. */
+export function imageUses(
+  pods: readonly K8sObject[],
+  index: OwnerIndex,
+  lists: readonly ContainerList[] = ALL_CONTAINER_LISTS,
+): ImageUse[] {
+  const seen = new Set<string>();
+  const out: ImageUse[] = [];
+  for (const wc of workloadContainers(pods, index, lists)) {
+    for (const { pod, container } of wc.instances) {
+      if (container.image === undefined) continue;
+      const key = `${refKey(wc.workload.ref)}|${wc.list}/${wc.name}|${container.image}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ image: container.image, workload: wc.workload, pod, container });
+    }
+  }
+  return out;
+}
+
+/**
+ * A kubectl command that lists the pods using an image: one namespace or all, every container
+ * list shown, filtered by the spellings the pods use.
+ */
+export function podsUsingImageCommand(namespaces: readonly string[], spellings: readonly string[]): string {
+  const scope = namespaces.length === 1 ? `-n ${namespaces[0]}` : '-A';
+  const columns =
+    'NAMESPACE:.metadata.namespace,POD:.metadata.name,CONTAINERS:.spec.containers[*].image,' +
+    'INIT:.spec.initContainers[*].image,EPHEMERAL:.spec.ephemeralContainers[*].image';
+  const filter = [...new Set(spellings)].map((s) => `-e '${s}'`).join(' ');
+  return `kubectl get pods ${scope} -o custom-columns=${columns} | grep -F ${filter}`;
+}
+
+/** Namespaces of a set of pods, sorted, without duplicates. */
+export function namespacesOf(pods: readonly K8sObject[]): string[] {
+  return [...new Set(pods.map((p) => namespaceOf(p) ?? ''))].filter(Boolean).sort();
+}
+
+/** An owner index from the intermediate controllers that could be listed; kinds not known are skipped. */
+export function ownerIndexFrom(collections: readonly KindCollection[]): OwnerIndex {
+  return ownerIndex(...collections.filter(isKnown).map((c) => c.items));
+}
