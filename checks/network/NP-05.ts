@@ -1,6 +1,6 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { allowAllOf, DIRECTIONS, effectiveRules, NetworkPolicyIndex, verifyPolicy } from '../../src/k8s/netpol.js';
+import { allowAllOf, DIRECTIONS, effectiveRules, networkPolicyIndexOf, verifyPolicy } from '../../src/k8s/netpol.js';
 
 export default defineCheck({
   meta: {
@@ -27,7 +27,7 @@ export default defineCheck({
     },
   },
   evaluate(ctx, report) {
-    const index = new NetworkPolicyIndex(ctx.items(KINDS.NetworkPolicy));
+    const index = networkPolicyIndexOf(ctx.items(KINDS.NetworkPolicy));
     const subjects: Subject[] = [];
     const findings: Finding[] = [];
     for (const policy of index.all()) {

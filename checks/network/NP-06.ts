@@ -1,6 +1,6 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { isPolicySubject, NetworkPolicyIndex, podFacts, selectsEveryPod, type Policy } from '../../src/k8s/netpol.js';
+import { isPolicySubject, networkPolicyIndexOf, podFactsOf, selectsEveryPod, type Policy } from '../../src/k8s/netpol.js';
 
 export default defineCheck({
   meta: {
@@ -23,11 +23,10 @@ export default defineCheck({
     },
   },
   evaluate(ctx, report) {
-    const index = new NetworkPolicyIndex(ctx.items(KINDS.NetworkPolicy));
+    const index = networkPolicyIndexOf(ctx.items(KINDS.NetworkPolicy));
     const used = new Set<Policy>();
     const podCount = new Map<string, number>();
-    for (const obj of ctx.items(KINDS.Pod)) {
-      const pod = podFacts(obj);
+    for (const pod of podFactsOf(ctx.items(KINDS.Pod))) {
       if (!isPolicySubject(pod)) continue;
       podCount.set(pod.namespace, (podCount.get(pod.namespace) ?? 0) + 1);
       for (const p of index.selecting(pod).policies) used.add(p);

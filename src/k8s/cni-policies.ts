@@ -102,7 +102,11 @@ export class CniPolicies {
     for (const policy of this.policies) {
       const home = policy.ref.namespace;
       if (home === undefined) this.clusterScoped.push(policy);
-      else this.byNamespace.set(home, [...(this.byNamespace.get(home) ?? []), policy]);
+      else {
+        const list = this.byNamespace.get(home);
+        if (list) list.push(policy);
+        else this.byNamespace.set(home, [policy]);
+      }
     }
   }
 

@@ -18,7 +18,7 @@ import type { CheckContext, Finding, FindingFactory, Outcome, Subject } from '..
 import { CNI_POLICY_KINDS, CniPolicies, type Contribution, type NamespaceFacts } from './cni-policies.js';
 import { KINDS } from './kinds.js';
 import type { Labels } from './labels.js';
-import { NetworkPolicyIndex, isPolicySubject, podFacts, type Direction, type Policy, type PodFacts } from './netpol.js';
+import { NetworkPolicyIndex, isPolicySubject, networkPolicyIndexOf, podFactsOf, type Direction, type Policy, type PodFacts } from './netpol.js';
 import { labelsOf, nameOf, type ResourceRef } from './object.js';
 
 /** Kinds the namespace checks read when they are available. */
@@ -41,8 +41,7 @@ export function netpolView(ctx: CheckContext): NetpolView {
   if (namespacesKnown) for (const ns of nsCollection.items) nsLabels.set(nameOf(ns), labelsOf(ns));
   const podsByNamespace = new Map<string, PodFacts[]>();
   const hostNetworkPods = new Map<string, number>();
-  for (const obj of ctx.items(KINDS.Pod)) {
-    const pod = podFacts(obj);
+  for (const pod of podFactsOf(ctx.items(KINDS.Pod))) {
     if (ctx.isSystemNamespace(pod.namespace) || pod.finished) continue;
     if (!isPolicySubject(pod)) {
       hostNetworkPods.set(pod.namespace, (hostNetworkPods.get(pod.namespace) ?? 0) + 1);
@@ -59,7 +58,7 @@ export function netpolView(ctx: CheckContext): NetpolView {
     }),
   );
   return {
-    index: new NetworkPolicyIndex(ctx.items(KINDS.NetworkPolicy)),
+    index: networkPolicyIndexOf(ctx.items(KINDS.NetworkPolicy)),
     cni,
     podsByNamespace,
     hostNetworkPods,

@@ -266,6 +266,32 @@ interface NamespaceEntry {
 
 const NO_POLICIES: readonly Policy[] = Object.freeze([]);
 
+const indexes = new WeakMap<readonly K8sObject[], NetworkPolicyIndex>();
+const podLists = new WeakMap<readonly K8sObject[], PodFacts[]>();
+
+/**
+ * The index of an inventory's NetworkPolicy list, built once and shared by every check that
+ * reads it (the list is never mutated, so its identity is a safe key).
+ */
+export function networkPolicyIndexOf(items: readonly K8sObject[]): NetworkPolicyIndex {
+  let index = indexes.get(items);
+  if (!index) {
+    index = new NetworkPolicyIndex(items);
+    indexes.set(items, index);
+  }
+  return index;
+}
+
+/** PodFacts of an inventory's Pod list, read once and shared by the checks. */
+export function podFactsOf(items: readonly K8sObject[]): PodFacts[] {
+  let list = podLists.get(items);
+  if (!list) {
+    list = items.map(podFacts);
+    podLists.set(items, list);
+  }
+  return list;
+}
+
 /** NetworkPolicies compiled once and indexed per namespace. */
 export class NetworkPolicyIndex {
   private readonly byNamespace = new Map<string, NamespaceEntry>();
@@ -281,8 +307,10 @@ export class NetworkPolicyIndex {
       else if (policy.podSelector.matchesEverything) entry.wide.push(policy);
       else {
         const key = indexKey(policy.podSelector);
+        const list = key === undefined ? undefined : entry.byLabel.get(key);
         if (key === undefined) entry.rest.push(policy);
-        else entry.byLabel.set(key, [...(entry.byLabel.get(key) ?? []), policy]);
+        else if (list) list.push(policy);
+        else entry.byLabel.set(key, [policy]);
       }
     }
   }
