@@ -51,8 +51,10 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--system-namespaces <list>', 'comma-separated namespaces excluded from tenant checks (default: kube-system,kube-public,kube-node-lease)')
     .option('--no-color', 'disable colors');
   clusterOptions(cmd);
-  cmd.action(async (flags: AuditFlags) => {
-    setExit(await runAudit(flags, io));
+  cmd.action(async (flags: AuditFlags, command: Command) => {
+    // --debug is also a program-level option, which commander may have taken before this command.
+    const debug = Boolean(flags.debug ?? (command.optsWithGlobals() as { debug?: boolean }).debug);
+    setExit(await runAudit({ ...flags, debug }, io));
   });
   return cmd;
 }
@@ -139,6 +141,8 @@ async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Prom
     ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
     kinds,
     project,
+    env: io.env,
+    logRequests: Boolean(flags.debug),
     log: (line) => {
       if (io.stderrIsTTY || flags.debug) io.stderr(`${line}\n`);
     },
