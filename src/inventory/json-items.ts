@@ -84,10 +84,10 @@ export interface DocumentHandler {
  * Reads one JSON document from `file`, calling the handler as lists open and items complete.
  * Throws JsonSyntaxError for invalid or truncated JSON, BinaryDataError for NUL bytes.
  */
-export function readJsonItems(file: string, handler: DocumentHandler): void {
+export function readJsonItems(file: string, handler: DocumentHandler, options: { chunkBytes?: number } = {}): void {
   const fd = openSync(file, 'r');
   try {
-    new Scanner(fd, handler).document();
+    new Scanner(fd, handler, options.chunkBytes ?? CHUNK_BYTES).document();
   } finally {
     closeSync(fd);
   }
@@ -126,7 +126,7 @@ interface ListState {
 const SHORTCUT_REACH = 16 * 1024 * 1024;
 
 class Scanner {
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private buf: Buffer;
   /** Valid bytes in buf. */
   private len = 0;
   /** Read position in buf. */
@@ -142,7 +142,11 @@ class Scanner {
   constructor(
     private readonly fd: number,
     private readonly handler: DocumentHandler,
-  ) {}
+    /** Bytes read at a time (tests use a few, to put chunk boundaries everywhere). */
+    private readonly chunk: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(chunk);
+  }
 
   document(): void {
     this.more();
@@ -475,8 +479,8 @@ class Scanner {
       this.pos -= keep;
       this.base += keep;
     }
-    if (this.buf.length - this.len < CHUNK_BYTES / 2) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + CHUNK_BYTES));
+    if (this.buf.length - this.len < this.chunk / 2) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + this.chunk));
       this.buf.copy(bigger, 0, 0, this.len);
       this.buf = bigger;
     }

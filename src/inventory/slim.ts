@@ -19,15 +19,17 @@
  *   securityContext, restartPolicy), pod-level securityContext and host namespaces
  *   (hostNetwork, hostPID, hostIPC, hostUsers), serviceAccountName, automountServiceAccountToken,
  *   runtimeClassName, hostPath volumes (volumes[].name and .hostPath), status.phase;
- * - Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/CronJob: spec.replicas, the pod template (as
- *   a pod spec above), status counters;
+ * - Deployment/StatefulSet/DaemonSet/Job/CronJob: spec (replicas, selector…), the pod template
+ *   with its containers' configuration (a CNI agent's command and args), status counters;
+ * - ReplicaSet: spec.replicas and owners (to find a pod's Deployment), a template as lean as a pod;
  * - Node: metadata.labels, spec (taints), status.nodeInfo (osImage, kernel, runtime);
  * - every other kind (Namespace, NetworkPolicy, CRDs, webhooks, policy-engine policies, RBAC
  *   bindings, quotas): everything except managedFields and the last-applied annotation, which
  *   no check reads and which are often bigger than the rest of the object.
  * Dropped from pods: env, command/args, probes, lifecycle hooks, resources, ports, volume
  * mounts, non-hostPath volume sources, scheduling (nodeName, affinity, tolerations), container
- * statuses, conditions, uids, timestamps.
+ * statuses, conditions, uids, timestamps. Dropped from workload templates: env values, probes,
+ * lifecycle hooks.
  *
  * Shared parts are frozen: checks are pure and never modify their input. Plugin checks may read
  * any field, so the audit keeps whole objects when a plugin is loaded.
@@ -127,7 +129,30 @@ const POD: ShapeRecord = {
   status: shared({ phase: true }),
 };
 
-const POD_TEMPLATE: ShapeRecord = { metadata: OBJECT_METADATA, spec: POD_SPEC };
+/**
+ * A container of a workload's pod template. Workloads are far fewer than pods, and checks read
+ * how controllers are configured (a CNI agent's flags in its DaemonSet), so their containers are
+ * kept but for env values, probes and lifecycle hooks.
+ */
+const TEMPLATE_CONTAINER: ShapeRecord = {
+  '*': true,
+  env: [{ name: true, valueFrom: true }],
+  livenessProbe: false,
+  readinessProbe: false,
+  startupProbe: false,
+  lifecycle: false,
+};
+
+const WORKLOAD_TEMPLATE: ShapeRecord = {
+  metadata: OBJECT_METADATA,
+  spec: {
+    '*': true,
+    containers: shared([TEMPLATE_CONTAINER]),
+    initContainers: shared([TEMPLATE_CONTAINER]),
+    ephemeralContainers: shared([TEMPLATE_CONTAINER]),
+    volumes: shared(true),
+  },
+};
 
 /** Workload status without conditions (long messages no check reads). */
 const WORKLOAD_STATUS: ShapeRecord = { '*': true, conditions: false };
@@ -136,13 +161,19 @@ const WORKLOAD: ShapeRecord = {
   apiVersion: INTERN,
   kind: INTERN,
   metadata: OBJECT_METADATA,
-  spec: { '*': true, template: POD_TEMPLATE },
+  spec: { '*': true, template: WORKLOAD_TEMPLATE },
   status: WORKLOAD_STATUS,
 };
 
+/**
+ * ReplicaSets are many (each Deployment keeps up to ten old ones) and are read to find the
+ * Deployment that owns a pod: their template is kept as lean as a pod's.
+ */
+const REPLICA_SET: ShapeRecord = { ...WORKLOAD, spec: { '*': true, template: { metadata: OBJECT_METADATA, spec: POD_SPEC } } };
+
 const CRON_JOB: ShapeRecord = {
   ...WORKLOAD,
-  spec: { '*': true, jobTemplate: { '*': true, metadata: OBJECT_METADATA, spec: { '*': true, template: POD_TEMPLATE } } },
+  spec: { '*': true, jobTemplate: { '*': true, metadata: OBJECT_METADATA, spec: { '*': true, template: WORKLOAD_TEMPLATE } } },
 };
 
 /** Nodes keep all but the list of every image they have pulled (dozens of entries per node). */
@@ -157,7 +188,7 @@ const ANY_KIND: ShapeRecord = { '*': true, metadata: METADATA };
 export const SLIM_SHAPES: ReadonlyMap<KindId, ShapeRecord> = new Map<KindId, ShapeRecord>([
   [KINDS.Pod, POD],
   [KINDS.Deployment, WORKLOAD],
-  [KINDS.ReplicaSet, WORKLOAD],
+  [KINDS.ReplicaSet, REPLICA_SET],
   [KINDS.StatefulSet, WORKLOAD],
   [KINDS.DaemonSet, WORKLOAD],
   [KINDS.Job, WORKLOAD],
