@@ -1,0 +1,100 @@
+import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
+import { KINDS } from '../../src/k8s/kinds.js';
+import { classifyImage } from '../../src/k8s/images.js';
+import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef } from '../../src/k8s/image-uses.js';
+import { ownerIndexFrom } from '../../src/k8s/workloads.js';
+
+/** Credit a `minimal` image earns unless the check option `minimalCredit` says otherwise. */
+export const DEFAULT_MINIMAL_CREDIT = 0.5;
+
+export default defineCheck({
+  meta: {
+    id: 'IMG-01',
+    title: 'Containers run minimal base images (distroless over minimal over full)',
+    category: 'base-images',
+    severity: 'high',
+    rationale:
+      'Every package in an image is attack surface and scanner noise: a shell and a package manager let an intruder ' +
+      'download tools and live off the land, and a full distribution brings hundreds of CVE reports nobody can triage. ' +
+      'Distroless and scratch images (a static binary, CA certificates, tzdata; distroless/base adds glibc and OpenSSL) ' +
+      'have no shell at all; Alpine, BusyBox and Debian slim are smaller but still carry a shell and package tooling. ' +
+      'Debug shell-less images with ephemeral containers (`kubectl debug`) instead of shipping a shell.',
+    remediation:
+      'Rebuild images on a distroless base: `FROM scratch` or `gcr.io/distroless/static-debian12` for static Go/Rust ' +
+      'binaries, `gcr.io/distroless/base-debian12`/`cc` for dynamically linked ones, the distroless or Chainguard ' +
+      'language images (`gcr.io/distroless/java21-debian12`, `cgr.dev/chainguard/python`) for runtimes; build in a ' +
+      'multi-stage Dockerfile and copy only the artefact. Where a shell is truly needed, prefer Alpine or a -slim tag ' +
+      'over the full image. Your own base images can be classified in `catalogs.imageRules` in the config file.',
+    references: [
+      'https://github.com/GoogleContainerTools/distroless',
+      'https://edu.chainguard.dev/chainguard/chainguard-images/overview/',
+      'https://docs.docker.com/build/building/multi-stage/',
+      'https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/#ephemeral-container',
+    ],
+    reads: [KINDS.Pod],
+    optionalReads: [KINDS.ReplicaSet, KINDS.Job],
+    messages: {
+      full: 'Image {image} is built on a full OS userland ({rule}); used by {workloads} workload(s): {usedBy}',
+      minimal: 'Image {image} is minimal but still ships a shell or package manager ({rule}); used by {workloads} workload(s): {usedBy}',
+    },
+  },
+  evaluate(ctx, report) {
+    const minimalCredit = creditOption(ctx.settings.options.minimalCredit);
+    if (minimalCredit === undefined) return { status: 'unknown', reason: 'check option minimalCredit must be a number from 0 to 1' };
+
+    const pods = ctx.items(KINDS.Pod);
+    if (pods.length === 0) return { status: 'not-applicable', reason: 'no pods run in the cluster' };
+    const index = ownerIndexFrom([ctx.collection(KINDS.ReplicaSet), ctx.collection(KINDS.Job)]);
+
+    const subjects: Subject[] = [];
+    const findings: Finding[] = [];
+    for (const group of imageGroups(pods, index)) {
+      const resource = imageSubjectRef(group);
+      const usedBy = group.workloads.map((w) => describeWorkload(w.ref));
+      const base = { usedBy: usedBy.length, workloads: usedBy, spellings: group.spellings };
+      if (!group.parsed.ok) {
+        subjects.push({ resource, verdict: 'unknown', details: { class: 'unknown', rule: null, ...base, reason: group.parsed.reason } });
+        continue;
+      }
+      const { class: cls, rule } = classifyImage(group.parsed.ref, ctx.catalogs.imageRules);
+      const details = { class: cls, rule: rule?.id ?? null, ...base, ...(rule?.note ? { note: rule.note } : {}) };
+      if (cls === 'unknown' || !rule) {
+        subjects.push({ resource, verdict: 'unknown', details: { ...details, reason: 'no catalogue rule matches this image' } });
+        continue;
+      }
+      if (cls === 'distroless' || (cls === 'minimal' && minimalCredit === 1)) {
+        subjects.push({ resource, verdict: 'pass', details });
+        continue;
+      }
+      if (cls === 'minimal') subjects.push({ resource, verdict: minimalCredit === 0 ? 'fail' : 'partial', credit: minimalCredit, details });
+      else subjects.push({ resource, verdict: 'fail', details });
+      findings.push(
+        report(cls, {
+          ...imageFindingTarget(group.uses),
+          data: {
+            image: group.key,
+            class: cls,
+            rule: rule.id,
+            workloads: usedBy.length,
+            usedBy: usedBy.length > 3 ? `${usedBy.slice(0, 3).join(', ')} and ${usedBy.length - 3} more` : usedBy.join(', '),
+          },
+          evidence: `${group.spellings.join(', ')} → ${cls} (rule ${rule.id}: ${rule.repository}${rule.tag ? ` tag ${rule.tag}` : ''})`,
+        }),
+      );
+    }
+
+    if (!subjects.some((s) => s.verdict !== 'unknown')) {
+      return {
+        status: 'unknown',
+        reason: `none of the ${subjects.length} image(s) could be classified; add rules for them to catalogs.imageRules in the config file`,
+        subjects,
+      };
+    }
+    return { status: findings.length > 0 ? 'fail' : 'pass', subjects, findings };
+  },
+});
+
+function creditOption(value: unknown): number | undefined {
+  if (value === undefined) return DEFAULT_MINIMAL_CREDIT;
+  return typeof value === 'number' && value >= 0 && value <= 1 ? value : undefined;
+}

@@ -1,0 +1,108 @@
+import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
+import { KINDS } from '../../src/k8s/kinds.js';
+import { compareRefs, nameOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
+import { identifyOs, OS_IMAGE_FIELD, type OsIdentity } from '../../src/k8s/os.js';
+
+const VERIFY = 'kubectl get nodes -o custom-columns=NAME:.metadata.name,OS:.status.nodeInfo.osImage';
+
+interface IdentifiedNode {
+  node: K8sObject;
+  ref: ResourceRef;
+  identity: OsIdentity;
+}
+
+export default defineCheck({
+  meta: {
+    id: 'OS-01',
+    title: 'Nodes run a container-specialized OS',
+    category: 'host-os',
+    severity: 'high',
+    rationale:
+      'A general-purpose OS on nodes (Ubuntu, Debian, RHEL, Amazon Linux…) brings a package manager, SSH, a shell, a ' +
+      'writable system and its own update cycle: a large attack surface, many scanner findings, many compliance controls ' +
+      'and configuration drift between nodes. A container-specialized OS (Talos, Flatcar, Bottlerocket, Fedora CoreOS, ' +
+      'Container-Optimized OS, RHCOS) is built for the orchestrator: minimal, read-only system partitions, image-based ' +
+      'updates, no interactive access.',
+    remediation:
+      'Move node pools to a container-specialized OS and replace nodes rather than patch them: on EKS use Bottlerocket ' +
+      'AMIs (or EKS Auto Mode), on GKE the COS_CONTAINERD image type, on AKS Azure Container Linux or Flatcar, on ' +
+      'OpenShift RHCOS worker nodes; self-managed clusters can run Talos Linux, Flatcar or Fedora CoreOS. An OS kposture ' +
+      'does not know can be added to `catalogs.osFamilies` in the config file. Windows nodes are reported but not scored: ' +
+      'no container-specialized Windows exists; keep them on Server Core and patched.',
+    references: [
+      'https://www.talos.dev/latest/learn-more/philosophy/',
+      'https://bottlerocket.dev/en/',
+      'https://www.flatcar.org/docs/latest/',
+      'https://cloud.google.com/container-optimized-os/docs/concepts/features-and-benefits',
+      'https://docs.fedoraproject.org/en-US/fedora-coreos/',
+      'https://docs.openshift.com/container-platform/latest/architecture/architecture-rhcos.html',
+    ],
+    reads: [KINDS.Node],
+    messages: {
+      generalPurpose: '{count} node(s) run {osImage} ({family}), a general-purpose OS: {nodes}',
+    },
+  },
+  evaluate(ctx, report) {
+    const nodes = ctx.items(KINDS.Node);
+    if (nodes.length === 0) return { status: 'not-applicable', reason: 'the cluster has no nodes' };
+
+    const identified: IdentifiedNode[] = nodes.map((node) => ({ node, ref: refOf(node, 'Node'), identity: identifyOs(node, ctx.catalogs.osFamilies) }));
+    const subjects: Subject[] = identified.map(subjectOf);
+
+    const generalPurpose = new Map<string, IdentifiedNode[]>();
+    for (const n of identified) {
+      if (n.identity.family?.class !== 'general-purpose') continue;
+      const key = `${n.identity.family.id}\u0000${n.identity.osImage ?? n.identity.evidence ?? ''}`;
+      generalPurpose.set(key, [...(generalPurpose.get(key) ?? []), n]);
+    }
+    const findings: Finding[] = [...generalPurpose.values()].map((group) => {
+      const sorted = [...group].sort((a, b) => compareRefs(a.ref, b.ref));
+      const { identity } = sorted[0]!;
+      const names = sorted.map((n) => nameOf(n.node));
+      return report('generalPurpose', {
+        resource: sorted[0]!.ref,
+        affected: sorted.map((n) => n.ref),
+        data: {
+          count: sorted.length,
+          osImage: identity.osImage ?? '(no osImage)',
+          family: identity.family!.name,
+          nodes: names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', '),
+        },
+        field: identity.field ?? OS_IMAGE_FIELD,
+        evidence: `${identity.evidence ?? 'osImage'} → ${identity.family!.name} (general-purpose)`,
+        verify: VERIFY,
+      });
+    });
+
+    const scored = subjects.filter((s) => s.verdict === 'pass' || s.verdict === 'fail');
+    if (scored.length === 0) {
+      const unknown = identified.filter((n) => !n.identity.family);
+      if (unknown.length > 0) {
+        const images = [...new Set(unknown.map((n) => (n.identity.osImage ? `"${n.identity.osImage}"` : '(no osImage)')))].sort();
+        return {
+          status: 'unknown',
+          reason:
+            `the OS of ${unknown.length === nodes.length ? 'every' : 'each non-Windows'} node is unrecognised (${images.join(', ')}); ` +
+            'add the OS to catalogs.osFamilies in the config file',
+          subjects,
+        };
+      }
+      return { status: 'not-applicable', reason: 'only Windows nodes: no container-specialized OS exists for Windows containers' };
+    }
+    return { status: findings.length > 0 ? 'fail' : 'pass', subjects, findings };
+  },
+});
+
+function subjectOf(n: IdentifiedNode): Subject {
+  const { family, osImage, evidence } = n.identity;
+  const details = { osImage: osImage ?? null, family: family?.name ?? null, familyId: family?.id ?? null, class: family?.class ?? null, evidence: evidence ?? null };
+  if (!family) return { resource: n.ref, verdict: 'unknown', details: { ...details, reason: 'no OS family in the catalogue matches this node' } };
+  switch (family.class) {
+    case 'container-optimized':
+      return { resource: n.ref, verdict: 'pass', details };
+    case 'general-purpose':
+      return { resource: n.ref, verdict: 'fail', details };
+    case 'windows':
+      return { resource: n.ref, verdict: 'info', details: { ...details, reason: 'Windows nodes are shown but not scored' } };
+  }
+}

@@ -1,0 +1,130 @@
+import check from '../../../checks/host-os/OS-01.js';
+import { KINDS } from '../../../src/k8s/kinds.js';
+import { checkScore } from '../../../src/engine/score.js';
+import { loadBuiltinCatalogs } from '../../../src/catalog/load.js';
+import { mergeCatalogs } from '../../../src/catalog/catalogs.js';
+import { evaluate, inventoryOf } from '../../support/inventory.js';
+import { aksUbuntu, aksWindows, eksAl2, eksBottlerocket, gkeCos, kubeadmUbuntu, minikube, node, talos } from './nodes.js';
+
+describe('OS-01 container-specialized host OS', () => {
+  it('passes when every node runs a container-specialized OS, and lists each node with its family', () => {
+    const outcome = evaluate(check, inventoryOf([talos('cp-1'), talos('worker-1'), talos('worker-2')]));
+    expect(outcome.status).toBe('pass');
+    if (outcome.status !== 'pass') return;
+    expect(outcome.findings).toEqual([]);
+    expect(outcome.subjects.map((s) => [s.resource.name, s.verdict, s.details?.family, s.details?.class, s.details?.osImage])).toEqual([
+      ['cp-1', 'pass', 'Talos Linux', 'container-optimized', 'Talos (v1.7.6)'],
+      ['worker-1', 'pass', 'Talos Linux', 'container-optimized', 'Talos (v1.7.6)'],
+      ['worker-2', 'pass', 'Talos Linux', 'container-optimized', 'Talos (v1.7.6)'],
+    ]);
+    expect(checkScore(outcome)).toBe(100);
+  });
+
+  it('fails on general-purpose nodes with one finding per (family, osImage), listing the nodes, and scores the share', () => {
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        eksAl2('ip-10-0-1-11.ec2.internal'),
+        eksAl2('ip-10-0-1-12.ec2.internal'),
+        eksAl2('ip-10-0-1-13.ec2.internal'),
+        eksBottlerocket('ip-10-0-2-21.ec2.internal'),
+        eksBottlerocket('ip-10-0-2-22.ec2.internal'),
+      ]),
+    );
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.findings).toHaveLength(1);
+    const [finding] = outcome.findings;
+    expect(finding).toMatchObject({
+      messageId: 'generalPurpose',
+      resource: { kind: 'Node', name: 'ip-10-0-1-11.ec2.internal' },
+      field: 'status.nodeInfo.osImage',
+      evidence: 'osImage "Amazon Linux 2" → Amazon Linux 2 (general-purpose)',
+      verify: 'kubectl get nodes -o custom-columns=NAME:.metadata.name,OS:.status.nodeInfo.osImage',
+      data: { count: 3, osImage: 'Amazon Linux 2', family: 'Amazon Linux 2' },
+    });
+    expect(finding!.affected?.map((r) => r.name)).toEqual(['ip-10-0-1-11.ec2.internal', 'ip-10-0-1-12.ec2.internal', 'ip-10-0-1-13.ec2.internal']);
+    expect(checkScore(outcome)).toBe(40);
+  });
+
+  it('keeps different osImage strings of one family apart (different root causes)', () => {
+    const outcome = evaluate(
+      check,
+      inventoryOf([kubeadmUbuntu('node-a'), kubeadmUbuntu('node-b', { osImage: 'Ubuntu 20.04.6 LTS' }), kubeadmUbuntu('node-c')]),
+    );
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.findings.map((f) => [f.data.osImage, f.data.count, f.data.nodes])).toEqual([
+      ['Ubuntu 22.04.4 LTS', 2, 'node-a, node-c'],
+      ['Ubuntu 20.04.6 LTS', 1, 'node-b'],
+    ]);
+  });
+
+  it('shows Windows nodes without scoring them', () => {
+    const outcome = evaluate(check, inventoryOf([aksUbuntu('aks-nodepool1-27538887-vmss000000'), aksWindows('aksnpwin000000')]));
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    const windows = outcome.subjects.find((s) => s.resource.name === 'aksnpwin000000');
+    expect(windows).toMatchObject({ verdict: 'info', details: { class: 'windows', family: 'Windows Server' } });
+    expect(outcome.findings.map((f) => f.resource.name)).toEqual(['aks-nodepool1-27538887-vmss000000']);
+    expect(checkScore(outcome)).toBe(0);
+  });
+
+  it('is not applicable on a cluster of Windows nodes only', () => {
+    expect(evaluate(check, inventoryOf([aksWindows('aksnpwin000000'), aksWindows('aksnpwin000001')])).status).toBe('not-applicable');
+  });
+
+  it('is unknown, not pass or fail, when no node OS is recognised', () => {
+    const outcome = evaluate(check, inventoryOf([minikube()]));
+    expect(outcome.status).toBe('unknown');
+    if (outcome.status !== 'unknown') return;
+    expect(outcome.reason).toMatch(/"Buildroot 2023\.02\.9"/);
+    expect(outcome.reason).toMatch(/catalogs\.osFamilies/);
+    expect(outcome.subjects).toEqual([
+      expect.objectContaining({ resource: expect.objectContaining({ name: 'minikube' }), verdict: 'unknown', details: expect.objectContaining({ class: null }) }),
+    ]);
+  });
+
+  it('reports an unrecognised node as unknown and scores only the recognised ones', () => {
+    const outcome = evaluate(check, inventoryOf([talos('cp-1'), node('edge-1', { osImage: 'NixOS 24.05 (Uakari)' })]));
+    expect(outcome.status).toBe('pass');
+    if (outcome.status !== 'pass') return;
+    expect(outcome.subjects.map((s) => s.verdict)).toEqual(['pass', 'unknown']);
+    expect(checkScore(outcome)).toBe(100);
+  });
+
+  it('recognises a node by its platform label when the osImage is missing', () => {
+    const cos = gkeCos('gke-prod-default-pool-88088fb4-r05v');
+    (cos.status as { nodeInfo: Record<string, unknown> }).nodeInfo.osImage = '';
+    const outcome = evaluate(check, inventoryOf([cos]));
+    expect(outcome.status).toBe('pass');
+    expect(outcome.status === 'pass' && outcome.subjects[0]!.details).toMatchObject({
+      family: 'Container-Optimized OS from Google',
+      evidence: 'label cloud.google.com/gke-os-distribution=cos',
+      osImage: null,
+    });
+  });
+
+  it('believes the Kairos label over the Ubuntu os-release a Kairos 3 node reports', () => {
+    const kairos = kubeadmUbuntu('edge-1', { osImage: 'Ubuntu 24.04.1 LTS' }, { 'kairos.io/managed': 'true' });
+    expect(evaluate(check, inventoryOf([kairos])).status).toBe('pass');
+  });
+
+  it('uses OS families added in the config file', () => {
+    const catalogs = mergeCatalogs(loadBuiltinCatalogs(), {
+      osFamilies: [{ id: 'corp-os', name: 'CorpOS', class: 'container-optimized', osImage: ['^CorpOS\\b'], source: 'internal image build' }],
+    });
+    const outcome = evaluate(check, inventoryOf([node('n1', { osImage: 'CorpOS 3.1 (immutable)' })]), catalogs);
+    expect(outcome.status).toBe('pass');
+  });
+
+  it('is unknown when nodes could not be listed', () => {
+    const outcome = evaluate(check, inventoryOf([], { [KINDS.Node]: 'forbidden' }));
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.status === 'unknown' && outcome.reason).toMatch(/forbidden/);
+  });
+
+  it('is not applicable when the node list is empty', () => {
+    expect(evaluate(check, inventoryOf([], { [KINDS.Node]: 'ok' })).status).toBe('not-applicable');
+  });
+});
