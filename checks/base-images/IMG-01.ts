@@ -78,7 +78,7 @@ export default defineCheck({
             workloads: usedBy.length,
             usedBy: usedBy.length > 3 ? `${usedBy.slice(0, 3).join(', ')} and ${usedBy.length - 3} more` : usedBy.join(', '),
           },
-          evidence: `${group.spellings.join(', ')} → ${cls} (rule ${rule.id}: ${rule.repository}${rule.tag ? ` tag ${rule.tag}` : ''})`,
+          evidence: `${group.spellings.join(', ')} (${group.key}) → ${cls} by catalogue rule "${rule.id}"${rule.note ? `: ${rule.note}` : ''}`,
         }),
       );
     }

@@ -61,7 +61,9 @@ describe('IMG-01 minimal base images', () => {
     ]);
     const nginx = outcome.findings.find((f) => f.data.rule === 'nginx')!;
     expect(nginx.affected).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }]);
-    expect(nginx.evidence).toBe('nginx:1.25.3 → minimal (rule nginx: docker.io/library/nginx)');
+    expect(nginx.evidence).toBe(
+      'nginx:1.25.3 (docker.io/library/nginx:1.25.3) → minimal by catalogue rule "nginx": Debian slim base, like the -slim variants: a shell and apt, no compiler',
+    );
     expect(nginx.verify).toBe(
       "kubectl get pods -n shop -o custom-columns=NAMESPACE:.metadata.namespace,POD:.metadata.name,CONTAINERS:.spec.containers[*].image," +
         "INIT:.spec.initContainers[*].image,EPHEMERAL:.spec.ephemeralContainers[*].image | grep -F -e 'nginx:1.25.3'",
