@@ -149,7 +149,7 @@ class Scanner {
   }
 
   document(): void {
-    this.more();
+    while (this.len < 3 && this.more());
     if (this.len >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.pos = 3;
     const c = this.peek();
     if (c < 0) throw this.error('the file holds no JSON value');
@@ -393,15 +393,15 @@ class Scanner {
   private scanNested(depth: number): number {
     let p = this.pos;
     for (;;) {
+      // Re-read after every string: skipping one may have read on, moving or replacing the buffer.
       const buf = this.buf;
       const len = this.len;
+      let inString = false;
       while (p < len) {
         const b = buf[p]!;
         if (b === QUOTE) {
-          this.pos = p;
-          this.skipString();
-          p = this.pos;
-          continue;
+          inString = true;
+          break;
         }
         if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
         else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
@@ -410,7 +410,11 @@ class Scanner {
         p++;
       }
       this.pos = p;
-      if (!this.more()) throw this.error(this.where ? 'the file ends inside an item' : 'the file ends inside the document');
+      if (inString) {
+        this.skipString();
+      } else if (!this.more()) {
+        throw this.error(this.where ? 'the file ends inside an item' : 'the file ends inside the document');
+      }
       p = this.pos;
     }
   }

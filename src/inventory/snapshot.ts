@@ -180,9 +180,11 @@ function itemWhere(at: Where, index: number): Where {
 /**
  * A list whose items arrive one at a time, with the same rules addAny applies to a whole list.
  * `kubectl get -o json` writes `kind` after `items` (its keys are sorted): until the kind is
- * known, items are read as a `List`'s, which is what kubectl writes; items without a kind of
- * their own wait for the list's. When the kind turns out to be a typed list, each item read
- * ahead must be of that kind (a PodList of Deployments is refused rather than relabelled).
+ * known, items are read as a `List`'s, which is what kubectl writes. An item without a kind of
+ * its own (a typed list whose keys were sorted, e.g. by `jq -S`) waits for the list's, and so
+ * do the items after it, whole: such a file is held in memory until its kind is read. When the
+ * kind turns out to be a typed list, each item read ahead must be of that kind and group (a
+ * PodList of Deployments is refused rather than relabelled).
  */
 class StreamedList implements ListHandler {
   nested = true;
@@ -226,7 +228,8 @@ class StreamedList implements ListHandler {
       return;
     }
     const kind = value.kind;
-    if (typeof kind !== 'string' || kind === '') {
+    // Once one item waits, the ones after it wait too: items are added in the file's order.
+    if (typeof kind !== 'string' || kind === '' || this.waiting.length > 0) {
       this.waiting.push({ item: value, index });
       return;
     }
