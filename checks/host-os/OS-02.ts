@@ -31,8 +31,15 @@ interface AttributeSpread {
 }
 
 const MESSAGES = {
-  poolDrift: 'Node pool {group} ({nodes} nodes) runs different {attributes}',
-  fleetDrift: 'The {platform} nodes run different {attributes} across pools {pools}',
+  poolDrift: '{who} run {attributes}',
+  fleetDrift: 'The {nodes} {platform} nodes run {attributes} across pools {pools}',
+};
+
+const ATTRIBUTE_NAMES: Record<Attribute, string> = {
+  osImage: 'OS images',
+  kernelVersion: 'kernel versions',
+  kubeletVersion: 'kubelet versions',
+  containerRuntimeVersion: 'container runtime versions',
 };
 
 export default defineCheck({
@@ -156,7 +163,7 @@ function driftFinding(group: Group, drifting: AttributeSpread[], report: Finding
   const evidence = drifting
     .map((s) => `${s.attribute}: ${s.values.map(([value, ns]) => `${value} ×${ns.length}${listNames(ns)}`).join(', ')}`)
     .join('; ');
-  const attributes = drifting.map((s) => `${s.attribute} (${s.values.length} values)`).join(', ');
+  const attributes = drifting.map((s) => `${s.values.length} ${ATTRIBUTE_NAMES[s.attribute]}`).join(', ');
   const columns = `-o custom-columns=${NODE_SOFTWARE_COLUMNS}`;
   const base = { resource: affected[0]!, affected, field: `status.nodeInfo.${drifting[0]!.attribute}`, evidence };
   if (group.kind === 'fleet') {
@@ -171,7 +178,12 @@ function driftFinding(group: Group, drifting: AttributeSpread[], report: Finding
   const selector = group.pool ? `-l ${group.pool.label}=${group.pool.value} ` : '';
   return report('poolDrift', {
     ...base,
-    data: { group: group.name, attributes, nodes: group.nodes.length },
+    data: {
+      who: group.pool ? `${group.nodes.length} nodes in node pool ${group.name}` : `${group.nodes.length} nodes without a pool label (${group.platform})`,
+      group: group.name,
+      attributes,
+      nodes: group.nodes.length,
+    },
     verify: `kubectl get nodes ${selector}${columns}`,
   });
 }

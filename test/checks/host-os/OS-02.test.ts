@@ -67,7 +67,12 @@ describe('OS-02 uniform node fleet', () => {
       resource: { kind: 'Node', name: 'ip-10-0-1-13.ec2.internal' },
       affected: [{ kind: 'Node', name: 'ip-10-0-1-13.ec2.internal' }],
       field: 'status.nodeInfo.kernelVersion',
-      data: { group: 'eks.amazonaws.com/nodegroup=ng-al2', attributes: 'kernelVersion (2 values), kubeletVersion (2 values)', nodes: 3 },
+      data: {
+        who: '3 nodes in node pool eks.amazonaws.com/nodegroup=ng-al2',
+        group: 'eks.amazonaws.com/nodegroup=ng-al2',
+        attributes: '2 kernel versions, 2 kubelet versions',
+        nodes: 3,
+      },
     });
     expect(outcome.findings[0]!.evidence).toBe(
       'kernelVersion: 5.10.219-208.866.amzn2.x86_64 ×2 (ip-10-0-1-11.ec2.internal, ip-10-0-1-12.ec2.internal), ' +
@@ -106,7 +111,7 @@ describe('OS-02 uniform node fleet', () => {
       data: {
         platform: 'linux/amd64',
         pools: 'eks.amazonaws.com/nodegroup=ng-al2, eks.amazonaws.com/nodegroup=ng-bottlerocket',
-        attributes: 'osImage (2 values), kernelVersion (2 values), kubeletVersion (2 values), containerRuntimeVersion (2 values)',
+        attributes: '2 OS images, 2 kernel versions, 2 kubelet versions, 2 container runtime versions',
       },
       verify: expect.stringMatching(/^kubectl get nodes -l kubernetes\.io\/os=linux,kubernetes\.io\/arch=amd64 -o custom-columns=/),
     });
@@ -134,7 +139,7 @@ describe('OS-02 uniform node fleet', () => {
     if (outcome.status !== 'fail') return;
     expect(outcome.findings[0]).toMatchObject({
       messageId: 'poolDrift',
-      data: { group: 'nodes without a pool label', attributes: 'kubeletVersion (2 values)' },
+      data: { who: '3 nodes without a pool label (linux/amd64)', group: 'nodes without a pool label', attributes: '2 kubelet versions' },
       affected: [{ kind: 'Node', name: 'worker-2' }],
       verify: expect.stringMatching(/^kubectl get nodes -o custom-columns=/),
     });
