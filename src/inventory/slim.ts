@@ -119,6 +119,8 @@ const POD_SPEC: ShapeRecord = {
   shareProcessNamespace: true,
   securityContext: shared(true),
   runtimeClassName: INTERN,
+  // IMG-03: Windows pods (os.name: windows) cannot set readOnlyRootFilesystem.
+  os: shared(true),
 };
 
 const POD: ShapeRecord = {
