@@ -78,7 +78,7 @@ export default defineCheck({
             workloads: usedBy.length,
             usedBy: usedBy.length > 3 ? `${usedBy.slice(0, 3).join(', ')} and ${usedBy.length - 3} more` : usedBy.join(', '),
           },
-          evidence: `${group.spellings.join(', ')} (${group.key}) → ${cls} by catalogue rule "${rule.id}"${rule.note ? `: ${rule.note}` : ''}`,
+          evidence: `${written(group.spellings, group.key)} → ${cls} by catalogue rule "${rule.id}"${rule.note ? `: ${rule.note}` : ''}`,
         }),
       );
     }
@@ -97,4 +97,9 @@ export default defineCheck({
 function creditOption(value: unknown): number | undefined {
   if (value === undefined) return DEFAULT_MINIMAL_CREDIT;
   return typeof value === 'number' && value >= 0 && value <= 1 ? value : undefined;
+}
+
+/** The spellings pods use, with the canonical reference when it reads differently. */
+function written(spellings: string[], canonical: string): string {
+  return spellings.length === 1 && spellings[0] === canonical ? canonical : `${spellings.join(', ')} (${canonical})`;
 }
