@@ -224,7 +224,11 @@ function buildResources(inventory: Inventory | undefined, extra: ServedResource[
       const version = asString(field(v, 'name'));
       if (!version || field(v, 'served') === false) continue;
       const id = kindId(group, kind);
-      add({ id, group, version, resource, kind, namespaced: field(crd, 'spec', 'scope') === 'Namespaced', builtin: false, items: [] });
+      // Like a real server, every served version lists every object of the kind, converted
+      // (apiVersion rewritten, as a CRD with conversion strategy None does).
+      const stored = inventory?.kinds.get(id)?.items ?? [];
+      const items = sortObjects(stored.map((i) => ({ ...i, apiVersion: `${group}/${version}` })));
+      add({ id, group, version, resource, kind, namespaced: field(crd, 'spec', 'scope') === 'Namespaced', builtin: false, items });
     }
   }
   const addExtra = (r: Resource): void => {
