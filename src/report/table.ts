@@ -11,13 +11,16 @@ export function renderTable(report: Report, options: { color: boolean }): string
   out.push(c.bold(`kposture ${report.tool.version} — ${describeTarget(report)}`));
   out.push('');
   out.push(categoryTable(report, c, options.color));
-  const failing = report.checks.filter((ch) => ch.status === 'fail');
+  const categoryOrder = new Map(report.categories.map((cat, i) => [cat.id, i]));
+  const inCategoryOrder = (a: ReportCheck, b: ReportCheck): number =>
+    (categoryOrder.get(a.category) ?? 99) - (categoryOrder.get(b.category) ?? 99) || a.id.localeCompare(b.id, 'en');
+  const failing = report.checks.filter((ch) => ch.status === 'fail').sort(inCategoryOrder);
   if (failing.length > 0) {
     out.push('');
     out.push(c.bold('Failing checks'));
     for (const check of failing) out.push(...failingCheck(check, c));
   }
-  const unknown = report.checks.filter((ch) => ch.status === 'unknown');
+  const unknown = report.checks.filter((ch) => ch.status === 'unknown').sort(inCategoryOrder);
   if (unknown.length > 0) {
     out.push('');
     out.push(c.bold('Could not evaluate (unknown, excluded from the score)'));
@@ -75,7 +78,8 @@ function categoryTable(report: Report, c: ChalkInstance, color: boolean): string
 }
 
 function failingCheck(check: ReportCheck, c: ChalkInstance): string[] {
-  const lines = [`  ${c.red('✗')} ${c.bold(check.id)} ${check.title} ${c.dim(`[${check.severity}, score ${scoreText(check.score)}]`)}`];
+  const scored = check.weight > 0 ? `score ${scoreText(check.score)}` : 'not scored';
+  const lines = [`  ${c.red('✗')} ${c.bold(check.id)} ${check.title} ${c.dim(`[${check.severity}, ${scored}]`)}`];
   for (const f of check.findings.slice(0, TOP_FINDINGS)) {
     lines.push(`      - ${f.message}`);
     lines.push(c.dim(`        ${f.field}: ${f.evidence}${f.affected ? ` (${f.affected.length} objects)` : ''}`));
