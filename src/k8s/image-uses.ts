@@ -23,6 +23,8 @@ export interface ImageGroup {
 
 export function imageGroups(pods: readonly K8sObject[], index: OwnerIndex, lists?: readonly ContainerList[]): ImageGroup[] {
   const groups = new Map<string, ImageGroup>();
+  // Workloads already in each group, by refKey: a scan of group.workloads per use is quadratic.
+  const workloadKeys = new Map<ImageGroup, Set<string>>();
   for (const use of imageUses(pods, index, lists)) {
     const parsed = parseImageRef(use.image);
     const key = parsed.ok ? parsed.ref.canonical : use.image;
@@ -33,7 +35,13 @@ export function imageGroups(pods: readonly K8sObject[], index: OwnerIndex, lists
     }
     if (!group.spellings.includes(use.image)) group.spellings.push(use.image);
     group.uses.push(use);
-    if (!group.workloads.some((w) => refKey(w.ref) === refKey(use.workload.ref))) group.workloads.push(use.workload);
+    let keys = workloadKeys.get(group);
+    if (!keys) workloadKeys.set(group, (keys = new Set()));
+    const workloadKey = refKey(use.workload.ref);
+    if (!keys.has(workloadKey)) {
+      keys.add(workloadKey);
+      group.workloads.push(use.workload);
+    }
   }
   for (const g of groups.values()) {
     g.spellings.sort();
@@ -57,7 +65,14 @@ export function imageFindingTarget(uses: readonly ImageUse[]): { resource: Resou
   const sorted = [...uses].sort((a, b) => compareRefs(a.workload.ref, b.workload.ref));
   const first = sorted[0]!;
   const affected: ResourceRef[] = [];
-  for (const u of sorted) if (!affected.some((r) => refKey(r) === refKey(u.workload.ref))) affected.push(u.workload.ref);
+  const affectedKeys = new Set<string>();
+  for (const u of sorted) {
+    const key = refKey(u.workload.ref);
+    if (!affectedKeys.has(key)) {
+      affectedKeys.add(key);
+      affected.push(u.workload.ref);
+    }
+  }
   const namespaces = namespacesOf(sorted.map((u) => u.pod));
   return {
     resource: first.workload.ref,
