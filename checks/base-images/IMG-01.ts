@@ -1,7 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { classifyImage } from '../../src/k8s/images.js';
-import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef } from '../../src/k8s/image-uses.js';
+import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, onlyInSystemNamespaces } from '../../src/k8s/image-uses.js';
 import { ownerIndexFrom } from '../../src/k8s/workloads.js';
 
 /** Credit a `minimal` image earns unless the check option `minimalCredit` says otherwise. */
@@ -58,6 +58,10 @@ export default defineCheck({
       }
       const { class: cls, rule } = classifyImage(group.parsed.ref, ctx.catalogs.imageRules);
       const details = { class: cls, rule: rule?.id ?? null, ...base, ...(rule?.note ? { note: rule.note } : {}) };
+      if (onlyInSystemNamespaces(group, ctx.isSystemNamespace)) {
+        subjects.push({ resource, verdict: 'info', details: { ...details, systemNamespacesOnly: true } });
+        continue;
+      }
       if (cls === 'unknown' || !rule) {
         subjects.push({ resource, verdict: 'unknown', details: { ...details, reason: 'no catalogue rule matches this image' } });
         continue;
@@ -83,7 +87,10 @@ export default defineCheck({
       );
     }
 
-    if (!subjects.some((s) => s.verdict !== 'unknown')) {
+    if (subjects.every((s) => s.verdict === 'info')) {
+      return { status: 'not-applicable', reason: 'only system namespaces run images (they are listed in the JSON report, not scored)' };
+    }
+    if (!subjects.some((s) => s.verdict !== 'unknown' && s.verdict !== 'info')) {
       return {
         status: 'unknown',
         reason: `none of the ${subjects.length} image(s) could be classified; add rules for them to catalogs.imageRules in the config file`,

@@ -1,7 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { pinStateOf } from '../../src/k8s/images.js';
-import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef } from '../../src/k8s/image-uses.js';
+import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, onlyInSystemNamespaces } from '../../src/k8s/image-uses.js';
 import { ownerIndexFrom } from '../../src/k8s/workloads.js';
 
 export default defineCheck({
@@ -49,6 +49,10 @@ export default defineCheck({
         continue;
       }
       const state = pinStateOf(group.parsed.ref);
+      if (onlyInSystemNamespaces(group, ctx.isSystemNamespace)) {
+        subjects.push({ resource, verdict: 'info', details: { pinned: state, ...base, systemNamespacesOnly: true } });
+        continue;
+      }
       subjects.push({ resource, verdict: state === 'digest' || state === 'tag' ? 'pass' : 'fail', details: { pinned: state, ...base } });
       if (state === 'digest' || state === 'tag') continue;
       findings.push(
@@ -64,7 +68,10 @@ export default defineCheck({
       );
     }
 
-    if (!subjects.some((s) => s.verdict !== 'unknown')) {
+    if (subjects.every((s) => s.verdict === 'info')) {
+      return { status: 'not-applicable', reason: 'only system namespaces run images (they are listed in the JSON report, not scored)' };
+    }
+    if (!subjects.some((s) => s.verdict !== 'unknown' && s.verdict !== 'info')) {
       return { status: 'unknown', reason: 'no image reference in the pods could be parsed', subjects };
     }
     return { status: findings.length > 0 ? 'fail' : 'pass', subjects, findings };

@@ -35,7 +35,13 @@ export default defineCheck({
     const findings: Finding[] = [];
     const undecided: string[] = [];
     for (const policy of index.all()) {
-      if (ctx.isSystemNamespace(policy.namespace) || selectsEveryPod(policy)) continue;
+      if (ctx.isSystemNamespace(policy.namespace)) continue;
+      // `podSelector: {}` is written on purpose (a namespace-wide default deny, often laid down
+      // before the first pod arrives): it cannot be a mistyped selector, so it always complies.
+      if (selectsEveryPod(policy)) {
+        subjects.push({ resource: policy.ref, verdict: 'pass', details: { podSelector: '{}' } });
+        continue;
+      }
       if (!policy.podSelector) {
         subjects.push({ resource: policy.ref, verdict: 'unknown', details: { problems: policy.problems } });
         undecided.push(`${policy.namespace}/${policy.name}: ${policy.problems.join('; ')}`);
@@ -54,7 +60,7 @@ export default defineCheck({
         }),
       );
     }
-    if (subjects.length === 0) return { status: 'not-applicable', reason: 'no NetworkPolicy with a podSelector outside system namespaces' };
+    if (subjects.length === 0) return { status: 'not-applicable', reason: 'no NetworkPolicy outside system namespaces' };
     if (findings.length > 0) return { status: 'fail', subjects, findings };
     if (undecided.length > 0) return { status: 'unknown', reason: `selectors could not be read: ${undecided.join('; ')}`, subjects };
     return { status: 'pass', subjects, findings };

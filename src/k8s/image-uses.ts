@@ -81,3 +81,12 @@ export function imageFindingTarget(uses: readonly ImageUse[]): { resource: Resou
     verify: podsUsingImageCommand(namespaces, sorted.map((u) => u.image)),
   };
 }
+
+/**
+ * Images that only system namespaces run are the platform's choice, not a tenant's: the image
+ * checks list them (verdict info, with their class) and do not score them. Removing a namespace
+ * from the system list (config `systemNamespaces`) brings its images into the score.
+ */
+export function onlyInSystemNamespaces(group: ImageGroup, isSystemNamespace: (ns: string | undefined) => boolean): boolean {
+  return group.workloads.length > 0 && group.workloads.every((w) => isSystemNamespace(w.ref.namespace));
+}

@@ -17,6 +17,16 @@ function withOptions(inventory: Inventory, options: Record<string, unknown>): Ou
 const api = { containers: [{ name: 'api', image: 'gcr.io/distroless/static-debian12:nonroot' }] };
 
 describe('IMG-01 minimal base images', () => {
+  it('lists images only system namespaces run (info, not scored), and scores them once the namespace is not a system one', () => {
+    const inventory = inventoryOf([
+      ...daemonSetPods('kube-system', 'cilium', { containers: [{ name: 'agent', image: 'docker.io/library/ubuntu:24.04' }] }),
+    ]);
+    const platformOnly = evaluate(check, inventory);
+    expect(platformOnly).toMatchObject({ status: 'not-applicable' });
+    const [scored] = runChecks({ inventory, checks: [check], catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set() });
+    expect(scored!.outcome.status).toBe('fail');
+  });
+
   it('passes on distroless images and lists each image once with the workloads using it', () => {
     const outcome = evaluate(
       check,
@@ -36,8 +46,8 @@ describe('IMG-01 minimal base images', () => {
       },
       {
         resource: { kind: 'Image', name: 'registry.k8s.io/kube-apiserver:v1.30.2' },
-        verdict: 'pass',
-        details: { class: 'distroless', rule: 'k8s-control-plane', usedBy: 1, workloads: ['Pod kube-system/kube-apiserver-cp-1'], spellings: ['registry.k8s.io/kube-apiserver:v1.30.2'] },
+        verdict: 'info',
+        details: { class: 'distroless', rule: 'k8s-control-plane', usedBy: 1, workloads: ['Pod kube-system/kube-apiserver-cp-1'], spellings: ['registry.k8s.io/kube-apiserver:v1.30.2'], systemNamespacesOnly: true },
       },
     ]);
     expect(checkScore(outcome)).toBe(100);

@@ -4,14 +4,14 @@ import { defaultDeny, netpol, pod } from './objects.js';
 import { runNetworkCheck as run, verdicts } from './run.js';
 
 describe('NP-06 NetworkPolicies that select no pods', () => {
-  it('passes when every selector matches a running pod; namespace-wide policies are not judged', () => {
+  it('passes when every selector matches a running pod; namespace-wide policies always comply, even before pods arrive', () => {
     const outcome = run(check, [
       pod('shop', 'web', { app: 'web' }), defaultDeny('shop'), defaultDeny('empty-namespace'),
       netpol('shop', 'web', { podSelector: { matchLabels: { app: 'web' } } }),
       netpol('shop', 'not-db', { podSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db'] }] } }),
     ]);
     expect(outcome.status).toBe('pass');
-    expect(verdicts(outcome)).toEqual(['not-db:pass', 'web:pass']);
+    expect(verdicts(outcome)).toEqual(['default-deny:pass', 'default-deny:pass', 'not-db:pass', 'web:pass']);
   });
 
   it('reports each policy that selects nothing, with a kubectl command that shows the empty match', () => {
