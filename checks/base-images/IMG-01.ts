@@ -1,7 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { classifyImage } from '../../src/k8s/images.js';
-import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, onlyInSystemNamespaces } from '../../src/k8s/image-uses.js';
+import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, onlyInSystemNamespaces, listSome } from '../../src/k8s/image-uses.js';
 import { ownerIndexFrom } from '../../src/k8s/workloads.js';
 
 /** Credit a `minimal` image earns unless the check option `minimalCredit` says otherwise. */
@@ -80,7 +80,7 @@ export default defineCheck({
             class: cls,
             rule: rule.id,
             workloads: usedBy.length,
-            usedBy: usedBy.length > 3 ? `${usedBy.slice(0, 3).join(', ')} and ${usedBy.length - 3} more` : usedBy.join(', '),
+            usedBy: listSome(usedBy),
           },
           evidence: `${written(group.spellings, group.key)} → ${cls} by catalogue rule "${rule.id}"${rule.note ? `: ${rule.note}` : ''}`,
         }),

@@ -1,7 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { pinStateOf } from '../../src/k8s/images.js';
-import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, onlyInSystemNamespaces } from '../../src/k8s/image-uses.js';
+import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, onlyInSystemNamespaces, listSome } from '../../src/k8s/image-uses.js';
 import { ownerIndexFrom } from '../../src/k8s/workloads.js';
 
 export default defineCheck({
@@ -61,7 +61,7 @@ export default defineCheck({
           data: {
             image: group.spellings.join(', '),
             workloads: usedBy.length,
-            usedBy: usedBy.length > 3 ? `${usedBy.slice(0, 3).join(', ')} and ${usedBy.length - 3} more` : usedBy.join(', '),
+            usedBy: listSome(usedBy),
           },
           evidence: state === 'latest' ? `${group.spellings.join(', ')}: tag latest` : `${group.spellings.join(', ')}: no tag, no digest (pulls ${group.parsed.ref.repository}:latest)`,
         }),

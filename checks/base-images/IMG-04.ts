@@ -2,7 +2,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import { isFromAllowedLocation } from '../../src/k8s/images.js';
 import { namespaceOf } from '../../src/k8s/object.js';
-import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, type ImageGroup } from '../../src/k8s/image-uses.js';
+import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, type ImageGroup, listSome } from '../../src/k8s/image-uses.js';
 import { ownerIndexFrom, type ImageUse } from '../../src/k8s/workloads.js';
 
 const OPTION = 'checks.options.IMG-04.registries';
@@ -73,7 +73,7 @@ export default defineCheck({
           registry,
           images: groups.length,
           workloads: usedBy.length,
-          usedBy: usedBy.length > 3 ? `${usedBy.slice(0, 3).join(', ')} and ${usedBy.length - 3} more` : usedBy.join(', '),
+          usedBy: listSome(usedBy),
         },
         evidence: `${listed(groups.map((g) => g.key))} not under ${allowed.join(', ')}`,
       });

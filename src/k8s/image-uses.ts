@@ -90,3 +90,8 @@ export function imageFindingTarget(uses: readonly ImageUse[]): { resource: Resou
 export function onlyInSystemNamespaces(group: ImageGroup, isSystemNamespace: (ns: string | undefined) => boolean): boolean {
   return group.workloads.length > 0 && group.workloads.every((w) => isSystemNamespace(w.ref.namespace));
 }
+
+/** `a, b, c and 4 more`: a short list for a finding message. */
+export function listSome(items: readonly string[], max = 3): string {
+  return items.length > max ? `${items.slice(0, max).join(', ')} and ${items.length - max} more` : items.join(', ');
+}
