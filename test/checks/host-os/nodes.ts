@@ -4,15 +4,10 @@
  * and minikube nodes (see catalog/os-families.json for their sources).
  */
 import type { K8sObject } from '../../../src/k8s/object.js';
+import type { NodeInfo } from '../../../src/k8s/nodes.js';
 
-export interface NodeSoftware {
-  osImage?: string;
-  kernelVersion?: string;
-  kubeletVersion?: string;
-  containerRuntimeVersion?: string;
-  operatingSystem?: string;
-  architecture?: string;
-}
+/** The fields a kubelet reports in status.nodeInfo (the same shape the checks read). */
+export type NodeSoftware = NodeInfo;
 
 export function node(name: string, software: NodeSoftware, labels: Record<string, string> = {}): K8sObject {
   const os = software.operatingSystem ?? 'linux';
