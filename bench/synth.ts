@@ -314,12 +314,49 @@ export function* pods(size: ClusterSize): Generator<object> {
   }
 }
 
+/** A kind the synthetic cluster serves: with generated objects, or none (listed, empty). */
+export interface SyntheticKind {
+  listKind: string;
+  apiVersion: string;
+  /** Plural name in the API path. */
+  resource: string;
+  namespaced: boolean;
+  items?: (s: ClusterSize) => Generator<object>;
+}
+
 /** All kinds of a synthetic cluster, in the order a snapshot file lists them. */
-export const KIND_GENERATORS: { listKind: string; apiVersion: string; items: (s: ClusterSize) => Generator<object> }[] = [
-  { listKind: 'NodeList', apiVersion: 'v1', items: nodes },
-  { listKind: 'NamespaceList', apiVersion: 'v1', items: namespaces },
-  { listKind: 'DeploymentList', apiVersion: 'apps/v1', items: deployments },
-  { listKind: 'ReplicaSetList', apiVersion: 'apps/v1', items: replicaSets },
-  { listKind: 'NetworkPolicyList', apiVersion: 'networking.k8s.io/v1', items: networkPolicies },
-  { listKind: 'PodList', apiVersion: 'v1', items: pods },
+export const KIND_GENERATORS: SyntheticKind[] = [
+  { listKind: 'NodeList', apiVersion: 'v1', resource: 'nodes', namespaced: false, items: nodes },
+  { listKind: 'NamespaceList', apiVersion: 'v1', resource: 'namespaces', namespaced: false, items: namespaces },
+  { listKind: 'DeploymentList', apiVersion: 'apps/v1', resource: 'deployments', namespaced: true, items: deployments },
+  { listKind: 'ReplicaSetList', apiVersion: 'apps/v1', resource: 'replicasets', namespaced: true, items: replicaSets },
+  { listKind: 'NetworkPolicyList', apiVersion: 'networking.k8s.io/v1', resource: 'networkpolicies', namespaced: true, items: networkPolicies },
+  { listKind: 'PodList', apiVersion: 'v1', resource: 'pods', namespaced: true, items: pods },
 ];
+
+/**
+ * Kinds the cluster serves without objects: the other built-in kinds checks read. They are
+ * listed (empty) live and written as empty typed lists in the snapshot, so that both audits
+ * see the same cluster: no CRDs (hence no policy engine, no CNI policies), no bindings.
+ */
+export const EMPTY_KINDS: SyntheticKind[] = [
+  { listKind: 'ResourceQuotaList', apiVersion: 'v1', resource: 'resourcequotas', namespaced: true },
+  { listKind: 'LimitRangeList', apiVersion: 'v1', resource: 'limitranges', namespaced: true },
+  { listKind: 'StatefulSetList', apiVersion: 'apps/v1', resource: 'statefulsets', namespaced: true },
+  { listKind: 'DaemonSetList', apiVersion: 'apps/v1', resource: 'daemonsets', namespaced: true },
+  { listKind: 'JobList', apiVersion: 'batch/v1', resource: 'jobs', namespaced: true },
+  { listKind: 'CronJobList', apiVersion: 'batch/v1', resource: 'cronjobs', namespaced: true },
+  { listKind: 'ClusterRoleBindingList', apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'clusterrolebindings', namespaced: false },
+  { listKind: 'RoleBindingList', apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'rolebindings', namespaced: true },
+  { listKind: 'CustomResourceDefinitionList', apiVersion: 'apiextensions.k8s.io/v1', resource: 'customresourcedefinitions', namespaced: false },
+  { listKind: 'ValidatingWebhookConfigurationList', apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingwebhookconfigurations', namespaced: false },
+  { listKind: 'MutatingWebhookConfigurationList', apiVersion: 'admissionregistration.k8s.io/v1', resource: 'mutatingwebhookconfigurations', namespaced: false },
+  { listKind: 'ValidatingAdmissionPolicyList', apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicies', namespaced: false },
+  { listKind: 'ValidatingAdmissionPolicyBindingList', apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicybindings', namespaced: false },
+];
+
+/** Every kind the synthetic cluster serves. */
+export const SYNTHETIC_KINDS: SyntheticKind[] = [...KIND_GENERATORS, ...EMPTY_KINDS];
+
+/** The synthetic cluster's Kubernetes version (its /version, the snapshot's annotation). */
+export const SYNTHETIC_SERVER_VERSION = 'v1.31.2';

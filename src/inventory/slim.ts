@@ -19,13 +19,16 @@
  *   securityContext, restartPolicy), pod-level securityContext and host namespaces
  *   (hostNetwork, hostPID, hostIPC, hostUsers), serviceAccountName, automountServiceAccountToken,
  *   runtimeClassName, hostPath volumes (volumes[].name and .hostPath), status.phase;
- * - Deployment/StatefulSet/DaemonSet/Job/CronJob: spec (replicas, selector…), the pod template
- *   with its containers' configuration (a CNI agent's command and args), status counters;
+ * - Deployment/StatefulSet/DaemonSet/Job/CronJob: spec.replicas, selector, strategies, the pod
+ *   template with its containers' configuration (a CNI agent's command and args), status counters;
  * - ReplicaSet: spec.replicas and owners (to find a pod's Deployment), a template as lean as a pod;
  * - Node: metadata.labels, spec (taints), status.nodeInfo (osImage, kernel, runtime);
- * - every other kind (Namespace, NetworkPolicy, CRDs, webhooks, policy-engine policies, RBAC
- *   bindings, quotas): everything except managedFields and the last-applied annotation, which
- *   no check reads and which are often bigger than the rest of the object.
+ * - Namespace: metadata.labels, status; NetworkPolicy: spec;
+ * - the numerous kinds above keep of their metadata only name, namespace, labels, annotations
+ *   and ownerReferences (no uid, resourceVersion, timestamps, finalizers);
+ * - every other kind (CRDs, webhooks, policy-engine policies, RBAC bindings, quotas): everything
+ *   except managedFields and the last-applied annotation, which no check reads and which are
+ *   often bigger than the rest of the object.
  * Dropped from pods: env, command/args, probes, lifecycle hooks, resources, ports, volume
  * mounts, non-hostPath volume sources, scheduling (nodeName, affinity, tolerations), container
  * statuses, conditions, uids, timestamps. Dropped from workload templates: env values, probes,
@@ -107,8 +110,8 @@ const POD_SPEC: ShapeRecord = {
   containers: shared([CONTAINER]),
   initContainers: shared([CONTAINER]),
   ephemeralContainers: shared([CONTAINER]),
-  // Each pod has its own token volume name (kube-api-access-x7k2p): volumes are shared one by one.
-  volumes: [shared({ name: INTERN, hostPath: true })],
+  // Each pod has its own token volume (kube-api-access-x7k2p): volumes are also shared one by one.
+  volumes: shared([shared({ name: INTERN, hostPath: true })]),
   serviceAccountName: INTERN,
   serviceAccount: INTERN,
   automountServiceAccountToken: true,
@@ -127,7 +130,8 @@ const POD: ShapeRecord = {
   apiVersion: INTERN,
   kind: INTERN,
   metadata: OBJECT_METADATA,
-  spec: POD_SPEC,
+  // Without nodeName and per-pod volume names, the pods of one ReplicaSet have one spec.
+  spec: shared(POD_SPEC),
   status: shared({ phase: true }),
 };
 
@@ -159,11 +163,29 @@ const WORKLOAD_TEMPLATE: ShapeRecord = {
 /** Workload status without conditions (long messages no check reads). */
 const WORKLOAD_STATUS: ShapeRecord = { '*': true, conditions: false };
 
+/** What controllers are asked to do: how many, which pods, how they roll out. */
+const WORKLOAD_SPEC: ShapeRecord = {
+  replicas: true,
+  selector: shared(true),
+  template: WORKLOAD_TEMPLATE,
+  strategy: shared(true),
+  updateStrategy: shared(true),
+  serviceName: INTERN,
+  podManagementPolicy: INTERN,
+  minReadySeconds: true,
+  paused: true,
+  // Jobs
+  parallelism: true,
+  completions: true,
+  backoffLimit: true,
+  suspend: true,
+};
+
 const WORKLOAD: ShapeRecord = {
   apiVersion: INTERN,
   kind: INTERN,
   metadata: OBJECT_METADATA,
-  spec: { '*': true, template: WORKLOAD_TEMPLATE },
+  spec: WORKLOAD_SPEC,
   status: WORKLOAD_STATUS,
 };
 
@@ -171,19 +193,24 @@ const WORKLOAD: ShapeRecord = {
  * ReplicaSets are many (each Deployment keeps up to ten old ones) and are read to find the
  * Deployment that owns a pod: their template is kept as lean as a pod's.
  */
-const REPLICA_SET: ShapeRecord = { ...WORKLOAD, spec: { '*': true, template: { metadata: OBJECT_METADATA, spec: POD_SPEC } } };
+const REPLICA_SET: ShapeRecord = { ...WORKLOAD, spec: { replicas: true, selector: shared(true), template: { metadata: OBJECT_METADATA, spec: POD_SPEC } } };
 
 const CRON_JOB: ShapeRecord = {
   ...WORKLOAD,
-  spec: { '*': true, jobTemplate: { '*': true, metadata: OBJECT_METADATA, spec: { '*': true, template: WORKLOAD_TEMPLATE } } },
+  spec: { '*': true, jobTemplate: { '*': true, metadata: OBJECT_METADATA, spec: { ...WORKLOAD_SPEC, template: WORKLOAD_TEMPLATE } } },
 };
 
-/** Nodes keep all but the list of every image they have pulled (dozens of entries per node). */
+/** Nodes keep all but the images they have pulled (dozens per node), volumes and conditions. */
 const NODE: ShapeRecord = {
   '*': true,
-  metadata: METADATA,
+  metadata: OBJECT_METADATA,
   status: { '*': true, images: false, volumesInUse: false, volumesAttached: false, conditions: false },
 };
+
+/** Numerous kinds whose spec checks read whole: everything but bookkeeping metadata. */
+const WHOLE_SPEC: ShapeRecord = { '*': true, metadata: OBJECT_METADATA, status: false };
+/** Namespaces: their labels (Pod Security Admission, tenancy) and phase. */
+const NAMESPACE: ShapeRecord = { '*': true, metadata: OBJECT_METADATA, spec: false };
 
 const ANY_KIND: ShapeRecord = { '*': true, metadata: METADATA };
 
@@ -196,6 +223,8 @@ export const SLIM_SHAPES: ReadonlyMap<KindId, ShapeRecord> = new Map<KindId, Sha
   [KINDS.Job, WORKLOAD],
   [KINDS.CronJob, CRON_JOB],
   [KINDS.Node, NODE],
+  [KINDS.Namespace, NAMESPACE],
+  [KINDS.NetworkPolicy, WHOLE_SPEC],
 ]);
 
 /** How one object of a kind is turned into what the inventory holds. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { KpostureError } from '../errors.js';
 import { kindId, kindSpec, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
-import { isRecord, refKey, type K8sObject, type ResourceRef } from '../k8s/object.js';
+import { isRecord, type K8sObject, type ResourceRef } from '../k8s/object.js';
 import type { Inventory, KindCollection, SourceLocation } from './inventory.js';
 import { deriveDynamicKinds } from './dynamic-kinds.js';
 import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
@@ -32,7 +32,12 @@ interface Doc {
 
 interface Loaded {
   collections: Map<KindId, KindCollection>;
-  locations: Map<string, SourceLocation>;
+  /**
+   * Per kind and namespace ('' for cluster-scoped objects), where each object was read, by name:
+   * the locations reports point to, and what was read already (the same object in two files: the
+   * first one wins). Keyed by the object's own name string, so the index costs no new strings.
+   */
+  located: Map<KindId, Map<string, Map<string, SourceLocation>>>;
   notServed: Set<KindId>;
   serverVersion?: string;
   project: Projection;
@@ -48,17 +53,16 @@ export interface SnapshotOptions {
 
 /** Loads one or more snapshot files or directories into an inventory. */
 export function loadSnapshot(paths: string[], cwd = process.cwd(), options: SnapshotOptions = {}): Inventory {
-  const loaded: Loaded = { collections: new Map(), locations: new Map(), notServed: new Set(), project: options.project ?? wholeObjects };
-  const seen = new Set<string>();
+  const loaded: Loaded = { collections: new Map(), located: new Map(), notServed: new Set(), project: options.project ?? wholeObjects };
   for (const p of paths) {
     for (const file of expand(path.resolve(cwd, p), p)) {
       const rel = path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
       if (path.extname(file).toLowerCase() === '.json' && startsLikeJson(file)) {
-        streamJsonFile(file, rel, loaded, seen);
+        streamJsonFile(file, rel, loaded);
         continue;
       }
       for (const doc of readDocuments(file, rel)) {
-        addTopLevel(doc.value, { file: rel, line: doc.line, where: '' }, loaded, seen);
+        addTopLevel(doc.value, { file: rel, line: doc.line, where: '' }, loaded);
       }
     }
   }
@@ -67,7 +71,7 @@ export function loadSnapshot(paths: string[], cwd = process.cwd(), options: Snap
   const inventory: Inventory = {
     source: { type: 'snapshot', paths: [...paths] },
     kinds: loaded.collections,
-    locate: (ref: ResourceRef) => loaded.locations.get(refKey(ref)),
+    locate: locator(loaded.located),
   };
   if (loaded.serverVersion) inventory.serverVersion = loaded.serverVersion;
   return inventory;
@@ -150,12 +154,12 @@ interface Where {
  * A JSON snapshot read incrementally: each item is checked, projected and added as soon as it
  * is parsed, so that only the slim records stay in memory.
  */
-function streamJsonFile(file: string, rel: string, loaded: Loaded, seen: Set<string>): void {
+function streamJsonFile(file: string, rel: string, loaded: Loaded): void {
   const at: Where = { file: rel, line: 1, where: '' };
   try {
     readJsonItems(file, {
-      value: (value) => addTopLevel(value, at, loaded, seen),
-      openList: (head) => new StreamedList(head, at, loaded, seen),
+      value: (value) => addTopLevel(value, at, loaded),
+      openList: (head) => new StreamedList(head, at, loaded),
       isListKind,
     });
   } catch (err) {
@@ -200,7 +204,6 @@ class StreamedList implements ListHandler {
     head: Record<string, unknown>,
     private readonly at: Where,
     private readonly loaded: Loaded,
-    private readonly seen: Set<string>,
   ) {
     if ('kind' in head) this.setKind(head);
     else checkApiVersion(head, at);
@@ -223,8 +226,8 @@ class StreamedList implements ListHandler {
     const itemAt = itemWhere(this.at, index);
     if (!isRecord(value)) fail(itemAt, '(item)', 'must be an object');
     if (this.kind !== undefined) {
-      if (this.typed) addObject(value, this.typed, this.group, itemAt, this.loaded, this.seen);
-      else addAny(value, itemAt, this.loaded, this.seen, undefined);
+      if (this.typed) addObject(value, this.typed, this.group, itemAt, this.loaded);
+      else addAny(value, itemAt, this.loaded, undefined);
       return;
     }
     const kind = value.kind;
@@ -236,12 +239,12 @@ class StreamedList implements ListHandler {
     const group = typeof value.apiVersion === 'string' ? splitApiVersion(value.apiVersion).group : '';
     const key = `${kind}|${group}`;
     if (!this.readAhead.has(key)) this.readAhead.set(key, { kind, group, index });
-    addAny(value, itemAt, this.loaded, this.seen, undefined);
+    addAny(value, itemAt, this.loaded, undefined);
   }
 
   openList(index: number, head: Record<string, unknown>): ListHandler {
     this.nestedListAt ??= index;
-    return new StreamedList(head, itemWhere(this.at, index), this.loaded, this.seen);
+    return new StreamedList(head, itemWhere(this.at, index), this.loaded);
   }
 
   close(fields: Record<string, unknown>): void {
@@ -272,12 +275,12 @@ function fail(at: Where, field: string, problem: string): never {
   throw new KpostureError('input', `snapshot ${at.file}: field ${loc} ${problem}`, 'expected objects as `kubectl get … -o json|yaml` prints them');
 }
 
-function addTopLevel(value: unknown, at: Where, loaded: Loaded, seen: Set<string>): void {
+function addTopLevel(value: unknown, at: Where, loaded: Loaded): void {
   if (!isRecord(value)) fail(at, '(document)', 'must be a Kubernetes object or list');
-  addAny(value, at, loaded, seen, undefined);
+  addAny(value, at, loaded, undefined);
 }
 
-function addAny(value: Record<string, unknown>, at: Where, loaded: Loaded, seen: Set<string>, listGroup: string | undefined): void {
+function addAny(value: Record<string, unknown>, at: Where, loaded: Loaded, listGroup: string | undefined): void {
   const kind = value.kind;
   if (typeof kind !== 'string' || kind === '') fail(at, 'kind', 'must be a non-empty string');
   const apiVersion = value.apiVersion;
@@ -298,14 +301,14 @@ function addAny(value: Record<string, unknown>, at: Where, loaded: Loaded, seen:
       const itemAt = itemWhere(at, i);
       if (!isRecord(item)) fail(itemAt, '(item)', 'must be an object');
       if (typed) {
-        addObject(item, typed, group, itemAt, loaded, seen);
+        addObject(item, typed, group, itemAt, loaded);
       } else {
-        addAny(item, itemAt, loaded, seen, undefined);
+        addAny(item, itemAt, loaded, undefined);
       }
     }
     return;
   }
-  addObject(value, kind, group, at, loaded, seen);
+  addObject(value, kind, group, at, loaded);
 }
 
 function readListAnnotations(list: Record<string, unknown>, loaded: Loaded): void {
@@ -327,29 +330,41 @@ function ensureCollection(loaded: Loaded, id: KindId): KindCollection {
   return c;
 }
 
-function addObject(
-  obj: Record<string, unknown>,
-  kind: string,
-  group: string,
-  at: Where,
-  loaded: Loaded,
-  seen: Set<string>,
-): void {
+function addObject(obj: Record<string, unknown>, kind: string, group: string, at: Where, loaded: Loaded): void {
   validateMetadata(obj, at);
   // Secrets are never read: a snapshot that holds them is accepted, their data is dropped unseen.
   if (group === '' && kind === 'Secret') return;
   const id = kindId(group, kind);
   const collection = ensureCollection(loaded, id);
   const meta = obj.metadata as Record<string, unknown>;
-  const ref: ResourceRef = { kind, name: meta.name as string };
-  if (typeof meta.namespace === 'string' && meta.namespace !== '') ref.namespace = meta.namespace;
-  const key = `${id}|${refKey(ref)}`;
-  if (seen.has(key)) return; // the same object in two files: the first one wins
-  seen.add(key);
+  const name = meta.name as string;
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
+  let byNamespace = loaded.located.get(id);
+  if (!byNamespace) loaded.located.set(id, (byNamespace = new Map()));
+  let byName = byNamespace.get(namespace);
+  if (!byName) byNamespace.set(namespace, (byName = new Map()));
+  if (byName.has(name)) return; // the same object in two files: the first one wins
+  byName.set(name, locationOf(at));
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : defaultApiVersion(group, id);
   const typed = obj.apiVersion === apiVersion && obj.kind === kind ? obj : { ...obj, apiVersion, kind };
   collection.items.push(loaded.project(id, typed));
-  loaded.locations.set(refKey(ref), locationOf(at));
+}
+
+/** Finds where an object was read from its kind, namespace and name (reports carry no group). */
+function locator(located: Loaded['located']): (ref: ResourceRef) => SourceLocation | undefined {
+  const byKind = new Map<string, Map<string, Map<string, SourceLocation>>[]>();
+  for (const [id, objects] of located) {
+    const dot = id.indexOf('.');
+    const kind = dot < 0 ? id : id.slice(0, dot);
+    byKind.set(kind, [...(byKind.get(kind) ?? []), objects]);
+  }
+  return (ref) => {
+    for (const objects of byKind.get(ref.kind) ?? []) {
+      const location = objects.get(ref.namespace ?? '')?.get(ref.name);
+      if (location) return location;
+    }
+    return undefined;
+  };
 }
 
 /** One location object per file and line, shared by the objects found there. */
