@@ -21,7 +21,7 @@
  *   runtimeClassName, hostPath volumes (volumes[].name and .hostPath), status.phase;
  * - Deployment/StatefulSet/DaemonSet/Job/CronJob: spec.replicas, selector, strategies, the pod
  *   template with its containers' configuration (a CNI agent's command and args), status counters;
- * - ReplicaSet: spec.replicas and owners (to find a pod's Deployment), a template as lean as a pod;
+ * - ReplicaSet: owners (to find a pod's Deployment), spec.replicas and selector, status;
  * - Node: metadata.labels, spec (taints), status.nodeInfo (osImage, kernel, runtime);
  * - Namespace: metadata.labels, status; NetworkPolicy: spec;
  * - the numerous kinds above keep of their metadata only name, namespace, labels, annotations
@@ -60,8 +60,6 @@ export interface ShapeRecord {
 export const INTERN = 'intern';
 
 let nextSlot = 0;
-/** Slots per position of an array of shared parts (all shapes are built when the module loads). */
-const slotCount = (): number => nextSlot;
 class Shared {
   /** Where siblings keep their last value of this part. */
   readonly slot = nextSlot++;
@@ -191,9 +189,9 @@ const WORKLOAD: ShapeRecord = {
 
 /**
  * ReplicaSets are many (each Deployment keeps up to ten old ones) and are read to find the
- * Deployment that owns a pod: their template is kept as lean as a pod's.
+ * Deployment that owns a pod: no template (the pods and the Deployment have it).
  */
-const REPLICA_SET: ShapeRecord = { ...WORKLOAD, spec: { replicas: true, selector: shared(true), template: { metadata: OBJECT_METADATA, spec: POD_SPEC } } };
+const REPLICA_SET: ShapeRecord = { ...WORKLOAD, spec: { replicas: true, selector: shared(true) } };
 
 const CRON_JOB: ShapeRecord = {
   ...WORKLOAD,
@@ -244,6 +242,11 @@ export function slimProjection(): Projection {
 
 /** Tables are bounded: past this many entries one starts over (sharing saves memory, nothing else). */
 const MAX_TABLE = 500_000;
+/**
+ * Controllers whose last shared parts are remembered. Lists come sorted by namespace and name,
+ * and a ReplicaSet's pods are named after it, so siblings arrive together: a few suffice.
+ */
+const RECENT_CONTROLLERS = 64;
 
 /**
  * Projects objects by shape. `shared` parts are shared between objects with the same
@@ -253,7 +256,10 @@ const MAX_TABLE = 500_000;
  */
 class Projector {
   private readonly strings = new Map<string, string>();
-  /** Per controller (`namespace/kind/name`): the last value of each shared part, by slot. */
+  /**
+   * Per recent controller (`namespace/kind/name`): the last value of each shared part, by slot;
+   * for a shared part in an array, the slot holds the values by position.
+   */
   private readonly siblings = new Map<string, unknown[]>();
   private slots: unknown[] | undefined;
 
@@ -273,11 +279,14 @@ class Projector {
       if (!isRecord(ref) || ref.controller !== true || typeof ref.name !== 'string' || typeof ref.kind !== 'string') continue;
       const key = `${typeof meta.namespace === 'string' ? meta.namespace : ''}/${ref.kind}/${ref.name}`;
       let slots = this.siblings.get(key);
-      if (!slots) {
-        if (this.siblings.size >= MAX_TABLE) this.siblings.clear();
+      if (slots) {
+        // Most recently used last (Map order), so the oldest is the first to go.
+        this.siblings.delete(key);
+      } else {
         slots = [];
-        this.siblings.set(key, slots);
+        if (this.siblings.size >= RECENT_CONTROLLERS) this.siblings.delete(this.siblings.keys().next().value!);
       }
+      this.siblings.set(key, slots);
       return slots;
     }
     return undefined;
@@ -322,12 +331,18 @@ class Projector {
   }
 
   /** The sibling's equal part if there is one; otherwise this part, which siblings may share next. */
-  private share(shape: Shared, value: unknown, index = 0): unknown {
+  private share(shape: Shared, value: unknown, index?: number): unknown {
     if (value === null || typeof value !== 'object' || !this.slots) return value;
-    const slot = shape.slot + index * slotCount();
-    const last = this.slots[slot];
+    let slots = this.slots;
+    let slot = shape.slot;
+    if (index !== undefined) {
+      // Each position of an array has its own slot: the second volume is compared with the sibling's second.
+      slots = (slots[slot] as unknown[] | undefined) ?? (slots[slot] = []);
+      slot = index;
+    }
+    const last = slots[slot];
     if (last !== undefined && sameJson(last, value)) return last;
-    this.slots[slot] = deepFreeze(value);
+    slots[slot] = deepFreeze(value);
     return value;
   }
 }
