@@ -1,11 +1,12 @@
 import { KpostureError } from '../errors.js';
 import { kindId, type KindId } from '../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../k8s/object.js';
-import { ApiClient, ApiStatusError, CredentialError, TransportError, formatSeconds } from '../kube/client.js';
+import { ApiClient, ApiStatusError, CredentialError, DEADLINE_CODE, TransportError, formatSeconds } from '../kube/client.js';
 import { discover, wantedOf, type Placement, type Wanted } from '../kube/discovery.js';
 import type { ClusterTarget } from '../kube/kubeconfig.js';
 import { mapBounded } from '../kube/limit.js';
 import { listAll } from '../kube/pager.js';
+import { describeAttempts, type RetryPolicy } from '../kube/retry.js';
 import type { Inventory, KindCollection } from './inventory.js';
 import { wholeObjects, type Projection } from './slim.js';
 
@@ -14,6 +15,10 @@ export interface LiveOptions {
   context?: string;
   kinds: KindId[];
   requestTimeoutMs?: number;
+  /** Deadline of the whole collection (--timeout): lists still running then become errors. */
+  timeoutMs?: number;
+  /** Retries of failed requests (default DEFAULT_RETRY_POLICY). */
+  retry?: RetryPolicy;
   log?: (line: string) => void;
   /** Lists of different kinds in flight at once (default 4). */
   concurrency?: number;
@@ -36,6 +41,7 @@ export interface LiveInventory extends Inventory {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_AUDIT_TIMEOUT_MS = 600_000;
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_PAGE_SIZE = 500;
 
@@ -62,6 +68,8 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
   const client = new ApiClient(target, {
     timeoutMs,
     maxSockets: concurrency,
+    deadline: Date.now() + (options.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS),
+    ...(options.retry ? { retry: options.retry } : {}),
     ...(options.logRequests ? { logRequest: log } : {}),
   });
   try {
@@ -217,7 +225,7 @@ async function placeKinds(
     return placements;
   } catch (err) {
     if (err instanceof KpostureError) throw err;
-    if (isClusterLevel(err, true)) throw clusterError(err, target, timeoutMs);
+    if (isClusterLevel(err, true) && !isDeadline(err)) throw clusterError(err, target, timeoutMs);
     // Root discovery answered, but with an error: no kind can be placed, the audit still reports.
     return new Map(wanted.map((w): [KindId, Placement] => [w.id, { state: 'failed', error: err, what: 'API discovery' }]));
   }
@@ -238,9 +246,11 @@ function collectionFor(p: Exclude<Placement, { state: 'served' | 'group' }>, tim
 
 function failedCollection(err: unknown, timeoutMs: number): KindCollection {
   if (err instanceof ApiStatusError && err.status === 403) return { status: 'forbidden', items: [], reason: err.message };
-  if (err instanceof ApiStatusError) return { status: 'error', items: [], reason: `${err.status} ${err.reason}: ${err.message}` };
+  if (err instanceof ApiStatusError) return { status: 'error', items: [], reason: `${err.status} ${err.reason}: ${err.message}${describeAttempts(err)}` };
+  if (isDeadline(err)) return { status: 'error', items: [], reason: 'audit deadline reached (--timeout): the list did not finish in time' };
   if (err instanceof TransportError) {
-    return { status: 'error', items: [], reason: err.code === 'ETIMEDOUT' ? `no answer within ${formatSeconds(timeoutMs)}` : `${err.message} (${err.code})` };
+    const what = err.code === 'ETIMEDOUT' ? `no answer within ${formatSeconds(timeoutMs)}` : `${err.message} (${err.code})`;
+    return { status: 'error', items: [], reason: `${what}${describeAttempts(err)}` };
   }
   return { status: 'error', items: [], reason: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
 }
@@ -249,6 +259,10 @@ function failedCollection(err: unknown, timeoutMs: number): KindCollection {
  * Failures that no retry of another kind can get around: no credentials, credentials refused,
  * and — before anything has been read — no connection at all.
  */
+function isDeadline(err: unknown): boolean {
+  return err instanceof TransportError && err.code === DEADLINE_CODE;
+}
+
 function isClusterLevel(err: unknown, beforeAnyAnswer: boolean): boolean {
   if (err instanceof CredentialError) return true;
   if (err instanceof ApiStatusError) return err.status === 401;
@@ -279,18 +293,19 @@ function clusterError(err: unknown, target: ClusterTarget, timeoutMs: number): K
     if (err.status === 401) {
       return make('the server rejected the credentials (401 Unauthorized)', 'the token or client certificate is wrong or expired: log in again or refresh the kubeconfig');
     }
-    return make(`${err.status} ${err.reason}: ${err.message}`, 'check the server with `kubectl get --raw /version`');
+    return make(`${err.status} ${err.reason}: ${err.message}${describeAttempts(err)}`, 'check the server with `kubectl get --raw /version`');
   }
   if (err instanceof TransportError) {
     const code = err.code;
     if (code === 'ECONNREFUSED') return make('connection refused', 'is the cluster running and the server address right? try `kubectl cluster-info`');
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return make('the server host name does not resolve', 'check the server address in the kubeconfig, DNS or VPN');
     if (code === 'ETIMEDOUT') return make(`no answer within ${formatSeconds(timeoutMs)}`, 'check the network or VPN, or raise --request-timeout');
+    if (code === DEADLINE_CODE) return make('no answer before the audit deadline', 'check the network or VPN, or raise --timeout');
     if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return make(`the server is unreachable (${code})`, 'check the network or VPN');
     if (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code === 'EPROTO') {
       return make(`TLS verification failed: ${err.message}`, "the kubeconfig's certificate-authority does not match the server: refresh the kubeconfig from the cluster's provider");
     }
-    return make(`${err.message} (${code})`, 'check the server address and the network, then retry');
+    return make(`${err.message} (${code})${describeAttempts(err)}`, 'check the server address and the network, then retry');
   }
   return make(err instanceof Error ? err.message.split('\n')[0]! : String(err), 'rerun with --debug for details');
 }

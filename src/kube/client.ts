@@ -4,9 +4,15 @@ import { isRecord } from '../k8s/object.js';
 import { isForbiddenKind } from '../k8s/kinds.js';
 import { VERSION } from '../version.js';
 import type { ClusterTarget } from './kubeconfig.js';
+import { DEFAULT_RETRY_POLICY, RETRYABLE_CODES, RETRYABLE_STATUSES, parseRetryAfter, withRetries, type RetryPolicy, type RetryableFailure } from './retry.js';
 
 /** The API server answered with a non-2xx status; `reason` and `message` come from its Status object. */
-export class ApiStatusError extends Error {
+export class ApiStatusError extends Error implements RetryableFailure {
+  retryable?: string;
+  retryAfterMs?: number;
+  attempts?: number;
+  gaveUp?: string;
+
   constructor(
     readonly status: number,
     readonly reason: string,
@@ -15,11 +21,17 @@ export class ApiStatusError extends Error {
   ) {
     super(message);
     this.name = 'ApiStatusError';
+    if (RETRYABLE_STATUSES.has(status)) this.retryable = String(status);
   }
 }
 
-/** No HTTP answer: connection, DNS, TLS, timeout, or a body that is not JSON. */
-export class TransportError extends Error {
+/** No HTTP answer: connection, DNS, TLS, timeout, deadline, or a body that is not JSON. */
+export class TransportError extends Error implements RetryableFailure {
+  retryable?: string;
+  timedOut?: boolean;
+  attempts?: number;
+  gaveUp?: string;
+
   constructor(
     readonly code: string,
     message: string,
@@ -27,8 +39,12 @@ export class TransportError extends Error {
   ) {
     super(message);
     this.name = 'TransportError';
+    if (RETRYABLE_CODES.has(code)) this.retryable = code === 'EBADJSON' ? 'incomplete JSON' : 'connection reset';
   }
 }
+
+/** Code of the TransportError thrown when the audit deadline (--timeout) has passed. */
+export const DEADLINE_CODE = 'EDEADLINE';
 
 /** Credentials could not be produced (exec plugin, token file, OIDC refresh). */
 export class CredentialError extends Error {
@@ -39,12 +55,20 @@ export class CredentialError extends Error {
 }
 
 export interface ApiClientOptions {
+  /** Per request (credentials, connection, whole body): --request-timeout. */
   timeoutMs: number;
   /** Sockets kept open to the server: the number of requests that can run at once. */
   maxSockets: number;
-  /** Called with "GET /path?query 200 12ms" per request (no headers, so no credentials). */
+  /** Called with "GET /path?query 200 12ms" per request and a line per retry (no headers, so no credentials). */
   logRequest?: (line: string) => void;
+  /** Retries of failed requests (default DEFAULT_RETRY_POLICY). */
+  retry?: RetryPolicy;
+  /** Epoch ms of the audit deadline (--timeout): no request runs past it. */
+  deadline?: number;
 }
+
+/** Where a request was when it timed out: waiting for credentials, a free socket, the connection, or the answer. */
+type Phase = 'credentials' | 'queued' | 'connect' | 'response';
 
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -71,36 +95,79 @@ export class ApiClient {
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
-  /** GETs `path` (e.g. `/api/v1/pods`) and returns the parsed JSON body. Never anything but GET. */
+  /**
+   * GETs `path` (e.g. `/api/v1/pods`) and returns the parsed JSON body. Never anything but GET.
+   * Transient failures are retried (see retry.ts); the error finally thrown says how often.
+   */
   async getJson(path: string, query: Record<string, string | number | undefined> = {}): Promise<unknown> {
     assertNotSecret(path);
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') search.set(k, String(v));
     const qs = search.toString();
-    const fullPath = `${this.base.pathname.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`;
+    const shown = `${path}${qs ? `?${qs}` : ''}`;
+    const policy = this.options.retry ?? DEFAULT_RETRY_POLICY;
+    return withRetries(() => this.getOnce(path, shown), {
+      policy,
+      ...(this.options.deadline !== undefined ? { deadline: this.options.deadline } : {}),
+      onRetry: ({ attempt, delayMs, why }) => this.options.logRequest?.(`retrying GET ${shown} in ${formatSeconds(delayMs)} (${why}; attempt ${attempt + 1} of ${policy.attempts})`),
+    });
+  }
+
+  private async getOnce(path: string, shown: string): Promise<unknown> {
     const started = Date.now();
+    const remaining = this.options.deadline === undefined ? Infinity : this.options.deadline - started;
+    if (remaining <= 0) throw new TransportError(DEADLINE_CODE, 'audit deadline reached', path);
+    // The deadline cuts a request short; then the failure is the deadline's, not a slow server's.
+    const cutByDeadline = remaining < this.options.timeoutMs;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
+    const timer = setTimeout(() => controller.abort(), Math.min(this.options.timeoutMs, remaining));
+    const state: { phase: Phase } = { phase: 'credentials' };
     try {
       const opts = await this.requestOptions(controller.signal, path);
-      opts.path = fullPath;
+      opts.path = `${this.base.pathname.replace(/\/$/, '')}${shown}`;
       opts.signal = controller.signal;
-      const { status, body } = await this.send(opts, path);
-      this.options.logRequest?.(`GET ${path}${qs ? `?${qs}` : ''} ${status} ${Date.now() - started}ms`);
-      if (status < 200 || status >= 300) throw statusError(status, body, path);
+      state.phase = 'queued';
+      const { status, body, headers } = await this.send(opts, path, state);
+      this.options.logRequest?.(`GET ${shown} ${status} ${Date.now() - started}ms`);
+      if (status < 200 || status >= 300) {
+        const err = statusError(status, body, path);
+        if (err.retryable) {
+          const after = parseRetryAfter(headers['retry-after']);
+          if (after !== undefined) err.retryAfterMs = after;
+        }
+        throw err;
+      }
       try {
         return JSON.parse(body.toString('utf8')) as unknown;
       } catch {
         throw new TransportError('EBADJSON', `the answer to GET ${path} is not valid JSON`, path);
       }
     } catch (err) {
-      if (controller.signal.aborted && !(err instanceof ApiStatusError)) {
-        throw new TransportError('ETIMEDOUT', `no complete answer within ${formatSeconds(this.options.timeoutMs)}`, path);
+      if (controller.signal.aborted && !(err instanceof ApiStatusError) && !(err instanceof TransportError && err.code === 'EBADJSON')) {
+        throw this.timeoutError(path, state.phase, cutByDeadline, started, err);
       }
+      if (err instanceof TransportError && err.code !== 'EBADJSON') this.options.logRequest?.(`GET ${shown} failed: ${err.code} ${Date.now() - started}ms`);
       throw err;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Which timeout this was. A server that did not even complete the connection is down or
+   * unreachable, and trying again costs another whole timeout for nothing: only an answer that
+   * was slow in coming after the connection stood is retried.
+   */
+  private timeoutError(path: string, phase: Phase, cutByDeadline: boolean, started: number, cause: unknown): TransportError {
+    this.options.logRequest?.(`GET ${path} timed out (${phase}) ${Date.now() - started}ms`);
+    if (cutByDeadline) return new TransportError(DEADLINE_CODE, 'audit deadline reached', path);
+    if (cause instanceof TransportError && cause.code === 'ETIMEDOUT') return cause;
+    const within = formatSeconds(this.options.timeoutMs);
+    if (phase === 'connect') return new TransportError('ETIMEDOUT', `no connection within ${within}`, path);
+    const err = new TransportError('ETIMEDOUT', `no complete answer within ${within}`, path);
+    err.retryable = 'timeout';
+    err.timedOut = true;
+    return err;
   }
 
   close(): void {
@@ -139,7 +206,8 @@ export class ApiClient {
     return opts;
   }
 
-  private send(opts: https.RequestOptions, path: string): Promise<{ status: number; body: Buffer }> {
+  private send(opts: https.RequestOptions, path: string, state: { phase: Phase }): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
+    const secure = this.base.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const req = this.transport.request(opts, (res) => {
         const status = res.statusCode ?? 0;
@@ -154,10 +222,20 @@ export class ApiClient {
         });
         res.on('end', () => {
           if (!res.complete) reject(new TransportError('ECONNRESET', 'the connection closed before the answer was complete', path));
-          else resolve({ status, body: Buffer.concat(chunks, size) });
+          else resolve({ status, body: Buffer.concat(chunks, size), headers: res.headers });
         });
         res.on('error', (err) => reject(transportError(err, path)));
         res.on('aborted', () => reject(new TransportError('ECONNRESET', 'the connection closed before the answer was complete', path)));
+      });
+      req.on('socket', (socket) => {
+        if (req.reusedSocket) {
+          state.phase = 'response';
+          return;
+        }
+        state.phase = 'connect';
+        socket.once(secure ? 'secureConnect' : 'connect', () => {
+          state.phase = 'response';
+        });
       });
       req.on('error', (err) => reject(transportError(err, path)));
       req.end();

@@ -25,21 +25,25 @@ export interface ListResult {
  * from the watch cache and ignore `limit`, returning every pod in one answer.
  */
 export async function listAll(client: ApiClient, path: string, options: ListOptions): Promise<ListResult> {
-  let restartsLeft = options.restarts ?? 1;
-  for (;;) {
+  const restarts = options.restarts ?? DEFAULT_RESTARTS;
+  for (let restart = 0; ; restart++) {
     try {
       return await listOnce(client, path, options);
     } catch (err) {
       // A continue token expires after etcd compaction (~5 min): the list is restarted rather
-      // than stitched from two resource versions.
-      if (err instanceof ApiStatusError && err.status === 410 && restartsLeft > 0) {
-        restartsLeft--;
-        continue;
+      // than stitched from two resource versions. A server whose tokens always expire would
+      // restart it forever, so the restarts are counted (and the audit deadline bounds them too).
+      if (err instanceof ApiStatusError && err.status === 410) {
+        if (restart < restarts) continue;
+        err.gaveUp = `the list was restarted ${restart} time${restart === 1 ? '' : 's'} and its continue token expired every time`;
       }
       throw err;
     }
   }
 }
+
+/** Restarts of one list after an expired continue token (410 Gone). */
+export const DEFAULT_RESTARTS = 2;
 
 async function listOnce(client: ApiClient, path: string, options: ListOptions): Promise<ListResult> {
   const items: unknown[] = [];

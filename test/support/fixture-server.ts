@@ -63,9 +63,12 @@ export interface FixtureServerOptions {
   hidden?: KindId[];
   /**
    * Takes over a request before the server answers it (fault injection): return true when the
-   * response was handled. Runs after authentication and recording.
+   * response was handled. Runs after authentication and recording. `answer()` is what the server
+   * would send, for faults that cut, corrupt or delay it (test/support/faults.ts).
    */
-  intercept?: (req: RecordedRequest, res: http.ServerResponse) => boolean;
+  intercept?: (req: RecordedRequest, res: http.ServerResponse, answer: () => { status: number; body: unknown }) => boolean;
+  /** The most items a list page holds whatever `limit` asks: a real server may return fewer than the limit. */
+  maxPageSize?: number;
 }
 
 export interface FixtureServer {
@@ -119,10 +122,11 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
           record.status = code;
           return (original as (...a: unknown[]) => http.ServerResponse)(code, ...rest);
         }) as typeof res.writeHead;
-        if (options.intercept(record, res)) return;
       }
-      const answer = route(url, resources, { serverVersion, forbidden, notFound, port: (server.address() as AddressInfo).port });
-      send(answer.status, answer.body);
+      const answer = (): Answer => route(url, resources, { serverVersion, forbidden, notFound, port: (server.address() as AddressInfo).port, maxPageSize: options.maxPageSize });
+      if (options.intercept?.(record, res, answer)) return;
+      const a = answer();
+      send(a.status, a.body);
     },
   );
   let connections = 0;
@@ -270,6 +274,7 @@ interface RouteContext {
   forbidden: ReadonlySet<KindId>;
   notFound: ReadonlySet<KindId>;
   port: number;
+  maxPageSize: number | undefined;
 }
 
 function statusObject(code: number, reason: string, message: string, details?: Record<string, unknown>): Record<string, unknown> {
@@ -414,11 +419,12 @@ function routeGroupVersion(group: string, version: string, rest: string[], url: 
   } catch (err) {
     return { status: 400, body: statusObject(400, 'BadRequest', (err as Error).message) };
   }
-  return page(r, selected, url);
+  return page(r, selected, url, ctx.maxPageSize);
 }
 
-function page(r: Resource, selected: K8sObject[], url: URL): Answer {
-  const limit = Number(url.searchParams.get('limit') ?? '0');
+function page(r: Resource, selected: K8sObject[], url: URL, maxPageSize: number | undefined): Answer {
+  const asked = Number(url.searchParams.get('limit') ?? '0');
+  const limit = maxPageSize && !(Number.isInteger(asked) && asked > 0 && asked < maxPageSize) ? maxPageSize : asked;
   let start = 0;
   const token = url.searchParams.get('continue');
   if (token) {

@@ -139,6 +139,7 @@ async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Prom
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     ...(flags.context ? { context: flags.context } : {}),
     ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
+    ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
     kinds,
     project,
     env: io.env,

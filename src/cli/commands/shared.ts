@@ -5,6 +5,7 @@ export interface ClusterFlags {
   kubeconfig?: string;
   context?: string;
   requestTimeout?: number;
+  timeout?: number;
   debug?: boolean;
 }
 
@@ -30,7 +31,8 @@ export function clusterOptions(cmd: Command): Command {
   return cmd
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
     .option('--context <name>', 'kubeconfig context (default: the current context)')
-    .option('--request-timeout <seconds>', 'timeout of each API request', parseSeconds);
+    .option('--request-timeout <seconds>', 'timeout of each API request (default 30)', parseSeconds)
+    .option('--timeout <seconds>', 'deadline for reading the cluster; kinds not read by then are reported as errors (default 600)', parseSeconds);
 }
 
 /** Colors only for a terminal, never with NO_COLOR or --no-color. */

@@ -24,6 +24,7 @@ export function snapshotCommand(io: Io): Command {
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(flags.context ? { context: flags.context } : {}),
       ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
+      ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
       kinds: snapshotKinds(kindsToCollect(BUILTIN_CHECKS)),
       env: io.env,
       logRequests: debug,
