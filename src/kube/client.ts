@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import { isRecord } from '../k8s/object.js';
@@ -83,6 +84,8 @@ export class ApiClient {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private credentialQueue: Promise<unknown> = Promise.resolve();
+  /** Credential plugin processes still running: stopped when they overrun and on close. */
+  private readonly plugins = new Set<ChildProcess>();
 
   constructor(
     private readonly target: ClusterTarget,
@@ -93,6 +96,33 @@ export class ApiClient {
     this.transport = secure ? https : http;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.trackCredentialPlugins();
+  }
+
+  /**
+   * client-node spawns exec credential plugins and waits for them without a limit; a plugin that
+   * hangs (waiting for a browser login, say) would keep the process alive after the audit gave up.
+   * Its spawn function is wrapped so that such a plugin can be stopped.
+   */
+  private trackCredentialPlugins(): void {
+    const authenticators = (this.target.kc as unknown as { authenticators?: unknown }).authenticators;
+    for (const auth of Array.isArray(authenticators) ? authenticators : []) {
+      const a = auth as { execFn?: unknown };
+      if (typeof a.execFn !== 'function') continue;
+      const spawn = a.execFn as (...args: unknown[]) => ChildProcess;
+      a.execFn = (...args: unknown[]): ChildProcess => {
+        const child = spawn(...args);
+        this.plugins.add(child);
+        child.once('close', () => this.plugins.delete(child));
+        child.once('error', () => this.plugins.delete(child));
+        return child;
+      };
+    }
+  }
+
+  private stopCredentialPlugins(): void {
+    for (const child of this.plugins) child.kill('SIGKILL');
+    this.plugins.clear();
   }
 
   /**
@@ -158,11 +188,15 @@ export class ApiClient {
    * unreachable, and trying again costs another whole timeout for nothing: only an answer that
    * was slow in coming after the connection stood is retried.
    */
-  private timeoutError(path: string, phase: Phase, cutByDeadline: boolean, started: number, cause: unknown): TransportError {
+  private timeoutError(path: string, phase: Phase, cutByDeadline: boolean, started: number, cause: unknown): TransportError | CredentialError {
     this.options.logRequest?.(`GET ${path} timed out (${phase}) ${Date.now() - started}ms`);
+    const within = formatSeconds(this.options.timeoutMs);
+    if (phase === 'credentials') {
+      this.stopCredentialPlugins();
+      return new CredentialError(`${credentialSource(this.target)} did not answer ${cutByDeadline ? 'before the audit deadline' : `within ${within}`}`);
+    }
     if (cutByDeadline) return new TransportError(DEADLINE_CODE, 'audit deadline reached', path);
     if (cause instanceof TransportError && cause.code === 'ETIMEDOUT') return cause;
-    const within = formatSeconds(this.options.timeoutMs);
     if (phase === 'connect') return new TransportError('ETIMEDOUT', `no connection within ${within}`, path);
     const err = new TransportError('ETIMEDOUT', `no complete answer within ${within}`, path);
     err.retryable = 'timeout';
@@ -171,6 +205,7 @@ export class ApiClient {
   }
 
   close(): void {
+    this.stopCredentialPlugins();
     this.agent.destroy();
   }
 
@@ -280,21 +315,27 @@ function transportError(err: unknown, path: string): TransportError {
  * name and the kind of failure are kept.
  */
 function describeCredentialFailure(target: ClusterTarget, err: unknown): string {
-  const user = target.user as { exec?: { command?: unknown }; authProvider?: { name?: unknown; config?: Record<string, unknown> } };
-  const exec = user.exec ?? (user.authProvider?.config?.exec as { command?: unknown } | undefined);
-  if (exec) {
-    const command = typeof exec.command === 'string' ? exec.command.split(/[\\/]/).pop() : 'exec plugin';
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'was not found on PATH' : code ? `could not start (${code})` : err instanceof SyntaxError ? 'printed something that is not an ExecCredential' : 'exited with an error';
-    return `the credential plugin "${command}" ${why}`;
-  }
-  if (user.authProvider) {
-    const name = typeof user.authProvider.name === 'string' ? user.authProvider.name : 'auth-provider';
-    const code = (err as NodeJS.ErrnoException).code;
-    return `the ${name} credential provider failed${code ? ` (${code})` : ''}`;
-  }
   const code = (err as NodeJS.ErrnoException).code;
+  if (execOf(target)) {
+    const why = code === 'ENOENT' ? 'was not found on PATH' : code ? `could not start (${code})` : err instanceof SyntaxError ? 'printed something that is not an ExecCredential' : 'exited with an error';
+    return `${credentialSource(target)} ${why}`;
+  }
+  if ((target.user as { authProvider?: unknown }).authProvider) return `${credentialSource(target)} failed${code ? ` (${code})` : ''}`;
   return `reading the credentials failed${code ? ` (${code})` : ''}`;
+}
+
+/** Who makes the credentials, for messages: `the credential plugin "aws"`, never its arguments. */
+function credentialSource(target: ClusterTarget): string {
+  const exec = execOf(target);
+  if (exec) return `the credential plugin "${typeof exec.command === 'string' ? exec.command.split(/[\\/]/).pop() : 'exec plugin'}"`;
+  const provider = (target.user as { authProvider?: { name?: unknown } }).authProvider;
+  if (provider) return `the ${typeof provider.name === 'string' ? provider.name : 'auth-provider'} credential provider`;
+  return 'the credential source';
+}
+
+function execOf(target: ClusterTarget): { command?: unknown } | undefined {
+  const user = target.user as { exec?: { command?: unknown }; authProvider?: { config?: Record<string, unknown> } };
+  return user.exec ?? (user.authProvider?.config?.exec as { command?: unknown } | undefined);
 }
 
 export function formatSeconds(ms: number): string {
