@@ -45,13 +45,13 @@ export const DEFAULT_AUDIT_TIMEOUT_MS = 600_000;
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_PAGE_SIZE = 500;
 
-/**
- * Finished pods (Succeeded or Failed: completed Jobs, evicted pods) run nothing and can run
- * nothing again, so they say nothing about the cluster's posture today; on a busy cluster they
- * can also outnumber live pods. Pods are listed without them, on the server side, the same
- * selector `kubectl get pods --field-selector` takes.
+/*
+ * Pods are listed whole, finished ones (Succeeded, Failed) included, exactly as a snapshot of
+ * `kubectl get pods -A -o json` holds them, so a live audit and an audit of its snapshot agree.
+ * A CronJob's image shows only in the pods it leaves behind: skipping finished pods would hide
+ * it between runs. Checks for which a finished pod means nothing (NetworkPolicy isolation)
+ * leave such pods out themselves.
  */
-export const ACTIVE_PODS_FIELD_SELECTOR = 'status.phase!=Succeeded,status.phase!=Failed';
 
 /** Reads the kinds the checks need from the cluster in the kubeconfig context. */
 export async function collectLive(options: LiveOptions): Promise<Inventory> {
@@ -160,7 +160,6 @@ function planLists(wanted: readonly Wanted[], placements: ReadonlyMap<KindId, Pl
 async function listKind(client: ApiClient, task: ListTask, pageSize: number, project: Projection): Promise<{ items: K8sObject[]; pages: number }> {
   const result = await listAll(client, `${apiRoot(task.group, task.version)}/${task.resource}`, {
     limit: pageSize,
-    ...(task.group === '' && task.resource === 'pods' ? { fieldSelector: ACTIVE_PODS_FIELD_SELECTOR } : {}),
     // Each item is projected as its page arrives, so that only the kept record outlives the page.
     take: (item) => {
       if (!isRecord(item)) return undefined;

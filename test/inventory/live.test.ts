@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { ACTIVE_PODS_FIELD_SELECTOR, collectLiveInventory, type LiveOptions } from '../../src/inventory/live.js';
+import { collectLiveInventory, type LiveOptions } from '../../src/inventory/live.js';
 import { ApiClient } from '../../src/kube/client.js';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
 import { KINDS } from '../../src/k8s/kinds.js';
@@ -48,8 +48,8 @@ describe('paging', () => {
   test('a list spread over many pages arrives whole, one request per page, with limit and continue', async () => {
     const server = await serve();
     const inv = await collect(server, { kinds: [KINDS.Pod], pageSize: 4 });
-    const served = server.objects(KINDS.Pod).filter((p) => !['Succeeded', 'Failed'].includes(String(field(p, 'status', 'phase'))));
-    expect(served.length).toBe(6 * 7); // five tenants and kube-system, seven running pods each
+    const served = server.objects(KINDS.Pod);
+    expect(served.length).toBe(6 * 7 + 3); // five tenants and kube-system, seven running pods each, three finished
     const pods = inv.kinds.get(KINDS.Pod)!;
     expect(pods.status).toBe('ok');
     expect(podNames(pods.items)).toEqual(podNames(served));
@@ -73,16 +73,13 @@ describe('paging', () => {
     expect(inv.apiVersions.get(KINDS.NetworkPolicy)).toBe('networking.k8s.io/v1');
   });
 
-  test('finished pods are left out on the server side with a field selector', async () => {
+  test('finished pods are listed like the others, as a kubectl snapshot holds them, and no list is filtered', async () => {
     const server = await serve();
     const inv = await collect(server, { kinds: [KINDS.Pod] });
-    const phases = new Set(inv.kinds.get(KINDS.Pod)!.items.map((p) => field(p, 'status', 'phase')));
-    expect([...phases]).toEqual(['Running']);
-    expect(server.objects(KINDS.Pod).filter((p) => field(p, 'status', 'phase') !== 'Running')).toHaveLength(3);
-    const podRequests = server.requests.filter((r) => r.path === '/api/v1/pods');
-    expect(podRequests.every((r) => r.query.fieldSelector === ACTIVE_PODS_FIELD_SELECTOR)).toBe(true);
-    // Other kinds are not filtered.
-    expect(server.requests.filter((r) => r.path !== '/api/v1/pods' && r.query.fieldSelector !== undefined)).toEqual([]);
+    const served = server.objects(KINDS.Pod);
+    expect(served.filter((p) => field(p, 'status', 'phase') !== 'Running')).toHaveLength(3);
+    expect(inv.kinds.get(KINDS.Pod)!.items).toHaveLength(served.length);
+    expect(server.requests.filter((r) => r.query.fieldSelector !== undefined)).toEqual([]);
   });
 
   test('an expired continue token (410 Gone) restarts the list instead of stitching two versions', async () => {
@@ -303,7 +300,7 @@ describe('logging', () => {
     await collect(server, { kinds: [KINDS.Namespace, KINDS.Pod], pageSize: 10, logRequests: true, log: (l) => lines.push(l) });
     expect(lines).toContain(`reading context "fixture" at ${server.url} (Kubernetes v1.30.3)`);
     expect(lines).toContainEqual(expect.stringMatching(/^GET \/api\/v1\/namespaces\?limit=10 200 \d+ms$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^listed Pod: 42 in 5 pages \(\d+(ms|\.\ds)\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^listed Pod: 45 in 5 pages \(\d+(ms|\.\ds)\)$/));
     expect(lines.join('\n')).not.toContain(server.token);
     expect(lines.join('\n')).not.toMatch(/authorization|bearer/i);
   });

@@ -1,13 +1,11 @@
 /** Shared pieces of the end-to-end tests: data sets, report comparison, which kind to forbid. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { BUILTIN_CHECKS } from '../../checks/index.js';
 import { kindsToCollect } from '../../src/engine/run.js';
-import { loadSnapshot, SNAPSHOT_ANNOTATIONS } from '../../src/inventory/snapshot.js';
+import { loadSnapshot } from '../../src/inventory/snapshot.js';
 import { kindSpec, type KindId } from '../../src/k8s/kinds.js';
-import { field } from '../../src/k8s/object.js';
 import type { Report } from '../../src/report/model.js';
 import type { FixtureServerOptions, ServedResource } from './fixture-server.js';
 import { REPO_ROOT } from './fixture-server.js';
@@ -17,7 +15,7 @@ export interface DataSet {
   name: string;
   /** What the fixture server serves. */
   serve: string[];
-  /** The same data as `audit --snapshot` sees it (finished pods left out, as live collection does). */
+  /** The same data as `audit --snapshot` reads. */
   snapshot: string[];
   /** Kinds the checks read that the data lacks: served as 403 so both sides say unknown. */
   lacking: KindId[];
@@ -71,27 +69,7 @@ function prepare(name: string, paths: string[]): DataSet {
     const status = inventory.kinds.get(id)?.status ?? 'missing';
     return status === 'missing' && spec !== undefined && !spec.dynamic;
   });
-  const pods = inventory.kinds.get('Pod');
-  const finished = (pods?.items ?? []).filter((p) => ['Succeeded', 'Failed'].includes(String(field(p, 'status', 'phase'))));
-  if (finished.length === 0) return { name, serve: paths, snapshot: paths, lacking };
-  // Live collection leaves finished pods out by design; the snapshot side gets the same pods.
-  const lists = [...inventory.kinds.entries()]
-    .filter(([id, c]) => c.status === 'ok' && !kindSpec(id)?.dynamic)
-    .map(([id, c]) => {
-      const items = id === 'Pod' ? c.items.filter((p) => !finished.includes(p)) : c.items;
-      const kind = id.split('.')[0]!;
-      const spec = kindSpec(id);
-      const first = items[0]?.apiVersion;
-      const apiVersion = typeof first === 'string' ? first : spec?.group ? `${spec.group}/${spec.versions[0]}` : (spec?.versions[0] ?? 'v1');
-      return { apiVersion, kind: `${kind}List`, items };
-    });
-  const notServed = [...inventory.kinds.entries()].filter(([, c]) => c.status === 'not-served').map(([id]) => id);
-  const annotations: Record<string, string> = {};
-  if (inventory.serverVersion) annotations[SNAPSHOT_ANNOTATIONS.serverVersion] = inventory.serverVersion;
-  if (notServed.length) annotations[SNAPSHOT_ANNOTATIONS.notServed] = notServed.join(',');
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kposture-running-')), 'running.json');
-  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { annotations }, items: lists }));
-  return { name, serve: paths, snapshot: [file], lacking };
+  return { name, serve: paths, snapshot: paths, lacking };
 }
 
 /** Server options that mirror what the data lacks: such kinds answer 403, so live says unknown too. */
