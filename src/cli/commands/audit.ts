@@ -98,17 +98,21 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
       : (config.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES),
   );
 
-  const inventory = await gatherInventory(flags, io, checks);
-  const results = runChecks({
-    inventory,
-    checks,
-    catalogs,
-    systemNamespaces,
-    checkOptions: config.checks?.options ?? {},
-    ...(flags.pluginTimeout ? { pluginTimeoutMs: flags.pluginTimeout * 1000 } : {}),
-  });
-  const scorecard = scoreResults(results, config.categories);
-  const report = buildReport({ scorecard, inventory, version: VERSION, generatedAt: new Date().toISOString() });
+  // The inventory lives only inside this function: it, and what checks cache on it, can be
+  // collected before the report is rendered (at 150,000 pods each takes hundreds of MB).
+  const report = await (async (): Promise<Report> => {
+    const inventory = await gatherInventory(flags, io, checks);
+    const results = runChecks({
+      inventory,
+      checks,
+      catalogs,
+      systemNamespaces,
+      checkOptions: config.checks?.options ?? {},
+      ...(flags.pluginTimeout ? { pluginTimeoutMs: flags.pluginTimeout * 1000 } : {}),
+    });
+    const scorecard = scoreResults(results, config.categories);
+    return buildReport({ scorecard, inventory, version: VERSION, generatedAt: new Date().toISOString() });
+  })();
   const gate = evaluateGate(report, flags.failUnder, flags.minCoverage);
   if (gate) report.gate = gate;
 
