@@ -5,6 +5,7 @@ import { KpostureError } from '../../errors.js';
 import { kindsToCollect } from '../../engine/run.js';
 import { readOnlyRbacObjects, type Subject } from '../../inventory/rbac-policy.js';
 import type { Io } from '../io.js';
+import { snapshotKinds } from './snapshot.js';
 
 interface RbacFlags {
   name: string;
@@ -28,7 +29,9 @@ export function rbacCommand(io: Io): Command {
         flags.subjectKind === 'ServiceAccount'
           ? { kind: 'ServiceAccount', name: flags.subjectName, namespace: flags.subjectNamespace }
           : { kind: flags.subjectKind, name: flags.subjectName };
-      const docs = readOnlyRbacObjects(kindsToCollect(BUILTIN_CHECKS), flags.name, subject);
+      // What `kposture snapshot` reads: the checks' kinds plus the kinds that define whole-group
+      // kinds (ConstraintTemplates), so that both live commands run with this one role.
+      const docs = readOnlyRbacObjects(snapshotKinds(kindsToCollect(BUILTIN_CHECKS)), flags.name, subject);
       io.stdout(docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n'));
     });
 }
