@@ -87,11 +87,15 @@ export interface DocumentHandler {
 export function readJsonItems(file: string, handler: DocumentHandler, options: { chunkBytes?: number } = {}): void {
   const fd = openSync(file, 'r');
   try {
-    new Scanner(fd, handler, options.chunkBytes ?? CHUNK_BYTES).document();
+    const read: Read = (buf, offset, length, position) => readSync(fd, buf, offset, length, position);
+    new Scanner(read, handler, options.chunkBytes ?? CHUNK_BYTES).document();
   } finally {
     closeSync(fd);
   }
 }
+
+/** Reads up to `length` bytes at `position` of the source into `buf` at `offset`; 0 at the end. */
+type Read = (buf: Buffer, offset: number, length: number, position: number) => number;
 
 /** True when the file starts (after a UTF-8 BOM and whitespace) with `{` or `[`. */
 export function startsLikeJson(file: string): boolean {
@@ -140,7 +144,7 @@ class Scanner {
   private where = '';
 
   constructor(
-    private readonly fd: number,
+    private readonly read: Read,
     private readonly handler: DocumentHandler,
     /** Bytes read at a time (tests use a few, to put chunk boundaries everywhere). */
     private readonly chunk: number,
@@ -488,7 +492,7 @@ class Scanner {
       this.buf.copy(bigger, 0, 0, this.len);
       this.buf = bigger;
     }
-    const n = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len);
+    const n = this.read(this.buf, this.len, this.buf.length - this.len, this.base + this.len);
     if (n === 0) {
       this.eof = true;
       return false;
