@@ -100,10 +100,10 @@ describe('slim projection: same outcomes as whole objects', () => {
   const small: ClusterSize = { ...SIZES.S!, name: 'S' };
   const manyNamespaces: ClusterSize = { name: 'S-ns', nodes: 12, pods: 400, namespaces: 120, podsPerDeployment: 2 };
   it.each([
-    ['S', small, 'kposture'],
-    ['S', small, 'kubectl'],
-    ['S-ns', manyNamespaces, 'kposture'],
-  ] as const)('benchmark cluster %s written as %s would write it', (_name, size, style) => {
+    ['S', 'kposture', small],
+    ['S', 'kubectl', small],
+    ['S-ns', 'kposture', manyNamespaces],
+  ] as const)('benchmark cluster %s written as %s would write it', (_name, style, size) => {
     const dir = tempDir();
     const file = path.join(dir, `${size.name}.json`);
     writeSnapshotFile(size, file, style);
