@@ -135,9 +135,15 @@ function readDocuments(file: string, rel: string): Doc[] {
       const pos = error.linePos?.[0];
       throw new KpostureError('input', `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`, 'write it again with `kubectl get … -o yaml`');
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) continue;
     const start = doc.contents?.range?.[0] ?? 0;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // An alias bomb ("billion laughs"): the yaml library refuses to expand it.
+      throw new KpostureError('input', `snapshot ${rel}:${lines.linePos(start).line}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'write it again with `kubectl get … -o yaml`');
+    }
+    if (value === null || value === undefined) continue;
     out.push({ value, line: lines.linePos(start).line });
   }
   return out;

@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
+import { existsSync, statSync } from 'node:fs';
+import { KpostureError } from '../errors.js';
 import { isRecord } from '../k8s/object.js';
 import { isForbiddenKind } from '../k8s/kinds.js';
 import { VERSION } from '../version.js';
@@ -91,6 +93,7 @@ export class ApiClient {
     private readonly target: ClusterTarget,
     private readonly options: ApiClientOptions,
   ) {
+    checkReferencedFiles(target);
     this.base = new URL(target.cluster.server);
     const secure = this.base.protocol === 'https:';
     this.transport = secure ? https : http;
@@ -275,6 +278,26 @@ export class ApiClient {
       req.on('error', (err) => reject(transportError(err, path)));
       req.end();
     });
+  }
+}
+
+/**
+ * Files the kubeconfig names for TLS (CA, client certificate and key) must exist: otherwise
+ * client-node fails inside every request with a bare ENOENT, which says nothing about the
+ * kubeconfig. A wrong path is a configuration error (exit 2), reported before any connection.
+ */
+function checkReferencedFiles(target: ClusterTarget): void {
+  const files: [string, string | undefined][] = [
+    [`cluster "${target.cluster.name}" certificate-authority`, target.cluster.caFile],
+    [`user "${target.user.name}" client-certificate`, target.user.certFile],
+    [`user "${target.user.name}" client-key`, target.user.keyFile],
+  ];
+  for (const [field, file] of files) {
+    if (typeof file !== 'string' || file === '') continue;
+    const problem = !existsSync(file) ? 'no such file' : statSync(file).isDirectory() ? 'is a directory' : undefined;
+    if (problem) {
+      throw new KpostureError('config', `kubeconfig ${target.origin}: ${field} ${file}: ${problem}`, 'fix the path in the kubeconfig, or embed the file with the -data field');
+    }
   }
 }
 
