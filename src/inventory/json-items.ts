@@ -18,6 +18,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
+/** The most bytes one item (or any value the reader must hold whole) may take. */
+export const MAX_VALUE_BYTES = 128 * 1024 * 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -488,6 +490,9 @@ class Scanner {
       this.base += keep;
     }
     if (this.buf.length - this.len < this.chunk / 2) {
+      // Only one value is ever held; a Kubernetes object is at most a few MiB (etcd's limit), so
+      // a value this large is not one, and holding it would exhaust memory (or V8's string limit).
+      if (this.len + this.chunk > MAX_VALUE_BYTES) throw this.error(`a value larger than ${MAX_VALUE_BYTES / 1048576} MiB, which no Kubernetes object is`);
       const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + this.chunk));
       this.buf.copy(bigger, 0, 0, this.len);
       this.buf = bigger;
