@@ -1,7 +1,7 @@
 /**
  * The floor: what reading the cluster costs with nothing else done.
- * - live: paged GETs of the same lists kposture reads (same limit, same field selector), one
- *   keep-alive connection, each body `JSON.parse`d and dropped;
+ * - live: paged GETs of the same lists kposture reads (same limit; kposture lists pods whole,
+ *   finished ones included), one keep-alive connection, each body `JSON.parse`d and dropped;
  * - snapshot: the same file read item by item (src/inventory/json-items.ts), each item parsed and
  *   dropped;
  * - snapshot-whole: `JSON.parse` of the whole file, for sizes where one string can hold it.
@@ -14,9 +14,6 @@ import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJsonItems, type ListHandler } from '../src/inventory/json-items.js';
-
-/** What kposture adds to the pods list (src/inventory/live.ts). */
-const POD_FIELD_SELECTOR = 'status.phase!=Succeeded,status.phase!=Failed';
 
 function get(agent: https.Agent, url: URL, headers: Record<string, string>): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -43,7 +40,6 @@ export async function liveFloor(server: string, token: string, ca: Buffer, paths
       do {
         const url = new URL(p, server);
         url.searchParams.set('limit', String(limit));
-        if (p.endsWith('/pods')) url.searchParams.set('fieldSelector', POD_FIELD_SELECTOR);
         if (token) url.searchParams.set('continue', token);
         const body = await get(agent, url, headers);
         const page = JSON.parse(body.toString('utf8')) as { items?: unknown[]; metadata?: { continue?: string } };

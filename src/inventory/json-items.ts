@@ -332,17 +332,31 @@ class Scanner {
 
   /** File offset just after the first `\n<indent>}` at or after `from`, reading on up to `limit`. */
   private findLineClose(indent: string, from: number, limit: number): number | undefined {
-    const pattern = Buffer.from(`\n${indent}}`, 'latin1');
-    let at = from;
+    // Each `}` is found with a one-byte search (memchr), then the line before it is checked:
+    // several times faster than searching for the whole pattern.
+    const width = indent.length;
+    const spaces = indent.charCodeAt(0) === TAB ? TAB : SPACE;
+    const uniform = [...indent].every((c) => c.charCodeAt(0) === spaces);
+    let at = from - this.base;
     for (;;) {
-      const hit = this.buf.subarray(0, this.len).indexOf(pattern, at - this.base);
-      if (hit >= 0) return this.abs(hit + pattern.length);
-      // The next search starts where a match could still begin.
-      at = Math.max(from, this.abs(this.len) - pattern.length + 1);
+      const buf = this.buf;
+      for (;;) {
+        const close = buf.indexOf(CLOSE_BRACE, at);
+        if (close < 0 || close >= this.len) break;
+        at = close + 1;
+        const newline = close - width - 1;
+        if (newline < from - this.base - 1 || buf[newline] !== NEWLINE) continue;
+        let i = newline + 1;
+        if (uniform) while (i < close && buf[i] === spaces) i++;
+        else while (i < close && buf[i] === indent.charCodeAt(i - newline - 1)) i++;
+        if (i === close) return this.abs(close + 1);
+      }
       if (this.abs(this.len) > limit) return undefined;
       // Everything read so far was searched; the element itself stays (keepFrom <= its start).
+      const searched = this.abs(this.len);
       this.pos = this.len;
       if (!this.more()) return undefined;
+      at = searched - this.base;
     }
   }
 
