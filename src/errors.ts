@@ -45,6 +45,11 @@ export class KpostureError extends Error {
 }
 
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  try {
+    if (err instanceof Error) return err.message;
+    return String(err);
+  } catch {
+    // A null-prototype object, or one whose toString or message getter throws.
+    return 'a thrown value that cannot be printed';
+  }
 }

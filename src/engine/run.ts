@@ -75,7 +75,12 @@ function evaluateOne(check: Check, input: EngineInput): Outcome {
   } catch (err) {
     return { status: 'unknown', reason: `check ${check.meta.id} failed while evaluating: ${describeError(err)}` };
   }
-  return normaliseOrExplain(check, { outcome });
+  try {
+    return normaliseOrExplain(check, { outcome });
+  } catch (err) {
+    // An outcome whose fields throw when read (getters, proxies): nothing of it can be trusted.
+    return { status: 'unknown', reason: `check ${check.meta.id} returned an outcome that cannot be read: ${describeError(err)}` };
+  }
 }
 
 function normaliseOrExplain(check: Check, result: { outcome: unknown } | { failure: string }): Outcome {

@@ -231,7 +231,7 @@ class Scanner {
 
   /** At `[` of `items`, after the members in `before` (as text). */
   private streamList(before: string[], parent: ListState | undefined, index: number): void {
-    const head = JSON.parse(`{${before.join(',')}}`) as Record<string, unknown>;
+    const head = this.parseMembers(before);
     const handler = parent ? parent.handler.openList(index, head) : this.handler.openList(head);
     const list: ListState = { handler, shortcut: true };
     const outer = this.where;
@@ -272,7 +272,7 @@ class Scanner {
     }
     this.pos++; // }
     // All members but items, by JSON.parse's own rules (of duplicates, the last one wins).
-    handler.close(after.length === 0 ? head : (JSON.parse(`{${[...before, ...after].join(',')}}`) as Record<string, unknown>));
+    handler.close(after.length === 0 ? head : this.parseMembers([...before, ...after]));
   }
 
   /** An object known to be a plain value (an element of a typed list): parsed whole. */
@@ -371,6 +371,18 @@ class Scanner {
     const value = this.parseSlice(start, this.abs(this.pos));
     this.keepFrom = savedKeep;
     return value;
+  }
+
+  /**
+   * The members of a list object other than `items`, put together and parsed. A bad one (a raw
+   * control character in a key, say) is a syntax error of the file, like any other.
+   */
+  private parseMembers(members: string[]): Record<string, unknown> {
+    try {
+      return JSON.parse(`{${members.join(',')}}`) as Record<string, unknown>;
+    } catch (err) {
+      throw new JsonSyntaxError(describeParseError(err as Error, '').message, this.abs(this.pos), this.where);
+    }
   }
 
   private parseSlice(start: number, end: number): unknown {
