@@ -199,7 +199,7 @@ function table(rows: string[][]): string {
   }).join('\n');
 }
 
-async function benchSize(size: ClusterSize, o: Options, work: string, log: (s: string) => void): Promise<{ rows: Row[]; extra: Record<string, unknown> }> {
+async function benchSize(size: ClusterSize, o: Options, work: string, kubectl: string | undefined, log: (s: string) => void): Promise<{ rows: Row[]; extra: Record<string, unknown> }> {
   const rows: Row[] = [];
   const extra: Record<string, unknown> = {};
   const dir = path.join(work, size.name);
@@ -237,7 +237,7 @@ async function benchSize(size: ClusterSize, o: Options, work: string, log: (s: s
     const wantKubectl = o.kubectl && (!size.name.startsWith('XL') || o.kubectlXl);
     if (!o.kubectl) {
       rows.push({ size: size.name, what: 'kubectl', m: skipped(), note: 'skipped (--no-kubectl)' });
-    } else if (!extra.kubectlVersion && !kubectlVersion()) {
+    } else if (!kubectl) {
       rows.push({ size: size.name, what: 'kubectl', m: skipped(), note: 'kubectl is not on PATH' });
     } else if (!wantKubectl) {
       rows.push({ size: size.name, what: 'kubectl', m: skipped(), note: 'not run at XL without --with-kubectl-xl' });
@@ -272,6 +272,8 @@ function skipped(): Measurement {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  if (!existsSync(KPOSTURE) || !existsSync(path.join(DIST_BENCH, 'server.js'))) throw new Error('build first: npm run build (npm run bench does)');
+  const kubectl = o.kubectl ? kubectlVersion() : undefined;
   const work = mkdtempSync(path.join(os.tmpdir(), 'kposture-bench-'));
   const machine = {
     cpus: os.cpus().length,
@@ -279,7 +281,7 @@ async function main(): Promise<void> {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
     node: process.version,
-    kubectl: kubectlVersion() ?? null,
+    kubectl: kubectl ?? null,
     measuredWith: gnuTimeAvailable() ? '/usr/bin/time -v' : 'process.resourceUsage (kubectl: wall time only)',
     loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
   };
@@ -288,7 +290,7 @@ async function main(): Promise<void> {
   try {
     for (const name of o.sizes) {
       const size = SIZES[name]!;
-      const { rows, extra } = await benchSize(size, o, work, log);
+      const { rows, extra } = await benchSize(size, o, work, kubectl, log);
       all.push(...rows);
       extras[name] = { shape: { ...size, deployments: deploymentCount(size) }, ...extra };
       for (const r of rows) if (!r.m.ok && !r.note) log(`${name} ${r.what} failed (exit ${r.m.exitCode}${r.m.timedOut ? ', timed out' : ''}): ${r.m.stderrTail}`);
@@ -322,9 +324,11 @@ async function main(): Promise<void> {
     const c = (s: string): number | undefined => get(s, what)?.cpuMs;
     growth[what] = `L/M ${ratio(w('L'), w('M'))}, XL/L ${ratio(w('XL'), w('L'))} (CPU ${ratio(c('XL'), c('L'))}), XL-ns/XL ${ratio(w('XL-ns'), w('XL'))}`;
   }
-  process.stdout.write(`${table(lines)}\n\nGrowth (wall time; objects grow 10× from M to L, 5× from L to XL):\n`);
-  for (const [what, g] of Object.entries(growth)) process.stdout.write(`  ${what.padEnd(18)} ${g}\n`);
-  machine.loadAverageAtStart = machine.loadAverageAtStart;
+  process.stdout.write(`${table(lines)}\n`);
+  if (o.sizes.length > 1) {
+    process.stdout.write('\nGrowth (wall time; objects grow 10× from M to L, 5× from L to XL):\n');
+    for (const [what, g] of Object.entries(growth)) process.stdout.write(`  ${what.padEnd(18)} ${g}\n`);
+  }
   const result = {
     when: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))) },
@@ -348,7 +352,6 @@ async function main(): Promise<void> {
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(path.join(path.dirname(out), 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), out)}\n`);
-  if (!existsSync(KPOSTURE)) process.stdout.write('note: bin/kposture.js not found\n');
 }
 
 main().catch((err: unknown) => {
