@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KpostureError } from '../errors.js';
 
@@ -39,11 +39,18 @@ export function writeFilesAtomic(files: { file: string; content: string }[]): vo
   try {
     for (const { file, content } of files) {
       current = file;
+      if (isSpecialFile(file)) continue; // written directly below, after every regular file is staged
       const dir = path.dirname(file);
       const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
       mkdirSync(dir, { recursive: true });
       writeFileSync(tmp, content, { encoding: 'utf8', mode: 0o644 });
       staged.push({ tmp, file });
+    }
+    for (const { file, content } of files) {
+      current = file;
+      // A device or pipe (`-o /dev/stdout`, `/dev/null`) is written in place: renaming over it
+      // would replace the device node itself (as root) with a regular file.
+      if (isSpecialFile(file)) writeFileSync(file, content, 'utf8');
     }
     for (const { tmp, file } of staged) {
       current = file;
@@ -58,5 +65,14 @@ export function writeFilesAtomic(files: { file: string; content: string }[]): vo
       }
     }
     throw new KpostureError('input', `cannot write ${current}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
+  }
+}
+
+function isSpecialFile(file: string): boolean {
+  try {
+    const stat = statSync(file);
+    return !stat.isFile() && !stat.isDirectory();
+  } catch {
+    return false;
   }
 }

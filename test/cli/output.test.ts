@@ -104,6 +104,12 @@ describe('report outputs', () => {
     expect(filesIn(dir).sort()).toEqual(['kposture.sarif', 'not-a-folder']);
   });
 
+  it('writes to a device in place (-o /dev/null) instead of renaming a file over it', async () => {
+    const run = await runCli(['audit', '--snapshot', STRONG, '--format', 'json', '-o', '/dev/null']);
+    expect(run.code).toBe(0);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
   it('creates missing folders for report files', async () => {
     const nested = path.join(dir, 'a', 'b', 'kposture.sarif');
     mkdirSync(path.join(dir, 'a'));
