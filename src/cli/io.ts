@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { KpostureError } from '../errors.js';
 
@@ -57,13 +57,7 @@ export function writeFilesAtomic(files: { file: string; content: string }[]): vo
       renameSync(tmp, file);
     }
   } catch (err) {
-    for (const { tmp } of staged) {
-      try {
-        rmSync(tmp, { force: true });
-      } catch {
-        // Already renamed or never created: nothing to remove.
-      }
-    }
+    for (const { tmp } of staged) removeQuietly(tmp);
     throw new KpostureError('input', `cannot write ${current}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
   }
 }
@@ -74,5 +68,48 @@ function isSpecialFile(file: string): boolean {
     return !stat.isFile() && !stat.isDirectory();
   } catch {
     return false;
+  }
+}
+
+/**
+ * Writes a document given as chunks (see json-chunks.ts) whole or not at all, without ever
+ * holding it in one string: chunks are gathered into ~1 MiB writes to a temp file, then renamed.
+ */
+export function writeChunksAtomic(file: string, chunks: Iterable<string>): void {
+  const special = isSpecialFile(file);
+  const dir = path.dirname(file);
+  const tmp = special ? file : path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  let fd: number | undefined;
+  try {
+    if (!special) mkdirSync(dir, { recursive: true });
+    fd = openSync(tmp, 'w', 0o644);
+    let pending: string[] = [];
+    let size = 0;
+    for (const chunk of chunks) {
+      pending.push(chunk);
+      size += chunk.length;
+      if (size >= 1 << 20) {
+        writeSync(fd, pending.join(''));
+        pending = [];
+        size = 0;
+      }
+    }
+    writeSync(fd, pending.join(''));
+    closeSync(fd);
+    fd = undefined;
+    if (!special) renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    if (!special) removeQuietly(tmp);
+    throw new KpostureError('input', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
+  }
+}
+
+/** Removes a temp file that may never have been created (its folder may even be a file). */
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Nothing was there to remove.
   }
 }

@@ -5,7 +5,8 @@ import { collectLiveInventory, type LiveInventory } from '../../inventory/live.j
 import { SNAPSHOT_ANNOTATIONS } from '../../inventory/snapshot.js';
 import { kindSpec, type KindId } from '../../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../../k8s/object.js';
-import { writeFileAtomic, type Io } from '../io.js';
+import { writeChunksAtomic, type Io } from '../io.js';
+import { jsonChunks } from '../json-chunks.js';
 import { clusterOptions, type ClusterFlags } from './shared.js';
 
 interface SnapshotFlags extends ClusterFlags {
@@ -33,7 +34,8 @@ export function snapshotCommand(io: Io): Command {
       },
     });
     const { list, written, left } = snapshotList(inventory);
-    writeFileAtomic(flags.output, `${JSON.stringify(list, null, 2)}\n`);
+    // Written piece by piece: a large cluster's snapshot is more than one string can hold.
+    writeChunksAtomic(flags.output, jsonChunks(list, 4, '', '\n'));
     for (const { id, status, reason } of left) io.stderr(`left out ${id}: ${status}${reason ? `: ${reason}` : ''}\n`);
     io.stderr(`wrote ${flags.output}: ${written.kinds} kinds, ${written.objects} objects from context "${inventory.source.context}"\n`);
   });
