@@ -49,6 +49,26 @@ export interface OwnerIndex {
 
 /** Indexes intermediate controllers (ReplicaSets, Jobs…) so that pods can be traced to their workload. */
 export function ownerIndex(...lists: readonly (readonly K8sObject[])[]): OwnerIndex {
+  // Several checks index the same lists of one inventory: build each index once.
+  let level: WeakMap<object, unknown> = indexCache;
+  for (const list of lists) {
+    let next = level.get(list) as WeakMap<object, unknown> | undefined;
+    if (!next) level.set(list, (next = new WeakMap()));
+    level = next;
+  }
+  const hit = level.get(INDEX_SLOT) as OwnerIndex | undefined;
+  if (hit) return hit;
+  const built = buildOwnerIndex(lists);
+  level.set(INDEX_SLOT, built);
+  return built;
+}
+
+const indexCache = new WeakMap<object, unknown>();
+const INDEX_SLOT = {};
+/** Workloads already traced, per index and pod: each check asks again for the same pods. */
+const workloadCache = new WeakMap<OwnerIndex, WeakMap<K8sObject, Workload>>();
+
+function buildOwnerIndex(lists: readonly (readonly K8sObject[])[]): OwnerIndex {
   const byKey = new Map<string, K8sObject>();
   for (const list of lists) {
     for (const obj of list) {
@@ -98,6 +118,18 @@ function podRef(pod: K8sObject): ResourceRef {
  * the pod stands for itself.
  */
 export function workloadOf(pod: K8sObject, index: OwnerIndex): Workload {
+  let cache = workloadCache.get(index);
+  if (!cache) workloadCache.set(index, (cache = new WeakMap()));
+  const hit = cache.get(pod);
+  if (hit) return hit;
+  const traced = traceWorkload(pod, index);
+  // Shared by every check that asks: frozen, so that none can change what another sees.
+  const workload = Object.freeze({ ...traced, ref: Object.freeze(traced.ref) });
+  cache.set(pod, workload);
+  return workload;
+}
+
+function traceWorkload(pod: K8sObject, index: OwnerIndex): Workload {
   const namespace = namespaceOf(pod);
   const mirror = isMirrorPod(pod);
   const first = controllerOf(pod);
