@@ -22,12 +22,29 @@ describe('usage and input errors', () => {
     ['--report xml=out.xml', ['--report', 'xml=out.xml'], /--report xml=out\.xml/],
     ['--report sarif=', ['--report', 'sarif='], /--report sarif=: expected FORMAT=FILE/],
     ['an unknown option', ['--frobnicate'], /unknown option '--frobnicate'/],
-    ['an unknown check id', ['--check', 'XX-99'], /unknown check id XX-99/],
+    ['an unknown check id', ['--check', 'XX-99'], /--check XX-99: unknown check id/],
+    ['an unknown check id to skip', ['--skip', 'XX-98'], /--skip XX-98: unknown check id/],
   ])('exits 2 with one line for %s', async (_name, flags, mentions) => {
     const run = await runCli(['audit', '--snapshot', WEAK, ...flags]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expectOneLine(run.stderr, mentions);
+  });
+
+  it.each([
+    ['checks:\n  disable: [NP-02, XX-99]\n', /config .*kposture\.yaml: field checks\.disable\.1: unknown check id XX-99/],
+    ['checks:\n  options:\n    IMG-99: { registries: [a.io] }\n', /config .*kposture\.yaml: field checks\.options\.IMG-99: unknown check id IMG-99/],
+  ])('names the config file and field of an unknown check id (%j)', async (yaml, mentions) => {
+    const dir = tempDir('config-ids');
+    try {
+      const file = path.join(dir, 'kposture.yaml');
+      writeFileSync(file, yaml);
+      const run = await runCli(['audit', '--snapshot', WEAK, '--config', file]);
+      expect(run.code).toBe(2);
+      expectOneLine(run.stderr, mentions);
+    } finally {
+      removeDir(dir);
+    }
   });
 
   it('exits 2 with one line for an unknown command', async () => {

@@ -71,7 +71,7 @@ export function parseReportTargets(values: string[]): { format: string; file: st
   });
 }
 
-export function selectChecks(all: readonly Check[], config: Config, only: string[], skip: string[]): Check[] {
+export function selectChecks(all: readonly Check[], config: Config, only: string[], skip: string[], configFile = 'the config file'): Check[] {
   const ids = new Set(all.map((c) => c.meta.id));
   const seen = new Set<string>();
   for (const c of all) {
@@ -80,8 +80,20 @@ export function selectChecks(all: readonly Check[], config: Config, only: string
   }
   const wanted = [...only, ...(config.checks?.only ?? [])];
   const skipped = [...skip, ...(config.checks?.disable ?? [])];
-  for (const id of [...wanted, ...skipped]) {
-    if (!ids.has(id)) throw new KpostureError('usage', `unknown check id ${id}`, 'run `kposture checks` to list them');
+  const hint = 'run `kposture checks` to list them';
+  for (const [flag, list] of [['--check', only], ['--skip', skip]] as const) {
+    for (const id of list) if (!ids.has(id)) throw new KpostureError('usage', `${flag} ${id}: unknown check id`, hint);
+  }
+  const fromConfig: [string, string[]][] = [
+    ['checks.only', config.checks?.only ?? []],
+    ['checks.disable', config.checks?.disable ?? []],
+    ['checks.options', Object.keys(config.checks?.options ?? {})],
+  ];
+  for (const [field, list] of fromConfig) {
+    for (const [i, id] of list.entries()) {
+      const where = field === 'checks.options' ? `${field}.${id}` : `${field}.${i}`;
+      if (!ids.has(id)) throw new KpostureError('config', `config ${configFile}: field ${where}: unknown check id ${id}`, hint);
+    }
   }
   return all.filter((c) => (wanted.length === 0 || wanted.includes(c.meta.id)) && !skipped.includes(c.meta.id));
 }
@@ -91,7 +103,7 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const config = flags.config ? loadConfig(flags.config) : {};
   const catalogs = mergeCatalogs(loadBuiltinCatalogs(), config.catalogs ?? {});
   const plugins = await loadPlugins(flags.plugin ?? [], io.cwd);
-  const checks = selectChecks([...BUILTIN_CHECKS, ...plugins], config, flags.check ?? [], flags.skip ?? []);
+  const checks = selectChecks([...BUILTIN_CHECKS, ...plugins], config, flags.check ?? [], flags.skip ?? [], flags.config);
   const systemNamespaces = new Set(
     flags.systemNamespaces !== undefined
       ? flags.systemNamespaces.split(',').map((s) => s.trim()).filter(Boolean)
