@@ -1,7 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { pinStateOf } from '../../src/k8s/images.js';
-import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, onlyInSystemNamespaces, listSome } from '../../src/k8s/image-uses.js';
+import { imageFindingTarget, imageGroups, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 import { ownerIndexFrom } from '../../src/k8s/workloads.js';
 
 export default defineCheck({
@@ -41,9 +41,7 @@ export default defineCheck({
     const subjects: Subject[] = [];
     const findings: Finding[] = [];
     for (const group of imageGroups(pods, index)) {
-      const resource = imageSubjectRef(group);
-      const usedBy = group.workloads.map((w) => describeWorkload(w.ref));
-      const base = { usedBy: usedBy.length, workloads: usedBy, spellings: group.spellings };
+      const { resource, usedBy, base } = imageUsage(group);
       if (!group.parsed.ok) {
         subjects.push({ resource, verdict: 'unknown', details: { pinned: null, ...base, reason: group.parsed.reason } });
         continue;

@@ -2,7 +2,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import { isFromAllowedLocation } from '../../src/k8s/images.js';
 import { namespaceOf } from '../../src/k8s/object.js';
-import { describeWorkload, imageFindingTarget, imageGroups, imageSubjectRef, type ImageGroup, listSome } from '../../src/k8s/image-uses.js';
+import { describeWorkload, imageFindingTarget, imageGroups, type ImageGroup, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 import { ownerIndexFrom, type ImageUse } from '../../src/k8s/workloads.js';
 
 const OPTION = 'checks.options.IMG-04.registries';
@@ -50,9 +50,7 @@ export default defineCheck({
     const subjects: Subject[] = [];
     const byRegistry = new Map<string, ImageGroup[]>();
     for (const group of imageGroups(pods, index)) {
-      const resource = imageSubjectRef(group);
-      const usedBy = group.workloads.map((w) => describeWorkload(w.ref));
-      const base = { usedBy: usedBy.length, workloads: usedBy, spellings: group.spellings };
+      const { resource, usedBy, base } = imageUsage(group);
       if (!group.parsed.ok) {
         subjects.push({ resource, verdict: 'unknown', details: { registry: null, ...base, reason: group.parsed.reason } });
         continue;

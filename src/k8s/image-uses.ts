@@ -95,3 +95,13 @@ export function onlyInSystemNamespaces(group: ImageGroup, isSystemNamespace: (ns
 export function listSome(items: readonly string[], max = 3): string {
   return items.length > max ? `${items.slice(0, max).join(', ')} and ${items.length - max} more` : items.join(', ');
 }
+
+/** What every image check records of an image: its subject, and the workloads that run it. */
+export function imageUsage(group: ImageGroup): {
+  resource: ResourceRef;
+  usedBy: string[];
+  base: { usedBy: number; workloads: string[]; spellings: string[] };
+} {
+  const usedBy = group.workloads.map((w) => describeWorkload(w.ref));
+  return { resource: imageSubjectRef(group), usedBy, base: { usedBy: usedBy.length, workloads: usedBy, spellings: group.spellings } };
+}
