@@ -2,6 +2,7 @@
  * Admission webhook configurations as the API server applies them: each entry's effective
  * failurePolicy and whether its namespaceSelector sends a namespace's requests to it.
  */
+import { compileLabelSelector } from './labels.js';
 import { asArray, asRecord, asString, isRecord, labelsOf, nameOf, type K8sObject } from './object.js';
 
 export interface WebhookEntry {
@@ -62,61 +63,14 @@ export function namespaceLabels(ns: K8sObject): Record<string, string> {
 }
 
 /**
- * Whether a metav1.LabelSelector selects the given labels: matchLabels and matchExpressions
- * are ANDed; an absent or empty selector selects everything; NotIn and DoesNotExist select
- * objects that lack the key. Returns undefined for a selector the API server would reject
- * (unknown operator, missing values), which the caller must treat as unknown.
- *
- * Kept private to the policy-engine checks until a shared selector module exists
- * (src/k8s/labels.ts); the semantics are the same.
+ * Whether a webhook's namespaceSelector selects the given labels, with the shared label
+ * selector semantics (src/k8s/labels.ts): an absent selector selects every namespace.
+ * Returns undefined for a selector the API server would reject, which the caller must treat
+ * as unknown.
  */
 export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean | undefined {
-  if (selector === undefined || selector === null) return true;
-  if (!isRecord(selector)) return undefined;
-  const matchLabels = selector.matchLabels;
-  if (matchLabels !== undefined && matchLabels !== null) {
-    if (!isRecord(matchLabels)) return undefined;
-    for (const [key, value] of Object.entries(matchLabels)) {
-      if (typeof value !== 'string') return undefined;
-      if (labels[key] !== value) return false;
-    }
-  }
-  const expressions = selector.matchExpressions;
-  if (expressions !== undefined && expressions !== null) {
-    if (!Array.isArray(expressions)) return undefined;
-    for (const expr of expressions) {
-      const result = expressionMatches(expr, labels);
-      if (result !== true) return result;
-    }
-  }
-  return true;
-}
-
-function expressionMatches(expr: unknown, labels: Record<string, string>): boolean | undefined {
-  if (!isRecord(expr)) return undefined;
-  const key = asString(expr.key);
-  const operator = asString(expr.operator);
-  if (!key || !operator) return undefined;
-  const rawValues = expr.values ?? [];
-  if (!Array.isArray(rawValues) || rawValues.some((v) => typeof v !== 'string')) return undefined;
-  const values = rawValues as string[];
-  const has = Object.prototype.hasOwnProperty.call(labels, key);
-  switch (operator) {
-    case 'In':
-      if (values.length === 0) return undefined;
-      return has && values.includes(labels[key]!);
-    case 'NotIn':
-      if (values.length === 0) return undefined;
-      return !has || !values.includes(labels[key]!);
-    case 'Exists':
-      if (values.length > 0) return undefined;
-      return has;
-    case 'DoesNotExist':
-      if (values.length > 0) return undefined;
-      return !has;
-    default:
-      return undefined;
-  }
+  const compiled = compileLabelSelector(selector, { absent: 'everything' });
+  return compiled.ok ? compiled.selector.matches(labels) : undefined;
 }
 
 /** A short, stable rendering of a selector for evidence strings. */
