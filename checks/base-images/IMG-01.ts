@@ -1,8 +1,8 @@
+import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { classifyImage } from '../../src/k8s/images.js';
 import { imageFindingTarget, imageGroups, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
-import { ownerIndexFrom } from '../../src/k8s/workloads.js';
 
 /** Credit a `minimal` image earns unless the check option `minimalCredit` says otherwise. */
 export const DEFAULT_MINIMAL_CREDIT = 0.5;
@@ -32,7 +32,7 @@ export default defineCheck({
       'https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/#ephemeral-container',
     ],
     reads: [KINDS.Pod],
-    optionalReads: [KINDS.ReplicaSet, KINDS.Job],
+    optionalReads: [...POD_OWNER_KINDS],
     messages: {
       full: 'Image {image} is built on a full OS userland ({rule}); used by {workloads} workload(s): {usedBy}',
       minimal: 'Image {image} is minimal but still ships a shell or package manager ({rule}); used by {workloads} workload(s): {usedBy}',
@@ -44,7 +44,7 @@ export default defineCheck({
 
     const pods = ctx.items(KINDS.Pod);
     if (pods.length === 0) return { status: 'not-applicable', reason: 'no pods run in the cluster' };
-    const index = ownerIndexFrom([ctx.collection(KINDS.ReplicaSet), ctx.collection(KINDS.Job)]);
+    const index = podOwnerIndex(ctx.collection);
 
     const subjects: Subject[] = [];
     const findings: Finding[] = [];

@@ -1,8 +1,8 @@
+import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { pinStateOf } from '../../src/k8s/images.js';
 import { imageFindingTarget, imageGroups, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
-import { ownerIndexFrom } from '../../src/k8s/workloads.js';
 
 export default defineCheck({
   meta: {
@@ -27,7 +27,7 @@ export default defineCheck({
       'https://open-policy-agent.github.io/gatekeeper-library/website/validation/disallowedtags/',
     ],
     reads: [KINDS.Pod],
-    optionalReads: [KINDS.ReplicaSet, KINDS.Job],
+    optionalReads: [...POD_OWNER_KINDS],
     messages: {
       untagged: 'Image {image} has no tag or digest, so the runtime pulls :latest; used by {workloads} workload(s): {usedBy}',
       latest: 'Image {image} uses the mutable :latest tag; used by {workloads} workload(s): {usedBy}',
@@ -36,7 +36,7 @@ export default defineCheck({
   evaluate(ctx, report) {
     const pods = ctx.items(KINDS.Pod);
     if (pods.length === 0) return { status: 'not-applicable', reason: 'no pods run in the cluster' };
-    const index = ownerIndexFrom([ctx.collection(KINDS.ReplicaSet), ctx.collection(KINDS.Job)]);
+    const index = podOwnerIndex(ctx.collection);
 
     const subjects: Subject[] = [];
     const findings: Finding[] = [];

@@ -1,9 +1,9 @@
+import { POD_OWNER_KINDS, podOwnerIndex, kubectlGet, podSpecPath, type Workload } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { field, nameOf, namespaceOf, refKey, type K8sObject } from '../../src/k8s/object.js';
-import { kubectlGet, podSpecPath, type Workload } from '../../src/k8s/owners.js';
 import { describeWorkload } from '../../src/k8s/image-uses.js';
-import { DECLARED_CONTAINER_LISTS, ownerIndexFrom, workloadContainers, workloadFieldPath, type WorkloadContainer } from '../../src/k8s/workloads.js';
+import { DECLARED_CONTAINER_LISTS, workloadContainers, workloadFieldPath, type WorkloadContainer } from '../../src/k8s/workloads.js';
 
 const SETTING = 'securityContext.readOnlyRootFilesystem';
 
@@ -37,7 +37,7 @@ export default defineCheck({
       'https://open-policy-agent.github.io/gatekeeper-library/website/validation/read-only-root-filesystem/',
     ],
     reads: [KINDS.Pod],
-    optionalReads: [KINDS.ReplicaSet, KINDS.Job],
+    optionalReads: [...POD_OWNER_KINDS],
     messages: {
       writable: '{workload} runs {count} container(s) with a writable root filesystem: {containers}',
     },
@@ -45,7 +45,7 @@ export default defineCheck({
   evaluate(ctx, report) {
     const pods = ctx.items(KINDS.Pod).filter((p) => !ctx.isSystemNamespace(namespaceOf(p)));
     if (pods.length === 0) return { status: 'not-applicable', reason: 'no pods run outside the system namespaces' };
-    const index = ownerIndexFrom([ctx.collection(KINDS.ReplicaSet), ctx.collection(KINDS.Job)]);
+    const index = podOwnerIndex(ctx.collection);
 
     const byWorkload = new Map<string, { workload: Workload; states: ContainerState[]; windows: boolean }>();
     for (const wc of workloadContainers(pods, index, DECLARED_CONTAINER_LISTS)) {

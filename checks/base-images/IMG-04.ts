@@ -1,9 +1,10 @@
+import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { isFromAllowedLocation } from '../../src/k8s/images.js';
 import { namespaceOf } from '../../src/k8s/object.js';
 import { describeWorkload, imageFindingTarget, imageGroups, type ImageGroup, listSome, imageUsage } from '../../src/k8s/image-uses.js';
-import { ownerIndexFrom, type ImageUse } from '../../src/k8s/workloads.js';
+import { type ImageUse } from '../../src/k8s/workloads.js';
 
 const OPTION = 'checks.options.IMG-04.registries';
 
@@ -30,7 +31,7 @@ export default defineCheck({
       'https://kubernetes.io/docs/concepts/containers/images/#image-names',
     ],
     reads: [KINDS.Pod],
-    optionalReads: [KINDS.ReplicaSet, KINDS.Job],
+    optionalReads: [...POD_OWNER_KINDS],
     messages: {
       disallowed: 'Registry {registry} is not allowed, yet {images} image(s) come from it, used by {workloads} workload(s): {usedBy}',
     },
@@ -45,7 +46,7 @@ export default defineCheck({
 
     const pods = ctx.items(KINDS.Pod).filter((p) => !ctx.isSystemNamespace(namespaceOf(p)));
     if (pods.length === 0) return { status: 'not-applicable', reason: 'no pods run outside the system namespaces' };
-    const index = ownerIndexFrom([ctx.collection(KINDS.ReplicaSet), ctx.collection(KINDS.Job)]);
+    const index = podOwnerIndex(ctx.collection);
 
     const subjects: Subject[] = [];
     const byRegistry = new Map<string, ImageGroup[]>();

@@ -1,7 +1,7 @@
+import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, isMirrorPod, ownerReferencesOf } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
-import { groupByWorkload, isMirrorPod, ownerIndex, ownerReferencesOf } from '../../src/k8s/owners.js';
 
 export default defineCheck({
   meta: {
@@ -24,7 +24,7 @@ export default defineCheck({
       'https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/#ephemeral-container',
     ],
     reads: [KINDS.Pod],
-    optionalReads: [KINDS.ReplicaSet, KINDS.Job],
+    optionalReads: [...POD_OWNER_KINDS],
     messages: {
       barePods: '{count} pod(s) in namespace {namespace} have no controller: {pods}',
     },
@@ -33,7 +33,7 @@ export default defineCheck({
     const pods = ctx
       .items(KINDS.Pod)
       .filter((p) => !ctx.isSystemNamespace(namespaceOf(p)) && !isMirrorPod(p));
-    const index = ownerIndex(ctx.items(KINDS.ReplicaSet), ctx.items(KINDS.Job));
+    const index = podOwnerIndex(ctx.collection);
     const subjects: Subject[] = [];
     const bare = new Map<string, K8sObject[]>();
     for (const { workload, pods: members } of groupByWorkload(pods, index)) {

@@ -1,7 +1,7 @@
+import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, kubectlGet, podSpecPath } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { asArray, asRecord, asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
-import { groupByWorkload, kubectlGet, ownerIndex, podSpecPath } from '../../src/k8s/owners.js';
 
 interface HostPathVolume {
   volume: string;
@@ -33,14 +33,14 @@ export default defineCheck({
       'https://kubernetes.io/docs/concepts/storage/ephemeral-volumes/',
     ],
     reads: [KINDS.Pod],
-    optionalReads: [KINDS.ReplicaSet, KINDS.Job],
+    optionalReads: [...POD_OWNER_KINDS],
     messages: {
       hostPath: '{workload} in namespace {namespace} mounts host paths: {paths}',
     },
   },
   evaluate(ctx, report) {
     const pods = ctx.items(KINDS.Pod).filter((p) => !ctx.isSystemNamespace(namespaceOf(p)));
-    const index = ownerIndex(ctx.items(KINDS.ReplicaSet), ctx.items(KINDS.Job));
+    const index = podOwnerIndex(ctx.collection);
     const subjects: Subject[] = [];
     const findings: Finding[] = [];
     for (const { workload, pods: members } of groupByWorkload(pods, index)) {

@@ -1,7 +1,7 @@
+import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, kubectlGet } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { asString, field, nameOf, namespaceOf, refOf } from '../../src/k8s/object.js';
-import { groupByWorkload, kubectlGet, ownerIndex } from '../../src/k8s/owners.js';
 
 const DEFAULT_NAMESPACE = 'default';
 
@@ -27,7 +27,7 @@ export default defineCheck({
       'https://kyverno.io/policies/best-practices/disallow-default-namespace/disallow-default-namespace/',
     ],
     reads: [KINDS.Pod],
-    optionalReads: [KINDS.ReplicaSet, KINDS.Job],
+    optionalReads: [...POD_OWNER_KINDS],
     messages: {
       inDefault: '{workload} runs {pods} pod(s) in the default namespace',
     },
@@ -38,7 +38,7 @@ export default defineCheck({
       const ns = namespaceOf(p);
       return ns === DEFAULT_NAMESPACE || !ctx.isSystemNamespace(ns);
     });
-    const index = ownerIndex(ctx.items(KINDS.ReplicaSet), ctx.items(KINDS.Job));
+    const index = podOwnerIndex(ctx.collection);
     const subjects: Subject[] = [];
     const findings: Finding[] = [];
     for (const { workload, pods: members } of groupByWorkload(pods, index)) {

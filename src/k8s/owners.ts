@@ -4,7 +4,8 @@
  * CronJob). Checks that report "per workload" group pods with this, so that one Deployment with
  * 30 replicas is one finding, not 30. Pure functions over listed objects.
  */
-import { splitApiVersion } from './kinds.js';
+import { KINDS, splitApiVersion, type KindId } from './kinds.js';
+import { isKnown, type KindCollection } from '../inventory/inventory.js';
 import { annotationsOf, asArray, asRecord, asString, labelsOf, metadata, nameOf, namespaceOf, refKey, type K8sObject, type ResourceRef } from './object.js';
 
 /** Set by the kubelet on the API copy ("mirror") of a static pod it runs from a manifest file. */
@@ -81,6 +82,17 @@ function buildOwnerIndex(lists: readonly (readonly K8sObject[])[]): OwnerIndex {
     }
   }
   return { get: (ref) => byKey.get(refKey(ref)) };
+}
+
+/**
+ * The controllers that stand between a pod and its workload. A check that groups pods by
+ * workload declares them as optionalReads and builds its index with podOwnerIndex: when they
+ * cannot be listed, pods are still traced (a ReplicaSet by its pod-template-hash label).
+ */
+export const POD_OWNER_KINDS: readonly KindId[] = [KINDS.ReplicaSet, KINDS.Job];
+
+export function podOwnerIndex(collection: (kind: KindId) => KindCollection): OwnerIndex {
+  return ownerIndex(...POD_OWNER_KINDS.map(collection).filter(isKnown).map((c) => c.items));
 }
 
 export interface Workload {

@@ -136,8 +136,3 @@ export function podsUsingImageCommand(namespaces: readonly string[], spellings: 
 export function namespacesOf(pods: readonly K8sObject[]): string[] {
   return [...new Set(pods.map((p) => namespaceOf(p) ?? ''))].filter(Boolean).sort();
 }
-
-/** An owner index from the intermediate controllers that could be listed; kinds not known are skipped. */
-export function ownerIndexFrom(collections: readonly KindCollection[]): OwnerIndex {
-  return ownerIndex(...collections.filter(isKnown).map((c) => c.items));
-}
