@@ -105,6 +105,6 @@ function creditOption(value: unknown): number | undefined {
 }
 
 /** The spellings pods use, with the canonical reference when it reads differently. */
-function written(spellings: string[], canonical: string): string {
+function written(spellings: readonly string[], canonical: string): string {
   return spellings.length === 1 && spellings[0] === canonical ? canonical : `${spellings.join(', ')} (${canonical})`;
 }

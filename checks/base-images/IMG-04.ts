@@ -5,6 +5,7 @@ import { isFromAllowedLocation } from '../../src/k8s/images.js';
 import { namespaceOf } from '../../src/k8s/object.js';
 import { describeWorkload, imageFindingTarget, imageGroups, type ImageGroup, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 import { type ImageUse } from '../../src/k8s/workloads.js';
+import { appendTo } from '../../src/util/collections.js';
 
 const OPTION = 'checks.options.IMG-04.registries';
 
@@ -59,7 +60,7 @@ export default defineCheck({
       const { registry } = group.parsed.ref;
       const allowedBy = isFromAllowedLocation(group.parsed.ref, allowed);
       subjects.push({ resource, verdict: allowedBy ? 'pass' : 'fail', details: { registry, allowedBy: allowedBy ?? null, ...base } });
-      if (!allowedBy) byRegistry.set(registry, [...(byRegistry.get(registry) ?? []), group]);
+      if (!allowedBy) appendTo(byRegistry, registry, group);
     }
 
     const findings: Finding[] = [...byRegistry].map(([registry, groups]) => {

@@ -2,6 +2,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import { compareRefs, nameOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
 import { identifyOs, OS_IMAGE_FIELD, type OsIdentity } from '../../src/k8s/os.js';
+import { appendTo } from '../../src/util/collections.js';
 
 const VERIFY = 'kubectl get nodes -o custom-columns=NAME:.metadata.name,OS:.status.nodeInfo.osImage';
 
@@ -53,7 +54,7 @@ export default defineCheck({
     for (const n of identified) {
       if (n.identity.family?.class !== 'general-purpose') continue;
       const key = `${n.identity.family.id}\u0000${n.identity.osImage ?? n.identity.evidence ?? ''}`;
-      generalPurpose.set(key, [...(generalPurpose.get(key) ?? []), n]);
+      appendTo(generalPurpose, key, n);
     }
     const findings: Finding[] = [...generalPurpose.values()].map((group) => {
       const sorted = [...group].sort((a, b) => compareRefs(a.ref, b.ref));

@@ -2,6 +2,7 @@ import { defineCheck, type Finding, type FindingFactory, type Subject } from '..
 import { KINDS } from '../../src/k8s/kinds.js';
 import { compareRefs, nameOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
 import { NODE_POOL_LABELS, NODE_SOFTWARE_COLUMNS, nodeInfoOf, nodePoolOf, type NodeInfo, type NodePool } from '../../src/k8s/nodes.js';
+import { appendTo } from '../../src/util/collections.js';
 
 /** The software versions that should be identical across the nodes of one pool. */
 const ATTRIBUTES = ['osImage', 'kernelVersion', 'kubeletVersion', 'containerRuntimeVersion'] as const;
@@ -120,7 +121,7 @@ function poolLabelsOption(value: unknown): readonly string[] | undefined {
  */
 function groupsOf(fleet: FleetNode[]): Group[] {
   const byPlatform = new Map<string, FleetNode[]>();
-  for (const n of fleet) byPlatform.set(n.platform, [...(byPlatform.get(n.platform) ?? []), n]);
+  for (const n of fleet) appendTo(byPlatform, n.platform, n);
   const poolPlatforms = new Map<string, Set<string>>();
   for (const n of fleet) {
     const key = poolName(n.pool);
@@ -130,7 +131,7 @@ function groupsOf(fleet: FleetNode[]): Group[] {
   const groups: Group[] = [];
   for (const [platform, members] of [...byPlatform].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
     const byPool = new Map<string, FleetNode[]>();
-    for (const n of members) byPool.set(poolName(n.pool), [...(byPool.get(poolName(n.pool)) ?? []), n]);
+    for (const n of members) appendTo(byPool, poolName(n.pool), n);
     for (const [name, poolNodes] of byPool) {
       const spansPlatforms = (poolPlatforms.get(name)?.size ?? 1) > 1;
       const pool = poolNodes[0]!.pool;
@@ -149,7 +150,7 @@ function spreadOf(nodes: FleetNode[], attribute: Attribute): AttributeSpread {
   const byValue = new Map<string, FleetNode[]>();
   for (const n of nodes) {
     const value = n.info[attribute];
-    if (value !== undefined) byValue.set(value, [...(byValue.get(value) ?? []), n]);
+    if (value !== undefined) appendTo(byValue, value, n);
   }
   const values = [...byValue].sort(([va, a], [vb, b]) => b.length - a.length || va.localeCompare(vb, 'en'));
   return { attribute, values };

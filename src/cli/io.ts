@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KpostureError } from '../errors.js';
 
@@ -23,42 +23,90 @@ export function processIo(): Io {
   };
 }
 
+/** Prints rendered pieces to stdout in ~1 MiB writes. */
+export function writeStdout(io: Io, chunks: Iterable<string>): void {
+  for (const text of batches(chunks)) io.stdout(text);
+}
+
+/** Joins small pieces into strings of about 1 MiB. */
+function* batches(chunks: Iterable<string>): Generator<string> {
+  let pending: string[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    pending.push(chunk);
+    size += chunk.length;
+    if (size >= 1 << 20) {
+      yield pending.join('');
+      pending = [];
+      size = 0;
+    }
+  }
+  if (pending.length > 0) yield pending.join('');
+}
+
+/** What a file receives: one string, or pieces written in order (a large JSON report). */
+export type FileContent = string | Iterable<string>;
+
 /** Writes a whole file or nothing: a temp file beside the target, then rename. */
-export function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: FileContent): void {
   writeFilesAtomic([{ file, content }]);
+}
+
+/** Writes a document given as chunks (see util/json-chunks.ts) whole or not at all, never as one string. */
+export function writeChunksAtomic(file: string, chunks: Iterable<string>): void {
+  writeFilesAtomic([{ file, content: chunks }]);
 }
 
 /**
  * Writes a set of files all or none: every temp file is written first, and only when all
  * of them are on disk are they renamed into place. A failure removes the temp files and
- * leaves every existing target untouched.
+ * leaves every existing target untouched. Chunked content is gathered into ~1 MiB writes, so
+ * a report larger than a V8 string can hold is never held whole. An error thrown while the
+ * content is produced is passed on as it is (after clean-up); only file-system errors become
+ * "cannot write".
  */
-export function writeFilesAtomic(files: { file: string; content: string }[]): void {
+export function writeFilesAtomic(files: { file: string; content: FileContent }[]): void {
   const staged: { tmp: string; file: string }[] = [];
-  let current = '';
   try {
     for (const { file, content } of files) {
-      current = file;
       if (isSpecialFile(file)) continue; // written directly below, after every regular file is staged
       const dir = path.dirname(file);
       const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(tmp, content, { encoding: 'utf8', mode: 0o644 });
+      onFile(file, () => mkdirSync(dir, { recursive: true }));
       staged.push({ tmp, file });
+      writeContent(tmp, file, content);
     }
     for (const { file, content } of files) {
-      current = file;
       // A device or pipe (`-o /dev/stdout`, `/dev/null`) is written in place: renaming over it
       // would replace the device node itself (as root) with a regular file.
-      if (isSpecialFile(file)) writeFileSync(file, content, 'utf8');
+      if (isSpecialFile(file)) writeContent(file, file, content);
     }
-    for (const { tmp, file } of staged) {
-      current = file;
-      renameSync(tmp, file);
-    }
+    for (const { tmp, file } of staged) onFile(file, () => renameSync(tmp, file));
   } catch (err) {
     for (const { tmp } of staged) removeQuietly(tmp);
-    throw new KpostureError('input', `cannot write ${current}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
+    throw err;
+  }
+}
+
+function writeContent(target: string, file: string, content: FileContent): void {
+  const fd = onFile(file, () => openSync(target, 'w', 0o644));
+  try {
+    if (typeof content === 'string') {
+      onFile(file, () => writeFileSync(fd, content, 'utf8'));
+      return;
+    }
+    for (const text of batches(content)) onFile(file, () => writeFileSync(fd, text, 'utf8'));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Runs one file-system step; its failure becomes the one-line "cannot write FILE" error. */
+function onFile<T>(file: string, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    throw new KpostureError('input', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
   }
 }
 
@@ -68,40 +116,6 @@ function isSpecialFile(file: string): boolean {
     return !stat.isFile() && !stat.isDirectory();
   } catch {
     return false;
-  }
-}
-
-/**
- * Writes a document given as chunks (see json-chunks.ts) whole or not at all, without ever
- * holding it in one string: chunks are gathered into ~1 MiB writes to a temp file, then renamed.
- */
-export function writeChunksAtomic(file: string, chunks: Iterable<string>): void {
-  const special = isSpecialFile(file);
-  const dir = path.dirname(file);
-  const tmp = special ? file : path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  let fd: number | undefined;
-  try {
-    if (!special) mkdirSync(dir, { recursive: true });
-    fd = openSync(tmp, 'w', 0o644);
-    let pending: string[] = [];
-    let size = 0;
-    for (const chunk of chunks) {
-      pending.push(chunk);
-      size += chunk.length;
-      if (size >= 1 << 20) {
-        writeSync(fd, pending.join(''));
-        pending = [];
-        size = 0;
-      }
-    }
-    writeSync(fd, pending.join(''));
-    closeSync(fd);
-    fd = undefined;
-    if (!special) renameSync(tmp, file);
-  } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    if (!special) removeQuietly(tmp);
-    throw new KpostureError('input', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
   }
 }
 

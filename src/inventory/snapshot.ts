@@ -8,6 +8,7 @@ import type { Inventory, KindCollection, SourceLocation } from './inventory.js';
 import { deriveDynamicKinds } from './dynamic-kinds.js';
 import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
 import { wholeObjects, type Projection } from './slim.js';
+import { appendTo } from '../util/collections.js';
 
 /** Annotations kposture puts on the List it writes with `kposture snapshot`. */
 export const SNAPSHOT_ANNOTATIONS = {
@@ -362,7 +363,7 @@ function locator(located: Loaded['located']): (ref: ResourceRef) => SourceLocati
   for (const [id, objects] of located) {
     const dot = id.indexOf('.');
     const kind = dot < 0 ? id : id.slice(0, dot);
-    byKind.set(kind, [...(byKind.get(kind) ?? []), objects]);
+    appendTo(byKind, kind, objects);
   }
   return (ref) => {
     for (const objects of byKind.get(ref.kind) ?? []) {

@@ -7,24 +7,54 @@
 import { parseImageRef, type ParsedImage } from './images.js';
 import { compareRefs, refKey, type K8sObject, type ResourceRef } from './object.js';
 import type { OwnerIndex, Workload } from './owners.js';
-import { imageUses, namespacesOf, podsUsingImageCommand, workloadFieldPath, type ContainerList, type ImageUse } from './workloads.js';
+import { ALL_CONTAINER_LISTS, imageUses, namespacesOf, podsUsingImageCommand, workloadFieldPath, type ContainerList, type ImageUse } from './workloads.js';
 
 export interface ImageGroup {
   /** Canonical reference, or the string as written when it does not parse. */
+  readonly key: string;
+  readonly parsed: ParsedImage;
+  /** Every spelling pods use for this image, sorted. */
+  readonly spellings: readonly string[];
+  /** One use per workload container, in pod order. */
+  readonly uses: readonly ImageUse[];
+  /** Distinct workloads running the image, sorted. */
+  readonly workloads: readonly Workload[];
+}
+
+interface MutableImageGroup {
   key: string;
   parsed: ParsedImage;
-  /** Every spelling pods use for this image, sorted. */
   spellings: string[];
-  /** One use per workload container, in pod order. */
   uses: ImageUse[];
-  /** Distinct workloads running the image, sorted. */
   workloads: Workload[];
 }
 
-export function imageGroups(pods: readonly K8sObject[], index: OwnerIndex, lists?: readonly ContainerList[]): ImageGroup[] {
-  const groups = new Map<string, ImageGroup>();
+/**
+ * The images of `pods`, grouped. Three checks ask for the same pods: the groups are computed once
+ * per pod list, index and container lists, and frozen so that no check can change another's view.
+ */
+export function imageGroups(pods: readonly K8sObject[], index: OwnerIndex, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): readonly ImageGroup[] {
+  let byIndex = groupCache.get(pods);
+  if (!byIndex) groupCache.set(pods, (byIndex = new WeakMap()));
+  let byLists = byIndex.get(index);
+  if (!byLists) byIndex.set(index, (byLists = new WeakMap()));
+  const hit = byLists.get(lists);
+  if (hit) return hit;
+  const groups = Object.freeze(
+    buildImageGroups(pods, index, lists).map((g) =>
+      Object.freeze({ ...g, spellings: Object.freeze(g.spellings), uses: Object.freeze(g.uses), workloads: Object.freeze(g.workloads) }),
+    ),
+  );
+  byLists.set(lists, groups);
+  return groups;
+}
+
+const groupCache = new WeakMap<readonly K8sObject[], WeakMap<OwnerIndex, WeakMap<readonly ContainerList[], readonly ImageGroup[]>>>();
+
+function buildImageGroups(pods: readonly K8sObject[], index: OwnerIndex, lists: readonly ContainerList[]): MutableImageGroup[] {
+  const groups = new Map<string, MutableImageGroup>();
   // Workloads already in each group, by refKey: a scan of group.workloads per use is quadratic.
-  const workloadKeys = new Map<ImageGroup, Set<string>>();
+  const workloadKeys = new Map<MutableImageGroup, Set<string>>();
   for (const use of imageUses(pods, index, lists)) {
     const parsed = parseImageRef(use.image);
     const key = parsed.ok ? parsed.ref.canonical : use.image;
@@ -100,7 +130,7 @@ export function listSome(items: readonly string[], max = 3): string {
 export function imageUsage(group: ImageGroup): {
   resource: ResourceRef;
   usedBy: string[];
-  base: { usedBy: number; workloads: string[]; spellings: string[] };
+  base: { usedBy: number; workloads: string[]; spellings: readonly string[] };
 } {
   const usedBy = group.workloads.map((w) => describeWorkload(w.ref));
   return { resource: imageSubjectRef(group), usedBy, base: { usedBy: usedBy.length, workloads: usedBy, spellings: group.spellings } };

@@ -66,8 +66,16 @@ export function ownerIndex(...lists: readonly (readonly K8sObject[])[]): OwnerIn
 
 const indexCache = new WeakMap<object, unknown>();
 const INDEX_SLOT = {};
-/** Workloads already traced, per index and pod: each check asks again for the same pods. */
-const workloadCache = new WeakMap<OwnerIndex, WeakMap<K8sObject, Workload>>();
+/** A workload with its refKey, computed once. */
+interface Traced {
+  workload: Workload;
+  key: string;
+}
+/**
+ * Workloads already traced, per index: by pod (each check asks again for the same pods), and by
+ * what they are, so that the 10 pods of one ReplicaSet share one frozen Workload.
+ */
+const tracedCache = new WeakMap<OwnerIndex, { byPod: WeakMap<K8sObject, Traced>; byIdentity: Map<string, Traced> }>();
 
 function buildOwnerIndex(lists: readonly (readonly K8sObject[])[]): OwnerIndex {
   const byKey = new Map<string, K8sObject>();
@@ -130,15 +138,25 @@ function podRef(pod: K8sObject): ResourceRef {
  * the pod stands for itself.
  */
 export function workloadOf(pod: K8sObject, index: OwnerIndex): Workload {
-  let cache = workloadCache.get(index);
-  if (!cache) workloadCache.set(index, (cache = new WeakMap()));
-  const hit = cache.get(pod);
+  return tracedOf(pod, index).workload;
+}
+
+function tracedOf(pod: K8sObject, index: OwnerIndex): Traced {
+  let cache = tracedCache.get(index);
+  if (!cache) tracedCache.set(index, (cache = { byPod: new WeakMap(), byIdentity: new Map() }));
+  const hit = cache.byPod.get(pod);
   if (hit) return hit;
-  const traced = traceWorkload(pod, index);
-  // Shared by every check that asks: frozen, so that none can change what another sees.
-  const workload = Object.freeze({ ...traced, ref: Object.freeze(traced.ref) });
-  cache.set(pod, workload);
-  return workload;
+  const workload = traceWorkload(pod, index);
+  const key = refKey(workload.ref);
+  const identity = `${key}|${workload.bare}|${workload.mirror}|${workload.inferred}`;
+  let traced = cache.byIdentity.get(identity);
+  if (!traced) {
+    // Shared by every check that asks: frozen, so that none can change what another sees.
+    traced = { workload: Object.freeze({ ...workload, ref: Object.freeze(workload.ref) }), key };
+    cache.byIdentity.set(identity, traced);
+  }
+  cache.byPod.set(pod, traced);
+  return traced;
 }
 
 function traceWorkload(pod: K8sObject, index: OwnerIndex): Workload {
@@ -185,8 +203,7 @@ export interface WorkloadGroup {
 export function groupByWorkload(pods: readonly K8sObject[], index: OwnerIndex): WorkloadGroup[] {
   const groups = new Map<string, WorkloadGroup>();
   for (const pod of pods) {
-    const workload = workloadOf(pod, index);
-    const key = refKey(workload.ref);
+    const { workload, key } = tracedOf(pod, index);
     const group = groups.get(key);
     if (group) group.pods.push(pod);
     else groups.set(key, { workload, pods: [pod] });

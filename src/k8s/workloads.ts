@@ -27,19 +27,30 @@ export interface PodContainer {
   path: string;
 }
 
-export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): PodContainer[] {
+export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): readonly PodContainer[] {
+  // The pods of one ReplicaSet share one spec object once slimmed (slim.ts): their containers are
+  // listed once, and every check that asks gets the same frozen list.
+  const spec = asRecord(field(pod, 'spec'));
+  let bySpec = containerCache.get(lists);
+  if (!bySpec) containerCache.set(lists, (bySpec = new WeakMap()));
+  const hit = bySpec.get(spec);
+  if (hit) return hit;
   const out: PodContainer[] = [];
   for (const list of lists) {
-    asArray(field(pod, 'spec', list)).forEach((raw, index) => {
-      const spec = asRecord(raw);
-      const container: PodContainer = { list, index, name: asString(spec.name) ?? `#${index}`, spec, path: `spec.${list}[${index}]` };
-      const image = asString(spec.image);
+    asArray(spec[list]).forEach((raw, index) => {
+      const containerSpec = asRecord(raw);
+      const container: PodContainer = { list, index, name: asString(containerSpec.name) ?? `#${index}`, spec: containerSpec, path: `spec.${list}[${index}]` };
+      const image = asString(containerSpec.image);
       if (image !== undefined) container.image = image;
-      out.push(container);
+      out.push(Object.freeze(container));
     });
   }
-  return out;
+  const frozen = Object.freeze(out);
+  bySpec.set(spec, frozen);
+  return frozen;
 }
+
+const containerCache = new WeakMap<readonly ContainerList[], WeakMap<object, readonly PodContainer[]>>();
 
 /**
  * Where the container sits in the workload object a user edits: `spec.template.spec.containers[0]`

@@ -1,5 +1,5 @@
 import type { Report } from './model.js';
-import { renderJson } from './json.js';
+import { renderJsonChunks } from './json.js';
 import { renderSarif } from './sarif.js';
 import { renderTable } from './table.js';
 
@@ -7,13 +7,14 @@ export interface RenderOptions {
   color: boolean;
 }
 
-export type Reporter = (report: Report, options: RenderOptions) => string;
+/** A rendered report as pieces to write in order: a large JSON report is never one string. */
+export type Reporter = (report: Report, options: RenderOptions) => Iterable<string>;
 
-/** Reporters by format name, sorted. Each turns one report into bytes and prints nothing. */
+/** Reporters by format name, sorted. Each turns one report into text and prints nothing. */
 export const REPORTERS: Readonly<Record<string, Reporter>> = {
-  json: (r) => renderJson(r),
-  sarif: (r) => renderSarif(r),
-  table: (r, o) => renderTable(r, o),
+  json: (r) => renderJsonChunks(r),
+  sarif: (r) => [renderSarif(r)],
+  table: (r, o) => [renderTable(r, o)],
 };
 
 export const FORMATS = Object.keys(REPORTERS);

@@ -49,7 +49,7 @@ function judge(inv: Inventory): string[] {
   const report = buildReport({ scorecard: scoreResults(results), inventory: inv, version: '0.0.0-test', generatedAt: '2024-05-01T00:00:00.000Z' });
   if (!reportSchema(report)) problems.push(`report: ${formatAjvError(reportSchema.errors)}`);
   for (const [format, render] of Object.entries(REPORTERS)) {
-    const text = render(report, { color: false });
+    const text = [...render(report, { color: false })].join('');
     if (format !== 'table') JSON.parse(text);
     if (text.length === 0) problems.push(`${format}: empty`);
   }

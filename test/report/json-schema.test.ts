@@ -5,7 +5,7 @@ import { compileSchema, formatAjvError } from '../../src/config/schemas.js';
 import { CATEGORY_IDS, SEVERITY_WEIGHT } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../src/report/model.js';
-import { renderJson } from '../../src/report/json.js';
+import { renderJson, renderJsonChunks } from '../../src/report/json.js';
 import { jsonOf, PARTIAL, REPO_ROOT, runCli, STRONG, UNKNOWN, WEAK } from '../cli/run.js';
 import { liveCluster, liveInventory, reportFor, snapshotReport, TEST_CHECKS } from './reports.js';
 
@@ -80,6 +80,17 @@ describe('JSON report against schemas/report.schema.json', () => {
     expect(report.inventory).toContainEqual({ kind: KINDS.Node, status: 'forbidden', count: 0, reason: 'pods is forbidden' });
     expect(report.target).toEqual({ source: 'live', context: 'prod-eu', server: 'https://10.20.0.1:6443', serverVersion: 'v1.31.4' });
     expect(report.gate?.passed).toBe(false);
+  });
+
+  it('renders, piece by piece, exactly JSON.stringify of the report with two-space indentation', () => {
+    for (const dir of [WEAK, STRONG, PARTIAL]) {
+      const report = snapshotReport(dir);
+      const pieces = [...renderJsonChunks(report)];
+      expect(pieces.join('')).toBe(`${JSON.stringify(report, null, 2)}\n`);
+      // One piece per examined subject or finding at least: no piece holds a whole check list.
+      const subjects = report.checks.reduce((n, c) => n + (c.subjects?.length ?? 0), 0);
+      expect(pieces.length).toBeGreaterThan(subjects);
+    }
   });
 
   it('validates a report with a not-applicable check', () => {

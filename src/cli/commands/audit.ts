@@ -15,7 +15,7 @@ import type { Inventory } from '../../inventory/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
-import { writeFilesAtomic, type Io } from '../io.js';
+import { writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, type ClusterFlags } from './shared.js';
 
 interface AuditFlags extends ClusterFlags {
@@ -128,13 +128,12 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const gate = evaluateGate(report, flags.failUnder, flags.minCoverage);
   if (gate) report.gate = gate;
 
-  const color = useColor(flags.color, io, flags.output === undefined);
-  const primary = REPORTERS[flags.format]!(report, { color });
-  // Render everything before writing anything, so a failure leaves no partial set of files.
+  // Files are written all or none (temp files, then renames); each report is rendered as it is
+  // written, in pieces, so a 150,000-pod JSON report is never one string in memory.
   const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false }) }));
   if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false }) });
   writeFilesAtomic(files);
-  if (!flags.output) io.stdout(primary);
+  if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true) }));
   for (const f of files) io.stderr(`wrote ${f.file}\n`);
   return gate && !gate.passed ? 1 : 0;
 }

@@ -6,7 +6,7 @@ import { SNAPSHOT_ANNOTATIONS } from '../../inventory/snapshot.js';
 import { kindSpec, type KindId } from '../../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../../k8s/object.js';
 import { writeChunksAtomic, type Io } from '../io.js';
-import { jsonChunks } from '../json-chunks.js';
+import { jsonChunks } from '../../util/json-chunks.js';
 import { clusterOptions, type ClusterFlags } from './shared.js';
 
 interface SnapshotFlags extends ClusterFlags {

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { jsonChunks } from '../../src/cli/json-chunks.js';
-import { writeChunksAtomic } from '../../src/cli/io.js';
+import { jsonChunks } from '../../src/util/json-chunks.js';
+import { writeChunksAtomic, writeFilesAtomic, writeStdout } from '../../src/cli/io.js';
 
 const snapshotLike = (lists: unknown[]): unknown => ({
   apiVersion: 'v1',
@@ -48,5 +48,44 @@ describe('jsonChunks', () => {
     writeChunksAtomic(blocker, ['x']);
     expect(() => writeChunksAtomic(path.join(blocker, 'snap.json'), ['{}'])).toThrow(/cannot write/);
     expect(readdirSync(dir)).toEqual(['file']);
+  });
+});
+
+describe('writeFilesAtomic with chunked content', () => {
+  it('writes a string file and a chunked file together, both whole', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kposture-chunks-'));
+    const pieces = Array.from({ length: 5000 }, (_, i) => `{"n":${i},"pad":"${'é'.repeat(300)}"}\n`);
+    writeFilesAtomic([
+      { file: path.join(dir, 'a.txt'), content: 'table\n' },
+      { file: path.join(dir, 'b.json'), content: pieces },
+    ]);
+    expect(readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('table\n');
+    expect(readFileSync(path.join(dir, 'b.json'), 'utf8')).toBe(pieces.join(''));
+    expect(readdirSync(dir).sort()).toEqual(['a.txt', 'b.json']);
+  });
+
+  it('passes on an error raised while rendering, leaving no file and no temp file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kposture-chunks-'));
+    function* failing(): Generator<string> {
+      yield 'x'.repeat(2 << 20); // past one write, so a temp file exists when it fails
+      throw new RangeError('renderer broke');
+    }
+    expect(() =>
+      writeFilesAtomic([
+        { file: path.join(dir, 'first.txt'), content: 'ok' },
+        { file: path.join(dir, 'report.json'), content: failing() },
+      ]),
+    ).toThrow(RangeError);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('writeStdout', () => {
+  it('prints the pieces in order, in few large writes', () => {
+    const writes: string[] = [];
+    const pieces = Array.from({ length: 30000 }, (_, i) => `line ${i}\n`);
+    writeStdout({ stdout: (t) => writes.push(t), stderr: () => undefined, stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: '/' }, pieces);
+    expect(writes.join('')).toBe(pieces.join(''));
+    expect(writes.length).toBeLessThan(5);
   });
 });

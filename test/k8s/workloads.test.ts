@@ -1,0 +1,59 @@
+import { ownerIndex } from '../../src/k8s/owners.js';
+import { imageGroups } from '../../src/k8s/image-uses.js';
+import { DECLARED_CONTAINER_LISTS, podContainers, workloadContainers } from '../../src/k8s/workloads.js';
+import { slimProjection } from '../../src/inventory/slim.js';
+import { KINDS } from '../../src/k8s/kinds.js';
+import type { K8sObject } from '../../src/k8s/object.js';
+import { barePod, deployment, podOf, replicaSet } from '../checks/die/objects.js';
+
+function withInit(pod: K8sObject): K8sObject {
+  const spec = pod.spec as Record<string, unknown>;
+  return { ...pod, spec: { ...spec, initContainers: [{ name: 'migrate', image: 'registry.example.com/migrate:2' }] } };
+}
+
+describe('containers and images of pods', () => {
+  const web = deployment('shop', 'web');
+  const rs = replicaSet(web, '7d4b9c8f5d');
+
+  it('lists init, app and ephemeral containers with their paths, or only the declared ones', () => {
+    const pod = withInit(podOf(rs, 'a1'));
+    expect(podContainers(pod).map((c) => `${c.path} ${c.name} ${c.image}`)).toEqual([
+      'spec.initContainers[0] migrate registry.example.com/migrate:2',
+      'spec.containers[0] web-7d4b9c8f5d registry.example.com/web-7d4b9c8f5d:1.4.2',
+    ]);
+    expect(podContainers(pod, DECLARED_CONTAINER_LISTS)).toHaveLength(2);
+    expect(podContainers({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } })).toEqual([]);
+  });
+
+  it('lists the containers of slimmed sibling pods once: they share one spec, and one frozen list', () => {
+    const project = slimProjection();
+    const [a, b] = ['a1', 'b2'].map((s) => project(KINDS.Pod, podOf(rs, s) as Record<string, unknown>));
+    expect(a!.spec).toBe(b!.spec);
+    expect(podContainers(a!)).toBe(podContainers(b!));
+    expect(Object.isFrozen(podContainers(a!)[0])).toBe(true);
+  });
+
+  it('merges the pods of one workload into one entry per container, keeping every instance', () => {
+    const pods = [podOf(rs, 'a1'), podOf(rs, 'b2'), barePod('shop', 'debug')];
+    const entries = workloadContainers(pods, ownerIndex([rs]));
+    expect(entries.map((e) => [e.workload.ref.kind, e.name, e.instances.length])).toEqual([
+      ['Deployment', 'web-7d4b9c8f5d', 2],
+      ['Pod', 'debug', 1],
+    ]);
+  });
+
+  it('groups images once per pod list and index, and hands every check the same frozen groups', () => {
+    const pods = [podOf(rs, 'a1'), podOf(rs, 'b2'), barePod('shop', 'debug')];
+    const index = ownerIndex([rs]);
+    const groups = imageGroups(pods, index);
+    expect(groups.map((g) => [g.key, g.workloads.length, g.uses.length])).toEqual([
+      ['docker.io/library/busybox:1.36', 1, 1],
+      ['registry.example.com/web-7d4b9c8f5d:1.4.2', 1, 1],
+    ]);
+    expect(imageGroups(pods, index)).toBe(groups);
+    expect(Object.isFrozen(groups[0]!.workloads)).toBe(true);
+    // Another list of the same pods is another question.
+    expect(imageGroups([...pods], index)).not.toBe(groups);
+    expect(imageGroups([...pods], index)).toEqual(groups);
+  });
+});
