@@ -6,6 +6,7 @@ import { discover, wantedOf, type Placement, type Wanted } from '../kube/discove
 import type { ClusterTarget } from '../kube/kubeconfig.js';
 import { mapBounded } from '../kube/limit.js';
 import { listAll } from '../kube/pager.js';
+import { PageDecoder, type PageDecoderOptions } from '../kube/page-decoder.js';
 import { describeAttempts, type RetryPolicy } from '../kube/retry.js';
 import type { Inventory, KindCollection } from './inventory.js';
 import { wholeObjects, type Projection } from './slim.js';
@@ -32,6 +33,12 @@ export interface LiveOptions {
   serviceAccountDir?: string;
   /** What is kept of each object, applied page by page (default: all of it; the audit keeps a slim record). */
   project?: Projection;
+  /**
+   * Parse large pages in worker threads and keep their slim records (slim.ts): set by the audit
+   * together with the slim projection. Not with whole objects (plugins), which would cost more
+   * to copy back than to parse.
+   */
+  slimInWorkers?: PageDecoderOptions;
 }
 
 export interface LiveInventory extends Inventory {
@@ -72,6 +79,7 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.logRequests ? { logRequest: log } : {}),
   });
+  const decoder = options.slimInWorkers ? new PageDecoder(options.slimInWorkers) : undefined;
   try {
     const serverVersion = await readServerVersion(client, target, timeoutMs);
     log(`reading context "${target.context}" at ${target.server}${serverVersion ? ` (Kubernetes ${serverVersion})` : ''}`);
@@ -90,7 +98,7 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
     await mapBounded(tasks, concurrency, async (task) => {
       const started = Date.now();
       try {
-        const { items, pages } = await listKind(client, task, options.pageSize ?? DEFAULT_PAGE_SIZE, options.project ?? wholeObjects);
+        const { items, pages } = await listKind(client, task, options.pageSize ?? DEFAULT_PAGE_SIZE, options.project ?? wholeObjects, decoder);
         kinds.set(task.id, { status: 'ok', items });
         apiVersions.set(task.id, task.apiVersion);
         log(`listed ${task.id}: ${items.length} in ${pages} page${pages === 1 ? '' : 's'} (${elapsed(Date.now() - started)})`);
@@ -120,6 +128,7 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
     if (serverVersion) inventory.serverVersion = serverVersion;
     return inventory;
   } finally {
+    decoder?.close();
     client.close();
   }
 }
@@ -157,9 +166,16 @@ function planLists(wanted: readonly Wanted[], placements: ReadonlyMap<KindId, Pl
   return { tasks, groups };
 }
 
-async function listKind(client: ApiClient, task: ListTask, pageSize: number, project: Projection): Promise<{ items: K8sObject[]; pages: number }> {
+async function listKind(
+  client: ApiClient,
+  task: ListTask,
+  pageSize: number,
+  project: Projection,
+  decoder: PageDecoder | undefined,
+): Promise<{ items: K8sObject[]; pages: number }> {
   const result = await listAll(client, `${apiRoot(task.group, task.version)}/${task.resource}`, {
     limit: pageSize,
+    ...(decoder ? { decode: { decoder, kind: { id: task.id, apiVersion: task.apiVersion, kind: task.kind } } } : {}),
     // Each item is projected as its page arrives, so that only the kept record outlives the page.
     take: (item) => {
       if (!isRecord(item)) return undefined;

@@ -24,7 +24,7 @@
  * a scan of every policy in the cluster.
  */
 import { compileLabelSelector, type CompiledSelector, type Labels } from './labels.js';
-import { asArray, asString, field, isRecord, labelsOf, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from './object.js';
+import { asArray, asString, field, isRecord, labelsView, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from './object.js';
 
 export type Direction = 'Ingress' | 'Egress';
 export const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
@@ -51,7 +51,7 @@ export function podFacts(pod: K8sObject): PodFacts {
   return {
     namespace: namespaceOf(pod) ?? 'default',
     name: nameOf(pod),
-    labels: labelsOf(pod),
+    labels: labelsView(pod),
     hostNetwork: field(pod, 'spec', 'hostNetwork') === true,
     finished: phase === 'Succeeded' || phase === 'Failed',
     serviceAccount: asString(field(pod, 'spec', 'serviceAccountName')) ?? 'default',

@@ -67,12 +67,42 @@ function stringMap(value: unknown): Record<string, string> {
   return out;
 }
 
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The labels to read, not to change: the object's own map when every value is a string (as
+ * the API guarantees), a filtered copy otherwise. Saves a copy per pod where checks keep labels
+ * for the whole audit (NetworkPolicy pod facts: ~40 MB at 150,000 pods).
+ */
+export function labelsView(obj: K8sObject): Readonly<Record<string, string>> {
+  const labels = metadata(obj).labels;
+  if (!isRecord(labels)) return NO_LABELS;
+  for (const key in labels) if (typeof labels[key] !== 'string') return stringMap(labels);
+  return labels as Record<string, string>;
+}
+
 export function labelsOf(obj: K8sObject): Record<string, string> {
   return stringMap(metadata(obj).labels);
 }
 
 export function annotationsOf(obj: K8sObject): Record<string, string> {
   return stringMap(metadata(obj).annotations);
+}
+
+/** One label's value, without copying the labels (hot paths: once per pod and check). */
+export function labelOf(obj: K8sObject, key: string): string | undefined {
+  return stringEntry(metadata(obj).labels, key);
+}
+
+/** One annotation's value, without copying the annotations. */
+export function annotationOf(obj: K8sObject, key: string): string | undefined {
+  return stringEntry(metadata(obj).annotations, key);
+}
+
+function stringEntry(map: unknown, key: string): string | undefined {
+  if (!isRecord(map) || !Object.prototype.hasOwnProperty.call(map, key)) return undefined;
+  const v = map[key];
+  return typeof v === 'string' ? v : undefined;
 }
 
 export function refOf(obj: K8sObject, kind?: string): ResourceRef {

@@ -6,7 +6,7 @@
  */
 import { KINDS, splitApiVersion, type KindId } from './kinds.js';
 import { isKnown, type KindCollection } from '../inventory/inventory.js';
-import { annotationsOf, asArray, asRecord, asString, labelsOf, metadata, nameOf, namespaceOf, refKey, type K8sObject, type ResourceRef } from './object.js';
+import { annotationOf, asArray, asRecord, asString, labelOf, metadata, nameOf, namespaceOf, refKey, type K8sObject, type ResourceRef } from './object.js';
 
 /** Set by the kubelet on the API copy ("mirror") of a static pod it runs from a manifest file. */
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -36,11 +36,19 @@ export function ownerReferencesOf(obj: K8sObject): OwnerReference[] {
 
 /** The ownerReference with `controller: true` (the API allows at most one). */
 export function controllerOf(obj: K8sObject): OwnerReference | undefined {
-  return ownerReferencesOf(obj).find((r) => r.controller);
+  // Read in place: this runs once per pod and per level of its owners.
+  for (const raw of asArray(metadata(obj).ownerReferences)) {
+    const r = asRecord(raw);
+    if (r.controller !== true) continue;
+    const kind = asString(r.kind);
+    const name = asString(r.name);
+    if (kind && name) return { apiVersion: asString(r.apiVersion) ?? '', kind, name, controller: true };
+  }
+  return undefined;
 }
 
 export function isMirrorPod(pod: K8sObject): boolean {
-  return Object.prototype.hasOwnProperty.call(annotationsOf(pod), MIRROR_POD_ANNOTATION);
+  return annotationOf(pod, MIRROR_POD_ANNOTATION) !== undefined;
 }
 
 /** Objects that can sit between a pod and its workload, looked up by `kind/namespace/name`. */
@@ -75,7 +83,12 @@ interface Traced {
  * Workloads already traced, per index: by pod (each check asks again for the same pods), and by
  * what they are, so that the 10 pods of one ReplicaSet share one frozen Workload.
  */
-const tracedCache = new WeakMap<OwnerIndex, { byPod: WeakMap<K8sObject, Traced>; byIdentity: Map<string, Traced> }>();
+interface TracedCache {
+  byPod: WeakMap<K8sObject, Traced>;
+  byIdentity: Map<string, Traced>;
+  byController: Map<string, Traced>;
+}
+const tracedCache = new WeakMap<OwnerIndex, TracedCache>();
 
 function buildOwnerIndex(lists: readonly (readonly K8sObject[])[]): OwnerIndex {
   const byKey = new Map<string, K8sObject>();
@@ -143,27 +156,28 @@ export function workloadOf(pod: K8sObject, index: OwnerIndex): Workload {
 
 function tracedOf(pod: K8sObject, index: OwnerIndex): Traced {
   let cache = tracedCache.get(index);
-  if (!cache) tracedCache.set(index, (cache = { byPod: new WeakMap(), byIdentity: new Map() }));
+  if (!cache) tracedCache.set(index, (cache = { byPod: new WeakMap(), byIdentity: new Map(), byController: new Map() }));
   const hit = cache.byPod.get(pod);
   if (hit) return hit;
-  const workload = traceWorkload(pod, index);
-  const key = refKey(workload.ref);
-  const identity = `${key}|${workload.bare}|${workload.mirror}|${workload.inferred}`;
-  let traced = cache.byIdentity.get(identity);
-  if (!traced) {
-    // Shared by every check that asks: frozen, so that none can change what another sees.
-    traced = { workload: Object.freeze({ ...workload, ref: Object.freeze(workload.ref) }), key };
-    cache.byIdentity.set(identity, traced);
-  }
+  const traced = traceWorkload(pod, index, cache);
   cache.byPod.set(pod, traced);
   return traced;
 }
 
-function traceWorkload(pod: K8sObject, index: OwnerIndex): Workload {
+/**
+ * The pods of one ReplicaSet have the same controller, so their chain upwards is followed once:
+ * by controller (and pod-template-hash, which the inference reads) and mirror flag.
+ */
+function traceWorkload(pod: K8sObject, index: OwnerIndex, cache: TracedCache): Traced {
   const namespace = namespaceOf(pod);
   const mirror = isMirrorPod(pod);
   const first = controllerOf(pod);
-  if (!first || first.kind === 'Node') return { ref: podRef(pod), bare: !first, mirror, inferred: false };
+  if (!first || first.kind === 'Node') return intern(cache, { ref: podRef(pod), bare: !first, mirror, inferred: false });
+
+  const hash = first.kind === 'ReplicaSet' ? (labelOf(pod, POD_TEMPLATE_HASH_LABEL) ?? '') : '';
+  const chainKey = `${namespace ?? ''}\u0000${first.apiVersion}\u0000${first.kind}\u0000${first.name}\u0000${hash}\u0000${mirror}`;
+  const known = cache.byController.get(chainKey);
+  if (known) return known;
 
   let current = refFromOwner(first, namespace);
   let inferred = false;
@@ -181,12 +195,27 @@ function traceWorkload(pod: K8sObject, index: OwnerIndex): Workload {
     if (!up) break;
     current = refFromOwner(up, namespace);
   }
-  return { ref: current, bare: false, mirror, inferred };
+  const traced = intern(cache, { ref: current, bare: false, mirror, inferred });
+  cache.byController.set(chainKey, traced);
+  return traced;
+}
+
+/** One frozen Workload per distinct answer, shared by every pod and check that gets it. */
+function intern(cache: TracedCache, workload: Workload): Traced {
+  const key = refKey(workload.ref);
+  const identity = `${key}|${workload.bare}|${workload.mirror}|${workload.inferred}`;
+  let traced = cache.byIdentity.get(identity);
+  if (!traced) {
+    // Frozen, so that no check can change what another sees.
+    traced = { workload: Object.freeze({ ...workload, ref: Object.freeze(workload.ref) }), key };
+    cache.byIdentity.set(identity, traced);
+  }
+  return traced;
 }
 
 function deploymentFromHash(pod: K8sObject, owner: OwnerReference): ResourceRef | undefined {
   if (owner.kind !== 'ReplicaSet' || splitApiVersion(owner.apiVersion).group !== 'apps') return undefined;
-  const hash = labelsOf(pod)[POD_TEMPLATE_HASH_LABEL];
+  const hash = labelOf(pod, POD_TEMPLATE_HASH_LABEL);
   if (!hash || !owner.name.endsWith(`-${hash}`) || owner.name.length <= hash.length + 1) return undefined;
   const ref: ResourceRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: owner.name.slice(0, -(hash.length + 1)) };
   const ns = namespaceOf(pod);

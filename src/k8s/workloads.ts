@@ -4,7 +4,7 @@
  * module adds the container view checks need: every container with its field path, grouped
  * per workload so that a Deployment's 50 pods are one entry.
  */
-import { asArray, asRecord, asString, field, namespaceOf, refKey, type K8sObject } from './object.js';
+import { asArray, asRecord, asString, field, namespaceOf, type K8sObject } from './object.js';
 import { isKnown, type KindCollection } from '../inventory/inventory.js';
 import { groupByWorkload, ownerIndex, podSpecPath, type OwnerIndex, type Workload } from './owners.js';
 
@@ -25,6 +25,8 @@ export interface PodContainer {
   spec: Record<string, unknown>;
   /** Path of the container inside the pod: `spec.initContainers[1]`. */
   path: string;
+  /** `list/name`: what identifies the container across the pods of a workload. */
+  key: string;
 }
 
 export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): readonly PodContainer[] {
@@ -39,7 +41,8 @@ export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = 
   for (const list of lists) {
     asArray(spec[list]).forEach((raw, index) => {
       const containerSpec = asRecord(raw);
-      const container: PodContainer = { list, index, name: asString(containerSpec.name) ?? `#${index}`, spec: containerSpec, path: `spec.${list}[${index}]` };
+      const name = asString(containerSpec.name) ?? `#${index}`;
+      const container: PodContainer = { list, index, name, spec: containerSpec, path: `spec.${list}[${index}]`, key: `${list}/${name}` };
       const image = asString(containerSpec.image);
       if (image !== undefined) container.image = image;
       out.push(Object.freeze(container));
@@ -88,11 +91,10 @@ export function workloadContainers(
     const byName = new Map<string, WorkloadContainer>();
     for (const pod of group.pods) {
       for (const container of podContainers(pod, lists)) {
-        const key = `${container.list}/${container.name}`;
-        let entry = byName.get(key);
+        let entry = byName.get(container.key);
         if (!entry) {
           entry = { workload: group.workload, list: container.list, name: container.name, instances: [] };
-          byName.set(key, entry);
+          byName.set(container.key, entry);
           out.push(entry);
         }
         entry.instances.push({ pod, container });
@@ -116,14 +118,13 @@ export function imageUses(
   index: OwnerIndex,
   lists: readonly ContainerList[] = ALL_CONTAINER_LISTS,
 ): ImageUse[] {
-  const seen = new Set<string>();
   const out: ImageUse[] = [];
   for (const wc of workloadContainers(pods, index, lists)) {
+    // One entry per workload container already: only its spellings of the image can differ.
+    const seen = new Set<string>();
     for (const { pod, container } of wc.instances) {
-      if (container.image === undefined) continue;
-      const key = `${refKey(wc.workload.ref)}|${wc.list}/${wc.name}|${container.image}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (container.image === undefined || seen.has(container.image)) continue;
+      seen.add(container.image);
       out.push({ image: container.image, workload: wc.workload, pod, container });
     }
   }

@@ -133,20 +133,32 @@ export class ApiClient {
    * Transient failures are retried (see retry.ts); the error finally thrown says how often.
    */
   async getJson(path: string, query: Record<string, string | number | undefined> = {}): Promise<unknown> {
+    return this.get(path, query, parseBody);
+  }
+
+  /**
+   * GETs `path` and turns the body into a value with `parse`, which may throw a TransportError
+   * EBADJSON for a body it cannot read (retried like any invalid answer).
+   */
+  async getWith<T>(path: string, query: Record<string, string | number | undefined>, parse: (body: Buffer, path: string) => T): Promise<T> {
+    return this.get(path, query, parse);
+  }
+
+  private async get<T>(path: string, query: Record<string, string | number | undefined>, parse: (body: Buffer, path: string) => T): Promise<T> {
     assertNotSecret(path);
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') search.set(k, String(v));
     const qs = search.toString();
     const shown = `${path}${qs ? `?${qs}` : ''}`;
     const policy = this.options.retry ?? DEFAULT_RETRY_POLICY;
-    return withRetries(() => this.getOnce(path, shown), {
+    return withRetries(() => this.getOnce(path, shown, parse), {
       policy,
       ...(this.options.deadline !== undefined ? { deadline: this.options.deadline } : {}),
       onRetry: ({ attempt, delayMs, why }) => this.options.logRequest?.(`retrying GET ${shown} in ${formatSeconds(delayMs)} (${why}; attempt ${attempt + 1} of ${policy.attempts})`),
     });
   }
 
-  private async getOnce(path: string, shown: string): Promise<unknown> {
+  private async getOnce<T>(path: string, shown: string, parse: (body: Buffer, path: string) => T): Promise<T> {
     const started = Date.now();
     const remaining = this.options.deadline === undefined ? Infinity : this.options.deadline - started;
     if (remaining <= 0) throw new TransportError(DEADLINE_CODE, 'audit deadline reached', path);
@@ -170,11 +182,7 @@ export class ApiClient {
         }
         throw err;
       }
-      try {
-        return JSON.parse(body.toString('utf8')) as unknown;
-      } catch {
-        throw new TransportError('EBADJSON', `the answer to GET ${path} is not valid JSON`, path);
-      }
+      return parse(body, path);
     } catch (err) {
       if (controller.signal.aborted && !(err instanceof ApiStatusError) && !(err instanceof TransportError && err.code === 'EBADJSON')) {
         throw this.timeoutError(path, state.phase, cutByDeadline, started, err);
@@ -302,6 +310,15 @@ function checkReferencedFiles(target: ClusterTarget): void {
 }
 
 /** A second line of defence behind discovery: no request for Secrets ever leaves the process. */
+/** The body as JSON, or a TransportError EBADJSON. */
+export function parseBody(body: Buffer, path: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new TransportError('EBADJSON', `the answer to GET ${path} is not valid JSON`, path);
+  }
+}
+
 function assertNotSecret(path: string): void {
   const core = /^\/api\/v1\/(?:namespaces\/[^/]+\/)?([^/?]+)/.exec(path);
   if (core && isForbiddenKind('', core[1]!)) {

@@ -1,5 +1,6 @@
 import { asArray, isRecord } from '../k8s/object.js';
-import { ApiStatusError, TransportError, type ApiClient } from './client.js';
+import { ApiStatusError, TransportError, parseBody, type ApiClient } from './client.js';
+import { listMetadataOf, PageDecodeError, type PageDecoder, type PageKind } from './page-decoder.js';
 
 export interface ListOptions {
   limit: number;
@@ -11,6 +12,11 @@ export interface ListOptions {
    * drops it). Keeping a slim record here lets each page be dropped whole.
    */
   take?: (item: unknown) => unknown;
+  /**
+   * Large pages are parsed and slimmed by worker threads (page-decoder.ts) instead of `take`;
+   * the workers' records are kept as they are.
+   */
+  decode?: { decoder: PageDecoder; kind: PageKind };
 }
 
 export interface ListResult {
@@ -45,39 +51,87 @@ export async function listAll(client: ApiClient, path: string, options: ListOpti
 /** Restarts of one list after an expired continue token (410 Gone). */
 export const DEFAULT_RESTARTS = 2;
 
+/** A page as the pager gets it: parsed, or (for the page decoder) its metadata and raw bytes. */
+type Fetched = { page: unknown } | { meta: Record<string, unknown>; body: Buffer };
+
 async function listOnce(client: ApiClient, path: string, options: ListOptions): Promise<ListResult> {
   const items: unknown[] = [];
   const seenTokens = new Set<string>();
   let token: string | undefined;
   let pages = 0;
   let resourceVersion: string | undefined;
-  const get = (continueToken: string | undefined): Promise<unknown> => {
-    const request = client.getJson(path, { limit: options.limit, continue: continueToken, fieldSelector: options.fieldSelector });
+  const decoding = options.decode;
+  const query = (continueToken: string | undefined): Record<string, string | number | undefined> => ({
+    limit: options.limit,
+    continue: continueToken,
+    fieldSelector: options.fieldSelector,
+  });
+  const get = (continueToken: string | undefined): Promise<Fetched> => {
+    const request: Promise<Fetched> = decoding
+      ? client.getWith(path, query(continueToken), (body, p) => {
+          // A large page whose head can be read goes to a worker; any other is parsed here.
+          const meta = body.length >= decoding.decoder.minBytes ? listMetadataOf(body) : undefined;
+          return meta ? { meta, body } : { page: parseBody(body, p) };
+        })
+      : client.getJson(path, query(continueToken)).then((page) => ({ page }));
     // Awaited below; until then a failure must not count as unhandled.
     request.catch(() => undefined);
     return request;
   };
+  const take = (page: unknown): void => {
+    for (const item of asArray((page as { items?: unknown }).items)) {
+      const kept = options.take ? options.take(item) : item;
+      if (kept !== undefined) items.push(kept);
+    }
+  };
+  // Pages handed to the decoder, oldest first: several are decoded at once (one per worker),
+  // and their items are added in page order.
+  const inFlight: { asked: string | undefined; items: Promise<unknown[]> }[] = [];
+  const settleOldest = async (): Promise<void> => {
+    const { asked, items: decoded } = inFlight.shift()!;
+    try {
+      for (const item of await decoded) items.push(item);
+    } catch (err) {
+      if (!(err instanceof PageDecodeError)) throw err;
+      // The worker could not read it: read the same page again, here.
+      const page = await client.getJson(path, query(asked));
+      assertList(page, path);
+      take(page);
+    }
+  };
   let next = get(undefined);
   do {
-    const page = await next;
+    const fetched = await next;
+    const asked = token;
     pages++;
-    if (!isRecord(page) || (page.items !== null && page.items !== undefined && !Array.isArray(page.items))) {
-      throw new TransportError('EBADLIST', `GET ${path} did not return a list`, path);
-    }
-    const meta = isRecord(page.metadata) ? page.metadata : {};
-    if (pages === 1 && typeof meta.resourceVersion === 'string') resourceVersion = meta.resourceVersion;
-    token = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
+    if ('page' in fetched) assertList(fetched.page, path);
+    const meta = 'page' in fetched ? (fetched.page as { metadata?: unknown }).metadata : fetched.meta;
+    const listMeta = isRecord(meta) ? meta : {};
+    if (pages === 1 && typeof listMeta.resourceVersion === 'string') resourceVersion = listMeta.resourceVersion;
+    token = typeof listMeta.continue === 'string' && listMeta.continue !== '' ? listMeta.continue : undefined;
     if (token !== undefined) {
       if (seenTokens.has(token)) throw new TransportError('ELOOP', `GET ${path} returned the same continue token twice`, path);
       seenTokens.add(token);
       // The server prepares the next page while this one is processed.
       next = get(token);
     }
-    const take = options.take;
-    for (const item of asArray(page.items)) {
-      const kept = take ? take(item) : item;
-      if (kept !== undefined) items.push(kept);
+    if ('page' in fetched) {
+      while (inFlight.length > 0) await settleOldest();
+      take(fetched.page);
+      continue;
     }
+    const decoded = decoding!.decoder.decode(fetched.body, decoding!.kind);
+    decoded.catch(() => undefined);
+    inFlight.push({ asked, items: decoded });
+    // Bounded: pages read faster than they are decoded wait here, not in memory.
+    while (inFlight.length > decoding!.decoder.window) await settleOldest();
   } while (token !== undefined);
+  while (inFlight.length > 0) await settleOldest();
   return { items, pages, ...(resourceVersion ? { resourceVersion } : {}) };
+}
+
+function assertList(page: unknown, path: string): void {
+  if (!isRecord(page) || (page.items !== null && page.items !== undefined && !Array.isArray(page.items))) {
+    throw new TransportError('EBADLIST', `GET ${path} did not return a list`, path);
+  }
 }

@@ -138,6 +138,10 @@ describe('slim projection: same outcomes as whole objects', () => {
       const whole = await collectLiveInventory({ kubeconfig, kinds, pageSize: 4 });
       const slim = await collectLiveInventory({ kubeconfig, kinds, pageSize: 4, project: slimProjection() });
       expectSameOutcomes(whole, slim);
+      // The audit parses and slims large pages in worker threads: the same records come back.
+      const inWorkers = await collectLiveInventory({ kubeconfig, kinds, pageSize: 4, project: slimProjection(), slimInWorkers: { workers: 2, minBytes: 0 } });
+      expectSameOutcomes(whole, inWorkers);
+      for (const [id, c] of slim.kinds) expect(JSON.parse(JSON.stringify(inWorkers.kinds.get(id)))).toEqual(JSON.parse(JSON.stringify(c)));
       const pod = slim.kinds.get(KINDS.Pod)?.items[0];
       if (pod) {
         expect(field(pod, 'metadata', 'managedFields')).toBeUndefined();

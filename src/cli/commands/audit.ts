@@ -112,8 +112,12 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
 
   // The inventory lives only inside this function: it, and what checks cache on it, can be
   // collected before the report is rendered (at 150,000 pods each takes hundreds of MB).
+  // With --debug: how long each phase took, and which checks took longest (tuning large clusters).
+  const phases = phaseTimer(flags.debug ? (line) => io.stderr(`${line}\n`) : undefined);
   const report = await (async (): Promise<Report> => {
     const inventory = await gatherInventory(flags, io, checks);
+    phases.done('read the inventory');
+    const timings: [string, number][] = [];
     const results = runChecks({
       inventory,
       checks,
@@ -121,7 +125,9 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
       systemNamespaces,
       checkOptions: config.checks?.options ?? {},
       ...(flags.pluginTimeout ? { pluginTimeoutMs: flags.pluginTimeout * 1000 } : {}),
+      onTimed: (id, ms) => timings.push([id, ms]),
     });
+    phases.done(`ran ${results.length} checks (slowest: ${slowest(timings)})`);
     const scorecard = scoreResults(results, config.categories);
     return buildReport({ scorecard, inventory, version: VERSION, generatedAt: new Date().toISOString() });
   })();
@@ -134,14 +140,37 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false }) });
   writeFilesAtomic(files);
   if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true) }));
+  phases.done('wrote the report');
   for (const f of files) io.stderr(`wrote ${f.file}\n`);
   return gate && !gate.passed ? 1 : 0;
+}
+
+/** Logs each phase's wall time and the heap in use after it, when a log is given. */
+function phaseTimer(log: ((line: string) => void) | undefined): { done: (what: string) => void } {
+  let last = performance.now();
+  return {
+    done: (what) => {
+      if (!log) return;
+      const now = performance.now();
+      log(`${what} in ${((now - last) / 1000).toFixed(2)} s (heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB)`);
+      last = now;
+    },
+  };
+}
+
+function slowest(timings: [string, number][]): string {
+  return [...timings]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([id, ms]) => `${id} ${(ms / 1000).toFixed(2)} s`)
+    .join(', ');
 }
 
 async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<Inventory> {
   // Built-in checks read only what the slim projection keeps (test/inventory/slim.test.ts);
   // a plugin may read any field, so with one loaded objects are kept whole.
-  const project = checks.every((c) => BUILTIN_CHECKS.includes(c)) ? slimProjection() : wholeObjects;
+  const slim = checks.every((c) => BUILTIN_CHECKS.includes(c));
+  const project = slim ? slimProjection() : wholeObjects;
   const snapshots = flags.snapshot ?? [];
   if (snapshots.length > 0) {
     if (flags.kubeconfig || flags.context) {
@@ -157,6 +186,7 @@ async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Prom
     ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
     kinds,
     project,
+    ...(slim ? { slimInWorkers: {} } : {}),
     env: io.env,
     logRequests: Boolean(flags.debug),
     log: (line) => {

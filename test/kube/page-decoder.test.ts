@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { listMetadataOf, PageDecodeError, PageDecoder, type PageKind } from '../../src/kube/page-decoder.js';
+import { listAll } from '../../src/kube/pager.js';
+import { ApiClient } from '../../src/kube/client.js';
+import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
+import { slimProjection } from '../../src/inventory/slim.js';
+import { KINDS } from '../../src/k8s/kinds.js';
+import { startFixtureServer, writeKubeconfig, type FixtureServer, type RecordedRequest } from '../support/fixture-server.js';
+import { syntheticCluster, writeSyntheticCluster } from '../support/fixture-cluster.js';
+import { FaultPlan, composeIntercepts } from '../support/faults.js';
+
+const POD_KIND: PageKind = { id: KINDS.Pod, apiVersion: 'v1', kind: 'Pod' };
+
+function podPage(): { page: Record<string, unknown>; pods: Record<string, unknown>[] } {
+  const cluster = syntheticCluster({ namespaces: 2, podsPerNamespace: 6 }) as { items: { kind: string; items: Record<string, unknown>[] }[] };
+  const pods = cluster.items.find((l) => l.kind === 'PodList')!.items;
+  return { page: { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '4711', continue: 'eyJ2IjoxfQ', remainingItemCount: 3 }, items: pods }, pods };
+}
+
+describe('listMetadataOf: the continue token from the first bytes of a page', () => {
+  const body = (text: string): Buffer => Buffer.from(text);
+
+  it('reads the metadata of a page laid out as the API server writes it', () => {
+    const { page } = podPage();
+    expect(listMetadataOf(Buffer.from(JSON.stringify(page)))).toEqual(page.metadata);
+    expect(listMetadataOf(body('{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]}\n'))).toEqual({ resourceVersion: '1' });
+  });
+
+  it('declines any other layout, so the page is parsed whole instead', () => {
+    for (const text of [
+      '{"items":[{"metadata":{"name":"a"}}],"metadata":{"continue":"x"}}', // items first (kubectl order)
+      '{"kind":"PodList","extra":{"a":1},"metadata":{"continue":"x"},"items":[]}', // something else first
+      '{"kind":"PodList","metadata":{"continue":"a}b"},"items":[]}', // a brace inside a string
+      '{"kind":"PodList","metadata":{"labels":{"a":"b"}},"items":[]}', // not a ListMeta
+      '[]',
+      '',
+    ]) {
+      expect(listMetadataOf(body(text))).toBeUndefined();
+    }
+  });
+
+  it('declines a body cut short, which is then read again', () => {
+    expect(listMetadataOf(body('{"kind":"PodList","apiVersion":"v1","metadata":{"continue":"x"},"items":[{"metadata":'))).toBeUndefined();
+  });
+});
+
+describe('PageDecoder', () => {
+  const decoder = new PageDecoder({ workers: 2, minBytes: 0 });
+  afterAll(() => decoder.close());
+
+  it('gives each item as the main thread would slim it, with apiVersion and kind filled in', async () => {
+    const { page, pods } = podPage();
+    const items = await decoder.decode(Buffer.from(JSON.stringify(page)), POD_KIND);
+    const project = slimProjection();
+    const expected = pods.map((p) => project(KINDS.Pod, { ...JSON.parse(JSON.stringify(p)), apiVersion: 'v1', kind: 'Pod' }));
+    expect(items).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(items).toHaveLength(pods.length);
+  });
+
+  it('decodes many pages at once across its workers, each answer to its own page', async () => {
+    const pages = Array.from({ length: 12 }, (_, i) => ({ kind: 'PodList', metadata: {}, items: [{ metadata: { name: `p${i}`, namespace: 'ns' } }] }));
+    const answers = await Promise.all(pages.map((p) => decoder.decode(Buffer.from(JSON.stringify(p)), POD_KIND)));
+    expect(answers.map((a) => (a[0] as { metadata: { name: string } }).metadata.name)).toEqual(pages.map((_, i) => `p${i}`));
+  });
+
+  it('rejects a page that is not valid JSON, or not a list, with PageDecodeError', async () => {
+    await expect(decoder.decode(Buffer.from('{"items":[{"metadata":'), POD_KIND)).rejects.toThrow(PageDecodeError);
+    await expect(decoder.decode(Buffer.from('{"items":{"a":1}}'), POD_KIND)).rejects.toThrow(/not a list/);
+  });
+
+  it('rejects once closed', async () => {
+    const closed = new PageDecoder({ workers: 1 });
+    closed.close();
+    await expect(closed.decode(Buffer.from('{}'), POD_KIND)).rejects.toThrow(PageDecodeError);
+  });
+});
+
+describe('listAll with the page decoder', () => {
+  let server: FixtureServer;
+  const requests: string[] = [];
+  const plan = new FaultPlan([{ fault: 'truncated', kind: KINDS.Pod, times: 1 }]);
+  beforeAll(async () => {
+    const record = (req: RecordedRequest): boolean => {
+      requests.push(req.path);
+      return false;
+    };
+    server = await startFixtureServer({ snapshot: [writeSyntheticCluster({ namespaces: 3, podsPerNamespace: 9 })], intercept: composeIntercepts(record, plan.intercept) });
+  });
+  afterAll(async () => {
+    plan.close();
+    await server.close();
+  });
+
+  async function client(): Promise<ApiClient> {
+    return new ApiClient(await resolveKubeconfig({ kubeconfig: writeKubeconfig(server).file }), { timeoutMs: 5000, maxSockets: 2 });
+  }
+
+  it('keeps every item, in order, equal to slimming on the main thread; a cut page is read again', async () => {
+    const api = await client();
+    const decoder = new PageDecoder({ workers: 2, minBytes: 0 });
+    try {
+      const project = slimProjection();
+      const take = (item: unknown): unknown => project(KINDS.Pod, { ...(item as Record<string, unknown>), apiVersion: 'v1', kind: 'Pod' });
+      const here = await listAll(api, '/api/v1/pods', { limit: 5, take });
+      const injected = plan.injected;
+      const off = await listAll(api, '/api/v1/pods', { limit: 5, take, decode: { decoder, kind: POD_KIND } });
+      expect(injected).toBe(1); // the truncated answer went to the first listing, and was retried there
+      expect(off.pages).toBe(here.pages);
+      expect(off.pages).toBeGreaterThan(4);
+      expect(JSON.parse(JSON.stringify(off.items))).toEqual(JSON.parse(JSON.stringify(here.items)));
+    } finally {
+      decoder.close();
+      api.close();
+    }
+  });
+
+  it('reads a page again on the main thread when its worker cannot decode it', async () => {
+    const api = await client();
+    let calls = 0;
+    const failing = {
+      minBytes: 0,
+      window: 2,
+      decode: (): Promise<unknown[]> => {
+        calls++;
+        return Promise.reject(new PageDecodeError('a page decoder worker stopped'));
+      },
+    } as unknown as PageDecoder;
+    try {
+      requests.length = 0;
+      const result = await listAll(api, '/api/v1/pods', { limit: 10, decode: { decoder: failing, kind: POD_KIND } });
+      expect(result.items).toHaveLength(server.objects('Pod').length);
+      expect(calls).toBe(result.pages);
+      // Each page twice: once for the worker, once more to read it here.
+      expect(requests.filter((p) => p.startsWith('/api/v1/pods'))).toHaveLength(2 * result.pages);
+    } finally {
+      api.close();
+    }
+  });
+});
