@@ -24,6 +24,7 @@
  * a scan of every policy in the cluster.
  */
 import { compileLabelSelector, type CompiledSelector, type Labels } from './labels.js';
+import { appendTo } from '../util/collections.js';
 import { asArray, asString, field, isRecord, labelsView, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from './object.js';
 
 export type Direction = 'Ingress' | 'Egress';
@@ -259,12 +260,14 @@ export interface NamespaceDefault {
 interface NamespaceEntry {
   policies: Policy[];
   wide: Policy[];
-  byLabel: Map<string, Policy[]>;
+  /** Policies whose selector requires one label value: by key, then value. */
+  byLabel: Map<string, Map<string, Policy[]>>;
   rest: Policy[];
   broken: Policy[];
 }
 
 const NO_POLICIES: readonly Policy[] = Object.freeze([]);
+const NOTHING_SELECTS = Object.freeze({ policies: NO_POLICIES, uncertain: NO_POLICIES });
 
 const indexes = new WeakMap<readonly K8sObject[], NetworkPolicyIndex>();
 const podLists = new WeakMap<readonly K8sObject[], PodFacts[]>();
@@ -306,11 +309,13 @@ export class NetworkPolicyIndex {
       if (!policy.podSelector) entry.broken.push(policy);
       else if (policy.podSelector.matchesEverything) entry.wide.push(policy);
       else {
-        const key = indexKey(policy.podSelector);
-        const list = key === undefined ? undefined : entry.byLabel.get(key);
-        if (key === undefined) entry.rest.push(policy);
-        else if (list) list.push(policy);
-        else entry.byLabel.set(key, [policy]);
+        const pair = indexPair(policy.podSelector);
+        if (pair === undefined) entry.rest.push(policy);
+        else {
+          let byValue = entry.byLabel.get(pair.key);
+          if (!byValue) entry.byLabel.set(pair.key, (byValue = new Map()));
+          appendTo(byValue, pair.value, policy);
+        }
       }
     }
   }
@@ -336,15 +341,18 @@ export class NetworkPolicyIndex {
    * Policies of the pod's own namespace whose podSelector matches it. `uncertain` lists
    * policies of that namespace whose selector could not be read.
    */
-  selecting(pod: Pick<PodFacts, 'namespace' | 'labels'>): { policies: Policy[]; uncertain: Policy[] } {
+  selecting(pod: Pick<PodFacts, 'namespace' | 'labels'>): { policies: readonly Policy[]; uncertain: readonly Policy[] } {
+    // Runs for every pod in several checks: no allocation unless a labelled policy matches.
     const entry = this.byNamespace.get(pod.namespace);
-    if (!entry) return { policies: [], uncertain: [] };
-    const policies = [...entry.wide];
-    for (const [key, value] of Object.entries(pod.labels)) {
-      for (const p of entry.byLabel.get(`${key}\u0000${value}`) ?? []) if (p.podSelector!.matches(pod.labels)) policies.push(p);
+    if (!entry) return NOTHING_SELECTS;
+    const labels = pod.labels;
+    let policies: Policy[] | undefined;
+    for (const key in labels) {
+      const candidates = entry.byLabel.get(key)?.get(labels[key]!);
+      if (candidates) for (const p of candidates) if (p.podSelector!.matches(labels)) (policies ??= [...entry.wide]).push(p);
     }
-    for (const p of entry.rest) if (p.podSelector!.matches(pod.labels)) policies.push(p);
-    return { policies, uncertain: entry.broken };
+    for (const p of entry.rest) if (p.podSelector!.matches(labels)) (policies ??= [...entry.wide]).push(p);
+    return { policies: policies ?? entry.wide, uncertain: entry.broken };
   }
 
   /** Is the pod isolated for the direction by a Kubernetes NetworkPolicy? */
@@ -374,9 +382,10 @@ export class NetworkPolicyIndex {
 }
 
 /** One `key=value` pair every selected pod must carry, to index the policy by it. */
-function indexKey(selector: CompiledSelector): string | undefined {
+/** A label the selector requires with one value: policies are indexed by it. */
+function indexPair(selector: CompiledSelector): { key: string; value: string } | undefined {
   const r = selector.requirements.find((req) => req.operator === 'In' && req.values.length === 1);
-  return r ? `${r.key}\u0000${r.values[0]}` : undefined;
+  return r ? { key: r.key, value: r.values[0]! } : undefined;
 }
 
 /** `kubectl get networkpolicy -n <ns> -o yaml`, the command that shows a namespace's policies. */

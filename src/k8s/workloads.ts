@@ -4,7 +4,7 @@
  * module adds the container view checks need: every container with its field path, grouped
  * per workload so that a Deployment's 50 pods are one entry.
  */
-import { asArray, asRecord, asString, field, namespaceOf, type K8sObject } from './object.js';
+import { asRecord, asString, field, namespaceOf, type K8sObject } from './object.js';
 import { isKnown, type KindCollection } from '../inventory/inventory.js';
 import { groupByWorkload, ownerIndex, podSpecPath, type OwnerIndex, type Workload } from './owners.js';
 
@@ -30,30 +30,45 @@ export interface PodContainer {
 }
 
 export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): readonly PodContainer[] {
-  // The pods of one ReplicaSet share one spec object once slimmed (slim.ts): their containers are
-  // listed once, and every check that asks gets the same frozen list.
   const spec = asRecord(field(pod, 'spec'));
-  let bySpec = containerCache.get(lists);
-  if (!bySpec) containerCache.set(lists, (bySpec = new WeakMap()));
-  const hit = bySpec.get(spec);
-  if (hit) return hit;
-  const out: PodContainer[] = [];
+  let only: readonly PodContainer[] | undefined;
+  let out: PodContainer[] | undefined;
   for (const list of lists) {
-    asArray(spec[list]).forEach((raw, index) => {
-      const containerSpec = asRecord(raw);
-      const name = asString(containerSpec.name) ?? `#${index}`;
-      const container: PodContainer = { list, index, name, spec: containerSpec, path: `spec.${list}[${index}]`, key: `${list}/${name}` };
-      const image = asString(containerSpec.image);
-      if (image !== undefined) container.image = image;
-      out.push(Object.freeze(container));
-    });
+    const containers = listContainers(spec[list], list);
+    if (containers.length === 0) continue;
+    if (only === undefined) only = containers;
+    else (out ??= [...only]).push(...containers);
   }
+  return out ?? only ?? NO_CONTAINERS;
+}
+
+const NO_CONTAINERS: readonly PodContainer[] = Object.freeze([]);
+
+/**
+ * The containers of one list of a pod. The pods of one ReplicaSet share their container lists
+ * once slimmed (slim.ts): each list is read once, and every pod and check gets the same frozen
+ * entries. Keyed by the list itself, not the pod spec, which differs per pod (its token volume).
+ */
+function listContainers(value: unknown, list: ContainerList): readonly PodContainer[] {
+  if (!Array.isArray(value) || value.length === 0) return NO_CONTAINERS;
+  let byList = containerCache.get(value);
+  if (!byList) containerCache.set(value, (byList = new Map()));
+  const hit = byList.get(list);
+  if (hit) return hit;
+  const out = value.map((raw, index) => {
+    const containerSpec = asRecord(raw);
+    const name = asString(containerSpec.name) ?? `#${index}`;
+    const container: PodContainer = { list, index, name, spec: containerSpec, path: `spec.${list}[${index}]`, key: `${list}/${name}` };
+    const image = asString(containerSpec.image);
+    if (image !== undefined) container.image = image;
+    return Object.freeze(container);
+  });
   const frozen = Object.freeze(out);
-  bySpec.set(spec, frozen);
+  byList.set(list, frozen);
   return frozen;
 }
 
-const containerCache = new WeakMap<readonly ContainerList[], WeakMap<object, readonly PodContainer[]>>();
+const containerCache = new WeakMap<readonly unknown[], Map<ContainerList, readonly PodContainer[]>>();
 
 /**
  * Where the container sits in the workload object a user edits: `spec.template.spec.containers[0]`

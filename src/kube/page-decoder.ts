@@ -36,7 +36,7 @@ export class PageDecodeError extends Error {
 }
 
 /** Heap limits of a worker, in MiB: a 2 MB page parses to ~20 MB of objects. */
-const WORKER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 };
+const WORKER_HEAP = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 };
 
 /** Pages smaller than this are parsed on the main thread: a round trip costs more than it saves. */
 export const DEFAULT_MIN_WORKER_BYTES = 256 * 1024;

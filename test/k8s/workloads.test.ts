@@ -25,12 +25,21 @@ describe('containers and images of pods', () => {
     expect(podContainers({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } })).toEqual([]);
   });
 
-  it('lists the containers of slimmed sibling pods once: they share one spec, and one frozen list', () => {
+  it('lists the containers of slimmed sibling pods once: they share the container list, and its frozen entries', () => {
     const project = slimProjection();
-    const [a, b] = ['a1', 'b2'].map((s) => project(KINDS.Pod, podOf(rs, s) as Record<string, unknown>));
-    expect(a!.spec).toBe(b!.spec);
+    // Each pod has its own token volume, so the specs differ; the containers do not.
+    const withToken = (pod: K8sObject, token: string): Record<string, unknown> => ({
+      ...pod,
+      spec: { ...(pod.spec as Record<string, unknown>), volumes: [{ name: `kube-api-access-${token}`, projected: { sources: [] } }] },
+    });
+    const [a, b] = [['a1', 'x7k2p'], ['b2', 'q9z4m']].map(([s, t]) => project(KINDS.Pod, withToken(podOf(rs, s!), t!)));
+    expect(a!.spec).not.toBe(b!.spec);
     expect(podContainers(a!)).toBe(podContainers(b!));
     expect(Object.isFrozen(podContainers(a!)[0])).toBe(true);
+    // With init containers too, the entries are still the shared ones.
+    const [c, d] = ['c3', 'd4'].map((s) => project(KINDS.Pod, withInit(podOf(rs, s)) as Record<string, unknown>));
+    expect(podContainers(c!).map((x) => x.path)).toEqual(['spec.initContainers[0]', 'spec.containers[0]']);
+    expect(podContainers(c!)[0]).toBe(podContainers(d!)[0]);
   });
 
   it('merges the pods of one workload into one entry per container, keeping every instance', () => {
