@@ -57,6 +57,22 @@ export const NOTHING: CompiledSelector = build([], true);
 export function compileLabelSelector(value: unknown, opts: { absent: 'everything' | 'nothing' }): SelectorResult {
   if (value === undefined || value === null) return { ok: true, selector: opts.absent === 'everything' ? EVERYTHING : NOTHING };
   if (!isRecord(value)) return { ok: false, reason: 'selector is not an object' };
+  // The same selectors recur (one policy template in 10,000 namespaces): compiled selectors are
+  // immutable, so each distinct one is compiled and held once.
+  const key = JSON.stringify(value);
+  const known = compiled.get(key);
+  if (known) return known;
+  const result = compile(value);
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(key, result);
+  return result;
+}
+
+const compiled = new Map<string, SelectorResult>();
+/** Distinct selectors remembered; past this the cache starts over (it saves memory, nothing else). */
+const MAX_COMPILED = 50_000;
+
+function compile(value: Record<string, unknown>): SelectorResult {
   const requirements: Requirement[] = [];
   const { matchLabels, matchExpressions } = value;
   if (matchLabels !== undefined && matchLabels !== null) {

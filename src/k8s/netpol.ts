@@ -95,16 +95,24 @@ export interface Policy {
 }
 
 /** The effective policyTypes of a NetworkPolicy spec. */
-export function effectivePolicyTypes(spec: unknown): { types: Set<Direction>; defaulted: boolean } {
+export function effectivePolicyTypes(spec: unknown): { types: ReadonlySet<Direction>; defaulted: boolean } {
   const listed = field(spec, 'policyTypes');
   if (Array.isArray(listed) && listed.length > 0) {
-    const types = new Set<Direction>();
-    for (const t of listed) if (t === 'Ingress' || t === 'Egress') types.add(t);
-    return { types, defaulted: false };
+    return { types: typeSet(listed.includes('Ingress'), listed.includes('Egress')), defaulted: false };
   }
-  const types = new Set<Direction>(['Ingress']);
-  if (asArray(field(spec, 'egress')).length > 0) types.add('Egress');
-  return { types, defaulted: true };
+  return { types: typeSet(true, asArray(field(spec, 'egress')).length > 0), defaulted: true };
+}
+
+/** One set per combination, shared by every policy (tens of thousands in a large cluster). */
+const TYPE_SETS: readonly ReadonlySet<Direction>[] = [
+  new Set<Direction>(),
+  new Set<Direction>(['Ingress']),
+  new Set<Direction>(['Egress']),
+  new Set<Direction>(['Ingress', 'Egress']),
+];
+
+function typeSet(ingress: boolean, egress: boolean): ReadonlySet<Direction> {
+  return TYPE_SETS[(ingress ? 1 : 0) + (egress ? 2 : 0)]!;
 }
 
 export function compilePolicy(obj: K8sObject): Policy {

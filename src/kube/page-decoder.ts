@@ -35,8 +35,12 @@ export class PageDecodeError extends Error {
   }
 }
 
-/** Heap limits of a worker, in MiB: a 2 MB page parses to ~20 MB of objects. */
-const WORKER_HEAP = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 };
+/**
+ * A worker's young generation: one page's objects (~10 MB for 500 pods) die young there. The
+ * old generation keeps V8's default limit: a worker that ran out of it would take the whole
+ * process down (V8 aborts on an allocation it cannot make), not just the worker.
+ */
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 16 };
 
 /** Pages smaller than this are parsed on the main thread: a round trip costs more than it saves. */
 export const DEFAULT_MIN_WORKER_BYTES = 256 * 1024;
@@ -85,8 +89,6 @@ export class PageDecoder {
 
   private worker(): Worker {
     if (this.workers.length < this.size) {
-      // A worker holds one page at a time: a small heap keeps its garbage small. A page too large
-      // for it ends the worker (ERR_WORKER_OUT_OF_MEMORY) and is read again on the main thread.
       const w = new Worker(new URL('./page-decoder-worker.js', import.meta.url), { resourceLimits: WORKER_HEAP });
       w.unref();
       w.on('message', (answer: DecodeAnswer) => this.answer(answer));

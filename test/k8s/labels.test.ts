@@ -80,3 +80,24 @@ describe('label selectors (apimachinery LabelSelectorAsSelector semantics)', () 
     expect(s.matches({})).toBe(false);
   });
 });
+
+describe('compiled selectors are shared', () => {
+  it('compiles each distinct selector once: the same selector in many policies is one object', () => {
+    const a = compileLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] }, { absent: 'everything' });
+    const b = compileLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] }, { absent: 'everything' });
+    const c = compileLabelSelector({ matchLabels: { app: 'api' } }, { absent: 'everything' });
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+    if (!a.ok || !c.ok) throw new Error('expected valid selectors');
+    expect(a.selector.matches({ app: 'web', tier: 'front' })).toBe(true);
+    expect(a.selector.matches({ app: 'web', tier: 'db' })).toBe(false);
+    expect(c.selector.matches({ app: 'web' })).toBe(false);
+  });
+
+  it('remembers a broken selector with its reason, too', () => {
+    const bad = { matchExpressions: [{ key: 'app', operator: 'Equals', values: ['x'] }] };
+    const first = compileLabelSelector(bad, { absent: 'everything' });
+    expect(first).toEqual({ ok: false, reason: 'matchExpressions[0].operator "Equals" is not In, NotIn, Exists or DoesNotExist' });
+    expect(compileLabelSelector(JSON.parse(JSON.stringify(bad)), { absent: 'everything' })).toBe(first);
+  });
+});
