@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { listMetadataOf, PageDecodeError, PageDecoder, type PageKind } from '../../src/kube/page-decoder.js';
+import { listMetadataOf, PageDecodeError, PageDecoder, StringTable, type PageKind } from '../../src/kube/page-decoder.js';
 import { listAll } from '../../src/kube/pager.js';
 import { ApiClient } from '../../src/kube/client.js';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
@@ -135,5 +135,23 @@ describe('listAll with the page decoder', () => {
     } finally {
       api.close();
     }
+  });
+});
+
+describe('StringTable: records from workers share their strings again', () => {
+  it('keeps every value as it was, in place, through nested objects and arrays', () => {
+    const records = Array.from({ length: 3 }, (_, i) => structuredClone({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `web-${i}`, namespace: 'shop', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d4b9c8f5d', controller: true }] },
+      spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1.4.2', securityContext: { runAsNonRoot: true, runAsUser: 1000 } }], hostNetwork: false },
+      status: { phase: null },
+    }));
+    const before = JSON.parse(JSON.stringify(records)) as unknown;
+    const table = new StringTable();
+    const shared = table.share(records);
+    expect(shared).toBe(records);
+    expect(shared).toEqual(before);
+    expect(table.share(structuredClone(before))).toEqual(before);
   });
 });
