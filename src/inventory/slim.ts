@@ -39,6 +39,7 @@
  */
 import { isRecord, type K8sObject } from '../k8s/object.js';
 import { KINDS, type KindId } from '../k8s/kinds.js';
+import { StringTable } from '../util/strings.js';
 
 /**
  * How a value is projected:
@@ -240,8 +241,6 @@ export function slimProjection(): Projection {
   return (id, obj) => projector.object(obj, SLIM_SHAPES.get(id) ?? ANY_KIND);
 }
 
-/** Tables are bounded: past this many entries one starts over (sharing saves memory, nothing else). */
-const MAX_TABLE = 500_000;
 /**
  * Controllers whose last shared parts are remembered. Lists come sorted by namespace and name,
  * and a ReplicaSet's pods are named after it, so siblings arrive together: a few suffice.
@@ -255,7 +254,7 @@ const RECENT_CONTROLLERS = 64;
  * order, so a shared part reads exactly as the object's own would.
  */
 class Projector {
-  private readonly strings = new Map<string, string>();
+  private readonly strings = new StringTable();
   /**
    * Per recent controller (`namespace/kind/name`): the last value of each shared part, by slot;
    * for a shared part in an array, the slot holds the values by position.
@@ -294,7 +293,7 @@ class Projector {
 
   private project(value: unknown, shape: Shape): unknown {
     if (shape === true) return value;
-    if (shape === INTERN) return typeof value === 'string' ? this.intern(value) : value;
+    if (shape === INTERN) return typeof value === 'string' ? this.strings.intern(value) : value;
     if (shape instanceof Shared) return this.share(shape, this.project(value, shape.inner));
     if (shape instanceof Transform) return shape.fn(value);
     if (Array.isArray(shape)) {
@@ -322,13 +321,6 @@ class Projector {
     return out;
   }
 
-  private intern(s: string): string {
-    const known = this.strings.get(s);
-    if (known !== undefined) return known;
-    if (this.strings.size >= MAX_TABLE) this.strings.clear();
-    this.strings.set(s, s);
-    return s;
-  }
 
   /** The sibling's equal part if there is one; otherwise this part, which siblings may share next. */
   private share(shape: Shared, value: unknown, index?: number): unknown {

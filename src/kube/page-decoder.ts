@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { StringTable } from '../util/strings.js';
 
 /**
  * Parses list pages off the main thread. At 150,000 pods `JSON.parse` of the pages is most of a
@@ -122,42 +123,6 @@ export class PageDecoder {
   }
 }
 
-/**
- * Records that come back from a worker are copies: every pod carries its own copy of its
- * namespace, image, kind, label values… (~300 bytes a pod). Replacing each string by the first
- * equal one seen gives back the sharing the main thread's projection has. Bounded: past
- * MAX_STRINGS entries the table starts over (sharing saves memory, nothing else).
- */
-export class StringTable {
-  private readonly known = new Map<string, string>();
-
-  /** Replaces, in place, every string in `value` (plain objects and arrays) by its shared copy. */
-  share<T>(value: T): T {
-    return this.walk(value) as T;
-  }
-
-  private walk(value: unknown): unknown {
-    if (typeof value === 'string') return this.intern(value);
-    if (typeof value !== 'object' || value === null) return value;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) value[i] = this.walk(value[i]);
-      return value;
-    }
-    const record = value as Record<string, unknown>;
-    for (const key in record) record[key] = this.walk(record[key]);
-    return record;
-  }
-
-  private intern(s: string): string {
-    const known = this.known.get(s);
-    if (known !== undefined) return known;
-    if (this.known.size >= MAX_STRINGS) this.known.clear();
-    this.known.set(s, s);
-    return s;
-  }
-}
-
-const MAX_STRINGS = 500_000;
 
 /**
  * The bytes as an ArrayBuffer of their own, to transfer rather than copy. A Buffer that shares

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { listMetadataOf, PageDecodeError, PageDecoder, StringTable, type PageKind } from '../../src/kube/page-decoder.js';
+import { listMetadataOf, PageDecodeError, PageDecoder, type PageKind } from '../../src/kube/page-decoder.js';
+import { StringTable } from '../../src/util/strings.js';
 import { listAll } from '../../src/kube/pager.js';
 import { ApiClient } from '../../src/kube/client.js';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
