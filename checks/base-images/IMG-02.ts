@@ -1,6 +1,6 @@
-import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
+import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
 import { pinStateOf } from '../../src/k8s/images.js';
 import { imageFindingTarget, imageGroups, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 

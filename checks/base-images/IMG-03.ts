@@ -1,6 +1,6 @@
-import { POD_OWNER_KINDS, podOwnerIndex, kubectlGet, podSpecPath, type Workload } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
+import { POD_OWNER_KINDS, podOwnerIndex, kubectlGet, podSpecPath, type Workload } from '../../src/k8s/owners.js';
 import { field, nameOf, namespaceOf, refKey, type K8sObject } from '../../src/k8s/object.js';
 import { describeWorkload } from '../../src/k8s/image-uses.js';
 import { DECLARED_CONTAINER_LISTS, workloadContainers, workloadFieldPath, type WorkloadContainer } from '../../src/k8s/workloads.js';

@@ -1,6 +1,6 @@
-import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
+import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
 import { isFromAllowedLocation } from '../../src/k8s/images.js';
 import { namespaceOf } from '../../src/k8s/object.js';
 import { describeWorkload, imageFindingTarget, imageGroups, type ImageGroup, listSome, imageUsage } from '../../src/k8s/image-uses.js';

@@ -1,6 +1,6 @@
-import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, isMirrorPod, ownerReferencesOf } from '../../src/k8s/owners.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
+import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, isMirrorPod, ownerReferencesOf } from '../../src/k8s/owners.js';
 import { asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
 
 export default defineCheck({

@@ -7,6 +7,7 @@ import type { ClusterTarget } from '../kube/kubeconfig.js';
 import { mapBounded } from '../kube/limit.js';
 import { listAll } from '../kube/pager.js';
 import { PageDecoder, type PageDecoderOptions } from '../kube/page-decoder.js';
+import { listItemRecord } from '../kube/list-page.js';
 import { describeAttempts, type RetryPolicy } from '../kube/retry.js';
 import type { Inventory, KindCollection } from './inventory.js';
 import { wholeObjects, type Projection } from './slim.js';
@@ -173,17 +174,12 @@ async function listKind(
   project: Projection,
   decoder: PageDecoder | undefined,
 ): Promise<{ items: K8sObject[]; pages: number }> {
+  const kind = { id: task.id, apiVersion: task.apiVersion, kind: task.kind };
   const result = await listAll(client, `${apiRoot(task.group, task.version)}/${task.resource}`, {
     limit: pageSize,
-    ...(decoder ? { decode: { decoder, kind: { id: task.id, apiVersion: task.apiVersion, kind: task.kind } } } : {}),
+    ...(decoder ? { decode: { decoder, kind } } : {}),
     // Each item is projected as its page arrives, so that only the kept record outlives the page.
-    take: (item) => {
-      if (!isRecord(item)) return undefined;
-      // The API leaves apiVersion and kind out of the items of a typed list.
-      if (typeof item.apiVersion !== 'string') item.apiVersion = task.apiVersion;
-      if (typeof item.kind !== 'string') item.kind = task.kind;
-      return project(task.id, item);
-    },
+    take: (item) => listItemRecord(item, kind, project),
   });
   return { items: result.items as K8sObject[], pages: result.pages };
 }

@@ -321,7 +321,6 @@ class Projector {
     return out;
   }
 
-
   /** The sibling's equal part if there is one; otherwise this part, which siblings may share next. */
   private share(shape: Shared, value: unknown, index?: number): unknown {
     if (value === null || typeof value !== 'object' || !this.slots) return value;

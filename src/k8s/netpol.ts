@@ -390,7 +390,6 @@ export class NetworkPolicyIndex {
 }
 
 /** One `key=value` pair every selected pod must carry, to index the policy by it. */
-/** A label the selector requires with one value: policies are indexed by it. */
 function indexPair(selector: CompiledSelector): { key: string; value: string } | undefined {
   const r = selector.requirements.find((req) => req.operator === 'In' && req.values.length === 1);
   return r ? { key: r.key, value: r.values[0]! } : undefined;

@@ -25,26 +25,30 @@ export interface OwnerReference {
 export function ownerReferencesOf(obj: K8sObject): OwnerReference[] {
   const out: OwnerReference[] = [];
   for (const raw of asArray(metadata(obj).ownerReferences)) {
-    const r = asRecord(raw);
-    const kind = asString(r.kind);
-    const name = asString(r.name);
-    if (!kind || !name) continue;
-    out.push({ apiVersion: asString(r.apiVersion) ?? '', kind, name, controller: r.controller === true });
+    const ref = ownerReference(raw);
+    if (ref) out.push(ref);
   }
   return out;
 }
 
 /** The ownerReference with `controller: true` (the API allows at most one). */
 export function controllerOf(obj: K8sObject): OwnerReference | undefined {
-  // Read in place: this runs once per pod and per level of its owners.
+  // Without building the whole list: this runs once per pod and per level of its owners.
   for (const raw of asArray(metadata(obj).ownerReferences)) {
-    const r = asRecord(raw);
-    if (r.controller !== true) continue;
-    const kind = asString(r.kind);
-    const name = asString(r.name);
-    if (kind && name) return { apiVersion: asString(r.apiVersion) ?? '', kind, name, controller: true };
+    if (asRecord(raw).controller !== true) continue;
+    const ref = ownerReference(raw);
+    if (ref) return ref;
   }
   return undefined;
+}
+
+/** One ownerReference as read from untrusted data; undefined without a kind and a name. */
+function ownerReference(raw: unknown): OwnerReference | undefined {
+  const r = asRecord(raw);
+  const kind = asString(r.kind);
+  const name = asString(r.name);
+  if (!kind || !name) return undefined;
+  return { apiVersion: asString(r.apiVersion) ?? '', kind, name, controller: r.controller === true };
 }
 
 export function isMirrorPod(pod: K8sObject): boolean {

@@ -5,8 +5,7 @@
  * per workload so that a Deployment's 50 pods are one entry.
  */
 import { asRecord, asString, field, namespaceOf, type K8sObject } from './object.js';
-import { isKnown, type KindCollection } from '../inventory/inventory.js';
-import { groupByWorkload, ownerIndex, podSpecPath, type OwnerIndex, type Workload } from './owners.js';
+import { groupByWorkload, podSpecPath, type OwnerIndex, type Workload } from './owners.js';
 
 export type ContainerList = 'initContainers' | 'containers' | 'ephemeralContainers';
 

@@ -133,7 +133,7 @@ export class ApiClient {
    * Transient failures are retried (see retry.ts); the error finally thrown says how often.
    */
   async getJson(path: string, query: Record<string, string | number | undefined> = {}): Promise<unknown> {
-    return this.get(path, query, parseBody);
+    return this.getWith(path, query, parseBody);
   }
 
   /**
@@ -141,10 +141,6 @@ export class ApiClient {
    * EBADJSON for a body it cannot read (retried like any invalid answer).
    */
   async getWith<T>(path: string, query: Record<string, string | number | undefined>, parse: (body: Buffer, path: string) => T): Promise<T> {
-    return this.get(path, query, parse);
-  }
-
-  private async get<T>(path: string, query: Record<string, string | number | undefined>, parse: (body: Buffer, path: string) => T): Promise<T> {
     assertNotSecret(path);
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') search.set(k, String(v));
@@ -309,7 +305,6 @@ function checkReferencedFiles(target: ClusterTarget): void {
   }
 }
 
-/** A second line of defence behind discovery: no request for Secrets ever leaves the process. */
 /** The body as JSON, or a TransportError EBADJSON. */
 export function parseBody(body: Buffer, path: string): unknown {
   try {
@@ -319,6 +314,7 @@ export function parseBody(body: Buffer, path: string): unknown {
   }
 }
 
+/** A second line of defence behind discovery: no request for Secrets ever leaves the process. */
 function assertNotSecret(path: string): void {
   const core = /^\/api\/v1\/(?:namespaces\/[^/]+\/)?([^/?]+)/.exec(path);
   if (core && isForbiddenKind('', core[1]!)) {

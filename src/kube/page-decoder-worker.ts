@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { slimProjection } from '../inventory/slim.js';
-import type { KindId } from '../k8s/kinds.js';
+import { isListPage, listItemRecord } from './list-page.js';
 import type { DecodeAnswer, DecodeRequest } from './page-decoder.js';
 
 const project = slimProjection();
@@ -21,17 +21,11 @@ function decode({ seq, body, length, kind }: DecodeRequest): DecodeAnswer {
   } catch {
     return { seq, error: 'the page is not valid JSON' };
   }
-  const items = (page as { items?: unknown } | null)?.items;
-  if (typeof page !== 'object' || page === null || (items !== undefined && items !== null && !Array.isArray(items))) {
-    return { seq, error: 'the page is not a list' };
-  }
+  if (!isListPage(page)) return { seq, error: 'the page is not a list' };
   const kept: unknown[] = [];
-  for (const item of (items as unknown[] | null | undefined) ?? []) {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
-    const obj = item as Record<string, unknown>;
-    if (typeof obj.apiVersion !== 'string') obj.apiVersion = kind.apiVersion;
-    if (typeof obj.kind !== 'string') obj.kind = kind.kind;
-    kept.push(project(kind.id as KindId, obj));
+  for (const item of page.items ?? []) {
+    const record = listItemRecord(item, kind, project);
+    if (record !== undefined) kept.push(record);
   }
   return { seq, items: kept };
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { StringTable } from '../util/strings.js';
+import type { PageKind } from './list-page.js';
 
 /**
  * Parses list pages off the main thread. At 150,000 pods `JSON.parse` of the pages is most of a
@@ -13,12 +14,6 @@ import { StringTable } from '../util/strings.js';
  * reads it again on the main thread (pager.ts), so a broken worker never costs data.
  */
 
-/** The kind of a page's items: the API leaves apiVersion and kind out of a typed list's items. */
-export interface PageKind {
-  id: string;
-  apiVersion: string;
-  kind: string;
-}
 
 export interface DecodeRequest {
   seq: number;
@@ -134,41 +129,4 @@ function ownMemory(body: Buffer): ArrayBuffer {
   const copy = new ArrayBuffer(body.byteLength);
   new Uint8Array(copy).set(body);
   return copy;
-}
-
-const HEAD_BYTES = 4096;
-const METADATA_KEY = Buffer.from('"metadata":');
-
-/**
- * The `metadata` of a list page (resourceVersion, continue), read from the first bytes without
- * parsing the page: the API server writes `{"kind":…,"apiVersion":…,"metadata":{…},"items":[`.
- * Undefined when the page is laid out otherwise (then it is parsed whole, on the main thread),
- * or does not end like an object (a cut body is read again).
- */
-export function listMetadataOf(body: Buffer): Record<string, unknown> | undefined {
-  let end = body.length - 1;
-  while (end >= 0 && isSpace(body[end]!)) end--;
-  if (end < 0 || body[end] !== 0x7d) return undefined;
-  const head = body.subarray(0, Math.min(body.length, HEAD_BYTES));
-  const at = head.indexOf(METADATA_KEY);
-  if (at < 0) return undefined;
-  // Every member before metadata must be a plain string (kind, apiVersion): no items before it.
-  const before = head.toString('latin1', 0, at);
-  if (!/^\s*\{\s*(?:"(?:kind|apiVersion)"\s*:\s*"[^"\\]*"\s*,\s*)*$/.test(before)) return undefined;
-  const open = at + METADATA_KEY.length;
-  const close = head.indexOf(0x7d, open);
-  if (close < 0) return undefined;
-  // ListMeta holds only scalars; a nested object (or a brace inside a string) is not this layout.
-  const text = head.toString('utf8', open, close + 1);
-  if (text.indexOf('{', text.indexOf('{') + 1) >= 0) return undefined;
-  try {
-    const meta: unknown = JSON.parse(text);
-    return typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isSpace(b: number): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }

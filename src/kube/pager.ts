@@ -1,6 +1,7 @@
 import { asArray, isRecord } from '../k8s/object.js';
 import { ApiStatusError, TransportError, parseBody, type ApiClient } from './client.js';
-import { listMetadataOf, PageDecodeError, type PageDecoder, type PageKind } from './page-decoder.js';
+import { isListPage, listMetadataOf, type PageKind } from './list-page.js';
+import { PageDecodeError, type PageDecoder } from './page-decoder.js';
 
 export interface ListOptions {
   limit: number;
@@ -131,7 +132,5 @@ async function listOnce(client: ApiClient, path: string, options: ListOptions): 
 }
 
 function assertList(page: unknown, path: string): void {
-  if (!isRecord(page) || (page.items !== null && page.items !== undefined && !Array.isArray(page.items))) {
-    throw new TransportError('EBADLIST', `GET ${path} did not return a list`, path);
-  }
+  if (!isListPage(page)) throw new TransportError('EBADLIST', `GET ${path} did not return a list`, path);
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { listMetadataOf, PageDecodeError, PageDecoder, type PageKind } from '../../src/kube/page-decoder.js';
+import { PageDecodeError, PageDecoder } from '../../src/kube/page-decoder.js';
+import { listMetadataOf, type PageKind } from '../../src/kube/list-page.js';
 import { StringTable } from '../../src/util/strings.js';
 import { listAll } from '../../src/kube/pager.js';
 import { ApiClient } from '../../src/kube/client.js';
