@@ -23,19 +23,25 @@ export function processIo(): Io {
   };
 }
 
-/** Prints rendered pieces to stdout in ~1 MiB writes. */
+/** Prints rendered pieces to stdout in writes of ~32 Ki characters (see batches). */
 export function writeStdout(io: Io, chunks: Iterable<string>): void {
   for (const text of batches(chunks)) io.stdout(text);
 }
 
-/** Joins small pieces into strings of about 1 MiB. */
+/**
+ * Joins small pieces into strings of about 32 Ki characters. Strings this small are made in
+ * V8's young generation and die there; a string over ~128 KiB goes to the large-object space,
+ * which only a full collection frees: 1 MiB batches left the 60 MB report of a 150,000-pod
+ * cluster in the heap as garbage and raised the audit's peak RSS by ~50 MB.
+ */
+const BATCH_CHARS = 32 * 1024;
 function* batches(chunks: Iterable<string>): Generator<string> {
   let pending: string[] = [];
   let size = 0;
   for (const chunk of chunks) {
     pending.push(chunk);
     size += chunk.length;
-    if (size >= 1 << 20) {
+    if (size >= BATCH_CHARS) {
       yield pending.join('');
       pending = [];
       size = 0;
@@ -60,7 +66,7 @@ export function writeChunksAtomic(file: string, chunks: Iterable<string>): void 
 /**
  * Writes a set of files all or none: every temp file is written first, and only when all
  * of them are on disk are they renamed into place. A failure removes the temp files and
- * leaves every existing target untouched. Chunked content is gathered into ~1 MiB writes, so
+ * leaves every existing target untouched. Chunked content is gathered into writes of ~32 Ki characters, so
  * a report larger than a V8 string can hold is never held whole. An error thrown while the
  * content is produced is passed on as it is (after clean-up); only file-system errors become
  * "cannot write".

@@ -230,6 +230,17 @@ describe('slim records', () => {
     expect(slimProjection()(KINDS.Pod, odd)).toEqual(odd);
   });
 
+  it('are plain objects, however they are laid out in memory', () => {
+    const slim = slimProjection()(KINDS.Pod, realistic());
+    for (const record of [slim, slim.metadata, (field(slim, 'spec', 'containers') as unknown[])[0], field(slim, 'status')]) {
+      expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+      expect((record as object).constructor).toBe(Object);
+      expect(Object.prototype.toString.call(record)).toBe('[object Object]');
+    }
+    expect(structuredClone(slim)).toEqual(JSON.parse(JSON.stringify(slim)));
+    expect(Object.keys(slim)).toEqual(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+  });
+
   it('keep a __proto__ key as plain data', () => {
     const obj = JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"__proto__":{"polluted":true}}}') as Record<string, unknown>;
     const slim = slimProjection()('ConfigMap', obj);
