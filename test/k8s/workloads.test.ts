@@ -42,13 +42,27 @@ describe('containers and images of pods', () => {
     expect(podContainers(c!)[0]).toBe(podContainers(d!)[0]);
   });
 
-  it('merges the pods of one workload into one entry per container, keeping every instance', () => {
+  it('merges the pods of one workload into one entry per container, keeping each different instance', () => {
     const pods = [podOf(rs, 'a1'), podOf(rs, 'b2'), barePod('shop', 'debug')];
     const entries = workloadContainers(pods, ownerIndex([rs]));
     expect(entries.map((e) => [e.workload.ref.kind, e.name, e.instances.length])).toEqual([
       ['Deployment', 'web-7d4b9c8f5d', 2],
       ['Pod', 'debug', 1],
     ]);
+  });
+
+  it('keeps one instance per distinct pod spec: pods sharing their spec object add nothing', () => {
+    const [a, b] = [podOf(rs, 'a1'), podOf(rs, 'b2')];
+    // Slimmed siblings share one spec object; equal but separate specs still count apart.
+    const sharing = { ...b, spec: a.spec };
+    const [one] = workloadContainers([a, sharing], ownerIndex([rs]));
+    expect(one!.instances.map((i) => i.pod)).toEqual([a]);
+    const [two] = workloadContainers([a, b], ownerIndex([rs]));
+    expect(two!.instances.map((i) => i.pod)).toEqual([a, b]);
+    // A rollout in progress: the pod with the other image is an instance of its own.
+    const rolled = { ...b, spec: { ...(b.spec as Record<string, unknown>), containers: [{ name: 'web-7d4b9c8f5d', image: 'registry.example.com/web:2.0.0' }] } };
+    const [both] = workloadContainers([a, sharing, rolled], ownerIndex([rs]));
+    expect(both!.instances.map((i) => i.container.image)).toEqual(['registry.example.com/web-7d4b9c8f5d:1.4.2', 'registry.example.com/web:2.0.0']);
   });
 
   it('groups images once per pod list and index, and hands every check the same frozen groups', () => {
