@@ -47,8 +47,6 @@ export type SelectorResult = { ok: true; selector: CompiledSelector } | { ok: fa
 
 const OPERATORS: ReadonlySet<string> = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
-export const EVERYTHING: CompiledSelector = build([], false);
-export const NOTHING: CompiledSelector = build([], true);
 
 /**
  * Compiles a LabelSelector from untrusted JSON. `absent` says what a missing (undefined or
@@ -110,40 +108,58 @@ function parseExpression(expr: unknown, i: number): Requirement | { reason: stri
 }
 
 function build(requirements: Requirement[], nothing: boolean): CompiledSelector {
-  const tests = requirements.map(compileRequirement);
-  return {
-    matchesEverything: !nothing && requirements.length === 0,
-    matchesNothing: nothing,
-    requirements,
-    text: nothing ? '<none>' : requirements.length === 0 ? '<all>' : requirements.map(requirementText).join(','),
-    matches: nothing
-      ? () => false
-      : (labels) => {
-          for (const test of tests) if (!test(labels)) return false;
-          return true;
-        },
-  };
+  return new Selector(requirements, nothing);
 }
 
-function compileRequirement(r: Requirement): (labels: Labels) => boolean {
-  const has = (labels: Labels) => Object.prototype.hasOwnProperty.call(labels, r.key);
+/**
+ * A compiled selector: its requirements and a loop over them, no closure per requirement (tens
+ * of thousands of NetworkPolicies compile as many selectors). Long value lists get a Set.
+ */
+class Selector implements CompiledSelector {
+  readonly matchesEverything: boolean;
+  /** Per requirement, a Set of its values when it lists many (undefined when none does). */
+  private readonly valueSets: (ReadonlySet<string> | undefined)[] | undefined;
+
+  constructor(
+    readonly requirements: readonly Requirement[],
+    readonly matchesNothing: boolean,
+  ) {
+    this.matchesEverything = !matchesNothing && requirements.length === 0;
+    this.valueSets = requirements.some((r) => r.values.length > SET_FROM)
+      ? requirements.map((r) => (r.values.length > SET_FROM ? new Set(r.values) : undefined))
+      : undefined;
+  }
+
+  get text(): string {
+    return this.matchesNothing ? '<none>' : this.requirements.length === 0 ? '<all>' : this.requirements.map(requirementText).join(',');
+  }
+
+  matches(labels: Labels): boolean {
+    if (this.matchesNothing) return false;
+    for (let i = 0; i < this.requirements.length; i++) {
+      if (!requirementHolds(this.requirements[i]!, labels, this.valueSets?.[i])) return false;
+    }
+    return true;
+  }
+}
+
+/** Value lists longer than this are looked up in a Set. */
+const SET_FROM = 8;
+
+export const EVERYTHING: CompiledSelector = build([], false);
+export const NOTHING: CompiledSelector = build([], true);
+
+function requirementHolds(r: Requirement, labels: Labels, valueSet: ReadonlySet<string> | undefined): boolean {
+  const present = Object.prototype.hasOwnProperty.call(labels, r.key);
   switch (r.operator) {
-    case 'In': {
-      if (r.values.length === 1) {
-        const only = r.values[0];
-        return (labels) => has(labels) && labels[r.key] === only;
-      }
-      const set = new Set(r.values);
-      return (labels) => has(labels) && set.has(labels[r.key]!);
-    }
-    case 'NotIn': {
-      const set = new Set(r.values);
-      return (labels) => !has(labels) || !set.has(labels[r.key]!);
-    }
+    case 'In':
+      return present && (valueSet ? valueSet.has(labels[r.key]!) : r.values.includes(labels[r.key]!));
+    case 'NotIn':
+      return !present || !(valueSet ? valueSet.has(labels[r.key]!) : r.values.includes(labels[r.key]!));
     case 'Exists':
-      return has;
+      return present;
     case 'DoesNotExist':
-      return (labels) => !has(labels);
+      return !present;
   }
 }
 
@@ -162,5 +178,5 @@ export function requirementText(r: Requirement): string {
 
 /** Evaluates a single requirement (used by CNI selectors that add pseudo-labels). */
 export function requirementMatches(r: Requirement, labels: Labels): boolean {
-  return compileRequirement(r)(labels);
+  return requirementHolds(r, labels, undefined);
 }

@@ -91,7 +91,7 @@ export interface Policy {
   /** Rules as written, per direction, including those of directions not in `types`. */
   declared: Readonly<Record<Direction, readonly Rule[]>>;
   /** Parts that could not be interpreted (invalid selectors, malformed peers). */
-  problems: string[];
+  problems: readonly string[];
 }
 
 /** The effective policyTypes of a NetworkPolicy spec. */
@@ -121,7 +121,7 @@ export function compilePolicy(obj: K8sObject): Policy {
   const selected = compileLabelSelector(field(spec, 'podSelector'), { absent: 'everything' });
   if (!selected.ok) problems.push(`spec.podSelector: ${selected.reason}`);
   const { types, defaulted } = effectivePolicyTypes(spec);
-  const declared = {} as Record<Direction, Rule[]>;
+  const declared = {} as Record<Direction, readonly Rule[]>;
   for (const direction of DIRECTIONS) declared[direction] = compileRules(spec, direction, problems);
   return {
     obj,
@@ -132,17 +132,32 @@ export function compilePolicy(obj: K8sObject): Policy {
     types,
     typesDefaulted: defaulted,
     declared,
-    problems,
+    problems: problems.length > 0 ? problems : NO_PROBLEMS,
   };
 }
 
-function compileRules(spec: unknown, direction: Direction, problems: string[]): Rule[] {
+// Tens of thousands of policies compile alike: the empty lists and the field paths
+// (`spec.ingress[0].from[1]`) are shared between them rather than made for each.
+const NO_PROBLEMS: readonly string[] = Object.freeze([]);
+const NO_RULES: readonly Rule[] = Object.freeze([]);
+const paths = new Map<string, string>();
+function sharedPath(path: string): string {
+  const known = paths.get(path);
+  if (known !== undefined) return known;
+  if (paths.size < MAX_SHARED_PATHS) paths.set(path, path);
+  return path;
+}
+const MAX_SHARED_PATHS = 10_000;
+
+function compileRules(spec: unknown, direction: Direction, problems: string[]): readonly Rule[] {
   const { rules: rulesField, peers: peersField } = RULES_FIELD[direction];
-  return asArray(field(spec, rulesField)).map((raw, i) => {
-    const path = `spec.${rulesField}[${i}]`;
+  const raws = asArray(field(spec, rulesField));
+  if (raws.length === 0) return NO_RULES;
+  return raws.map((raw, i) => {
+    const path = sharedPath(`spec.${rulesField}[${i}]`);
     const rawPeers = isRecord(raw) ? raw[peersField] : undefined;
     const list = asArray(rawPeers);
-    const peers = list.length === 0 ? undefined : list.map((p, j) => compilePeer(p, `${path}.${peersField}[${j}]`, problems)).filter((p): p is Peer => p !== undefined);
+    const peers = list.length === 0 ? undefined : list.map((p, j) => compilePeer(p, sharedPath(`${path}.${peersField}[${j}]`), problems)).filter((p): p is Peer => p !== undefined);
     return { direction, path, peers, allPorts: asArray(isRecord(raw) ? raw.ports : undefined).length === 0 };
   });
 }
