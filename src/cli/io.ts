@@ -66,10 +66,10 @@ export function writeChunksAtomic(file: string, chunks: Iterable<string>): void 
 /**
  * Writes a set of files all or none: every temp file is written first, and only when all
  * of them are on disk are they renamed into place. A failure removes the temp files and
- * leaves every existing target untouched. Chunked content is gathered into writes of ~32 Ki characters, so
- * a report larger than a V8 string can hold is never held whole. An error thrown while the
- * content is produced is passed on as it is (after clean-up); only file-system errors become
- * "cannot write".
+ * leaves every existing target untouched. Chunked content is gathered into writes of ~32 Ki
+ * characters, so a report larger than a V8 string can hold is never held whole. An error thrown
+ * while the content is produced is passed on as it is (after clean-up); only file-system errors
+ * become "cannot write".
  */
 export function writeFilesAtomic(files: { file: string; content: FileContent }[]): void {
   const staged: { tmp: string; file: string }[] = [];

@@ -47,7 +47,6 @@ export type SelectorResult = { ok: true; selector: CompiledSelector } | { ok: fa
 
 const OPERATORS: ReadonlySet<string> = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
-
 /**
  * Compiles a LabelSelector from untrusted JSON. `absent` says what a missing (undefined or
  * null) selector means in the field it came from.

@@ -57,6 +57,15 @@ describe('label selectors (apimachinery LabelSelectorAsSelector semantics)', () 
     expect(s.matchesEverything).toBe(false);
   });
 
+  it('In and NotIn with long value lists (looked up in a set) select the same as short ones', () => {
+    const values = Array.from({ length: 20 }, (_, i) => `v${i}`);
+    const selectorIn = compile({ matchExpressions: [{ key: 'app', operator: 'In', values }] });
+    const selectorNotIn = compile({ matchExpressions: [{ key: 'app', operator: 'NotIn', values }, { key: 'tier', operator: 'Exists' }] });
+    expect(([{ app: 'v0' }, { app: 'v19' }, { app: 'v20' }, bare] as Record<string, string>[]).map((l) => selectorIn.matches(l))).toEqual([true, true, false, false]);
+    expect(([{ app: 'v7', tier: 'x' }, { app: 'v20', tier: 'x' }, { tier: 'x' }, { app: 'v20' }] as Record<string, string>[]).map((l) => selectorNotIn.matches(l))).toEqual([false, true, true, false]);
+    expect(selectorIn.text).toBe(`app in (${values.join(',')})`);
+  });
+
   it('rejects what the API server rejects instead of guessing', () => {
     const bad = [
       { matchExpressions: [{ key: 'a', operator: 'Equals', values: ['x'] }] },
