@@ -66,6 +66,18 @@ describe('usage and input errors', () => {
     }
   });
 
+  it('prints how long each phase took, and the memory after it, with --debug', async () => {
+    const run = await runCli(['audit', '--snapshot', WEAK, '--format', 'json', '--debug']);
+    expect(run.code).toBe(0);
+    const phases = run.stderr.split('\n').filter((l) => / in \d+\.\d\d s \(heap \d+ MiB, RSS \d+ MiB\)$/.test(l));
+    expect(phases.map((l) => l.split(' in ')[0]!.replace(/\(slowest: .*\)/, '(slowest: …)'))).toEqual([
+      'read the inventory',
+      expect.stringMatching(/^ran \d+ checks \(slowest: …\)$/),
+      'wrote the report',
+    ]);
+    expect(JSON.parse(run.stdout).score).toEqual(expect.any(Number));
+  });
+
   it('prints the stack trace only with --debug', async () => {
     const run = await runCli(['audit', '--snapshot', 'test/data/report-does-not-exist', '--debug']);
     expect(run.code).toBe(2);

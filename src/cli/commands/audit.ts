@@ -145,14 +145,18 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   return gate && !gate.passed ? 1 : 0;
 }
 
-/** Logs each phase's wall time and the heap in use after it, when a log is given. */
+/**
+ * Logs each phase's wall time, and the heap in use and the process's resident memory after it,
+ * when a log is given. The heap counts garbage not yet collected; RSS is what the OS sees.
+ */
 function phaseTimer(log: ((line: string) => void) | undefined): { done: (what: string) => void } {
   let last = performance.now();
   return {
     done: (what) => {
       if (!log) return;
       const now = performance.now();
-      log(`${what} in ${((now - last) / 1000).toFixed(2)} s (heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB)`);
+      const { heapUsed, rss } = process.memoryUsage();
+      log(`${what} in ${((now - last) / 1000).toFixed(2)} s (heap ${Math.round(heapUsed / 2 ** 20)} MiB, RSS ${Math.round(rss / 2 ** 20)} MiB)`);
       last = now;
     },
   };
