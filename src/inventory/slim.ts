@@ -39,6 +39,7 @@
  */
 import { isRecord, type K8sObject } from '../k8s/object.js';
 import { KINDS, type KindId } from '../k8s/kinds.js';
+import { plainObjectMaker, setOwnField, type PlainObjectMaker } from '../util/plain.js';
 import { StringTable } from '../util/strings.js';
 
 /**
@@ -78,7 +79,7 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
 const withoutLastApplied = transform((annotations) => {
   if (!isRecord(annotations) || !(LAST_APPLIED_ANNOTATION in annotations)) return annotations;
   const out: Record<string, unknown> = {};
-  for (const key in annotations) if (key !== LAST_APPLIED_ANNOTATION) setField(out, key, annotations[key]);
+  for (const key in annotations) if (key !== LAST_APPLIED_ANNOTATION) setOwnField(out, key, annotations[key]);
   return out;
 });
 
@@ -316,7 +317,7 @@ class Projector {
       const fieldShape = Object.prototype.hasOwnProperty.call(record, key) ? record[key]! : rest;
       if (fieldShape === undefined || fieldShape === false) continue;
       const v = value[key];
-      setField(out, key, fieldShape === true ? v : this.project(v, fieldShape));
+      setOwnField(out, key, fieldShape === true ? v : this.project(v, fieldShape));
     }
     return out;
   }
@@ -366,28 +367,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/**
- * An empty plain object for a record of this shape. V8 gives `{}` room for four fields inside
- * the object and puts further fields in a separate backing store: a slim pod (five fields) and
- * its metadata (five) then cost ~30 B more each, ~11 MB at 150,000 pods. Objects made with `new`
- * get their inline room from the first objects their constructor made (V8's slack tracking),
- * so each shape has its own constructor. With Object.prototype as its prototype, what it makes
- * is a plain object in every observable way: prototype, `constructor`, JSON, structured clone.
- */
+/** An empty plain object for a record of this shape, with room for its fields (util/plain.ts). */
 function newRecord(shape: ShapeRecord): Record<string, unknown> {
   let Make = RECORD_MAKERS.get(shape);
-  if (!Make) {
-    const PlainRecord = function PlainRecord(): void {};
-    PlainRecord.prototype = Object.prototype;
-    Make = PlainRecord as unknown as new () => Record<string, unknown>;
-    RECORD_MAKERS.set(shape, Make);
-  }
+  if (!Make) RECORD_MAKERS.set(shape, (Make = plainObjectMaker()));
   return new Make();
 }
-const RECORD_MAKERS = new WeakMap<ShapeRecord, new () => Record<string, unknown>>();
-
-/** Sets an own property, `__proto__` included (JSON may hold one; it must stay plain data). */
-function setField(out: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  else out[key] = value;
-}
+const RECORD_MAKERS = new WeakMap<ShapeRecord, PlainObjectMaker>();

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { compactCopy } from '../util/compact.js';
 import { StringTable } from '../util/strings.js';
 import type { PageKind } from './list-page.js';
 
@@ -101,7 +102,7 @@ export class PageDecoder {
     const p = this.pending.get(answer.seq);
     if (!p) return;
     this.pending.delete(answer.seq);
-    if ('items' in answer) p.resolve(this.strings.share(answer.items));
+    if ('items' in answer) p.resolve(compactCopy(answer.items, this.strings));
     else p.reject(new PageDecodeError(answer.error));
   }
 

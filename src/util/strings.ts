@@ -14,27 +14,6 @@ export class StringTable {
     this.known.set(s, s);
     return s;
   }
-
-  /**
-   * Replaces, in place, every string in `value` (plain objects and arrays) by its shared copy.
-   * Records that come back from a worker thread are copies; this gives them back the sharing
-   * the main thread's projection has.
-   */
-  share<T>(value: T): T {
-    return this.walk(value) as T;
-  }
-
-  private walk(value: unknown): unknown {
-    if (typeof value === 'string') return this.intern(value);
-    if (typeof value !== 'object' || value === null) return value;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) value[i] = this.walk(value[i]);
-      return value;
-    }
-    const record = value as Record<string, unknown>;
-    for (const key in record) record[key] = this.walk(record[key]);
-    return record;
-  }
 }
 
 const MAX_STRINGS = 500_000;

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PageDecodeError, PageDecoder } from '../../src/kube/page-decoder.js';
 import { listMetadataOf, type PageKind } from '../../src/kube/list-page.js';
 import { StringTable } from '../../src/util/strings.js';
+import { compactCopy } from '../../src/util/compact.js';
+import { field } from '../../src/k8s/object.js';
 import { listAll } from '../../src/kube/pager.js';
 import { ApiClient } from '../../src/kube/client.js';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
@@ -140,20 +142,43 @@ describe('listAll with the page decoder', () => {
   });
 });
 
-describe('StringTable: records from workers share their strings again', () => {
-  it('keeps every value as it was, in place, through nested objects and arrays', () => {
-    const records = Array.from({ length: 3 }, (_, i) => structuredClone({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: `web-${i}`, namespace: 'shop', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d4b9c8f5d', controller: true }] },
-      spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1.4.2', securityContext: { runAsNonRoot: true, runAsUser: 1000 } }], hostNetwork: false },
-      status: { phase: null },
-    }));
+describe('compactCopy: records from workers, laid out as the main thread lays out its own', () => {
+  const pod = (i: number): Record<string, unknown> => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `web-${i}`, namespace: 'shop', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d4b9c8f5d', controller: true }] },
+    spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1.4.2', securityContext: { runAsNonRoot: true, capabilities: { drop: ['ALL'] } } }], hostNetwork: false },
+    status: { phase: null },
+  });
+
+  it('keeps every value as it was, through nested objects and arrays, and leaves its input alone', () => {
+    const records = structuredClone([pod(0), pod(1), pod(2)]);
     const before = JSON.parse(JSON.stringify(records)) as unknown;
+    const copy = compactCopy(records, new StringTable());
+    expect(copy).not.toBe(records);
+    expect(copy).toEqual(before);
+    expect(records).toEqual(before);
+    for (const record of copy) {
+      expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+      expect(Object.keys(record)).toEqual(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+    }
+  });
+
+  it('copies a part that occurs several times once, so siblings still share it, and shares strings across pages', () => {
+    const containers = pod(0).spec as { containers: unknown[] };
+    const page = structuredClone([0, 1].map((i) => ({ ...pod(i), spec: containers })));
     const table = new StringTable();
-    const shared = table.share(records);
-    expect(shared).toBe(records);
-    expect(shared).toEqual(before);
-    expect(table.share(structuredClone(before))).toEqual(before);
+    const [a, b] = compactCopy(page, table);
+    expect(a!.spec).toBe(b!.spec);
+    const [c] = compactCopy(structuredClone([pod(3)]), table);
+    expect(field(c, 'metadata', 'namespace')).toBe(table.intern('shop'));
+    expect(field(a, 'metadata', 'namespace')).toBe(field(c, 'metadata', 'namespace'));
+  });
+
+  it('keeps a __proto__ key as plain data', () => {
+    const [record] = compactCopy([JSON.parse('{"kind":"ConfigMap","data":{"__proto__":{"polluted":true}}}') as Record<string, unknown>], new StringTable());
+    expect(Object.keys(record!.data as object)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(record!.data)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
