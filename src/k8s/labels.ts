@@ -48,6 +48,44 @@ export type SelectorResult = { ok: true; selector: CompiledSelector } | { ok: fa
 const OPERATORS: ReadonlySet<string> = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
 /**
+ * A compiled selector: its requirements and a loop over them, no closure per requirement (tens
+ * of thousands of NetworkPolicies compile as many selectors). Long value lists get a Set.
+ */
+class Selector implements CompiledSelector {
+  readonly matchesEverything: boolean;
+  /** Per requirement, a Set of its values when it lists many (undefined when none does). */
+  private readonly valueSets: (ReadonlySet<string> | undefined)[] | undefined;
+
+  constructor(
+    readonly requirements: readonly Requirement[],
+    readonly matchesNothing: boolean,
+  ) {
+    this.matchesEverything = !matchesNothing && requirements.length === 0;
+    this.valueSets = requirements.some((r) => r.values.length > SET_FROM)
+      ? requirements.map((r) => (r.values.length > SET_FROM ? new Set(r.values) : undefined))
+      : undefined;
+  }
+
+  get text(): string {
+    return this.matchesNothing ? '<none>' : this.requirements.length === 0 ? '<all>' : this.requirements.map(requirementText).join(',');
+  }
+
+  matches(labels: Labels): boolean {
+    if (this.matchesNothing) return false;
+    for (let i = 0; i < this.requirements.length; i++) {
+      if (!requirementHolds(this.requirements[i]!, labels, this.valueSets?.[i])) return false;
+    }
+    return true;
+  }
+}
+
+/** Value lists longer than this are looked up in a Set. */
+const SET_FROM = 8;
+
+export const EVERYTHING: CompiledSelector = new Selector([], false);
+export const NOTHING: CompiledSelector = new Selector([], true);
+
+/**
  * Compiles a LabelSelector from untrusted JSON. `absent` says what a missing (undefined or
  * null) selector means in the field it came from.
  */
@@ -87,7 +125,7 @@ function compile(value: Record<string, unknown>): SelectorResult {
       requirements.push(parsed);
     }
   }
-  return { ok: true, selector: build(requirements, false) };
+  return { ok: true, selector: new Selector(requirements, false) };
 }
 
 function parseExpression(expr: unknown, i: number): Requirement | { reason: string } {
@@ -105,48 +143,6 @@ function parseExpression(expr: unknown, i: number): Requirement | { reason: stri
   if ((op === 'Exists' || op === 'DoesNotExist') && list.length > 0) return { reason: `${at}: ${op} takes no values` };
   return { key, operator: op, values: list as string[] };
 }
-
-function build(requirements: Requirement[], nothing: boolean): CompiledSelector {
-  return new Selector(requirements, nothing);
-}
-
-/**
- * A compiled selector: its requirements and a loop over them, no closure per requirement (tens
- * of thousands of NetworkPolicies compile as many selectors). Long value lists get a Set.
- */
-class Selector implements CompiledSelector {
-  readonly matchesEverything: boolean;
-  /** Per requirement, a Set of its values when it lists many (undefined when none does). */
-  private readonly valueSets: (ReadonlySet<string> | undefined)[] | undefined;
-
-  constructor(
-    readonly requirements: readonly Requirement[],
-    readonly matchesNothing: boolean,
-  ) {
-    this.matchesEverything = !matchesNothing && requirements.length === 0;
-    this.valueSets = requirements.some((r) => r.values.length > SET_FROM)
-      ? requirements.map((r) => (r.values.length > SET_FROM ? new Set(r.values) : undefined))
-      : undefined;
-  }
-
-  get text(): string {
-    return this.matchesNothing ? '<none>' : this.requirements.length === 0 ? '<all>' : this.requirements.map(requirementText).join(',');
-  }
-
-  matches(labels: Labels): boolean {
-    if (this.matchesNothing) return false;
-    for (let i = 0; i < this.requirements.length; i++) {
-      if (!requirementHolds(this.requirements[i]!, labels, this.valueSets?.[i])) return false;
-    }
-    return true;
-  }
-}
-
-/** Value lists longer than this are looked up in a Set. */
-const SET_FROM = 8;
-
-export const EVERYTHING: CompiledSelector = build([], false);
-export const NOTHING: CompiledSelector = build([], true);
 
 function requirementHolds(r: Requirement, labels: Labels, valueSet: ReadonlySet<string> | undefined): boolean {
   const present = Object.prototype.hasOwnProperty.call(labels, r.key);

@@ -25,6 +25,7 @@
  */
 import { compileLabelSelector, type CompiledSelector, type Labels } from './labels.js';
 import { appendTo } from '../util/collections.js';
+import { StringTable } from '../util/strings.js';
 import { asArray, asString, field, isRecord, labelsView, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from './object.js';
 
 export type Direction = 'Ingress' | 'Egress';
@@ -140,24 +141,17 @@ export function compilePolicy(obj: K8sObject): Policy {
 // (`spec.ingress[0].from[1]`) are shared between them rather than made for each.
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
 const NO_RULES: readonly Rule[] = Object.freeze([]);
-const paths = new Map<string, string>();
-function sharedPath(path: string): string {
-  const known = paths.get(path);
-  if (known !== undefined) return known;
-  if (paths.size < MAX_SHARED_PATHS) paths.set(path, path);
-  return path;
-}
-const MAX_SHARED_PATHS = 10_000;
+const PATHS = new StringTable();
 
 function compileRules(spec: unknown, direction: Direction, problems: string[]): readonly Rule[] {
   const { rules: rulesField, peers: peersField } = RULES_FIELD[direction];
   const raws = asArray(field(spec, rulesField));
   if (raws.length === 0) return NO_RULES;
   return raws.map((raw, i) => {
-    const path = sharedPath(`spec.${rulesField}[${i}]`);
+    const path = PATHS.intern(`spec.${rulesField}[${i}]`);
     const rawPeers = isRecord(raw) ? raw[peersField] : undefined;
     const list = asArray(rawPeers);
-    const peers = list.length === 0 ? undefined : list.map((p, j) => compilePeer(p, sharedPath(`${path}.${peersField}[${j}]`), problems)).filter((p): p is Peer => p !== undefined);
+    const peers = list.length === 0 ? undefined : list.map((p, j) => compilePeer(p, PATHS.intern(`${path}.${peersField}[${j}]`), problems)).filter((p): p is Peer => p !== undefined);
     return { direction, path, peers, allPorts: asArray(isRecord(raw) ? raw.ports : undefined).length === 0 };
   });
 }

@@ -165,8 +165,8 @@ describe('compactCopy: records from workers, laid out as the main thread lays ou
   });
 
   it('copies a part that occurs several times once, so siblings still share it, and shares strings across pages', () => {
-    const containers = pod(0).spec as { containers: unknown[] };
-    const page = structuredClone([0, 1].map((i) => ({ ...pod(i), spec: containers })));
+    const spec = pod(0).spec;
+    const page = structuredClone([0, 1].map((i) => ({ ...pod(i), spec })));
     const table = new StringTable();
     const [a, b] = compactCopy(page, table);
     expect(a!.spec).toBe(b!.spec);
