@@ -6,6 +6,7 @@ import { KpostureError } from '../errors.js';
 import { isRecord } from '../k8s/object.js';
 import { isForbiddenKind } from '../k8s/kinds.js';
 import { VERSION } from '../version.js';
+import { BodyBuffers, BodyCollector } from './body-buffers.js';
 import type { ClusterTarget } from './kubeconfig.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_CODES, RETRYABLE_STATUSES, parseRetryAfter, withRetries, type RetryPolicy, type RetryableFailure } from './retry.js';
 
@@ -68,12 +69,15 @@ export interface ApiClientOptions {
   retry?: RetryPolicy;
   /** Epoch ms of the audit deadline (--timeout): no request runs past it. */
   deadline?: number;
+  /** Memory bodies are read into (default: a pool of this client's own). */
+  buffers?: BodyBuffers;
 }
 
 /** Where a request was when it timed out: waiting for credentials, a free socket, the connection, or the answer. */
 type Phase = 'credentials' | 'queued' | 'connect' | 'response';
 
 const MAX_ERROR_BODY = 64 * 1024;
+const MAX_SIZE_HINT = 64 * 1024 * 1024;
 
 /**
  * Raw GETs against one API server. Authentication comes from client-node's KubeConfig,
@@ -88,12 +92,18 @@ export class ApiClient {
   private credentialQueue: Promise<unknown> = Promise.resolve();
   /** Credential plugin processes still running: stopped when they overrun and on close. */
   private readonly plugins = new Set<ChildProcess>();
+  /**
+   * Where answer bodies are read. A `parse` callback gets a body over this memory, valid for the
+   * call: it parses the body, or transfers its memory to a page decoder worker, which gives it back.
+   */
+  readonly buffers: BodyBuffers;
 
   constructor(
     private readonly target: ClusterTarget,
     private readonly options: ApiClientOptions,
   ) {
     checkReferencedFiles(target);
+    this.buffers = options.buffers ?? new BodyBuffers();
     this.base = new URL(target.cluster.server);
     const secure = this.base.protocol === 'https:';
     this.transport = secure ? https : http;
@@ -168,17 +178,22 @@ export class ApiClient {
       opts.path = `${this.base.pathname.replace(/\/$/, '')}${shown}`;
       opts.signal = controller.signal;
       state.phase = 'queued';
-      const { status, body, headers } = await this.send(opts, path, state);
+      const answer = await this.send(opts, path, state);
+      const { status, headers } = answer;
       this.options.logRequest?.(`GET ${shown} ${status} ${Date.now() - started}ms`);
-      if (status < 200 || status >= 300) {
-        const err = statusError(status, body, path);
-        if (err.retryable) {
-          const after = parseRetryAfter(headers['retry-after']);
-          if (after !== undefined) err.retryAfterMs = after;
+      try {
+        if (status < 200 || status >= 300) {
+          const err = statusError(status, answer.body.body(), path);
+          if (err.retryable) {
+            const after = parseRetryAfter(headers['retry-after']);
+            if (after !== undefined) err.retryAfterMs = after;
+          }
+          throw err;
         }
-        throw err;
+        return parse(answer.body.body(), path);
+      } finally {
+        answer.body.release();
       }
-      return parse(body, path);
     } catch (err) {
       if (controller.signal.aborted && !(err instanceof ApiStatusError) && !(err instanceof TransportError && err.code === 'EBADJSON')) {
         throw this.timeoutError(path, state.phase, cutByDeadline, started, err);
@@ -214,6 +229,7 @@ export class ApiClient {
   close(): void {
     this.stopCredentialPlugins();
     this.agent.destroy();
+    this.buffers.clear();
   }
 
   /**
@@ -248,26 +264,31 @@ export class ApiClient {
     return opts;
   }
 
-  private send(opts: https.RequestOptions, path: string, state: { phase: Phase }): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
+  /** One request; the answer's body is in pooled memory, which the caller releases. */
+  private send(opts: https.RequestOptions, path: string, state: { phase: Phase }): Promise<{ status: number; body: BodyCollector; headers: http.IncomingHttpHeaders }> {
     const secure = this.base.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const req = this.transport.request(opts, (res) => {
         const status = res.statusCode ?? 0;
         const ok = status >= 200 && status < 300;
-        const chunks: Buffer[] = [];
-        let size = 0;
+        const declared = Number(res.headers['content-length']);
+        // A declared length sizes the buffer at once, within reason: a server's claim is not an allocation.
+        const body = new BodyCollector(this.buffers, ok && Number.isSafeInteger(declared) && declared <= MAX_SIZE_HINT ? declared : undefined);
+        const fail = (err: Error): void => {
+          body.release();
+          reject(err);
+        };
         res.on('data', (chunk: Buffer) => {
           // Error bodies are Status objects: keep only enough of one to read its message.
-          if (!ok && size >= MAX_ERROR_BODY) return;
-          chunks.push(chunk);
-          size += chunk.length;
+          if (!ok && body.size >= MAX_ERROR_BODY) return;
+          body.add(chunk);
         });
         res.on('end', () => {
-          if (!res.complete) reject(new TransportError('ECONNRESET', 'the connection closed before the answer was complete', path));
-          else resolve({ status, body: Buffer.concat(chunks, size), headers: res.headers });
+          if (!res.complete) fail(new TransportError('ECONNRESET', 'the connection closed before the answer was complete', path));
+          else resolve({ status, body, headers: res.headers });
         });
-        res.on('error', (err) => reject(transportError(err, path)));
-        res.on('aborted', () => reject(new TransportError('ECONNRESET', 'the connection closed before the answer was complete', path)));
+        res.on('error', (err) => fail(transportError(err, path)));
+        res.on('aborted', () => fail(new TransportError('ECONNRESET', 'the connection closed before the answer was complete', path)));
       });
       req.on('socket', (socket) => {
         if (req.reusedSocket) {

@@ -11,10 +11,12 @@ import type { DecodeAnswer, DecodeRequest } from './page-decoder.js';
 const project = slimProjection();
 
 parentPort!.on('message', (request: DecodeRequest) => {
-  parentPort!.postMessage(decode(request));
+  // The page's memory goes back with the answer, to be read into again (body-buffers.ts).
+  const answer: DecodeAnswer = { ...decode(request), body: request.body };
+  parentPort!.postMessage(answer, [request.body]);
 });
 
-function decode({ seq, body, length, kind }: DecodeRequest): DecodeAnswer {
+function decode({ seq, body, length, kind }: DecodeRequest): { seq: number; items: unknown[] } | { seq: number; error: string } {
   let page: unknown;
   try {
     page = JSON.parse(Buffer.from(body, 0, length).toString('utf8'));

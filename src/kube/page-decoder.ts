@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { compactCopy } from '../util/compact.js';
 import { StringTable } from '../util/strings.js';
+import type { BodyBuffers } from './body-buffers.js';
 import type { PageKind } from './list-page.js';
 
 /**
@@ -23,7 +24,8 @@ export interface DecodeRequest {
   kind: PageKind;
 }
 
-export type DecodeAnswer = { seq: number; items: unknown[] } | { seq: number; error: string };
+/** The answer, with the request's memory transferred back so that the next page can be read into it. */
+export type DecodeAnswer = ({ seq: number; items: unknown[] } | { seq: number; error: string }) & { body: ArrayBuffer };
 
 export class PageDecodeError extends Error {
   constructor(message: string) {
@@ -50,11 +52,14 @@ export interface PageDecoderOptions {
 
 export class PageDecoder {
   readonly minBytes: number;
-  /** Pages one list may have waiting for, or in, the workers. */
+  /**
+   * Pages one list may have waiting for, or in, the workers before it reads no further; the page
+   * being read meanwhile goes to a worker as soon as it has arrived, so one more at most.
+   */
   readonly window: number;
   private readonly size: number;
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, { resolve: (items: unknown[]) => void; reject: (err: Error) => void; worker: Worker }>();
+  private readonly pending = new Map<number, { resolve: (items: unknown[]) => void; reject: (err: Error) => void; worker: Worker; lender?: BodyBuffers }>();
   private seq = 0;
   private next = 0;
   private closed = false;
@@ -66,14 +71,20 @@ export class PageDecoder {
     this.window = this.size + 1;
   }
 
-  /** Parses `body` (a JSON list) in a worker; resolves to its items, slimmed for `kind`. */
-  decode(body: Buffer, kind: PageKind): Promise<unknown[]> {
+  /**
+   * Parses `body` (a JSON list) in a worker; resolves to its items, slimmed for `kind`. The bytes
+   * are handed over before this returns. With `lender`, the pool `body`'s memory came from
+   * (body-buffers.ts), that memory is transferred as it is and given back to the pool with the
+   * answer; otherwise the bytes are copied unless the Buffer has its memory to itself.
+   */
+  decode(body: Buffer, kind: PageKind, lender?: BodyBuffers): Promise<unknown[]> {
     if (this.closed) return Promise.reject(new PageDecodeError('the page decoder is closed'));
     const worker = this.worker();
     const seq = ++this.seq;
-    const request: DecodeRequest = { seq, body: ownMemory(body), length: body.byteLength, kind };
+    const lent = lender !== undefined && body.byteOffset === 0 && body.buffer instanceof ArrayBuffer;
+    const request: DecodeRequest = { seq, body: lent ? body.buffer : ownMemory(body), length: body.byteLength, kind };
     return new Promise<unknown[]>((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject, worker });
+      this.pending.set(seq, { resolve, reject, worker, ...(lent ? { lender } : {}) });
       worker.postMessage(request, [request.body]);
     });
   }
@@ -102,6 +113,7 @@ export class PageDecoder {
     const p = this.pending.get(answer.seq);
     if (!p) return;
     this.pending.delete(answer.seq);
+    p.lender?.give(answer.body);
     if ('items' in answer) p.resolve(compactCopy(answer.items, this.strings));
     else p.reject(new PageDecodeError(answer.error));
   }

@@ -52,8 +52,8 @@ export async function listAll(client: ApiClient, path: string, options: ListOpti
 /** Restarts of one list after an expired continue token (410 Gone). */
 export const DEFAULT_RESTARTS = 2;
 
-/** A page as the pager gets it: parsed, or (for the page decoder) its metadata and raw bytes. */
-type Fetched = { page: unknown } | { meta: Record<string, unknown>; body: Buffer };
+/** A page as the pager gets it: parsed, or (for the page decoder) its metadata and its items being decoded. */
+type Fetched = { page: unknown } | { meta: Record<string, unknown>; decoded: Promise<unknown[]> };
 
 async function listOnce(client: ApiClient, path: string, options: ListOptions): Promise<ListResult> {
   const items: unknown[] = [];
@@ -69,10 +69,14 @@ async function listOnce(client: ApiClient, path: string, options: ListOptions): 
   });
   const get = (continueToken: string | undefined): Promise<Fetched> => {
     const request: Promise<Fetched> = decoding
-      ? client.getWith(path, query(continueToken), (body, p) => {
-          // A large page whose head can be read goes to a worker; any other is parsed here.
+      ? client.getWith(path, query(continueToken), (body, p): Fetched => {
+          // A large page whose head can be read goes to a worker, with the memory it was read
+          // into (the client's, lent for this call only); any other is parsed here.
           const meta = body.length >= decoding.decoder.minBytes ? listMetadataOf(body) : undefined;
-          return meta ? { meta, body } : { page: parseBody(body, p) };
+          if (!meta) return { page: parseBody(body, p) };
+          const decoded = decoding.decoder.decode(body, decoding.kind, client.buffers);
+          decoded.catch(() => undefined);
+          return { meta, decoded };
         })
       : client.getJson(path, query(continueToken)).then((page) => ({ page }));
     // Awaited below; until then a failure must not count as unhandled.
@@ -121,9 +125,7 @@ async function listOnce(client: ApiClient, path: string, options: ListOptions): 
       take(fetched.page);
       continue;
     }
-    const decoded = decoding!.decoder.decode(fetched.body, decoding!.kind);
-    decoded.catch(() => undefined);
-    inFlight.push({ asked, items: decoded });
+    inFlight.push({ asked, items: fetched.decoded });
     // Bounded: pages read faster than they are decoded wait here, not in memory.
     while (inFlight.length > decoding!.decoder.window) await settleOldest();
   } while (token !== undefined);

@@ -6,6 +6,7 @@ import { compactCopy } from '../../src/util/compact.js';
 import { field } from '../../src/k8s/object.js';
 import { listAll } from '../../src/kube/pager.js';
 import { ApiClient } from '../../src/kube/client.js';
+import { BodyBuffers, BodyCollector } from '../../src/kube/body-buffers.js';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
 import { slimProjection } from '../../src/inventory/slim.js';
 import { KINDS } from '../../src/k8s/kinds.js';
@@ -72,6 +73,22 @@ describe('PageDecoder', () => {
     await expect(decoder.decode(Buffer.from('{"items":{"a":1}}'), POD_KIND)).rejects.toThrow(/not a list/);
   });
 
+  it('transfers memory lent from a pool as it is, and gives it back to that pool with the answer', async () => {
+    const { page, pods } = podPage();
+    const pool = new BodyBuffers();
+    const body = new BodyCollector(pool);
+    body.add(Buffer.from(JSON.stringify(page)));
+    const lent = body.body();
+    const memory = lent.buffer;
+    const decoding = decoder.decode(lent, POD_KIND, pool);
+    expect(memory.byteLength).toBe(0); // handed over, not copied
+    body.release();
+    expect(pool.size).toBe(0);
+    expect(await decoding).toHaveLength(pods.length);
+    expect(pool.size).toBe(1);
+    expect(pool.take(1).byteLength).toBeGreaterThanOrEqual(lent.length);
+  });
+
   it('rejects once closed', async () => {
     const closed = new PageDecoder({ workers: 1 });
     closed.close();
@@ -112,6 +129,8 @@ describe('listAll with the page decoder', () => {
       expect(off.pages).toBe(here.pages);
       expect(off.pages).toBeGreaterThan(4);
       expect(JSON.parse(JSON.stringify(off.items))).toEqual(JSON.parse(JSON.stringify(here.items)));
+      // The pages' memory came back from the workers, to be read into again.
+      expect(api.buffers.size).toBeGreaterThan(0);
     } finally {
       decoder.close();
       api.close();
