@@ -64,6 +64,14 @@ export interface ListHandler {
   readonly nested: boolean;
   /** An element of `items` that is not a list, parsed. */
   item(value: unknown, index: number): void;
+  /**
+   * When present, the object elements of a typed list (`nested` false) are not parsed here: the
+   * reader finds where each one ends and passes its byte range in the file, to be parsed
+   * elsewhere (item-decoders.ts). The end of a pretty-printed element is found by the shortcut
+   * without JSON.parse to confirm it, so a range that does not parse means "read the file again
+   * without ranges", never an error of the file by itself.
+   */
+  readonly range?: (start: number, end: number, index: number) => void;
   /** An element of `items` that is a list: the fields that came before its `items`. */
   openList(index: number, head: Record<string, unknown>): ListHandler;
   /** The end of this list: all its fields but `items`. */
@@ -243,6 +251,7 @@ class Scanner {
         if (c < 0) throw this.error('the file ends inside items');
         this.where = `${outer ? `${outer}.` : ''}items[${i}]`;
         if (c === OPEN_BRACE && handler.nested) this.object(list, i);
+        else if (c === OPEN_BRACE && handler.range) this.plainObjectRange(list, i);
         else if (c === OPEN_BRACE) handler.item(this.plainObject(list), i);
         else handler.item(this.parseValue(), i);
         i++;
@@ -284,6 +293,42 @@ class Scanner {
     const value = this.finishObject(start, list);
     this.keepFrom = savedKeep;
     return value;
+  }
+
+  /** Like plainObject, but passes the object's byte range to the handler instead of parsing it. */
+  private plainObjectRange(list: ListState, index: number): void {
+    const start = this.abs(this.pos);
+    const savedKeep = this.keepFrom;
+    this.keepFrom = start;
+    this.pos++; // {
+    const end = this.objectEnd(start, list);
+    this.keepFrom = savedKeep;
+    list.handler.range!(start, end, index);
+  }
+
+  /**
+   * Inside the object that starts at `start` (kept in the buffer): moves pos past its closing
+   * brace and returns the file offset there, by the shortcut when it applies (unconfirmed) and
+   * by a scan otherwise.
+   */
+  private objectEnd(start: number, list: ListState): number {
+    if (list.shortcut) {
+      const here = this.abs(this.pos);
+      const indent = this.indentOf(start);
+      if (indent === null) {
+        list.shortcut = false;
+      } else if (indent !== undefined) {
+        const end = this.findLineClose(indent, here, start + SHORTCUT_REACH);
+        if (end !== undefined) {
+          this.pos = end - this.base;
+          return end;
+        }
+        list.shortcut = false;
+      }
+      this.pos = here - this.base;
+    }
+    this.pos = this.scanNested(1);
+    return this.abs(this.pos);
   }
 
   /**

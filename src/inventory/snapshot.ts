@@ -2,13 +2,16 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { KpostureError } from '../errors.js';
-import { kindId, kindSpec, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
+import { kindId, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
 import { isRecord, type K8sObject, type ResourceRef } from '../k8s/object.js';
 import type { Inventory, KindCollection, SourceLocation } from './inventory.js';
 import { deriveDynamicKinds } from './dynamic-kinds.js';
 import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
 import { wholeObjects, type Projection } from './slim.js';
 import { appendTo } from '../util/collections.js';
+import { isSecret, metadataProblem, typedObject } from './snapshot-objects.js';
+import { ItemDecoders, ParallelReadFailed } from './item-decoders.js';
+import { defaultWorkerCount } from '../kube/page-decoder.js';
 
 /** Annotations kposture puts on the List it writes with `kposture snapshot`. */
 export const SNAPSHOT_ANNOTATIONS = {
@@ -42,6 +45,8 @@ interface Loaded {
   notServed: Set<KindId>;
   serverVersion?: string;
   project: Projection;
+  /** Worker threads that parse the items of typed lists, for the file being read (large files only). */
+  decoders?: ItemDecoders;
 }
 
 export interface SnapshotOptions {
@@ -50,16 +55,58 @@ export interface SnapshotOptions {
    * that the largest clusters fit in memory; it is applied to each object as it is read.
    */
   project?: Projection;
+  /**
+   * Large JSON files have the items of their typed lists parsed and reduced to slim records by
+   * worker threads (item-decoders.ts); pass it with the slim projection as `project`, so that
+   * every record is slim. Smaller files, and anything the workers cannot take as it is, are read
+   * on the main thread, with the same result.
+   */
+  slimInWorkers?: {
+    workers?: number;
+    minBytes?: number;
+    /** Told why, when the workers could not finish and the files are read again on the main thread. */
+    onFallback?: (why: string) => void;
+  };
 }
+
+/** Files from this size on are worth starting worker threads for. */
+export const DEFAULT_MIN_PARALLEL_BYTES = 32 * 1024 * 1024;
 
 /** Loads one or more snapshot files or directories into an inventory. */
 export function loadSnapshot(paths: string[], cwd = process.cwd(), options: SnapshotOptions = {}): Inventory {
+  if (options.slimInWorkers) {
+    try {
+      return load(paths, cwd, options, options.slimInWorkers);
+    } catch (err) {
+      if (!(err instanceof ParallelReadFailed)) throw err;
+      // Whatever stopped the parallel read (a file the workers could not take as it is, or an
+      // error in the file, found while earlier items were still with the workers), reading on
+      // the main thread either succeeds or reports the first problem in file order, exactly as
+      // without workers.
+      options.slimInWorkers.onFallback?.(err.message);
+    }
+  }
+  return load(paths, cwd, options, undefined);
+}
+
+function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: SnapshotOptions['slimInWorkers']): Inventory {
   const loaded: Loaded = { collections: new Map(), located: new Map(), notServed: new Set(), project: options.project ?? wholeObjects };
   for (const p of paths) {
     for (const file of expand(path.resolve(cwd, p), p)) {
       const rel = path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
       if (path.extname(file).toLowerCase() === '.json' && startsLikeJson(file)) {
-        streamJsonFile(file, rel, loaded);
+        const decoders = parallel && statSync(file).size >= (parallel.minBytes ?? DEFAULT_MIN_PARALLEL_BYTES) ? new ItemDecoders(file, { workers: parallel.workers ?? defaultWorkerCount() }) : undefined;
+        try {
+          if (decoders) loaded.decoders = decoders;
+          streamJsonFile(file, rel, loaded);
+          decoders?.drain();
+        } catch (err) {
+          if (!decoders || err instanceof ParallelReadFailed) throw err;
+          throw new ParallelReadFailed(err instanceof Error ? err.message : String(err));
+        } finally {
+          decoders?.close();
+          delete loaded.decoders;
+        }
         continue;
       }
       for (const doc of readDocuments(file, rel)) {
@@ -227,7 +274,24 @@ class StreamedList implements ListHandler {
     if (this.typed) ensureCollection(this.loaded, kindId(this.group, this.typed));
     // Objects in a typed list are never lists themselves: they can be read without a look inside.
     this.nested = this.typed === undefined;
+    // And, when worker threads are at hand, parsed by them.
+    if (this.typed && this.loaded.decoders) this.range = this.rangeOf.bind(this, this.loaded.decoders, this.typed);
   }
+
+  range: ((start: number, end: number, index: number) => void) | undefined;
+
+  private rangeOf(decoders: ItemDecoders, typed: string, start: number, end: number): void {
+    decoders.add(start, end, typed, this.group, this.deliver);
+  }
+
+  /** Records from the workers, in file order: projected already, still to be located and kept. */
+  private readonly deliver = (records: unknown[]): void => {
+    const id = kindId(this.group, this.typed!);
+    const collection = ensureCollection(this.loaded, id);
+    for (const record of records as K8sObject[]) {
+      if (firstSighting(this.loaded, id, record.metadata as unknown as Record<string, unknown>, this.at)) collection.items.push(record);
+    }
+  };
 
   item(value: unknown, index: number): void {
     const itemAt = itemWhere(this.at, index);
@@ -255,6 +319,8 @@ class StreamedList implements ListHandler {
   }
 
   close(fields: Record<string, unknown>): void {
+    // Items still with the workers come before anything read after this list.
+    if (this.range) this.loaded.decoders?.drain();
     if (this.kind === undefined) {
       this.setKind(fields);
       if (this.typed) {
@@ -339,22 +405,27 @@ function ensureCollection(loaded: Loaded, id: KindId): KindCollection {
 
 function addObject(obj: Record<string, unknown>, kind: string, group: string, at: Where, loaded: Loaded): void {
   validateMetadata(obj, at);
-  // Secrets are never read: a snapshot that holds them is accepted, their data is dropped unseen.
-  if (group === '' && kind === 'Secret') return;
-  const id = kindId(group, kind);
+  if (isSecret(kind, group)) return;
+  const { id, typed } = typedObject(obj, kind, group);
   const collection = ensureCollection(loaded, id);
-  const meta = obj.metadata as Record<string, unknown>;
+  if (!firstSighting(loaded, id, obj.metadata as Record<string, unknown>, at)) return;
+  collection.items.push(loaded.project(id, typed));
+}
+
+/**
+ * Records where the object named in `meta` was read; false when it was read before (the same
+ * object in two files: the first one wins).
+ */
+function firstSighting(loaded: Loaded, id: KindId, meta: Record<string, unknown>, at: Where): boolean {
   const name = meta.name as string;
   const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
   let byNamespace = loaded.located.get(id);
   if (!byNamespace) loaded.located.set(id, (byNamespace = new Map()));
   let byName = byNamespace.get(namespace);
   if (!byName) byNamespace.set(namespace, (byName = new Map()));
-  if (byName.has(name)) return; // the same object in two files: the first one wins
+  if (byName.has(name)) return false;
   byName.set(name, locationOf(at));
-  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : defaultApiVersion(group, id);
-  const typed = obj.apiVersion === apiVersion && obj.kind === kind ? obj : { ...obj, apiVersion, kind };
-  collection.items.push(loaded.project(id, typed));
+  return true;
 }
 
 /** Finds where an object was read from its kind, namespace and name (reports carry no group). */
@@ -387,24 +458,9 @@ function locationOf(at: Where): SourceLocation {
   return location;
 }
 
-function defaultApiVersion(group: string, id: KindId): string {
-  const version = kindSpec(id)?.versions[0] ?? 'v1';
-  return group ? `${group}/${version}` : version;
-}
-
 function validateMetadata(obj: Record<string, unknown>, at: Where): void {
-  const meta = obj.metadata;
-  if (!isRecord(meta)) fail(at, 'metadata', 'must be an object');
-  if (typeof meta.name !== 'string' || meta.name === '') fail(at, 'metadata.name', 'must be a non-empty string');
-  if (meta.namespace !== undefined && typeof meta.namespace !== 'string') fail(at, 'metadata.namespace', 'must be a string');
-  for (const key of ['labels', 'annotations'] as const) {
-    const map = meta[key];
-    if (map === undefined || map === null) continue;
-    if (!isRecord(map)) fail(at, `metadata.${key}`, 'must be a map of strings');
-    for (const [k, v] of Object.entries(map)) {
-      if (typeof v !== 'string') fail(at, `metadata.${key}.${k}`, 'must be a string');
-    }
-  }
+  const problem = metadataProblem(obj);
+  if (problem) fail(at, ...problem);
 }
 
 /**

@@ -14,6 +14,7 @@ import { KpostureError } from '../../src/errors.js';
 import { collectionOf, type Inventory } from '../../src/inventory/inventory.js';
 import { JsonSyntaxError, readJsonItems, type ListHandler } from '../../src/inventory/json-items.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
+import { slimProjection } from '../../src/inventory/slim.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { refKey, refOf } from '../../src/k8s/object.js';
 
@@ -350,5 +351,82 @@ describe('loadSnapshot on JSON read item by item', () => {
     const file = fileWith(JSON.stringify({ kind: 'List', items: [podItem('a'), big, podItem('b')] }, null, 2));
     const pods = collectionOf(loadSnapshot([file], dir), KINDS.Pod).items;
     expect(pods.map((p) => refKey(refOf(p)))).toEqual(['Pod/team-a/a', 'Pod/team-a/big', 'Pod/team-a/b']);
+  });
+});
+
+describe('loadSnapshot with typed lists parsed in worker threads', () => {
+  /** Loads `text` as a JSON file with slim records, on the main thread and with workers. */
+  function loadWithAndWithoutWorkers(text: string): { workers: unknown; main: unknown; fallbacks: string[] } {
+    const file = fileWith(text);
+    const fallbacks: string[] = [];
+    const run = (withWorkers: boolean): unknown => {
+      try {
+        const options = { project: slimProjection(), ...(withWorkers ? { slimInWorkers: { minBytes: 0, workers: 2, onFallback: (why: string) => fallbacks.push(why) } } : {}) };
+        return observable(loadSnapshot([file], dir, options));
+      } catch (err) {
+        if (!(err instanceof KpostureError)) throw err;
+        return { error: err.message };
+      }
+    };
+    return { workers: run(true), main: run(false), fallbacks };
+  }
+
+  it('gives the inventory the main thread gives, without falling back, for kposture and API lists', () => {
+    const pods = Array.from({ length: 3000 }, (_, i) => ({ metadata: { ...meta(`web-${i}`, `team-${i % 7}`), ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `web-${i % 40}`, controller: true }] }, spec: { containers: [{ name: 'web', image: `registry.example.com/web:${i % 3}` }] }, status: { phase: 'Running' } }));
+    const doc = {
+      apiVersion: 'v1',
+      kind: 'List',
+      metadata: { annotations: { 'kposture.dev/server-version': 'v1.31.2' } },
+      items: [
+        { apiVersion: 'v1', kind: 'NamespaceList', items: Array.from({ length: 7 }, (_, i) => ({ metadata: meta(`team-${i}`) })) },
+        { apiVersion: 'v1', kind: 'PodList', items: pods },
+        { apiVersion: 'v1', kind: 'SecretList', items: [{ metadata: meta('token', 'team-0'), data: { k: 'c2VjcmV0' } }] },
+        // the same pod again (the first one read wins), then a pod only this list has
+        { apiVersion: 'v1', kind: 'PodList', items: [{ metadata: meta('web-0', 'team-0'), spec: { hostNetwork: true } }, podItem('late')] },
+      ],
+    };
+    for (const { format } of FORMATS.filter((f) => ['compact', 'indent 4 (kubectl)', 'tabs', 'CRLF'].includes(f.name))) {
+      const { workers, main, fallbacks } = loadWithAndWithoutWorkers(format(doc));
+      expect(main).not.toHaveProperty('error');
+      expect(workers).toEqual(main);
+      expect(fallbacks).toEqual([]);
+    }
+  });
+
+  it('reads the file again on the main thread when indentation misleads the shortcut, with the same result', () => {
+    // The first pod's metadata closes on a line indented like the pod itself.
+    const text = ['{', '  "kind": "PodList",', '  "apiVersion": "v1",', '  "items": [', '    {', '      "metadata": {"name": "a",', '    "namespace": "x"', '    },', '      "spec": {}', '    },', '    {', '      "metadata": {"name": "b", "namespace": "x"}', '    }', '  ]', '}'].join('\n');
+    const { workers, main, fallbacks } = loadWithAndWithoutWorkers(text);
+    expect(main).not.toHaveProperty('error');
+    expect(workers).toEqual(main);
+    // The reader, past a wrong end, trips over the rest of the item, or a worker over its part.
+    expect(fallbacks).toHaveLength(1);
+  });
+
+  it.each([
+    ['metadata that breaks the rules', { kind: 'List', items: [{ kind: 'PodList', items: [{ metadata: { name: 'ok' } }, { metadata: { name: 'p', labels: { a: 5 } } }] }] }],
+    ['invalid JSON inside an item', '{"kind":"PodList","items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b",}}]}'],
+    ['a file cut inside an item', JSON.stringify({ kind: 'PodList', items: [podItem('a'), podItem('b')] }, null, 2).slice(0, -40)],
+  ])('reports %s exactly as the main thread does', (_what, doc) => {
+    const { workers, main, fallbacks } = loadWithAndWithoutWorkers(typeof doc === 'string' ? doc : JSON.stringify(doc, null, 2));
+    expect(main).toHaveProperty('error');
+    expect(workers).toEqual(main);
+    expect(fallbacks).toHaveLength(1);
+  });
+
+  it('gives the same inventory or the same error as the main thread, for any document', () => {
+    const entry = fc.record({
+      metadata: fc.record({ name: fc.constantFrom('a', 'b', 'c', ''), namespace: fc.constantFrom('x', 'y', undefined), labels: fc.dictionary(tricky, fc.oneof(tricky, fc.integer()), { maxKeys: 2 }) }, { requiredKeys: ['name'] }),
+      spec: fc.record({ hostNetwork: fc.boolean(), containers: fc.array(fc.record({ name: tricky, image: tricky }), { maxLength: 2 }) }),
+    }, { requiredKeys: ['metadata'] });
+    const typedList = fc.record({ apiVersion: fc.constantFrom('v1', 'apps/v1'), kind: fc.constantFrom('PodList', 'NamespaceList', 'DeploymentList', 'SecretList'), items: fc.array(entry, { maxLength: 4 }) }, { requiredKeys: ['kind', 'items'] });
+    const list = fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('List'), items: fc.array(typedList, { maxLength: 3 }) }, { requiredKeys: ['kind', 'items'] });
+    fc.assert(
+      fc.property(fc.oneof(list, typedList), fc.constantFrom(...FORMATS.filter((f) => f.name !== 'BOM')), (doc, { format }) => {
+        const { workers, main } = loadWithAndWithoutWorkers(format(doc));
+        expect(workers).toEqual(main);
+      }),
+      { numRuns: 40 },
+    );
   });
 });

@@ -180,7 +180,10 @@ async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Prom
     if (flags.kubeconfig || flags.context) {
       throw new KpostureError('usage', '--snapshot cannot be combined with --kubeconfig or --context', 'audit either a snapshot or a live cluster');
     }
-    return loadSnapshot(snapshots, io.cwd, { project });
+    const onFallback = (why: string): void => {
+      if (flags.debug) io.stderr(`reading the snapshot again on the main thread: ${why}\n`);
+    };
+    return loadSnapshot(snapshots, io.cwd, { project, ...(slim ? { slimInWorkers: { onFallback } } : {}) });
   }
   const kinds = kindsToCollect(checks);
   return collectLive({

@@ -1,0 +1,167 @@
+/**
+ * Parses the items of a large JSON snapshot in worker threads, which read the bytes from the
+ * file themselves.
+ *
+ * `JSON.parse` of the items is most of a snapshot audit's time. The main thread still reads the
+ * whole file to find where each item ends (json-items.ts), but for the items of typed lists it
+ * sends only their byte ranges, in batches, to the workers; each worker reads those bytes from
+ * the file, parses every item on its own (so its objects die young), checks its metadata and
+ * reduces it to its slim record, as the main thread would, and sends back the records. Answers
+ * are awaited in order, synchronously (the loader is synchronous): the main thread blocks on a
+ * shared counter each worker bumps after it posts, then takes the answer off the port.
+ *
+ * Anything a worker cannot take as it is (a range that does not parse, because the file is
+ * invalid or its indentation misled the reader; metadata that breaks the loader's rules; a
+ * worker that does not answer) fails the whole parallel read with ParallelReadFailed, and the
+ * loader reads every file again on the main thread, which then reports the problem exactly as it
+ * always has. So the workers make the common case fast and never change an outcome.
+ */
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { compactCopy } from '../util/compact.js';
+import { StringTable } from '../util/strings.js';
+
+export interface ItemBatch {
+  seq: number;
+  kind: string;
+  group: string;
+  /** File offsets of each item's first byte and of the byte after its last (files may pass 4 GiB). */
+  starts: Float64Array;
+  ends: Float64Array;
+}
+
+export type ItemAnswer = { seq: number; records: unknown[] } | { seq: number; failed: string };
+
+export interface ItemWorkerData {
+  file: string;
+  port: MessagePort;
+  /** Bumped (and notified) by the worker after each answer it posts. */
+  signal: Int32Array;
+}
+
+/** The parallel read could not be completed as it is; the caller reads the files on the main thread. */
+export class ParallelReadFailed extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'ParallelReadFailed';
+  }
+}
+
+export interface ItemDecodersOptions {
+  workers: number;
+  /** Bytes of items per batch (default 1 MiB). */
+  batchBytes?: number;
+  /** Longest wait for one answer before giving up on the workers (default 60 s). */
+  answerTimeoutMs?: number;
+}
+
+const DEFAULT_BATCH_BYTES = 1024 * 1024;
+/** Batches each worker may have queued or in hand, so that one waiting for its answer leaves the others busy. */
+const BATCHES_PER_WORKER = 4;
+/** As for the page decoders: one batch's objects die young in a worker's young generation. */
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 16 };
+
+interface Slot {
+  worker: Worker;
+  port: MessagePort;
+  signal: Int32Array;
+}
+
+type Deliver = (records: unknown[]) => void;
+
+interface OpenBatch {
+  kind: string;
+  group: string;
+  deliver: Deliver;
+  starts: number[];
+  ends: number[];
+  bytes: number;
+}
+
+export class ItemDecoders {
+  private readonly slots: Slot[] = [];
+  private readonly pending: { seq: number; slot: Slot; deliver: Deliver }[] = [];
+  private readonly strings = new StringTable();
+  private readonly batchBytes: number;
+  private readonly timeoutMs: number;
+  private open: OpenBatch | undefined;
+  private seq = 0;
+  private next = 0;
+
+  constructor(file: string, options: ItemDecodersOptions) {
+    this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    this.timeoutMs = options.answerTimeoutMs ?? 60_000;
+    for (let i = 0; i < Math.max(1, options.workers); i++) {
+      const { port1, port2 } = new MessageChannel();
+      const signal = new Int32Array(new SharedArrayBuffer(4));
+      const workerData: ItemWorkerData = { file, port: port2, signal };
+      const worker = new Worker(new URL('./item-decoder-worker.js', import.meta.url), { workerData, transferList: [port2], resourceLimits: WORKER_HEAP });
+      worker.unref();
+      // A worker that fails is noticed as an answer that never comes (the main thread is blocked
+      // meanwhile, so events would come too late anyway); this only keeps the error unthrown.
+      worker.on('error', () => undefined);
+      this.slots.push({ worker, port: port1, signal });
+    }
+  }
+
+  /**
+   * The item of a `kind`/`group` list at bytes [start, end) of the file; `deliver` gets its
+   * record, with those of the items around it, in file order.
+   */
+  add(start: number, end: number, kind: string, group: string, deliver: Deliver): void {
+    const open = this.open;
+    if (open && (open.kind !== kind || open.group !== group || open.deliver !== deliver)) this.flush();
+    const batch = (this.open ??= { kind, group, deliver, starts: [], ends: [], bytes: 0 });
+    batch.starts.push(start);
+    batch.ends.push(end);
+    batch.bytes += end - start;
+    if (batch.bytes >= this.batchBytes) this.flush();
+  }
+
+  /** Delivers every item added so far. */
+  drain(): void {
+    this.flush();
+    while (this.pending.length > 0) this.settleOldest();
+  }
+
+  close(): void {
+    this.open = undefined;
+    this.pending.length = 0;
+    for (const slot of this.slots) {
+      slot.port.close();
+      void slot.worker.terminate();
+    }
+    this.slots.length = 0;
+  }
+
+  private flush(): void {
+    const open = this.open;
+    if (!open) return;
+    this.open = undefined;
+    const slot = this.slots[this.next++ % this.slots.length]!;
+    const batch: ItemBatch = { seq: ++this.seq, kind: open.kind, group: open.group, starts: Float64Array.from(open.starts), ends: Float64Array.from(open.ends) };
+    slot.port.postMessage(batch);
+    this.pending.push({ seq: batch.seq, slot, deliver: open.deliver });
+    while (this.pending.length > this.slots.length * BATCHES_PER_WORKER) this.settleOldest();
+  }
+
+  private settleOldest(): void {
+    const { seq, slot, deliver } = this.pending.shift()!;
+    const answer = this.receive(slot);
+    if (answer.seq !== seq) throw new ParallelReadFailed(`a worker answered batch ${answer.seq} when ${seq} was due`);
+    if ('failed' in answer) throw new ParallelReadFailed(answer.failed);
+    deliver(compactCopy(answer.records, this.strings));
+  }
+
+  /** The next answer on `slot`'s port, waiting for it (synchronously) as long as the timeout allows. */
+  private receive(slot: Slot): ItemAnswer {
+    const giveUp = Date.now() + this.timeoutMs;
+    for (;;) {
+      const seen = Atomics.load(slot.signal, 0);
+      const received = receiveMessageOnPort(slot.port);
+      if (received) return received.message as ItemAnswer;
+      const left = giveUp - Date.now();
+      if (left <= 0) throw new ParallelReadFailed(`a snapshot item decoder did not answer within ${this.timeoutMs / 1000} s`);
+      Atomics.wait(slot.signal, 0, seen, Math.min(left, 1000));
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * What the snapshot loader does to each object of a typed list before it keeps it: the checks of
+ * its metadata, and the apiVersion and kind a typed list's items may leave out. Pure, so that the
+ * item decoder workers (item-decoders.ts) apply exactly the rules the main thread does.
+ */
+import { kindId, kindSpec, type KindId } from '../k8s/kinds.js';
+import { isRecord } from '../k8s/object.js';
+
+/** The first thing wrong with an object's metadata, as [field, problem]; undefined when none. */
+export function metadataProblem(obj: Record<string, unknown>): [string, string] | undefined {
+  const meta = obj.metadata;
+  if (!isRecord(meta)) return ['metadata', 'must be an object'];
+  if (typeof meta.name !== 'string' || meta.name === '') return ['metadata.name', 'must be a non-empty string'];
+  if (meta.namespace !== undefined && typeof meta.namespace !== 'string') return ['metadata.namespace', 'must be a string'];
+  for (const key of ['labels', 'annotations'] as const) {
+    const map = meta[key];
+    if (map === undefined || map === null) continue;
+    if (!isRecord(map)) return [`metadata.${key}`, 'must be a map of strings'];
+    for (const [k, v] of Object.entries(map)) {
+      if (typeof v !== 'string') return [`metadata.${key}.${k}`, 'must be a string'];
+    }
+  }
+  return undefined;
+}
+
+/** Secrets are never read: a snapshot that holds them is accepted, their data is dropped unseen. */
+export function isSecret(kind: string, group: string): boolean {
+  return group === '' && kind === 'Secret';
+}
+
+/** The object with the apiVersion and kind of its list, where it leaves them out. */
+export function typedObject(obj: Record<string, unknown>, kind: string, group: string): { id: KindId; typed: Record<string, unknown> } {
+  const id = kindId(group, kind);
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : defaultApiVersion(group, id);
+  const typed = obj.apiVersion === apiVersion && obj.kind === kind ? obj : { ...obj, apiVersion, kind };
+  return { id, typed };
+}
+
+function defaultApiVersion(group: string, id: KindId): string {
+  const version = kindSpec(id)?.versions[0] ?? 'v1';
+  return group ? `${group}/${version}` : version;
+}
