@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
+import { splitApiVersion } from '../k8s/kinds.js';
 import { isRecord } from '../k8s/object.js';
 import type { ItemAnswer, ItemBatch, ItemWorkerData } from './item-decoders.js';
 import { slimProjection } from './slim.js';
@@ -41,6 +42,7 @@ function decode({ seq, kind, group, starts, ends }: ItemBatch): ItemAnswer {
     read += n;
   }
   const records: unknown[] = [];
+  const keys: string[] | undefined = kind === undefined ? [] : undefined;
   for (let i = 0; i < starts.length; i++) {
     let value: unknown;
     try {
@@ -48,10 +50,26 @@ function decode({ seq, kind, group, starts, ends }: ItemBatch): ItemAnswer {
     } catch {
       return { seq, failed: `item at byte ${starts[i]} is not one JSON object` };
     }
-    if (!isRecord(value) || metadataProblem(value)) return { seq, failed: `item at byte ${starts[i]} breaks the loader's rules` };
-    if (isSecret(kind, group)) continue;
-    const { id, typed } = typedObject(value, kind, group);
+    const own = isRecord(value) ? ownKind(value, kind, group) : undefined;
+    if (!own || metadataProblem(value as Record<string, unknown>)) return { seq, failed: `item at byte ${starts[i]} breaks the loader's rules` };
+    keys?.push(`${own.kind}|${own.group}`);
+    if (isSecret(own.kind, own.group)) continue;
+    const { id, typed } = typedObject(value as Record<string, unknown>, own.kind, own.group);
     records.push(project(id, typed));
   }
-  return { seq, records };
+  return { seq, records, ...(keys ? { keys } : {}) };
+}
+
+/**
+ * The kind and group of an item: its list's, or (items of a `List`) its own, which must be a
+ * kind that is not a list, with a string apiVersion if any; undefined otherwise (the main thread
+ * then reads the file and says what is wrong).
+ */
+function ownKind(value: Record<string, unknown>, kind: string | undefined, group: string): { kind: string; group: string } | undefined {
+  if (kind !== undefined) return { kind, group };
+  const own = value.kind;
+  const apiVersion = value.apiVersion;
+  if (typeof own !== 'string' || own === '' || own.endsWith('List')) return undefined;
+  if (apiVersion !== undefined && typeof apiVersion !== 'string') return undefined;
+  return { kind: own, group: apiVersion !== undefined ? splitApiVersion(apiVersion).group : '' };
 }

@@ -22,14 +22,24 @@ import { StringTable } from '../util/strings.js';
 
 export interface ItemBatch {
   seq: number;
-  kind: string;
+  /** The kind of a typed list's items; undefined for items that say their own (a `List`'s). */
+  kind: string | undefined;
   group: string;
   /** File offsets of each item's first byte and of the byte after its last (files may pass 4 GiB). */
   starts: Float64Array;
   ends: Float64Array;
 }
 
-export type ItemAnswer = { seq: number; records: unknown[] } | { seq: number; failed: string };
+/**
+ * Records in item order (Secrets left out); for items that say their own kind, also each item's
+ * `kind|group`, Secrets included, as the loader's checks of a `List` need them.
+ */
+export interface DecodedItems {
+  records: unknown[];
+  keys?: string[];
+}
+
+export type ItemAnswer = ({ seq: number } & DecodedItems) | { seq: number; failed: string };
 
 export interface ItemWorkerData {
   file: string;
@@ -66,20 +76,22 @@ interface Slot {
   signal: Int32Array;
 }
 
-type Deliver = (records: unknown[]) => void;
+/** Takes a batch's records, in file order, with the indexes of its items in their list. */
+export type Deliver = (decoded: DecodedItems, indexes: readonly number[]) => void;
 
 interface OpenBatch {
-  kind: string;
+  kind: string | undefined;
   group: string;
   deliver: Deliver;
   starts: number[];
   ends: number[];
+  indexes: number[];
   bytes: number;
 }
 
 export class ItemDecoders {
   private readonly slots: Slot[] = [];
-  private readonly pending: { seq: number; slot: Slot; deliver: Deliver }[] = [];
+  private readonly pending: { seq: number; slot: Slot; deliver: Deliver; indexes: number[] }[] = [];
   private readonly strings = new StringTable();
   private readonly batchBytes: number;
   private readonly timeoutMs: number;
@@ -104,17 +116,24 @@ export class ItemDecoders {
   }
 
   /**
-   * The item of a `kind`/`group` list at bytes [start, end) of the file; `deliver` gets its
-   * record, with those of the items around it, in file order.
+   * Item `index` of a list, at bytes [start, end) of the file: of `kind` and `group` (a typed
+   * list's), or of the kind it says itself (`kind` undefined). `deliver` gets its record, with
+   * those of the items around it, in file order.
    */
-  add(start: number, end: number, kind: string, group: string, deliver: Deliver): void {
+  add(start: number, end: number, index: number, kind: string | undefined, group: string, deliver: Deliver): void {
     const open = this.open;
     if (open && (open.kind !== kind || open.group !== group || open.deliver !== deliver)) this.flush();
-    const batch = (this.open ??= { kind, group, deliver, starts: [], ends: [], bytes: 0 });
+    const batch = (this.open ??= { kind, group, deliver, starts: [], ends: [], indexes: [], bytes: 0 });
     batch.starts.push(start);
     batch.ends.push(end);
+    batch.indexes.push(index);
     batch.bytes += end - start;
     if (batch.bytes >= this.batchBytes) this.flush();
+  }
+
+  /** Whether items are still with the workers (or waiting to go to them). */
+  get busy(): boolean {
+    return this.open !== undefined || this.pending.length > 0;
   }
 
   /** Delivers every item added so far. */
@@ -140,16 +159,16 @@ export class ItemDecoders {
     const slot = this.slots[this.next++ % this.slots.length]!;
     const batch: ItemBatch = { seq: ++this.seq, kind: open.kind, group: open.group, starts: Float64Array.from(open.starts), ends: Float64Array.from(open.ends) };
     slot.port.postMessage(batch);
-    this.pending.push({ seq: batch.seq, slot, deliver: open.deliver });
+    this.pending.push({ seq: batch.seq, slot, deliver: open.deliver, indexes: open.indexes });
     while (this.pending.length > this.slots.length * BATCHES_PER_WORKER) this.settleOldest();
   }
 
   private settleOldest(): void {
-    const { seq, slot, deliver } = this.pending.shift()!;
+    const { seq, slot, deliver, indexes } = this.pending.shift()!;
     const answer = this.receive(slot);
     if (answer.seq !== seq) throw new ParallelReadFailed(`a worker answered batch ${answer.seq} when ${seq} was due`);
     if ('failed' in answer) throw new ParallelReadFailed(answer.failed);
-    deliver(compactCopy(answer.records, this.strings));
+    deliver({ records: compactCopy(answer.records, this.strings), ...(answer.keys ? { keys: answer.keys } : {}) }, indexes);
   }
 
   /** The next answer on `slot`'s port, waiting for it (synchronously) as long as the timeout allows. */

@@ -72,6 +72,12 @@ export interface ListHandler {
    * without ranges", never an error of the file by itself.
    */
   readonly range?: (start: number, end: number, index: number) => void;
+  /**
+   * For the elements of a list that is not typed (`nested`), which are read up to their `kind`
+   * first: whether the element whose `kind` is this (not a list) goes to `range` instead of being
+   * parsed here.
+   */
+  takesRange?(kind: unknown): boolean;
   /** An element of `items` that is a list: the fields that came before its `items`. */
   openList(index: number, head: Record<string, unknown>): ListHandler;
   /** The end of this list: all its fields but `items`. */
@@ -199,8 +205,15 @@ class Scanner {
         this.skipValue();
         const valueEnd = this.abs(this.pos);
         before.push(`${member}${this.text(valueStart, valueEnd)}`);
-        if (key === 'kind' && !this.handler.isListKind(this.parseSlice(valueStart, valueEnd))) {
-          // Not a list: the rest is part of one plain value.
+        const kind = key === 'kind' ? this.parseSlice(valueStart, valueEnd) : undefined;
+        if (key === 'kind' && !this.handler.isListKind(kind)) {
+          // Not a list: the rest is part of one plain value, parsed here or by the handler.
+          if (parent?.handler.range && parent.handler.takesRange?.(kind)) {
+            const end = this.objectEnd(start, parent);
+            this.keepFrom = savedKeep;
+            parent.handler.range(start, end, index);
+            return;
+          }
           this.deliver(this.finishObject(start, parent), parent, index, savedKeep);
           return;
         }

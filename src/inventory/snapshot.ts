@@ -10,7 +10,7 @@ import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type L
 import { wholeObjects, type Projection } from './slim.js';
 import { appendTo } from '../util/collections.js';
 import { isSecret, metadataProblem, typedObject } from './snapshot-objects.js';
-import { ItemDecoders, ParallelReadFailed } from './item-decoders.js';
+import { ItemDecoders, ParallelReadFailed, type DecodedItems } from './item-decoders.js';
 import { defaultWorkerCount } from '../kube/page-decoder.js';
 
 /** Annotations kposture puts on the List it writes with `kposture snapshot`. */
@@ -274,18 +274,25 @@ class StreamedList implements ListHandler {
     if (this.typed) ensureCollection(this.loaded, kindId(this.group, this.typed));
     // Objects in a typed list are never lists themselves: they can be read without a look inside.
     this.nested = this.typed === undefined;
-    // And, when worker threads are at hand, parsed by them.
-    if (this.typed && this.loaded.decoders) this.range = this.rangeOf.bind(this, this.loaded.decoders, this.typed);
   }
 
-  range: ((start: number, end: number, index: number) => void) | undefined;
-
-  private rangeOf(decoders: ItemDecoders, typed: string, start: number, end: number): void {
-    decoders.add(start, end, typed, this.group, this.deliver);
+  /** Items go to the worker threads, when there are any (large files). */
+  get range(): ((start: number, end: number, index: number) => void) | undefined {
+    return this.loaded.decoders ? this.rangeOf : undefined;
   }
 
-  /** Records from the workers, in file order: projected already, still to be located and kept. */
-  private readonly deliver = (records: unknown[]): void => {
+  /** Items that say their own kind go to the workers unless the list must hold them until its kind is known. */
+  takesRange(kind: unknown): boolean {
+    return typeof kind === 'string' && kind !== '' && this.waiting.length === 0;
+  }
+
+  private readonly rangeOf = (start: number, end: number, index: number): void => {
+    if (this.typed) this.loaded.decoders!.add(start, end, index, this.typed, this.group, this.deliverTyped);
+    else this.loaded.decoders!.add(start, end, index, undefined, '', this.deliverOwn);
+  };
+
+  /** Records of a typed list's items from the workers, in file order: still to be located and kept. */
+  private readonly deliverTyped = ({ records }: DecodedItems): void => {
     const id = kindId(this.group, this.typed!);
     const collection = ensureCollection(this.loaded, id);
     for (const record of records as K8sObject[]) {
@@ -293,7 +300,25 @@ class StreamedList implements ListHandler {
     }
   };
 
+  /** Records of items that said their own kind, as `item` would have added them. */
+  private readonly deliverOwn = ({ records, keys }: DecodedItems, indexes: readonly number[]): void => {
+    if (this.kind === undefined) {
+      (keys ?? []).forEach((key, i) => {
+        if (this.readAhead.has(key)) return;
+        const bar = key.indexOf('|');
+        this.readAhead.set(key, { kind: key.slice(0, bar), group: key.slice(bar + 1), index: indexes[i]! });
+      });
+    }
+    for (const record of records as K8sObject[]) {
+      const id = kindId(splitApiVersion(record.apiVersion as string).group, record.kind as string);
+      const collection = ensureCollection(this.loaded, id);
+      if (firstSighting(this.loaded, id, record.metadata as unknown as Record<string, unknown>, this.at)) collection.items.push(record);
+    }
+  };
+
   item(value: unknown, index: number): void {
+    // Items still with the workers come first.
+    if (this.loaded.decoders?.busy) this.loaded.decoders.drain();
     const itemAt = itemWhere(this.at, index);
     if (!isRecord(value)) fail(itemAt, '(item)', 'must be an object');
     if (this.kind !== undefined) {
@@ -314,13 +339,15 @@ class StreamedList implements ListHandler {
   }
 
   openList(index: number, head: Record<string, unknown>): ListHandler {
+    // Items still with the workers come before those of the list opening here.
+    if (this.loaded.decoders?.busy) this.loaded.decoders.drain();
     this.nestedListAt ??= index;
     return new StreamedList(head, itemWhere(this.at, index), this.loaded);
   }
 
   close(fields: Record<string, unknown>): void {
     // Items still with the workers come before anything read after this list.
-    if (this.range) this.loaded.decoders?.drain();
+    if (this.loaded.decoders?.busy) this.loaded.decoders.drain();
     if (this.kind === undefined) {
       this.setKind(fields);
       if (this.typed) {

@@ -385,11 +385,15 @@ describe('loadSnapshot with typed lists parsed in worker threads', () => {
         { apiVersion: 'v1', kind: 'PodList', items: [{ metadata: meta('web-0', 'team-0'), spec: { hostNetwork: true } }, podItem('late')] },
       ],
     };
-    for (const { format } of FORMATS.filter((f) => ['compact', 'indent 4 (kubectl)', 'tabs', 'CRLF'].includes(f.name))) {
-      const { workers, main, fallbacks } = loadWithAndWithoutWorkers(format(doc));
-      expect(main).not.toHaveProperty('error');
-      expect(workers).toEqual(main);
-      expect(fallbacks).toEqual([]);
+    // kubectl get pods,namespaces -A -o json: items that say their own kind, the List's kind after them
+    const kubectl = { apiVersion: 'v1', items: [...doc.items[0]!.items.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', ...n })), ...pods.map((p) => ({ apiVersion: 'v1', kind: 'Pod', ...p }))], kind: 'List', metadata: { resourceVersion: '' } };
+    for (const written of [doc, kubectl]) {
+      for (const { format } of FORMATS.filter((f) => ['compact', 'indent 4 (kubectl)', 'tabs', 'CRLF'].includes(f.name))) {
+        const { workers, main, fallbacks } = loadWithAndWithoutWorkers(format(written));
+        expect(main).not.toHaveProperty('error');
+        expect(workers).toEqual(main);
+        expect(fallbacks).toEqual([]);
+      }
     }
   });
 
@@ -420,13 +424,22 @@ describe('loadSnapshot with typed lists parsed in worker threads', () => {
       spec: fc.record({ hostNetwork: fc.boolean(), containers: fc.array(fc.record({ name: tricky, image: tricky }), { maxLength: 2 }) }),
     }, { requiredKeys: ['metadata'] });
     const typedList = fc.record({ apiVersion: fc.constantFrom('v1', 'apps/v1'), kind: fc.constantFrom('PodList', 'NamespaceList', 'DeploymentList', 'SecretList'), items: fc.array(entry, { maxLength: 4 }) }, { requiredKeys: ['kind', 'items'] });
-    const list = fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('List'), items: fc.array(typedList, { maxLength: 3 }) }, { requiredKeys: ['kind', 'items'] });
+    // Items of a List say their own kind (kubectl's output); some say it oddly.
+    const ownKind = fc.record({
+      apiVersion: fc.oneof(fc.constantFrom('v1', 'apps/v1', 'networking.k8s.io/v1'), fc.constant(7)),
+      kind: fc.oneof(fc.constantFrom('Pod', 'Namespace', 'Deployment', 'NetworkPolicy', 'Secret'), fc.constantFrom('', 3)),
+      metadata: entry.map((e) => e.metadata),
+    }, { requiredKeys: ['kind', 'metadata'] });
+    const list = fc.record({ apiVersion: fc.constant('v1'), kind: fc.constantFrom('List', 'PodList'), items: fc.array(fc.oneof({ weight: 3, arbitrary: ownKind }, { weight: 1, arbitrary: typedList }), { maxLength: 6 }) }, { requiredKeys: ['kind', 'items'] });
+    // Keys sorted (as kubectl writes them: a List's kind after its items) or not.
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
     fc.assert(
-      fc.property(fc.oneof(list, typedList), fc.constantFrom(...FORMATS.filter((f) => f.name !== 'BOM')), (doc, { format }) => {
-        const { workers, main } = loadWithAndWithoutWorkers(format(doc));
+      fc.property(fc.oneof(list, typedList), fc.boolean(), fc.constantFrom(...FORMATS.filter((f) => f.name !== 'BOM')), (doc, sortKeys, { format }) => {
+        const { workers, main } = loadWithAndWithoutWorkers(format(sortKeys ? sorted(doc) : doc));
         expect(workers).toEqual(main);
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 });
