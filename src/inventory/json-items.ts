@@ -299,24 +299,24 @@ class Scanner {
 
   /** An object known to be a plain value (an element of a typed list): parsed whole. */
   private plainObject(list: ListState): unknown {
-    const start = this.abs(this.pos);
-    const savedKeep = this.keepFrom;
-    this.keepFrom = start;
-    this.pos++; // {
-    const value = this.finishObject(start, list);
-    this.keepFrom = savedKeep;
-    return value;
+    return this.atObject((start) => this.finishObject(start, list));
   }
 
   /** Like plainObject, but passes the object's byte range to the handler instead of parsing it. */
   private plainObjectRange(list: ListState, index: number): void {
+    const [start, end] = this.atObject((s) => [s, this.objectEnd(s, list)] as const);
+    list.handler.range!(start, end, index);
+  }
+
+  /** Runs `read` on the object whose `{` is at pos, with its bytes kept in the buffer meanwhile. */
+  private atObject<T>(read: (start: number) => T): T {
     const start = this.abs(this.pos);
     const savedKeep = this.keepFrom;
     this.keepFrom = start;
     this.pos++; // {
-    const end = this.objectEnd(start, list);
+    const result = read(start);
     this.keepFrom = savedKeep;
-    list.handler.range!(start, end, index);
+    return result;
   }
 
   /**
@@ -325,53 +325,51 @@ class Scanner {
    * by a scan otherwise.
    */
   private objectEnd(start: number, list: ListState): number {
-    if (list.shortcut) {
-      const here = this.abs(this.pos);
-      const indent = this.indentOf(start);
-      if (indent === null) {
-        list.shortcut = false;
-      } else if (indent !== undefined) {
-        const end = this.findLineClose(indent, here, start + SHORTCUT_REACH);
-        if (end !== undefined) {
-          this.pos = end - this.base;
-          return end;
-        }
-        list.shortcut = false;
-      }
-      this.pos = here - this.base;
-    }
-    this.pos = this.scanNested(1);
+    const end = this.shortcutEnd(start, list);
+    this.pos = end !== undefined ? end - this.base : this.scanNested(1);
     return this.abs(this.pos);
   }
 
   /**
    * Inside the object that starts at `start` (kept in the buffer): moves pos past its closing
    * brace and returns the object parsed. Elements of pretty-printed lists take the shortcut
-   * described at the top of this file; the first miss turns it off for the rest of the list.
+   * described at the top of this file, confirmed by JSON.parse; the first miss turns it off for
+   * the rest of the list.
    */
   private finishObject(start: number, list: ListState | undefined): unknown {
-    if (list?.shortcut) {
-      const here = this.abs(this.pos);
-      const indent = this.indentOf(start);
-      if (indent === null) {
-        list.shortcut = false;
-      } else if (indent !== undefined) {
-        const end = this.findLineClose(indent, here, start + SHORTCUT_REACH);
-        if (end !== undefined) {
-          try {
-            const value: unknown = JSON.parse(this.text(start, end));
-            this.pos = end - this.base;
-            return value;
-          } catch {
-            // Not the matching brace after all (irregular indentation): scan instead.
-          }
-        }
-        list.shortcut = false;
+    const end = list ? this.shortcutEnd(start, list) : undefined;
+    if (end !== undefined) {
+      try {
+        const value: unknown = JSON.parse(this.text(start, end));
+        this.pos = end - this.base;
+        return value;
+      } catch {
+        // Not the matching brace after all (irregular indentation): scan instead.
+        list!.shortcut = false;
       }
-      this.pos = here - this.base;
     }
     this.pos = this.scanNested(1);
     return this.parseSlice(start, this.abs(this.pos));
+  }
+
+  /**
+   * Where the shortcut says the object that starts at `start` ends (pos just inside it), not yet
+   * confirmed; undefined when it does not apply, and the shortcut is off for the list from the
+   * first element it cannot place. Leaves pos where it was.
+   */
+  private shortcutEnd(start: number, list: ListState): number | undefined {
+    if (!list.shortcut) return undefined;
+    const here = this.abs(this.pos);
+    const indent = this.indentOf(start);
+    let end: number | undefined;
+    if (indent === null) {
+      list.shortcut = false;
+    } else if (indent !== undefined) {
+      end = this.findLineClose(indent, here, start + SHORTCUT_REACH);
+      if (end === undefined) list.shortcut = false;
+    }
+    this.pos = here - this.base;
+    return end;
   }
 
   /**
