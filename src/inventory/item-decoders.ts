@@ -16,6 +16,7 @@
  * loader reads every file again on the main thread, which then reports the problem exactly as it
  * always has. So the workers make the common case fast and never change an outcome.
  */
+import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { compactCopy } from '../util/compact.js';
 import { StringTable } from '../util/strings.js';
@@ -62,6 +63,15 @@ export interface ItemDecodersOptions {
   batchBytes?: number;
   /** Longest wait for one answer before giving up on the workers (default 60 s). */
   answerTimeoutMs?: number;
+}
+
+/**
+ * Workers: one per core plus one, at most four. The main thread spends much of a read waiting for
+ * the oldest batch, and a worker more than cores keeps the cores busy meanwhile: on two cores,
+ * three workers read the XL file 0.1–0.3 s faster than two (alternating runs); four were no faster.
+ */
+export function defaultItemWorkers(): number {
+  return Math.min(4, availableParallelism() + 1);
 }
 
 const DEFAULT_BATCH_BYTES = 1024 * 1024;

@@ -10,8 +10,7 @@ import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type L
 import { wholeObjects, type Projection } from './slim.js';
 import { appendTo } from '../util/collections.js';
 import { isSecret, metadataProblem, typedObject } from './snapshot-objects.js';
-import { ItemDecoders, ParallelReadFailed, type DecodedItems } from './item-decoders.js';
-import { defaultWorkerCount } from '../kube/page-decoder.js';
+import { ItemDecoders, ParallelReadFailed, defaultItemWorkers, type DecodedItems } from './item-decoders.js';
 
 /** Annotations kposture puts on the List it writes with `kposture snapshot`. */
 export const SNAPSHOT_ANNOTATIONS = {
@@ -95,7 +94,7 @@ function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: 
     for (const file of expand(path.resolve(cwd, p), p)) {
       const rel = path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
       if (path.extname(file).toLowerCase() === '.json' && startsLikeJson(file)) {
-        const decoders = parallel && statSync(file).size >= (parallel.minBytes ?? DEFAULT_MIN_PARALLEL_BYTES) ? new ItemDecoders(file, { workers: parallel.workers ?? defaultWorkerCount() }) : undefined;
+        const decoders = parallel && statSync(file).size >= (parallel.minBytes ?? DEFAULT_MIN_PARALLEL_BYTES) ? new ItemDecoders(file, { workers: parallel.workers ?? defaultItemWorkers() }) : undefined;
         try {
           if (decoders) loaded.decoders = decoders;
           streamJsonFile(file, rel, loaded);

@@ -50,11 +50,6 @@ export interface PageDecoderOptions {
   minBytes?: number;
 }
 
-/** Worker threads for parsing: one per core, at least 2, at most 4. */
-export function defaultWorkerCount(): number {
-  return Math.min(4, Math.max(2, availableParallelism()));
-}
-
 export class PageDecoder {
   readonly minBytes: number;
   /**
@@ -71,7 +66,7 @@ export class PageDecoder {
   private readonly strings = new StringTable();
 
   constructor(options: PageDecoderOptions = {}) {
-    this.size = Math.max(1, options.workers ?? defaultWorkerCount());
+    this.size = Math.max(1, options.workers ?? Math.min(4, Math.max(2, availableParallelism())));
     this.minBytes = options.minBytes ?? DEFAULT_MIN_WORKER_BYTES;
     this.window = this.size + 1;
   }
