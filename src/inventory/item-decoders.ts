@@ -3,10 +3,11 @@
  * file themselves.
  *
  * `JSON.parse` of the items is most of a snapshot audit's time. The main thread still reads the
- * whole file to find where each item ends (json-items.ts), but for the items of typed lists it
- * sends only their byte ranges, in batches, to the workers; each worker reads those bytes from
- * the file, parses every item on its own (so its objects die young), checks its metadata and
- * reduces it to its slim record, as the main thread would, and sends back the records. Answers
+ * whole file to find where each item ends (json-items.ts), but for the items of typed lists, and
+ * those of a `List` that say their own kind (kubectl's output), it sends only their byte ranges,
+ * in batches, to the workers. Each worker reads those bytes from the file, parses every item on
+ * its own (so its objects die young), checks its metadata and reduces it to its slim record, as
+ * the main thread would, and sends back the records. Answers
  * are awaited in order, synchronously (the loader is synchronous): the main thread blocks on a
  * shared counter each worker bumps after it posts, then takes the answer off the port.
  *

@@ -44,7 +44,7 @@ interface Loaded {
   notServed: Set<KindId>;
   serverVersion?: string;
   project: Projection;
-  /** Worker threads that parse the items of typed lists, for the file being read (large files only). */
+  /** Worker threads that parse the file's items, for the file being read (large files only). */
   decoders?: ItemDecoders;
 }
 
@@ -55,9 +55,9 @@ export interface SnapshotOptions {
    */
   project?: Projection;
   /**
-   * Large JSON files have the items of their typed lists parsed and reduced to slim records by
-   * worker threads (item-decoders.ts); pass it with the slim projection as `project`, so that
-   * every record is slim. Smaller files, and anything the workers cannot take as it is, are read
+   * Large JSON files have their items (those of typed lists, and those of a `List` that say their
+   * own kind) parsed and reduced to slim records by worker threads (item-decoders.ts); pass it
+   * with the slim projection as `project`, so that every record is slim. Smaller files, and anything the workers cannot take as it is, are read
    * on the main thread, with the same result.
    */
   slimInWorkers?: {
