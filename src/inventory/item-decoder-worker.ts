@@ -6,11 +6,11 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { splitApiVersion } from '../k8s/kinds.js';
+import { isForbiddenKind, splitApiVersion } from '../k8s/kinds.js';
 import { isRecord } from '../k8s/object.js';
 import type { ItemAnswer, ItemBatch, ItemWorkerData } from './item-decoders.js';
 import { slimProjection } from './slim.js';
-import { isSecret, metadataProblem, typedObject } from './snapshot-objects.js';
+import { isListKind, metadataProblem, typedObject } from './snapshot-objects.js';
 
 const { file, port, signal } = workerData as ItemWorkerData;
 const project = slimProjection();
@@ -42,7 +42,7 @@ function decode({ seq, kind, group, starts, ends }: ItemBatch): ItemAnswer {
     read += n;
   }
   const records: unknown[] = [];
-  const keys: string[] | undefined = kind === undefined ? [] : undefined;
+  const kinds: { kind: string; group: string }[] | undefined = kind === undefined ? [] : undefined;
   for (let i = 0; i < starts.length; i++) {
     let value: unknown;
     try {
@@ -52,12 +52,12 @@ function decode({ seq, kind, group, starts, ends }: ItemBatch): ItemAnswer {
     }
     const own = isRecord(value) ? ownKind(value, kind, group) : undefined;
     if (!own || metadataProblem(value as Record<string, unknown>)) return { seq, failed: `item at byte ${starts[i]} breaks the loader's rules` };
-    keys?.push(`${own.kind}|${own.group}`);
-    if (isSecret(own.kind, own.group)) continue;
+    kinds?.push(own);
+    if (isForbiddenKind(own.group, own.kind)) continue;
     const { id, typed } = typedObject(value as Record<string, unknown>, own.kind, own.group);
     records.push(project(id, typed));
   }
-  return { seq, records, ...(keys ? { keys } : {}) };
+  return { seq, records, ...(kinds ? { kinds } : {}) };
 }
 
 /**
@@ -69,7 +69,7 @@ function ownKind(value: Record<string, unknown>, kind: string | undefined, group
   if (kind !== undefined) return { kind, group };
   const own = value.kind;
   const apiVersion = value.apiVersion;
-  if (typeof own !== 'string' || own === '' || own.endsWith('List')) return undefined;
+  if (typeof own !== 'string' || own === '' || isListKind(own)) return undefined;
   if (apiVersion !== undefined && typeof apiVersion !== 'string') return undefined;
   return { kind: own, group: apiVersion !== undefined ? splitApiVersion(apiVersion).group : '' };
 }

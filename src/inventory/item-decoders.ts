@@ -21,6 +21,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { compactCopy } from '../util/compact.js';
 import { StringTable } from '../util/strings.js';
+import { DECODER_WORKER_HEAP } from '../kube/page-decoder.js';
 
 export interface ItemBatch {
   seq: number;
@@ -34,11 +35,11 @@ export interface ItemBatch {
 
 /**
  * Records in item order (Secrets left out); for items that say their own kind, also each item's
- * `kind|group`, Secrets included, as the loader's checks of a `List` need them.
+ * kind and group, Secrets included, as the loader's checks of a `List` need them.
  */
 export interface DecodedItems {
   records: unknown[];
-  keys?: string[];
+  kinds?: { kind: string; group: string }[];
 }
 
 export type ItemAnswer = ({ seq: number } & DecodedItems) | { seq: number; failed: string };
@@ -78,8 +79,6 @@ export function defaultItemWorkers(): number {
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
 /** Batches each worker may have queued or in hand, so that one waiting for its answer leaves the others busy. */
 const BATCHES_PER_WORKER = 4;
-/** As for the page decoders: one batch's objects die young in a worker's young generation. */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 16 };
 
 interface Slot {
   worker: Worker;
@@ -117,7 +116,7 @@ export class ItemDecoders {
       const { port1, port2 } = new MessageChannel();
       const signal = new Int32Array(new SharedArrayBuffer(4));
       const workerData: ItemWorkerData = { file, port: port2, signal };
-      const worker = new Worker(new URL('./item-decoder-worker.js', import.meta.url), { workerData, transferList: [port2], resourceLimits: WORKER_HEAP });
+      const worker = new Worker(new URL('./item-decoder-worker.js', import.meta.url), { workerData, transferList: [port2], resourceLimits: DECODER_WORKER_HEAP });
       worker.unref();
       // A worker that fails is noticed as an answer that never comes (the main thread is blocked
       // meanwhile, so events would come too late anyway); this only keeps the error unthrown.
@@ -179,7 +178,7 @@ export class ItemDecoders {
     const answer = this.receive(slot);
     if (answer.seq !== seq) throw new ParallelReadFailed(`a worker answered batch ${answer.seq} when ${seq} was due`);
     if ('failed' in answer) throw new ParallelReadFailed(answer.failed);
-    deliver({ records: compactCopy(answer.records, this.strings), ...(answer.keys ? { keys: answer.keys } : {}) }, indexes);
+    deliver({ records: compactCopy(answer.records, this.strings), ...(answer.kinds ? { kinds: answer.kinds } : {}) }, indexes);
   }
 
   /** The next answer on `slot`'s port, waiting for it (synchronously) as long as the timeout allows. */

@@ -1,7 +1,8 @@
 /**
- * What the snapshot loader does to each object of a typed list before it keeps it: the checks of
- * its metadata, and the apiVersion and kind a typed list's items may leave out. Pure, so that the
- * item decoder workers (item-decoders.ts) apply exactly the rules the main thread does.
+ * What the snapshot loader does to each object before it keeps it: the checks of its metadata,
+ * and the apiVersion and kind a typed list's items may leave out; which kinds are lists. Pure, so
+ * that the item decoder workers (item-decoders.ts) apply exactly the rules the main thread does.
+ * (Secrets are dropped unseen on both sides by `isForbiddenKind`, k8s/kinds.ts.)
  */
 import { kindId, kindSpec, type KindId } from '../k8s/kinds.js';
 import { isRecord } from '../k8s/object.js';
@@ -23,9 +24,9 @@ export function metadataProblem(obj: Record<string, unknown>): [string, string] 
   return undefined;
 }
 
-/** Secrets are never read: a snapshot that holds them is accepted, their data is dropped unseen. */
-export function isSecret(kind: string, group: string): boolean {
-  return group === '' && kind === 'Secret';
+/** `List`, or a typed list such as `PodList`: an object whose `items` are read as objects. */
+export function isListKind(kind: unknown): boolean {
+  return typeof kind === 'string' && kind.endsWith('List');
 }
 
 /** The object with the apiVersion and kind of its list, where it leaves them out. */

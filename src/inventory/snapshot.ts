@@ -2,14 +2,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { KpostureError } from '../errors.js';
-import { kindId, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
+import { isForbiddenKind, kindId, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
 import { isRecord, type K8sObject, type ResourceRef } from '../k8s/object.js';
 import type { Inventory, KindCollection, SourceLocation } from './inventory.js';
 import { deriveDynamicKinds } from './dynamic-kinds.js';
 import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
 import { wholeObjects, type Projection } from './slim.js';
 import { appendTo } from '../util/collections.js';
-import { isSecret, metadataProblem, typedObject } from './snapshot-objects.js';
+import { isListKind, metadataProblem, typedObject } from './snapshot-objects.js';
 import { ItemDecoders, ParallelReadFailed, defaultItemWorkers, type DecodedItems } from './item-decoders.js';
 
 /** Annotations kposture puts on the List it writes with `kposture snapshot`. */
@@ -229,11 +229,6 @@ function streamJsonFile(file: string, rel: string, loaded: Loaded): void {
   }
 }
 
-/** `List`, or a typed list such as `PodList`: an object whose `items` are read as objects. */
-function isListKind(kind: unknown): boolean {
-  return typeof kind === 'string' && kind.endsWith('List');
-}
-
 function itemWhere(at: Where, index: number): Where {
   return { ...at, where: `${at.where ? `${at.where}.` : ''}items[${index}]` };
 }
@@ -297,27 +292,23 @@ class StreamedList implements ListHandler {
   /** Records of a typed list's items from the workers, in file order: still to be located and kept. */
   private readonly deliverTyped = ({ records }: DecodedItems): void => {
     const id = kindId(this.group, this.typed!);
-    const collection = ensureCollection(this.loaded, id);
-    for (const record of records as K8sObject[]) {
-      if (firstSighting(this.loaded, id, record.metadata as unknown as Record<string, unknown>, this.at)) collection.items.push(record);
-    }
+    for (const record of records as K8sObject[]) collect(this.loaded, id, record.metadata, this.at)?.items.push(record);
   };
 
   /** Records of items that said their own kind, as `item` would have added them. */
-  private readonly deliverOwn = ({ records, keys }: DecodedItems, indexes: readonly number[]): void => {
-    if (this.kind === undefined) {
-      (keys ?? []).forEach((key, i) => {
-        if (this.readAhead.has(key)) return;
-        const bar = key.indexOf('|');
-        this.readAhead.set(key, { kind: key.slice(0, bar), group: key.slice(bar + 1), index: indexes[i]! });
-      });
-    }
+  private readonly deliverOwn = ({ records, kinds }: DecodedItems, indexes: readonly number[]): void => {
+    if (this.kind === undefined) (kinds ?? []).forEach(({ kind, group }, i) => this.noteReadAhead(kind, group, indexes[i]!));
     for (const record of records as K8sObject[]) {
       const id = kindId(splitApiVersion(record.apiVersion as string).group, record.kind as string);
-      const collection = ensureCollection(this.loaded, id);
-      if (firstSighting(this.loaded, id, record.metadata as unknown as Record<string, unknown>, this.at)) collection.items.push(record);
+      collect(this.loaded, id, record.metadata, this.at)?.items.push(record);
     }
   };
+
+  /** An item of this kind and group was read before the list's own kind was known. */
+  private noteReadAhead(kind: string, group: string, index: number): void {
+    const key = `${kind}|${group}`;
+    if (!this.readAhead.has(key)) this.readAhead.set(key, { kind, group, index });
+  }
 
   item(value: unknown, index: number): void {
     // Items still with the workers come first.
@@ -335,9 +326,7 @@ class StreamedList implements ListHandler {
       this.waiting.push({ item: value, index });
       return;
     }
-    const group = typeof value.apiVersion === 'string' ? splitApiVersion(value.apiVersion).group : '';
-    const key = `${kind}|${group}`;
-    if (!this.readAhead.has(key)) this.readAhead.set(key, { kind, group, index });
+    this.noteReadAhead(kind, typeof value.apiVersion === 'string' ? splitApiVersion(value.apiVersion).group : '', index);
     addAny(value, itemAt, this.loaded, undefined);
   }
 
@@ -435,27 +424,29 @@ function ensureCollection(loaded: Loaded, id: KindId): KindCollection {
 
 function addObject(obj: Record<string, unknown>, kind: string, group: string, at: Where, loaded: Loaded): void {
   validateMetadata(obj, at);
-  if (isSecret(kind, group)) return;
+  // Secrets are never read: a snapshot that holds them is accepted, their data is dropped unseen.
+  if (isForbiddenKind(group, kind)) return;
   const { id, typed } = typedObject(obj, kind, group);
-  const collection = ensureCollection(loaded, id);
-  if (!firstSighting(loaded, id, obj.metadata as Record<string, unknown>, at)) return;
-  collection.items.push(loaded.project(id, typed));
+  collect(loaded, id, obj.metadata, at)?.items.push(loaded.project(id, typed));
 }
 
 /**
- * Records where the object named in `meta` was read; false when it was read before (the same
- * object in two files: the first one wins).
+ * The collection an object of kind `id` named in `meta` (checked already) goes to, with where it
+ * was read recorded; undefined when it was read before (the same object in two files: the first
+ * one wins). The collection exists either way.
  */
-function firstSighting(loaded: Loaded, id: KindId, meta: Record<string, unknown>, at: Where): boolean {
+function collect(loaded: Loaded, id: KindId, metadata: unknown, at: Where): KindCollection | undefined {
+  const collection = ensureCollection(loaded, id);
+  const meta = metadata as Record<string, unknown>;
   const name = meta.name as string;
   const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
   let byNamespace = loaded.located.get(id);
   if (!byNamespace) loaded.located.set(id, (byNamespace = new Map()));
   let byName = byNamespace.get(namespace);
   if (!byName) byNamespace.set(namespace, (byName = new Map()));
-  if (byName.has(name)) return false;
+  if (byName.has(name)) return undefined;
   byName.set(name, locationOf(at));
-  return true;
+  return collection;
 }
 
 /** Finds where an object was read from its kind, namespace and name (reports carry no group). */

@@ -35,11 +35,12 @@ export class PageDecodeError extends Error {
 }
 
 /**
- * A worker's young generation: one page's objects (~10 MB for 500 pods) die young there. The
- * old generation keeps V8's default limit: a worker that ran out of it would take the whole
- * process down (V8 aborts on an allocation it cannot make), not just the worker.
+ * A parsing worker's young generation (page decoders here, snapshot item decoders too): one page's
+ * or batch's objects (~10 MB for 500 pods) die young there. The old generation keeps V8's default
+ * limit: a worker that ran out of it would take the whole process down (V8 aborts on an
+ * allocation it cannot make), not just the worker.
  */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 16 };
+export const DECODER_WORKER_HEAP = { maxYoungGenerationSizeMb: 16 };
 
 /** Pages smaller than this are parsed on the main thread: a round trip costs more than it saves. */
 export const DEFAULT_MIN_WORKER_BYTES = 256 * 1024;
@@ -98,7 +99,7 @@ export class PageDecoder {
 
   private worker(): Worker {
     if (this.workers.length < this.size) {
-      const w = new Worker(new URL('./page-decoder-worker.js', import.meta.url), { resourceLimits: WORKER_HEAP });
+      const w = new Worker(new URL('./page-decoder-worker.js', import.meta.url), { resourceLimits: DECODER_WORKER_HEAP });
       w.unref();
       w.on('message', (answer: DecodeAnswer) => this.answer(answer));
       w.on('error', (err) => this.failAll((p) => p.worker === w, `a page decoder worker failed: ${err.message}`, w));
