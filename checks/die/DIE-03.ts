@@ -68,8 +68,9 @@ export default defineCheck({
 
 function hostPathVolumes(pod: K8sObject): HostPathVolume[] {
   const out: HostPathVolume[] = [];
-  for (const raw of asArray(field(pod, 'spec', 'volumes'))) {
-    const volume = asRecord(raw);
+  const volumes = asArray(field(pod, 'spec', 'volumes'));
+  for (let i = 0; i < volumes.length; i++) {
+    const volume = asRecord(volumes[i]);
     const hostPath = volume.hostPath;
     if (hostPath === undefined || hostPath === null) continue;
     out.push({ volume: asString(volume.name) ?? '?', path: asString(asRecord(hostPath).path) ?? '?', type: asString(asRecord(hostPath).type) ?? '' });

@@ -36,8 +36,9 @@ export default defineCheck({
   },
   evaluate(ctx, report) {
     const podCounts = new Map<string, number>();
-    for (const pod of ctx.items(KINDS.Pod)) {
-      const ns = namespaceOf(pod);
+    const pods = ctx.items(KINDS.Pod);
+    for (let i = 0; i < pods.length; i++) {
+      const ns = namespaceOf(pods[i]!);
       if (!ns || ctx.isSystemNamespace(ns)) continue;
       podCounts.set(ns, (podCounts.get(ns) ?? 0) + 1);
     }

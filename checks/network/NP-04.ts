@@ -45,9 +45,10 @@ export default defineCheck({
     const reasons = new Set<string>();
     for (const [namespace, pods] of view.podsByNamespace) {
       const counts: Counts = { pods: pods.length, Ingress: 0, Egress: 0, uncertain: { Ingress: 0, Egress: 0 } };
-      for (const pod of pods) {
-        const isolation = podIsolation(view, pod);
-        for (const d of DIRECTIONS) {
+      for (let i = 0; i < pods.length; i++) {
+        const isolation = podIsolation(view, pods[i]!);
+        for (let j = 0; j < DIRECTIONS.length; j++) {
+          const d = DIRECTIONS[j]!;
           const result = isolation[d];
           if (result.isolated) counts[d]++;
           else if (result.uncertain.length > 0) {

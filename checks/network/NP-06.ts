@@ -26,10 +26,13 @@ export default defineCheck({
     const index = networkPolicyIndexOf(ctx.items(KINDS.NetworkPolicy));
     const used = new Set<Policy>();
     const podCount = new Map<string, number>();
-    for (const pod of podFactsOf(ctx.items(KINDS.Pod))) {
+    const pods = podFactsOf(ctx.items(KINDS.Pod));
+    for (let i = 0; i < pods.length; i++) {
+      const pod = pods[i]!;
       if (!isPolicySubject(pod)) continue;
       podCount.set(pod.namespace, (podCount.get(pod.namespace) ?? 0) + 1);
-      for (const p of index.selecting(pod).policies) used.add(p);
+      const selecting = index.selecting(pod).policies;
+      for (let j = 0; j < selecting.length; j++) used.add(selecting[j]!);
     }
     const subjects: Subject[] = [];
     const findings: Finding[] = [];

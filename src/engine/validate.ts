@@ -16,7 +16,8 @@ export function validateOutcome(value: unknown, messages: Record<string, string>
   if (value.status === 'not-applicable') return undefined;
   if (value.subjects !== undefined || value.status !== 'unknown') {
     if (!Array.isArray(value.subjects)) return 'subjects must be an array';
-    for (const [i, s] of value.subjects.entries()) {
+    for (let i = 0; i < value.subjects.length; i++) {
+      const s: unknown = value.subjects[i];
       if (!isRecord(s)) return `subjects[${i}] is not an object`;
       const problem = refProblem(s.resource);
       if (problem) return `subjects[${i}].resource ${problem}`;
@@ -27,7 +28,8 @@ export function validateOutcome(value: unknown, messages: Record<string, string>
   if (value.status === 'unknown') return undefined;
   if (!Array.isArray(value.findings)) return 'findings must be an array';
   if (value.status === 'fail' && value.findings.length === 0) return 'a fail outcome needs at least one finding';
-  for (const [i, f] of value.findings.entries()) {
+  for (let i = 0; i < value.findings.length; i++) {
+    const f: unknown = value.findings[i];
     if (!isRecord(f)) return `findings[${i}] is not an object`;
     if (typeof f.messageId !== 'string' || !(f.messageId in messages)) return `findings[${i}].messageId ${JSON.stringify(f.messageId)} is not in meta.messages`;
     const problem = refProblem(f.resource);

@@ -87,8 +87,15 @@ export function imageSubjectRef(group: ImageGroup): ResourceRef {
 
 /** `Deployment shop/web` */
 export function describeWorkload(ref: ResourceRef): string {
-  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+  // Workload refs are shared, frozen objects (owners.ts): each is described once for every image and check.
+  let text = descriptions.get(ref);
+  if (text === undefined) {
+    text = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+    descriptions.set(ref, text);
+  }
+  return text;
 }
+const descriptions = new WeakMap<ResourceRef, string>();
 
 /** Where a finding about these uses points: first workload, all workloads affected, the image field, a kubectl command. */
 export function imageFindingTarget(uses: readonly ImageUse[]): { resource: ResourceRef; affected: ResourceRef[]; field: string; verify: string } {

@@ -41,7 +41,9 @@ export function netpolView(ctx: CheckContext): NetpolView {
   if (namespacesKnown) for (const ns of nsCollection.items) nsLabels.set(nameOf(ns), labelsOf(ns));
   const podsByNamespace = new Map<string, PodFacts[]>();
   const hostNetworkPods = new Map<string, number>();
-  for (const pod of podFactsOf(ctx.items(KINDS.Pod))) {
+  const pods = podFactsOf(ctx.items(KINDS.Pod));
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i]!;
     if (ctx.isSystemNamespace(pod.namespace) || pod.finished) continue;
     if (!isPolicySubject(pod)) {
       hostNetworkPods.set(pod.namespace, (hostNetworkPods.get(pod.namespace) ?? 0) + 1);

