@@ -228,7 +228,11 @@ export const SLIM_SHAPES: ReadonlyMap<KindId, ShapeRecord> = new Map<KindId, Sha
 ]);
 
 /** How one object of a kind is turned into what the inventory holds. */
-export type Projection = (id: KindId, obj: Record<string, unknown>) => K8sObject;
+export interface Projection {
+  (id: KindId, obj: Record<string, unknown>): K8sObject;
+  /** The table it interns strings with, so that records made elsewhere can share the same copies. */
+  readonly strings?: StringTable;
+}
 
 /** Keeps objects whole (`kposture snapshot`, and audits that load plugin checks). */
 export const wholeObjects: Projection = (_id, obj) => obj as K8sObject;
@@ -239,7 +243,8 @@ export const wholeObjects: Projection = (_id, obj) => obj as K8sObject;
  */
 export function slimProjection(): Projection {
   const projector = new Projector();
-  return (id, obj) => projector.object(obj, SLIM_SHAPES.get(id) ?? ANY_KIND);
+  const project = (id: KindId, obj: Record<string, unknown>): K8sObject => projector.object(obj, SLIM_SHAPES.get(id) ?? ANY_KIND);
+  return Object.assign(project, { strings: projector.strings });
 }
 
 /**
@@ -255,7 +260,7 @@ const RECENT_CONTROLLERS = 64;
  * order, so a shared part reads exactly as the object's own would.
  */
 class Projector {
-  private readonly strings = new StringTable();
+  readonly strings = new StringTable();
   /**
    * Per recent controller (`namespace/kind/name`): the last value of each shared part, by slot;
    * for a shared part in an array, the slot holds the values by position.

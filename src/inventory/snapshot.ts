@@ -10,7 +10,7 @@ import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type L
 import { wholeObjects, type Projection } from './slim.js';
 import { appendTo } from '../util/collections.js';
 import { isListKind, metadataProblem, typedObject } from './snapshot-objects.js';
-import { ItemDecoders, ParallelReadFailed, defaultItemWorkers, type DecodedItems } from './item-decoders.js';
+import { ItemDecoders, ParallelReadFailed, defaultItemWorkers, type DecodedItems, type ItemDecoderStats } from './item-decoders.js';
 
 /** Annotations kposture puts on the List it writes with `kposture snapshot`. */
 export const SNAPSHOT_ANNOTATIONS = {
@@ -56,13 +56,18 @@ export interface SnapshotOptions {
   project?: Projection;
   /**
    * Large JSON files have their items (those of typed lists, and those of a `List` that say their
-   * own kind) parsed and reduced to slim records by worker threads (item-decoders.ts); pass it
-   * with the slim projection as `project`, so that every record is slim. Smaller files, and anything the workers cannot take as it is, are read
-   * on the main thread, with the same result.
+   * own kind) parsed and reduced to slim records by worker threads, and by the main thread while
+   * they have their fill (item-decoders.ts); pass it with the slim projection as `project`, so
+   * that every record is slim. Smaller files, and anything the workers cannot take as it is, are
+   * read on the main thread alone, with the same result.
    */
   slimInWorkers?: {
     workers?: number;
     minBytes?: number;
+    /** Bytes of items per batch (default 1 MiB). */
+    batchBytes?: number;
+    /** Told, after each file read in parallel, how many batches it took and how many the main thread decoded. */
+    onStats?: (stats: ItemDecoderStats) => void;
     /** Told why, when the workers could not finish and the files are read again on the main thread. */
     onFallback?: (why: string) => void;
   };
@@ -98,11 +103,14 @@ function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: 
     for (const file of expand(path.resolve(cwd, p), p)) {
       const rel = path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
       if (path.extname(file).toLowerCase() === '.json' && startsLikeJson(file)) {
-        const decoders = parallel && statSync(file).size >= (parallel.minBytes ?? DEFAULT_MIN_PARALLEL_BYTES) ? new ItemDecoders(file, { workers: parallel.workers ?? defaultItemWorkers() }) : undefined;
+        const decoders = parallel && statSync(file).size >= (parallel.minBytes ?? DEFAULT_MIN_PARALLEL_BYTES) ? new ItemDecoders(file, { workers: parallel.workers ?? defaultItemWorkers(), local: loaded.project, ...(parallel.batchBytes ? { batchBytes: parallel.batchBytes } : {}) }) : undefined;
         try {
           if (decoders) loaded.decoders = decoders;
           streamJsonFile(file, rel, loaded);
-          decoders?.drain();
+          if (decoders) {
+            decoders.drain();
+            parallel?.onStats?.(decoders.stats);
+          }
         } catch (err) {
           if (!decoders || err instanceof ParallelReadFailed) throw err;
           throw new ParallelReadFailed(err instanceof Error ? err.message : String(err));

@@ -14,6 +14,7 @@ import { KpostureError } from '../../src/errors.js';
 import { collectionOf, type Inventory } from '../../src/inventory/inventory.js';
 import { JsonSyntaxError, readJsonItems, type ListHandler } from '../../src/inventory/json-items.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
+import type { ItemDecoderStats } from '../../src/inventory/item-decoders.js';
 import { slimProjection } from '../../src/inventory/slim.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { refKey, refOf } from '../../src/k8s/object.js';
@@ -355,20 +356,26 @@ describe('loadSnapshot on JSON read item by item', () => {
 });
 
 describe('loadSnapshot with typed lists parsed in worker threads', () => {
-  /** Loads `text` as a JSON file with slim records, on the main thread and with workers. */
-  function loadWithAndWithoutWorkers(text: string): { workers: unknown; main: unknown; fallbacks: string[] } {
+  /**
+   * Loads `text` as a JSON file with slim records, on the main thread and with workers. Batches
+   * are small, so that a file of a few KB makes several and the main thread decodes some of them
+   * itself while the worker has its fill.
+   */
+  function loadWithAndWithoutWorkers(text: string, batchBytes = 256): { workers: unknown; main: unknown; fallbacks: string[]; stats: ItemDecoderStats[] } {
     const file = fileWith(text);
     const fallbacks: string[] = [];
+    const stats: ItemDecoderStats[] = [];
     const run = (withWorkers: boolean): unknown => {
       try {
-        const options = { project: slimProjection(), ...(withWorkers ? { slimInWorkers: { minBytes: 0, workers: 2, onFallback: (why: string) => fallbacks.push(why) } } : {}) };
+        const parallel = { minBytes: 0, workers: 1, batchBytes, onFallback: (why: string) => fallbacks.push(why), onStats: (s: ItemDecoderStats) => stats.push(s) };
+        const options = { project: slimProjection(), ...(withWorkers ? { slimInWorkers: parallel } : {}) };
         return observable(loadSnapshot([file], dir, options));
       } catch (err) {
         if (!(err instanceof KpostureError)) throw err;
         return { error: err.message };
       }
     };
-    return { workers: run(true), main: run(false), fallbacks };
+    return { workers: run(true), main: run(false), fallbacks, stats };
   }
 
   it('gives the inventory the main thread gives, without falling back, for kposture and API lists', () => {
@@ -389,12 +396,23 @@ describe('loadSnapshot with typed lists parsed in worker threads', () => {
     const kubectl = { apiVersion: 'v1', items: [...doc.items[0]!.items.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', ...n })), ...pods.map((p) => ({ apiVersion: 'v1', kind: 'Pod', ...p }))], kind: 'List', metadata: { resourceVersion: '' } };
     for (const written of [doc, kubectl]) {
       for (const { format } of FORMATS.filter((f) => ['compact', 'indent 4 (kubectl)', 'tabs', 'CRLF'].includes(f.name))) {
-        const { workers, main, fallbacks } = loadWithAndWithoutWorkers(format(written));
+        const { workers, main, fallbacks, stats } = loadWithAndWithoutWorkers(format(written), 8192);
         expect(main).not.toHaveProperty('error');
         expect(workers).toEqual(main);
         expect(fallbacks).toEqual([]);
+        // Both kinds of batch were in it: decoded by the worker, and by the main thread meanwhile.
+        expect(stats).toHaveLength(1);
+        expect(stats[0]!.decodedHere).toBeGreaterThan(0);
+        expect(stats[0]!.decodedHere).toBeLessThan(stats[0]!.batches);
       }
     }
+  });
+
+  it('gives the same inventory with one batch for the whole file, all of it with the worker', () => {
+    const pods = Array.from({ length: 50 }, (_, i) => podItem(`p-${i}`));
+    const { workers, main, stats } = loadWithAndWithoutWorkers(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: pods }, null, 2), 1024 * 1024);
+    expect(workers).toEqual(main);
+    expect(stats).toEqual([{ batches: 1, decodedHere: 0 }]);
   });
 
   it('reads the file again on the main thread when indentation misleads the shortcut, with the same result', () => {

@@ -9,6 +9,7 @@ import { scoreResults } from '../../engine/score.js';
 import { BUILTIN_CHECKS } from '../../../checks/index.js';
 import type { Check } from '../../engine/check.js';
 import { loadSnapshot } from '../../inventory/snapshot.js';
+import type { ItemDecoderStats } from '../../inventory/item-decoders.js';
 import { collectLive } from '../../inventory/live.js';
 import { slimProjection, wholeObjects } from '../../inventory/slim.js';
 import type { Inventory } from '../../inventory/inventory.js';
@@ -183,7 +184,10 @@ async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Prom
     const onFallback = (why: string): void => {
       if (flags.debug) io.stderr(`reading the snapshot again on the main thread: ${why}\n`);
     };
-    return loadSnapshot(snapshots, io.cwd, { project, ...(slim ? { slimInWorkers: { onFallback } } : {}) });
+    const onStats = ({ batches, decodedHere }: ItemDecoderStats): void => {
+      if (flags.debug) io.stderr(`read ${batches} batches of items in parallel, ${decodedHere} of them on the main thread\n`);
+    };
+    return loadSnapshot(snapshots, io.cwd, { project, ...(slim ? { slimInWorkers: { onFallback, onStats } } : {}) });
   }
   const kinds = kindsToCollect(checks);
   return collectLive({

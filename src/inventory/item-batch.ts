@@ -1,0 +1,72 @@
+/**
+ * One batch of snapshot items decoded: read by byte range from the file, each item parsed on its
+ * own, checked by the loader's rules and reduced to its record. The item decoder workers and the
+ * main thread (when every worker has its fill, item-decoders.ts) run this same code, so a record
+ * never depends on which thread made it.
+ */
+import { readSync } from 'node:fs';
+import { isForbiddenKind, splitApiVersion } from '../k8s/kinds.js';
+import { isRecord } from '../k8s/object.js';
+import type { ItemAnswer, ItemBatch } from './item-decoders.js';
+import type { Projection } from './slim.js';
+import { isListKind, metadataProblem, typedObject } from './snapshot-objects.js';
+
+/** Reads the bytes of a batch's items, reusing one buffer from batch to batch. */
+export class BatchReader {
+  private bytes = Buffer.allocUnsafe(1024 * 1024);
+
+  constructor(private readonly fd: number) {}
+
+  /** The bytes from the first item's start to the last one's end; undefined when the file ends first. */
+  read(batch: ItemBatch): Buffer | undefined {
+    const from = batch.starts[0]!;
+    const length = batch.ends[batch.ends.length - 1]! - from;
+    if (this.bytes.length < length) this.bytes = Buffer.allocUnsafe(length);
+    let read = 0;
+    while (read < length) {
+      const n = readSync(this.fd, this.bytes, read, length - read, from + read);
+      if (n === 0) return undefined;
+      read += n;
+    }
+    return this.bytes;
+  }
+}
+
+export function decodeBatch(batch: ItemBatch, reader: BatchReader, project: Projection): ItemAnswer {
+  const { seq, kind, group, starts, ends } = batch;
+  if (starts.length === 0) return { seq, records: [] };
+  const bytes = reader.read(batch);
+  if (!bytes) return { seq, failed: 'the snapshot file is shorter than when it was read' };
+  const from = starts[0]!;
+  const records: unknown[] = [];
+  const kinds: { kind: string; group: string }[] | undefined = kind === undefined ? [] : undefined;
+  for (let i = 0; i < starts.length; i++) {
+    let value: unknown;
+    try {
+      value = JSON.parse(bytes.toString('utf8', starts[i]! - from, ends[i]! - from));
+    } catch {
+      return { seq, failed: `item at byte ${starts[i]} is not one JSON object` };
+    }
+    const own = isRecord(value) ? ownKind(value, kind, group) : undefined;
+    if (!own || metadataProblem(value as Record<string, unknown>)) return { seq, failed: `item at byte ${starts[i]} breaks the loader's rules` };
+    kinds?.push(own);
+    if (isForbiddenKind(own.group, own.kind)) continue;
+    const { id, typed } = typedObject(value as Record<string, unknown>, own.kind, own.group);
+    records.push(project(id, typed));
+  }
+  return { seq, records, ...(kinds ? { kinds } : {}) };
+}
+
+/**
+ * The kind and group of an item: its list's, or (items of a `List`) its own, which must be a
+ * kind that is not a list, with a string apiVersion if any; undefined otherwise (the main thread
+ * then reads the file and says what is wrong).
+ */
+function ownKind(value: Record<string, unknown>, kind: string | undefined, group: string): { kind: string; group: string } | undefined {
+  if (kind !== undefined) return { kind, group };
+  const own = value.kind;
+  const apiVersion = value.apiVersion;
+  if (typeof own !== 'string' || own === '' || isListKind(own)) return undefined;
+  if (apiVersion !== undefined && typeof apiVersion !== 'string') return undefined;
+  return { kind: own, group: apiVersion !== undefined ? splitApiVersion(apiVersion).group : '' };
+}
