@@ -2,8 +2,7 @@
  * `JSON.stringify(value, null, 2)` as a sequence of chunks, so that a document larger than a V8
  * string can hold (a 150,000-pod snapshot is ~1.5 GB) is written piece by piece. The outer
  * `levels` of objects and arrays are laid out here; anything deeper is stringified whole, one
- * list item at a time, unless it holds a long list. The bytes are exactly those of
- * JSON.stringify (a test holds this).
+ * list item at a time. The bytes are exactly those of JSON.stringify (a test holds this).
  */
 export function* jsonChunks(value: unknown, levels = 4, indent = '', trailer = ''): Generator<string> {
   yield* layout(value, levels, indent);
@@ -11,25 +10,20 @@ export function* jsonChunks(value: unknown, levels = 4, indent = '', trailer = '
 }
 
 function* layout(value: unknown, levels: number, indent: string): Generator<string> {
-  // Past the outer levels, a value that holds a long list is laid out anyway: its text in one piece
-  // would be a string of megabytes (the 23,000 workloads one image finding lists), which V8 puts
-  // in the large-object space, where it stays until a full collection.
-  const open = levels > 0 || holdsLongList(value, LONG_LIST_SEARCH_DEPTH);
-  const next = Math.max(levels - 1, 0);
-  if (open && Array.isArray(value) && value.length > 0) {
+  if (levels > 0 && Array.isArray(value) && value.length > 0) {
     const inner = `${indent}  `;
     yield '[\n';
     for (let i = 0; i < value.length; i++) {
       yield inner;
       // JSON.stringify writes null for array entries it cannot represent.
       const item = value[i] === undefined || typeof value[i] === 'function' ? null : value[i];
-      yield* layout(item, next, inner);
+      yield* layout(item, levels - 1, inner);
       yield i < value.length - 1 ? ',\n' : '\n';
     }
     yield `${indent}]`;
     return;
   }
-  if (open && isPlainObject(value)) {
+  if (levels > 0 && isPlainObject(value)) {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
     if (entries.length > 0) {
       const inner = `${indent}  `;
@@ -37,7 +31,7 @@ function* layout(value: unknown, levels: number, indent: string): Generator<stri
       for (let i = 0; i < entries.length; i++) {
         const [key, v] = entries[i]!;
         yield `${inner}${JSON.stringify(key)}: `;
-        yield* layout(v, next, inner);
+        yield* layout(v, levels - 1, inner);
         yield i < entries.length - 1 ? ',\n' : '\n';
       }
       yield `${indent}}`;
@@ -78,22 +72,6 @@ function wrapperLengths(depth: number): { before: number; after: number } {
   return known;
 }
 const WRAPPERS: { before: number; after: number }[] = [];
-
-/** Lists from this length on are laid out item by item at any depth. */
-const LONG_LIST = 256;
-/** How deep below a value a long list is looked for (a subject's `details.usedBy` is two levels down). */
-const LONG_LIST_SEARCH_DEPTH = 3;
-
-function holdsLongList(value: unknown, depth: number): boolean {
-  if (Array.isArray(value)) {
-    if (value.length >= LONG_LIST) return true;
-    if (depth > 0) for (let i = 0; i < value.length; i++) if (holdsLongList(value[i], depth - 1)) return true;
-    return false;
-  }
-  if (depth === 0 || !isPlainObject(value)) return false;
-  for (const key in value) if (holdsLongList(value[key], depth - 1)) return true;
-  return false;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';

@@ -22,21 +22,6 @@ describe('jsonChunks', () => {
     );
   });
 
-  it('lays out long lists below the outer levels item by item, in small pieces, equal to JSON.stringify', () => {
-    const refs = Array.from({ length: 3000 }, (_, i) => ({ kind: 'Deployment', namespace: `ns-${i % 7}`, name: `web-${i}` }));
-    const finding = { message: 'x', affected: refs, data: { usedBy: refs.map((r) => `${r.kind} ${r.namespace}/${r.name}`) } };
-    // The shape of the JSON report: with 4 levels laid out, each finding and subject is a leaf.
-    const report = { checks: [{ id: 'IMG-01', findings: [finding], subjects: [{ resource: refs[0], details: { usedBy: refs } }] }] };
-    for (const levels of [2, 3, 4]) {
-      const chunks = [...jsonChunks(report, levels)];
-      expect(chunks.join('')).toBe(JSON.stringify(report, null, 2));
-      expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(200);
-    }
-    // A short list stays one piece below the outer levels.
-    const short = { checks: [{ findings: [{ affected: refs.slice(0, 3) }] }] };
-    expect([...jsonChunks(short, 2)].some((c) => c.includes('"web-2"') && c.includes('"web-0"'))).toBe(true);
-  });
-
   it('lays out a List of typed lists item by item, equal to JSON.stringify', () => {
     const list = snapshotLike([
       { apiVersion: 'v1', kind: 'PodList', items: [{ metadata: { name: 'a', labels: { x: 'y\n"z"' } }, spec: { containers: [] } }, { metadata: { name: 'b' }, skip: undefined }] },
