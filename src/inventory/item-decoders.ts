@@ -7,9 +7,11 @@
  * those of a `List` that say their own kind (kubectl's output), it sends only their byte ranges,
  * in batches, to the workers. Each worker reads those bytes from the file, parses every item on
  * its own (so its objects die young), checks its metadata and reduces it to its slim record, as
- * the main thread would, and sends back the records. Answers
- * are awaited in order, synchronously (the loader is synchronous): the main thread blocks on a
- * shared counter each worker bumps after it posts, then takes the answer off the port.
+ * the main thread would, and sends back the records. While every worker has its fill, the main
+ * thread decodes the next batch itself with the same code (item-batch.ts) rather than wait.
+ * Batches are delivered in order, synchronously (the loader is synchronous): for a worker's, the
+ * main thread blocks on a shared counter each worker bumps after it posts, then takes the answer
+ * off the port.
  *
  * Anything a worker cannot take as it is (a range that does not parse, because the file is
  * invalid or its indentation misled the reader; metadata that breaks the loader's rules; a
