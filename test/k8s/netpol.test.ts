@@ -8,6 +8,7 @@ import {
   isPolicySubject,
   NetworkPolicyIndex,
   podFacts,
+  podFactsOf,
   ruleSelectsPod,
   type Policy,
 } from '../../src/k8s/netpol.js';
@@ -215,8 +216,28 @@ describe('the index', () => {
     ].map(podFacts);
     for (const p of pods) {
       const scan = policies.filter((q) => q.namespace === p.namespace && q.podSelector!.matches(p.labels)).map((q) => q.name).sort();
-      expect([p.namespace, p.name, index.selecting(p).policies.map((q) => q.name).sort()]).toEqual([p.namespace, p.name, scan]);
+      expect([p.namespace, p.labels, index.selecting(p).policies.map((q) => q.name).sort()]).toEqual([p.namespace, p.labels, scan]);
     }
     expect(index.isolation(pods[2]!, 'Egress').by.map((q) => q.name)).toEqual(['db']);
+  });
+});
+
+describe('podFactsOf', () => {
+  it('gives pods with the same labels object and the same facts one shared, frozen PodFacts', () => {
+    const web = { app: 'web', 'pod-template-hash': '5d9f' };
+    const withLabels = (p: ReturnType<typeof pod>, labels: Record<string, string>): ReturnType<typeof pod> => ({ ...p, metadata: { ...(p.metadata as object), labels } });
+    const pods = [
+      withLabels(pod('shop', 'web-1'), web),
+      withLabels(pod('shop', 'web-2'), web),
+      withLabels(pod('shop', 'web-3', {}, { phase: 'Succeeded' }), web),
+      withLabels(pod('blog', 'web-1'), web),
+      withLabels(pod('shop', 'other'), { ...web }),
+    ];
+    const facts = podFactsOf(pods);
+    expect(facts.map((f) => [f.namespace, f.finished, f.labels])).toEqual(pods.map((p) => [podFacts(p).namespace, podFacts(p).finished, podFacts(p).labels]));
+    expect(facts[1]).toBe(facts[0]);
+    for (const other of [facts[2], facts[3], facts[4]]) expect(other).not.toBe(facts[0]);
+    expect(Object.isFrozen(facts[0])).toBe(true);
+    expect(podFactsOf(pods)).toBe(facts);
   });
 });
