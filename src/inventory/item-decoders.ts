@@ -130,7 +130,7 @@ export class ItemDecoders {
   private readonly pending: Pending[] = [];
   /** Batches sent to workers and not yet answered. */
   private withWorkers = 0;
-  private readonly local: { project: Projection; reader: BatchReader; fd: number } | undefined;
+  private local: { project: Projection; reader: BatchReader; fd: number } | undefined;
   /** Interns the strings of workers' records: the main thread's projection's table, when given. */
   private readonly strings: StringTable;
   private readonly batchBytes: number;
@@ -197,6 +197,7 @@ export class ItemDecoders {
     this.pending.length = 0;
     this.withWorkers = 0;
     if (this.local) closeSync(this.local.fd);
+    this.local = undefined;
     for (const slot of this.slots) {
       slot.port.close();
       void slot.worker.terminate();
