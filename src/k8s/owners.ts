@@ -181,7 +181,8 @@ function traceWorkload(pod: K8sObject, index: OwnerIndex, cache: TracedCache): T
   if (!first || first.kind === 'Node') return intern(cache, { ref: podRef(pod), bare: !first, mirror, inferred: false });
 
   const hash = first.kind === 'ReplicaSet' ? (labelOf(pod, POD_TEMPLATE_HASH_LABEL) ?? '') : '';
-  const chainKey = `${namespace ?? ''}\u0000${first.apiVersion}\u0000${first.kind}\u0000${first.name}\u0000${hash}\u0000${mirror}`;
+  // Joined, not concatenated: the key is kept, and a concatenation is a tree of pieces (~300 B).
+  const chainKey = [namespace ?? '', first.apiVersion, first.kind, first.name, hash, mirror].join('\u0000');
   const known = cache.byController.get(chainKey);
   if (known) return known;
 
@@ -209,7 +210,7 @@ function traceWorkload(pod: K8sObject, index: OwnerIndex, cache: TracedCache): T
 /** One frozen Workload per distinct answer, shared by every pod and check that gets it. */
 function intern(cache: TracedCache, workload: Workload): Traced {
   const key = refKey(workload.ref);
-  const identity = `${key}|${workload.bare}|${workload.mirror}|${workload.inferred}`;
+  const identity = [key, workload.bare, workload.mirror, workload.inferred].join('|');
   let traced = cache.byIdentity.get(identity);
   if (!traced) {
     // Frozen, so that no check can change what another sees.
