@@ -228,27 +228,24 @@ export class ItemDecoders {
 
   /** Delivers the oldest batches as long as their answers are there without waiting. */
   private deliverReady(): void {
-    for (;;) {
-      const oldest = this.pending[0];
-      if (!oldest) return;
-      if (!oldest.answer && oldest.slot) {
-        const received = receiveMessageOnPort(oldest.slot.port);
-        if (!received) return;
-        oldest.answer = received.message as ItemAnswer;
-        this.withWorkers--;
-      }
-      this.pending.shift();
-      this.settle(oldest);
-    }
+    while (this.pending.length > 0 && this.answerOf(this.pending[0]!, false)) this.settle(this.pending.shift()!);
   }
 
   private settleOldest(): void {
     const oldest = this.pending.shift()!;
-    if (!oldest.answer) {
-      oldest.answer = this.receive(oldest.slot!);
+    this.answerOf(oldest, true);
+    this.settle(oldest);
+  }
+
+  /** The answer of a batch: decoded here already, or its worker's, waited for when `wait`. */
+  private answerOf(batch: Pending, wait: boolean): ItemAnswer | undefined {
+    if (!batch.answer) {
+      const answer = wait ? this.receive(batch.slot!) : (receiveMessageOnPort(batch.slot!.port)?.message as ItemAnswer | undefined);
+      if (!answer) return undefined;
+      batch.answer = answer;
       this.withWorkers--;
     }
-    this.settle(oldest);
+    return batch.answer;
   }
 
   private settle({ seq, deliver, indexes, slot, answer }: Pending): void {

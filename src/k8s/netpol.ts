@@ -305,7 +305,7 @@ export function networkPolicyIndexOf(items: readonly K8sObject[]): NetworkPolicy
 
 /**
  * PodFacts of an inventory's Pod list, read once and shared by the checks. Equal facts are one
- * frozen object: at 150,000 pods, ~15,000 instead of 150,000 (11.5 → 3 MiB).
+ * frozen object, so the bench's 150,000 pods take 5.2 MiB of facts instead of 11.5.
  */
 export function podFactsOf(items: readonly K8sObject[]): readonly PodFacts[] {
   let list = podLists.get(items);

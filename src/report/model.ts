@@ -152,7 +152,8 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
  * 150,000 fewer objects in the report of a 150,000-pod cluster.
  */
 function toSubject(s: { resource: ResourceRef; verdict: Verdict; details?: Record<string, unknown> }): ReportSubject {
-  if (hasOnlyShownFields(s)) return s;
+  // Empty details (a plugin's `null`) are left out, as the copy below leaves them out.
+  if (hasOnlyShownFields(s) && (s.details === undefined || s.details)) return s;
   return s.details ? { resource: s.resource, verdict: s.verdict, details: s.details } : { resource: s.resource, verdict: s.verdict };
 }
 

@@ -27,6 +27,9 @@ const SHAPES_CHECK = defineCheck({
         case 'extra':
           // A plugin may add fields of its own: the report shows only its own three.
           return Object.assign({ resource, verdict: 'pass' as const }, { note: 'not shown' });
+        case 'null-details':
+          // …or empty details, which the report leaves out.
+          return { resource, verdict: 'pass', details: null as unknown as Record<string, unknown> };
         default:
           return { resource, verdict: 'pass', details: { pods: 3 } };
       }
@@ -36,15 +39,16 @@ const SHAPES_CHECK = defineCheck({
 });
 
 describe('report subjects', () => {
-  const inventory = inventoryOf([namespace('extra'), namespace('partial'), namespace('plain')], { [KINDS.Namespace]: 'ok' });
+  const inventory = inventoryOf([namespace('extra'), namespace('null-details'), namespace('partial'), namespace('plain')], { [KINDS.Namespace]: 'ok' });
   const subjects = reportFor(inventory, [SHAPES_CHECK]).checks[0]!.subjects;
 
   it('show resource, verdict and details only: no credit, nothing a check added', () => {
     expect(subjects.map((s) => ({ ...s }))).toEqual([
       { resource: { apiVersion: 'v1', kind: 'Namespace', name: 'extra' }, verdict: 'pass' },
+      { resource: { apiVersion: 'v1', kind: 'Namespace', name: 'null-details' }, verdict: 'pass' },
       { resource: { apiVersion: 'v1', kind: 'Namespace', name: 'partial' }, verdict: 'partial', details: { why: 'half' } },
       { resource: { apiVersion: 'v1', kind: 'Namespace', name: 'plain' }, verdict: 'pass', details: { pods: 3 } },
     ]);
-    expect(JSON.stringify(subjects)).not.toMatch(/credit|note/);
+    expect(JSON.stringify(subjects)).not.toMatch(/credit|note|"details":null/);
   });
 });
