@@ -11,6 +11,9 @@
  * (page-decoder.ts), and the next page is read into it.
  */
 
+import type { EventEmitter } from 'node:events';
+import { MessageChannel } from 'node:worker_threads';
+
 /** Buffers kept for the next bodies: the pages one list has in flight, for a few lists at once. */
 export const DEFAULT_SPARE_BUFFERS = 8;
 
@@ -108,4 +111,61 @@ export class BodyCollector {
     }
     this.memory = next;
   }
+}
+
+/**
+ * Frees, as it goes by, the memory of each chunk `stream` emits, once every other 'data' listener
+ * has had it. Attach it after the listeners that read the chunks; it returns what detaches it.
+ *
+ * Every chunk of an HTTPS answer is malloc'ed twice on the main thread: once for the decrypted TLS
+ * record (`socket` 'data', ~16 KiB), once for the body bytes the HTTP parser copies out of it
+ * (`res` 'data'). Both die as soon as they are read, but their memory is freed only when the
+ * garbage collector next finds the Buffer objects dead, and the main thread of a live audit, which
+ * mostly waits, collects rarely: ~37 MiB of dead chunks were malloc'ed at the peak of a 150,000-pod
+ * read (heaptrack), and glibc kept the space (docs/performance.md).
+ *
+ * A chunk is freed only when this listener is the stream's last: then every reader has returned
+ * from it, and no listener added later sees this chunk. Otherwise (a listener added after this
+ * one) the chunk is left to the garbage collector, as before.
+ */
+export function freeChunksAfterUse(stream: EventEmitter): () => void {
+  const listener = (chunk: unknown): void => {
+    const listeners = stream.rawListeners('data');
+    if (listeners[listeners.length - 1] === listener && chunk instanceof Uint8Array) freeNow(chunk);
+  };
+  stream.on('data', listener);
+  return () => {
+    stream.removeListener('data', listener);
+  };
+}
+
+/**
+ * Frees a chunk's memory now, when the chunk is the only view of it: its ArrayBuffer is
+ * transferred into a message to a closed port, which drops the message and the memory with it.
+ * The chunk and every other view of that ArrayBuffer read as empty afterwards. A chunk that shares
+ * its memory (a slice, Node's pool for small Buffers) is left as it is.
+ */
+export function freeNow(chunk: Uint8Array): boolean {
+  const memory = chunk.buffer;
+  if (!(memory instanceof ArrayBuffer) || chunk.byteOffset !== 0 || chunk.byteLength !== memory.byteLength || memory.byteLength === 0) return false;
+  try {
+    dropPort().postMessage(null, [memory]);
+  } catch {
+    // Memory marked untransferable (Node's own pools): the garbage collector frees it, as before.
+    return false;
+  }
+  return memory.byteLength === 0;
+}
+
+let dropped: MessageChannel['port1'] | undefined;
+
+/** A port whose other end is closed: what is posted to it is discarded. */
+function dropPort(): MessageChannel['port1'] {
+  if (!dropped) {
+    const { port1, port2 } = new MessageChannel();
+    port2.close();
+    port1.unref();
+    dropped = port1;
+  }
+  return dropped;
 }

@@ -6,7 +6,7 @@ import { KpostureError } from '../errors.js';
 import { isRecord } from '../k8s/object.js';
 import { isForbiddenKind } from '../k8s/kinds.js';
 import { VERSION } from '../version.js';
-import { BodyBuffers, BodyCollector } from './body-buffers.js';
+import { BodyBuffers, BodyCollector, freeChunksAfterUse } from './body-buffers.js';
 import type { ClusterTarget } from './kubeconfig.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_CODES, RETRYABLE_STATUSES, parseRetryAfter, withRetries, type RetryPolicy, type RetryableFailure } from './retry.js';
 
@@ -283,6 +283,8 @@ export class ApiClient {
           if (!ok && body.size >= MAX_ERROR_BODY) return;
           body.add(chunk);
         });
+        // Each chunk is in the body's pooled memory now: free its own at once (body-buffers.ts).
+        freeChunksAfterUse(res);
         res.on('end', () => {
           if (!res.complete) fail(new TransportError('ECONNRESET', 'the connection closed before the answer was complete', path));
           else resolve({ status, body, headers: res.headers });
@@ -291,6 +293,9 @@ export class ApiClient {
         res.on('aborted', () => fail(new TransportError('ECONNRESET', 'the connection closed before the answer was complete', path)));
       });
       req.on('socket', (socket) => {
+        // The HTTP parser's 'data' listener is attached before 'socket' is emitted: the decrypted
+        // records it has parsed are freed after it, until the request is done (body-buffers.ts).
+        req.once('close', freeChunksAfterUse(socket));
         if (req.reusedSocket) {
           state.phase = 'response';
           return;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { BodyBuffers, BodyCollector, MIN_BUFFER_BYTES } from '../../src/kube/body-buffers.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { BodyBuffers, BodyCollector, MIN_BUFFER_BYTES, freeChunksAfterUse, freeNow } from '../../src/kube/body-buffers.js';
 
 /** A list page's bytes as they come off a socket: in chunks of TLS record size. */
 function chunked(text: string, size = 16 * 1024): Buffer[] {
@@ -99,5 +102,125 @@ describe('BodyCollector', () => {
     body.release();
     body.release();
     expect(pool.size).toBe(1);
+  });
+});
+
+/** Chunks with memory of their own, as a TLS socket and the HTTP parser emit them. */
+function ownChunks(text: string, size = 16 * 1024): Buffer[] {
+  return chunked(text, size).map((c) => Buffer.from(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength)));
+}
+
+describe('freeNow', () => {
+  it('frees memory a chunk has to itself: the chunk reads as empty afterwards', () => {
+    const chunk = Buffer.from(new ArrayBuffer(16 * 1024));
+    chunk.fill(7);
+    expect(freeNow(chunk)).toBe(true);
+    expect(chunk.byteLength).toBe(0);
+    expect(chunk.buffer.byteLength).toBe(0);
+  });
+
+  it('leaves chunks that share their memory: slices, and the small Buffers of Node\'s pool', () => {
+    const whole = Buffer.alloc(32 * 1024, 1);
+    const slice = whole.subarray(16 * 1024);
+    expect(freeNow(slice)).toBe(false);
+    expect(slice.byteLength).toBe(16 * 1024);
+    expect(whole[0]).toBe(1);
+    const pooled = Buffer.from('{"kind":"PodList"}');
+    expect(freeNow(pooled)).toBe(false);
+    expect(pooled.toString()).toBe('{"kind":"PodList"}');
+    expect(freeNow(Buffer.alloc(0))).toBe(false);
+  });
+});
+
+describe('freeChunksAfterUse', () => {
+  it('frees each chunk once the readers attached before it have read it', () => {
+    const stream = new PassThrough();
+    const pool = new BodyBuffers();
+    const body = new BodyCollector(pool);
+    const seen: Buffer[] = [];
+    stream.on('data', (c: Buffer) => {
+      body.add(c);
+      seen.push(c);
+    });
+    freeChunksAfterUse(stream);
+    const chunks = ownChunks(page);
+    for (const c of chunks) stream.write(c);
+    expect(seen.length).toBe(chunks.length);
+    expect(seen.every((c) => c.byteLength === 0)).toBe(true);
+    expect(JSON.parse(body.body().toString('utf8'))).toEqual(JSON.parse(page));
+  });
+
+  it('frees nothing while a listener added after it still has to read the chunks', () => {
+    const stream = new PassThrough();
+    freeChunksAfterUse(stream);
+    const late: string[] = [];
+    stream.on('data', (c: Buffer) => late.push(c.toString('utf8')));
+    const chunks = ownChunks(page);
+    for (const c of chunks) stream.write(c);
+    expect(late.join('')).toBe(page);
+    expect(chunks.every((c) => c.byteLength > 0)).toBe(true);
+  });
+
+  it('stops freeing once detached', () => {
+    const stream = new PassThrough();
+    stream.on('data', () => undefined);
+    const stop = freeChunksAfterUse(stream);
+    stop();
+    const [chunk] = ownChunks(page);
+    stream.write(chunk);
+    expect(chunk!.byteLength).toBe(16 * 1024);
+    expect(stream.listenerCount('data')).toBe(1);
+  });
+
+  it('lets an HTTP client read whole bodies while the socket\'s and the answer\'s chunks are freed', async () => {
+    const big = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: Array.from({ length: 20 }, () => JSON.parse(page).items).flat() });
+    const server = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(big);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const { port } = server.address() as AddressInfo;
+      const freed = { socket: 0, answer: 0 };
+      const get = () =>
+        new Promise<string>((resolve, reject) => {
+          const req = http.get({ host: '127.0.0.1', port, path: '/api/v1/pods', agent }, (res) => {
+            const pool = new BodyBuffers();
+            const body = new BodyCollector(pool);
+            const answerChunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => {
+              body.add(c);
+              answerChunks.push(c);
+            });
+            freeChunksAfterUse(res);
+            res.on('end', () => {
+              freed.answer += answerChunks.filter((c) => c.byteLength === 0).length;
+              resolve(body.body().toString('utf8'));
+            });
+          });
+          req.on('socket', (socket) => {
+            const socketChunks: Buffer[] = [];
+            // Attached before freeChunksAfterUse, so it sees each chunk before it is freed.
+            const watch = (c: Buffer) => socketChunks.push(c);
+            socket.on('data', watch);
+            const stop = freeChunksAfterUse(socket);
+            req.once('close', () => {
+              stop();
+              socket.removeListener('data', watch);
+              freed.socket += socketChunks.filter((c) => c.byteLength === 0).length;
+            });
+          });
+          req.on('error', reject);
+        });
+      // Twice over one kept-alive socket: the parser's listener is attached anew for the second answer.
+      expect(await get()).toBe(big);
+      expect(await get()).toBe(big);
+      expect(freed.socket).toBeGreaterThan(0);
+      expect(freed.answer).toBeGreaterThan(0);
+    } finally {
+      agent.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
