@@ -7,6 +7,7 @@ import { isRecord } from '../k8s/object.js';
 import { isForbiddenKind } from '../k8s/kinds.js';
 import { VERSION } from '../version.js';
 import { BodyBuffers, BodyCollector, freeChunksAfterUse } from './body-buffers.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterTarget } from './kubeconfig.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_CODES, RETRYABLE_STATUSES, parseRetryAfter, withRetries, type RetryPolicy, type RetryableFailure } from './retry.js';
 
@@ -118,7 +119,7 @@ export class ApiClient {
    * Its spawn function is wrapped so that such a plugin can be stopped.
    */
   private trackCredentialPlugins(): void {
-    const authenticators = (this.target.kc as unknown as { authenticators?: unknown }).authenticators;
+    const authenticators = (this.target.kc as unknown as { authenticators?: unknown } | undefined)?.authenticators;
     for (const auth of Array.isArray(authenticators) ? authenticators : []) {
       const a = auth as { execFn?: unknown };
       if (typeof a.execFn !== 'function') continue;
@@ -232,11 +233,7 @@ export class ApiClient {
     this.buffers.clear();
   }
 
-  /**
-   * Credentials for one request. client-node runs exec plugins and token refreshes inside
-   * applyToHTTPSOptions; calls are serialised so that concurrent lists wait for one plugin run
-   * instead of each starting its own.
-   */
+  /** The options of one request: where it goes, and its credentials (static, or made for it by client-node). */
   private async requestOptions(signal: AbortSignal, path: string): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = {
       method: 'GET',
@@ -245,7 +242,23 @@ export class ApiClient {
       port: this.base.port || (this.base.protocol === 'https:' ? 443 : 80),
       headers: { Accept: 'application/json', 'User-Agent': `kposture/${VERSION}` },
     };
-    const apply = this.credentialQueue.then(() => this.target.kc.applyToHTTPSOptions(opts));
+    const { kc, fixed } = this.target;
+    if (kc) await this.applyCredentials(kc, opts, signal, path);
+    // Static credentials, made once (kubeconfig.ts): the same options for every request.
+    else Object.assign(opts, fixed, { headers: { ...opts.headers, ...fixed?.headers } });
+    // client-node builds a fresh agent per call; keep-alive needs the same one every time. A proxy
+    // agent (proxy-url in the kubeconfig) is kept as client-node made it.
+    if (!this.target.cluster.proxyUrl) opts.agent = this.agent;
+    return opts;
+  }
+
+  /**
+   * Credentials made for one request. client-node runs exec plugins and token refreshes inside
+   * applyToHTTPSOptions; calls are serialised so that concurrent lists wait for one plugin run
+   * instead of each starting its own.
+   */
+  private async applyCredentials(kc: KubeConfig, opts: https.RequestOptions, signal: AbortSignal, path: string): Promise<void> {
+    const apply = this.credentialQueue.then(() => kc.applyToHTTPSOptions(opts));
     this.credentialQueue = apply.catch(() => undefined);
     const aborted = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(new TransportError('ETIMEDOUT', 'credentials were not ready in time', path));
@@ -258,10 +271,6 @@ export class ApiClient {
       if (err instanceof TransportError) throw err;
       throw new CredentialError(describeCredentialFailure(this.target, err));
     }
-    // client-node builds a fresh agent per call; keep-alive needs the same one every time. A proxy
-    // agent (proxy-url in the kubeconfig) is kept as client-node made it.
-    if (!this.target.cluster.proxyUrl) opts.agent = this.agent;
-    return opts;
   }
 
   /** One request; the answer's body is in pooled memory, which the caller releases. */

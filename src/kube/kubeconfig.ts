@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { KpostureError } from '../errors.js';
 
@@ -19,7 +21,14 @@ export interface KubeconfigOptions {
 
 /** A kubeconfig narrowed to one context, ready to authenticate requests. */
 export interface ClusterTarget {
-  kc: KubeConfig;
+  /**
+   * client-node's configuration, which authenticates each request: kept when credentials can
+   * change during an audit (exec plugins, auth providers, the rotated in-cluster token) or need
+   * an agent of client-node's (proxy-url).
+   */
+  kc?: KubeConfig;
+  /** Otherwise: the TLS and authentication options client-node made once, the same for every request. */
+  fixed?: FixedRequestOptions;
   context: string;
   cluster: Cluster;
   user: User;
@@ -27,6 +36,67 @@ export interface ClusterTarget {
   server: string;
   /** Where the configuration came from, for messages: a file, a path list, or in-cluster. */
   origin: string;
+}
+
+/** What client-node's applyToHTTPSOptions sets on a request, but its agent (the client keeps its own). */
+export type FixedRequestOptions = Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername' | 'auth'> & {
+  headers?: Record<string, string>;
+};
+
+const FIXED_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'auth'] as const;
+
+/**
+ * Resolves the cluster as resolveKubeconfig does, without loading client-node into this thread
+ * when it can: a worker thread resolves the kubeconfig, and when the credentials are static (a
+ * token, a client certificate, a password) it makes the request options once and exits, taking
+ * client-node's memory with it. Importing client-node costs ~50 MiB of peak RSS in an audit of
+ * 150,000 pods (docs/performance.md). Anything else (credentials made per request, a proxy, a
+ * configuration error, a worker that failed) is resolved here as before, so its errors and
+ * behaviour are resolveKubeconfig's own.
+ */
+export async function resolveTarget(options: KubeconfigOptions): Promise<ClusterTarget> {
+  const fixed = await resolveInWorker(options).catch(() => undefined);
+  return fixed ?? resolveKubeconfig(options);
+}
+
+function resolveInWorker(options: KubeconfigOptions): Promise<ClusterTarget | undefined> {
+  const { kubeconfig, context, homeDir, serviceAccountDir } = options;
+  const request: KubeconfigOptions = { kubeconfig, context, homeDir, serviceAccountDir, env: { ...(options.env ?? process.env) } };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./kubeconfig-worker.js', import.meta.url), { workerData: request });
+    worker.once('message', (answer: ClusterTarget | undefined) => resolve(answer && { ...answer, fixed: asBuffers(answer.fixed) }));
+    worker.once('error', reject);
+    worker.once('exit', () => resolve(undefined));
+  });
+}
+
+/** Buffers arrive from a worker as plain Uint8Arrays: made Buffers again, as client-node gave them. */
+function asBuffers(fixed: FixedRequestOptions | undefined): FixedRequestOptions | undefined {
+  if (!fixed) return undefined;
+  const out: Record<string, unknown> = { ...fixed };
+  for (const field of ['ca', 'cert', 'key', 'pfx'] as const) {
+    const value = out[field];
+    if (value instanceof Uint8Array && !Buffer.isBuffer(value)) out[field] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  return out as FixedRequestOptions;
+}
+
+/**
+ * The target with its request options made once, or undefined when they must be made per request
+ * (exec plugin, auth provider) or by client-node's own agent (proxy-url). Runs in the kubeconfig
+ * worker; the target it returns holds no KubeConfig, and its user no secret but in the options.
+ */
+export async function fixedTarget(options: KubeconfigOptions): Promise<ClusterTarget | undefined> {
+  const target = await resolveKubeconfig(options);
+  const { kc, cluster, user } = target;
+  if (!kc || user.exec || user.authProvider || cluster.proxyUrl) return undefined;
+  const opts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const fixed: FixedRequestOptions = {};
+  for (const field of FIXED_FIELDS) if (opts[field] !== undefined) (fixed as Record<string, unknown>)[field] = opts[field];
+  if (opts.headers) fixed.headers = Object.fromEntries(Object.entries(opts.headers).map(([k, v]) => [k, String(v)]));
+  const { token: _token, password: _password, certData: _certData, keyData: _keyData, ...publicUser } = user;
+  return { context: target.context, cluster, user: publicUser as User, server: target.server, origin: target.origin, fixed };
 }
 
 /**

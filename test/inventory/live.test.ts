@@ -298,6 +298,7 @@ describe('logging', () => {
     const server = await serve();
     const lines: string[] = [];
     await collect(server, { kinds: [KINDS.Namespace, KINDS.Pod], pageSize: 10, logRequests: true, log: (l) => lines.push(l) });
+    expect(lines).toContain('credentials: static, made once by client-node in a worker thread');
     expect(lines).toContain(`reading context "fixture" at ${server.url} (Kubernetes v1.30.3)`);
     expect(lines).toContainEqual(expect.stringMatching(/^GET \/api\/v1\/namespaces\?limit=10 200 \d+ms$/));
     expect(lines).toContainEqual(expect.stringMatching(/^listed Pod: 45 in 5 pages \(\d+(ms|\.\ds)\)$/));
