@@ -218,6 +218,11 @@ describe('freeChunksAfterUse', () => {
       expect(await get()).toBe(big);
       expect(freed.socket).toBeGreaterThan(0);
       expect(freed.answer).toBeGreaterThan(0);
+      // Detached with each request: a kept-alive socket gathers no listeners over many requests.
+      await new Promise((resolve) => setImmediate(resolve));
+      const idle = Object.values(agent.freeSockets).flat();
+      expect(idle).toHaveLength(1);
+      expect(idle[0]!.listenerCount('data')).toBe(0);
     } finally {
       agent.destroy();
       await new Promise((resolve) => server.close(resolve));
