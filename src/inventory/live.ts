@@ -71,7 +71,8 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
   // with static credentials load it only in a worker that resolves the kubeconfig (kubeconfig.ts).
   const target = await resolveTarget(options);
   const log = options.log ?? ((): void => undefined);
-  log(`credentials: ${target.kc ? 'made per request by client-node' : 'static, made once by client-node in a worker thread'}`);
+  // A detail for --debug, not progress: which way credentials are made (kubeconfig.ts).
+  if (options.logRequests) log(`credentials: ${target.kc ? 'made per request by client-node' : 'static, made once by client-node in a worker thread'}`);
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   const client = new ApiClient(target, {
