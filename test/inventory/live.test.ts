@@ -10,7 +10,7 @@ import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { field } from '../../src/k8s/object.js';
 import { KpostureError } from '../../src/errors.js';
-import { closedPort, startFixtureServer, writeKubeconfig, TLS_DIR, type FixtureServer, type FixtureServerOptions, type ServedResource } from '../support/fixture-server.js';
+import { closedPort, startFixtureServer, writeKubeconfig, writeKubeconfigFor, TLS_DIR, type FixtureServer, type FixtureServerOptions, type ServedResource } from '../support/fixture-server.js';
 import { writeSyntheticCluster } from '../support/fixture-cluster.js';
 import { runMain } from '../support/fixture-cli.js';
 
@@ -476,17 +476,10 @@ describe('exit codes and one-line errors', () => {
     const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: server.token, expirationTimestamp: '2999-01-01T00:00:00Z' } };
     writeFileSync(plugin, `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify(credential)}\nEOF\n`);
     chmodSync(plugin, 0o755);
-    const file = path.join(dir, 'config');
-    writeFileSync(
-      file,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'c', cluster: { server: server.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') } }],
-        users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin } } }],
-        contexts: [{ name: 'eks', context: { cluster: 'c', user: 'u' } }],
-        'current-context': 'eks',
-      }),
+    const file = writeKubeconfigFor(
+      { server: server.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') },
+      { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin } },
+      { context: 'eks', dir },
     );
     const inv = await collectLiveInventory({ kubeconfig: file, kinds: [KINDS.Namespace, KINDS.Pod, KINDS.Node], pageSize: 5 });
     expect([...inv.kinds.values()].map((c) => c.status)).toEqual(['ok', 'ok', 'ok']);

@@ -110,6 +110,17 @@ function ownChunks(text: string, size = 16 * 1024): Buffer[] {
   return chunked(text, size).map((c) => Buffer.from(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength)));
 }
 
+/** A reader as the client is one: each chunk copied into pooled memory, and kept here to look at afterwards. */
+function readInto(stream: NodeJS.EventEmitter): { body: BodyCollector; chunks: Buffer[] } {
+  const body = new BodyCollector(new BodyBuffers());
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => {
+    body.add(c);
+    chunks.push(c);
+  });
+  return { body, chunks };
+}
+
 describe('freeNow', () => {
   it('frees memory a chunk has to itself: the chunk reads as empty afterwards', () => {
     const chunk = Buffer.from(new ArrayBuffer(16 * 1024));
@@ -135,13 +146,7 @@ describe('freeNow', () => {
 describe('freeChunksAfterUse', () => {
   it('frees each chunk once the readers attached before it have read it', () => {
     const stream = new PassThrough();
-    const pool = new BodyBuffers();
-    const body = new BodyCollector(pool);
-    const seen: Buffer[] = [];
-    stream.on('data', (c: Buffer) => {
-      body.add(c);
-      seen.push(c);
-    });
+    const { body, chunks: seen } = readInto(stream);
     freeChunksAfterUse(stream);
     const chunks = ownChunks(page);
     for (const c of chunks) stream.write(c);
@@ -186,13 +191,7 @@ describe('freeChunksAfterUse', () => {
       const get = () =>
         new Promise<string>((resolve, reject) => {
           const req = http.get({ host: '127.0.0.1', port, path: '/api/v1/pods', agent }, (res) => {
-            const pool = new BodyBuffers();
-            const body = new BodyCollector(pool);
-            const answerChunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => {
-              body.add(c);
-              answerChunks.push(c);
-            });
+            const { body, chunks: answerChunks } = readInto(res);
             freeChunksAfterUse(res);
             res.on('end', () => {
               freed.answer += answerChunks.filter((c) => c.byteLength === 0).length;

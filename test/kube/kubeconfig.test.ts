@@ -4,29 +4,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { KpostureError } from '../../src/errors.js';
 import { fixedTarget, resolveKubeconfig, resolveTarget } from '../../src/kube/kubeconfig.js';
-import { TLS_DIR } from '../support/fixture-server.js';
+import { TLS_DIR, writeKubeconfigFor } from '../support/fixture-server.js';
 
 const CA_DATA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
 
-/** A kubeconfig file with one context over the given cluster and user fields (kubeconfig spelling). */
+/** A kubeconfig file with one context (`ctx`) over the given cluster and user fields. */
 function kubeconfig(cluster: Record<string, unknown>, user: Record<string, unknown>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kposture-kc-'));
-  const file = path.join(dir, 'config');
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443', ...cluster } }],
-      users: [{ name: 'u', user }],
-      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'ctx',
-    }),
-  );
-  return file;
+  return writeKubeconfigFor({ server: 'https://127.0.0.1:6443', ...cluster }, user);
 }
 
 /** What client-node sets on a request in this thread, without its agent: the reference. */

@@ -183,6 +183,32 @@ export function writeKubeconfig(
   return { file, dir };
 }
 
+/**
+ * A kubeconfig file with one context over the given cluster and user fields (kubeconfig spelling:
+ * `certificate-authority-data`, `client-certificate`, `exec`…), in a new temp folder or `dir`.
+ */
+export function writeKubeconfigFor(
+  cluster: Record<string, unknown>,
+  user: Record<string, unknown>,
+  opts: { context?: string; dir?: string } = {},
+): string {
+  const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'kposture-kubeconfig-'));
+  const context = opts.context ?? 'ctx';
+  const file = path.join(dir, 'config');
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster }],
+      users: [{ name: 'u', user }],
+      contexts: [{ name: context, context: { cluster: 'c', user: 'u' } }],
+      'current-context': context,
+    }),
+  );
+  return file;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The served model
 
