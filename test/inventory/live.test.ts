@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -308,6 +309,45 @@ describe('logging', () => {
 });
 
 describe('kubeconfig resolution', () => {
+  test('a proxy-url is honoured: every request is tunnelled through it, credentials made per request', async () => {
+    const server = await serve();
+    const tunnels: string[] = [];
+    const sockets: net.Socket[] = [];
+    const proxy = http.createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = net.connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+      // Tunnels are not the proxy server's connections any more: closed by hand at the end.
+      sockets.push(client, upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyPort = (proxy.address() as net.AddressInfo).port;
+      const file = writeKubeconfigFor(
+        { server: server.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt'), 'proxy-url': `http://127.0.0.1:${proxyPort}` },
+        { token: server.token },
+      );
+      const lines: string[] = [];
+      const inv = await collectLiveInventory({ kubeconfig: file, kinds: [KINDS.Namespace, KINDS.Pod], pageSize: 10, logRequests: true, log: (l) => lines.push(l) });
+      expect([...inv.kinds.values()].map((c) => c.status)).toEqual(['ok', 'ok']);
+      expect(inv.kinds.get(KINDS.Pod)!.items).toHaveLength(45);
+      expect(lines).toContain('credentials: made per request by client-node');
+      expect(tunnels.length).toBeGreaterThan(0);
+      expect(new Set(tunnels)).toEqual(new Set([new URL(server.url).host]));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   test('KUBECONFIG is a path list: missing files are skipped, the first current-context wins, --context picks from any file', async () => {
     const server = await serve();
     const a = writeKubeconfig(server, { context: 'first' });
