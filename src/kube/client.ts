@@ -246,8 +246,8 @@ export class ApiClient {
     if (kc) await this.applyCredentials(kc, opts, signal, path);
     // Static credentials, made once (kubeconfig.ts): the same options for every request.
     else Object.assign(opts, fixed, { headers: { ...opts.headers, ...fixed?.headers } });
-    // client-node builds a fresh agent per call; keep-alive needs the same one every time. A proxy
-    // agent (proxy-url in the kubeconfig) is kept as client-node made it.
+    // One keep-alive agent for every request (client-node builds a fresh one per call). A proxy
+    // agent (proxy-url in the kubeconfig, credentials per request) is kept as client-node made it.
     if (!this.target.cluster.proxyUrl) opts.agent = this.agent;
     return opts;
   }

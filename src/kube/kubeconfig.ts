@@ -38,12 +38,12 @@ export interface ClusterTarget {
   origin: string;
 }
 
-/** What client-node's applyToHTTPSOptions sets on a request, but its agent (the client keeps its own). */
-export type FixedRequestOptions = Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername' | 'auth'> & {
+/** What client-node's applyToHTTPSOptions sets on a request but its headers and agent (the client keeps its own agent). */
+const FIXED_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'auth'] as const;
+
+export type FixedRequestOptions = Pick<https.RequestOptions, (typeof FIXED_FIELDS)[number]> & {
   headers?: Record<string, string>;
 };
-
-const FIXED_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'auth'] as const;
 
 /**
  * Resolves the cluster as resolveKubeconfig does, without loading client-node into this thread
@@ -74,7 +74,7 @@ function resolveInWorker(options: KubeconfigOptions): Promise<ClusterTarget | un
 function asBuffers(fixed: FixedRequestOptions | undefined): FixedRequestOptions | undefined {
   if (!fixed) return undefined;
   const out: Record<string, unknown> = { ...fixed };
-  for (const field of ['ca', 'cert', 'key', 'pfx'] as const) {
+  for (const field of FIXED_FIELDS) {
     const value = out[field];
     if (value instanceof Uint8Array && !Buffer.isBuffer(value)) out[field] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }

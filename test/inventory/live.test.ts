@@ -4,7 +4,6 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { collectLiveInventory, type LiveOptions } from '../../src/inventory/live.js';
 import { ApiClient } from '../../src/kube/client.js';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
@@ -484,17 +483,13 @@ describe('exit codes and one-line errors', () => {
     const plugin = path.join(dir, 'get-token');
     writeFileSync(plugin, '#!/bin/sh\necho "plugin-secret-output-5c2f" >&2\nexit 1\n');
     chmodSync(plugin, 0o755);
-    const base = (command: string): string =>
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'c', cluster: { server: server.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') } }],
-        users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command, args: ['--cluster', 'x'] } } }],
-        contexts: [{ name: 'eks', context: { cluster: 'c', user: 'u' } }],
-        'current-context': 'eks',
-      });
-    const failing = path.join(dir, 'failing');
-    writeFileSync(failing, base(plugin));
+    const withPlugin = (command: string): string =>
+      writeKubeconfigFor(
+        { server: server.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') },
+        { exec: { apiVersion: 'client.authentication.k8s.io/v1', command, args: ['--cluster', 'x'] } },
+        { context: 'eks' },
+      );
+    const failing = withPlugin(plugin);
     const run = await runMain(['audit', '--kubeconfig', failing]);
     expect(run.code).toBe(3);
     expectOneLine(run.stderr);
@@ -502,8 +497,7 @@ describe('exit codes and one-line errors', () => {
     expect(run.stderr).toContain('the credential plugin "get-token" exited with an error');
     expect(run.stderr).not.toContain('plugin-secret-output-5c2f');
 
-    const absent = path.join(dir, 'absent');
-    writeFileSync(absent, base('kposture-no-such-plugin'));
+    const absent = withPlugin('kposture-no-such-plugin');
     const run2 = await runMain(['audit', '--kubeconfig', absent]);
     expect(run2.code).toBe(3);
     expect(run2.stderr).toContain('the credential plugin "kposture-no-such-plugin" was not found on PATH');

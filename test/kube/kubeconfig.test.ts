@@ -43,7 +43,7 @@ describe('fixedTarget: request options made once for static credentials', () => 
     expect(target!.kc).toBeUndefined();
     expect({ ...target!.fixed }).toEqual(await appliedHere(file));
     // The user keeps its name and file paths for messages; its secrets are only in the options.
-    expect(target!.user.name).toBe('u');
+    expect(target!.user.name).toBe('ctx-user');
     expect(JSON.stringify(target!.user)).not.toMatch(/abc\.def|hunter2/);
   });
 

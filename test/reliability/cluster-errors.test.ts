@@ -9,8 +9,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
-import { closedPort, startFixtureServer, writeKubeconfig, TLS_DIR, type FixtureServer } from '../support/fixture-server.js';
+import { closedPort, startFixtureServer, writeKubeconfig, writeKubeconfigFor, TLS_DIR, type FixtureServer } from '../support/fixture-server.js';
 import { writeSyntheticCluster } from '../support/fixture-cluster.js';
 import { runBuiltCli, runMain, type CliRun } from '../support/fixture-cli.js';
 import { readOnlyViolations } from '../support/read-only.js';
@@ -40,19 +39,11 @@ function script(name: string, body: string): string {
 }
 
 function execKubeconfig(server: FixtureServer, command: string, context: string): string {
-  const file = path.join(mkdtempSync(path.join(dir, 'kc-')), 'config');
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: server.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') } }],
-      users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command, args: ['--cluster', 'prod'], interactiveMode: 'Never' } } }],
-      contexts: [{ name: context, context: { cluster: 'c', user: 'u' } }],
-      'current-context': context,
-    }),
+  return writeKubeconfigFor(
+    { server: server.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') },
+    { exec: { apiVersion: 'client.authentication.k8s.io/v1', command, args: ['--cluster', 'prod'], interactiveMode: 'Never' } },
+    { context, dir: mkdtempSync(path.join(dir, 'kc-')) },
   );
-  return file;
 }
 
 interface Scenario {

@@ -167,25 +167,20 @@ export function writeKubeconfig(
   server: Pick<FixtureServer, 'url' | 'token'>,
   opts: { context?: string; token?: string; ca?: 'test' | 'other'; server?: string; dir?: string } = {},
 ): KubeconfigFile {
-  const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'kposture-kubeconfig-'));
-  const context = opts.context ?? 'fixture';
   const caFile = path.join(TLS_DIR, opts.ca === 'other' ? 'other-ca.crt' : 'ca.crt');
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: `${context}-cluster`, cluster: { server: opts.server ?? server.url, 'certificate-authority-data': readFileSync(caFile).toString('base64') } }],
-    users: [{ name: `${context}-user`, user: { token: opts.token ?? server.token } }],
-    contexts: [{ name: context, context: { cluster: `${context}-cluster`, user: `${context}-user` } }],
-    'current-context': context,
-  };
-  const file = path.join(dir, 'kubeconfig');
-  writeFileSync(file, stringify(config), { mode: 0o600 });
-  return { file, dir };
+  const file = writeKubeconfigFor(
+    { server: opts.server ?? server.url, 'certificate-authority-data': readFileSync(caFile).toString('base64') },
+    { token: opts.token ?? server.token },
+    { context: opts.context ?? 'fixture', ...(opts.dir ? { dir: opts.dir } : {}) },
+  );
+  return { file, dir: path.dirname(file) };
 }
 
 /**
  * A kubeconfig file with one context over the given cluster and user fields (kubeconfig spelling:
- * `certificate-authority-data`, `client-certificate`, `exec`…), in a new temp folder or `dir`.
+ * `certificate-authority-data`, `client-certificate`, `exec`…), in a new temp folder or `dir`. The
+ * cluster and user are named after the context (`fixture-cluster`, `fixture-user`), so that files
+ * of different contexts merge as separate entries (KUBECONFIG path lists).
  */
 export function writeKubeconfigFor(
   cluster: Record<string, unknown>,
@@ -194,17 +189,18 @@ export function writeKubeconfigFor(
 ): string {
   const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'kposture-kubeconfig-'));
   const context = opts.context ?? 'ctx';
-  const file = path.join(dir, 'config');
+  const file = path.join(dir, 'kubeconfig');
   writeFileSync(
     file,
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'c', cluster }],
-      users: [{ name: 'u', user }],
-      contexts: [{ name: context, context: { cluster: 'c', user: 'u' } }],
+      clusters: [{ name: `${context}-cluster`, cluster }],
+      users: [{ name: `${context}-user`, user }],
+      contexts: [{ name: context, context: { cluster: `${context}-cluster`, user: `${context}-user` } }],
       'current-context': context,
     }),
+    { mode: 0o600 },
   );
   return file;
 }
