@@ -10,6 +10,11 @@ export interface Io {
   stderrIsTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * The CLI is the whole process (bin/kposture.js), not a caller's guest: it may change
+   * process-wide settings, such as how V8 grows the heap (util/heap.ts).
+   */
+  ownsProcess?: boolean;
 }
 
 export function processIo(): Io {
@@ -20,6 +25,7 @@ export function processIo(): Io {
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
     cwd: process.cwd(),
+    ownsProcess: true,
   };
 }
 

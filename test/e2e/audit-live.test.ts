@@ -101,6 +101,17 @@ describe.each(nodes)('$label', ({ bin }) => {
     });
   });
 
+  test('as its own process, the CLI collects the garbage of reading and caps heap growth; V8 takes both flags', async () => {
+    const set = sets[0]!.prepare();
+    const r = await runBuiltCli(bin, ['audit', '--format', 'json', '--debug', ...set.snapshot.flatMap((p) => ['--snapshot', p])], {});
+    expectExit(r, 0);
+    const phases = r.stderr.split('\n').filter((l) => / in \d+\.\d\d s \(heap \d+ MiB, RSS \d+ MiB\)$/.test(l));
+    expect(phases.map((l) => l.split(' (')[0])).toEqual(['read the inventory in', 'collected the garbage of reading', 'ran', 'wrote the report in'].map((p) => expect.stringMatching(new RegExp(`^${p}`))));
+    expect(phases[1]).toMatch(/^collected the garbage of reading \(\d+ -> \d+ MiB; heap growth capped at 2x from here\)/);
+    // A flag this Node's V8 did not know would print "Error: unrecognized flag" on stderr.
+    expect(r.stderr).not.toMatch(/unrecognized|Error/);
+  });
+
   test('an unreachable cluster exits 3 with one line, the same with --format json', async () => {
     const port = await closedPort();
     const kc = writeKubeconfig({ url: `https://127.0.0.1:${port}`, token: 'e2e-unused-token' }, { context: 'offline' });

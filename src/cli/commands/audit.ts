@@ -16,6 +16,7 @@ import type { Inventory } from '../../inventory/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
+import { collectReadingGarbage, type HeapSettling } from '../../util/heap.js';
 import { writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, type ClusterFlags } from './shared.js';
 
@@ -118,6 +119,7 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const report = await (async (): Promise<Report> => {
     const inventory = await gatherInventory(flags, io, checks);
     phases.done('read the inventory');
+    if (io.ownsProcess) phases.done(describeSettling(collectReadingGarbage()));
     const timings: [string, number][] = [];
     const results = runChecks({
       inventory,
@@ -161,6 +163,12 @@ function phaseTimer(log: ((line: string) => void) | undefined): { done: (what: s
       last = now;
     },
   };
+}
+
+function describeSettling({ before, after, growth }: HeapSettling): string {
+  const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
+  const then = typeof growth === 'number' ? `heap growth capped at ${growth}x from here` : `heap growth ${growth}`;
+  return `collected the garbage of reading (${mib(before)} -> ${mib(after)} MiB; ${then})`;
 }
 
 function slowest(timings: [string, number][]): string {
