@@ -48,7 +48,8 @@ describe('--timeout', () => {
     const baseline = JSON.parse((await runMain(['audit', '--kubeconfig', writeKubeconfig(healthy).file, '--format', 'json'])).stdout) as Report;
     const run = await runMain(['audit', '--kubeconfig', kc.file, '--format', 'json', '--request-timeout', '30', '--timeout', '1.5']);
     expect(run.code).toBe(0);
-    expect(run.ms).toBeLessThan(4000);
+    // Well before the 20 s the pods would take (a bound loose enough for a loaded machine).
+    expect(run.ms).toBeLessThan(10_000);
     const report = JSON.parse(run.stdout) as Report;
     expect(report.inventory.find((k) => k.kind === KINDS.Pod)).toEqual({ kind: KINDS.Pod, status: 'error', count: 0, reason: DEADLINE_REASON });
     expect(report.inventory.filter((k) => k.kind !== KINDS.Pod && (k.status === 'error' || k.status === 'forbidden'))).toEqual([]);
@@ -64,7 +65,7 @@ describe('--timeout', () => {
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'kposture-deadline-')), 'snap.json');
     const run = await runMain(['snapshot', '-o', out, '--kubeconfig', writeKubeconfig(server).file, '--timeout', '1.5']);
     expect(run.code).toBe(0);
-    expect(run.ms).toBeLessThan(4000);
+    expect(run.ms).toBeLessThan(10_000);
     expect(run.stderr).toContain(`left out Node: error: ${DEADLINE_REASON}`);
     const written = JSON.parse(readFileSync(out, 'utf8')) as { items: { kind: string }[] };
     expect(written.items.map((l) => l.kind)).not.toContain('NodeList');
@@ -75,7 +76,8 @@ describe('--timeout', () => {
     const server = await serve(new FaultPlan([{ fault: 'throttle', kind: KINDS.Namespace, retryAfterSeconds: 5 }]));
     const run = await runMain(['audit', '--kubeconfig', writeKubeconfig(server).file, '--format', 'json', '--timeout', '2']);
     expect(run.code).toBe(0);
-    expect(run.ms).toBeLessThan(2000);
+    // Not the 5 s the server asked for; the reason below says why it did not wait at all.
+    expect(run.ms).toBeLessThan(5000);
     const ns = (JSON.parse(run.stdout) as Report).inventory.find((k) => k.kind === KINDS.Namespace)!;
     expect(ns.status).toBe('error');
     expect(ns.reason).toMatch(/^429 TooManyRequests: .*\(no time left before the audit deadline to try again\)$/);
@@ -85,7 +87,7 @@ describe('--timeout', () => {
     const server = await serve(new FaultPlan([{ fault: 'throttle', kind: KINDS.Namespace, retryAfterSeconds: 3600 }]));
     const run = await runMain(['audit', '--kubeconfig', writeKubeconfig(server).file, '--format', 'json']);
     expect(run.code).toBe(0);
-    expect(run.ms).toBeLessThan(2000);
+    expect(run.ms).toBeLessThan(10_000);
     const ns = (JSON.parse(run.stdout) as Report).inventory.find((k) => k.kind === KINDS.Namespace)!;
     expect(ns.reason).toMatch(/\(the server asked to wait 3600s, longer than kposture waits\)$/);
   });
@@ -94,7 +96,7 @@ describe('--timeout', () => {
     const server = await serve(new FaultPlan([{ fault: 'slow', match: (r) => r.path === '/api/v1' || r.path === '/apis', delayMs: 20_000 }]));
     const run = await runMain(['audit', '--kubeconfig', writeKubeconfig(server).file, '--format', 'json', '--timeout', '1']);
     expect(run.code).toBe(0);
-    expect(run.ms).toBeLessThan(3000);
+    expect(run.ms).toBeLessThan(10_000);
     const report = JSON.parse(run.stdout) as Report;
     expect(report.coverage).toBe(0);
     expect(report.score).toBeNull();
@@ -120,7 +122,8 @@ describe('--timeout', () => {
         const args = command === 'audit' ? ['audit', '--kubeconfig', kc.file] : ['snapshot', '-o', out, '--kubeconfig', kc.file];
         const run = await runMain([...args, '--request-timeout', '30', '--timeout', '1']);
         expect(run.code).toBe(3);
-        expect(run.ms).toBeLessThan(3000);
+        // Not the 30 s request timeout.
+        expect(run.ms).toBeLessThan(10_000);
         expect(run.stdout).toBe('');
         expect(run.stderr).toBe(`kposture: context "mute" (${silent.url}): no answer before the audit deadline (check the network or VPN, or raise --timeout)\n`);
         // A connection that never came up is not tried again.
@@ -137,7 +140,7 @@ describe('--timeout', () => {
       const kc = writeKubeconfig({ url: silent.url, token: 'unused-token' }, { context: 'mute' });
       const run = await runMain(['snapshot', '-o', path.join(kc.dir, 's.json'), '--kubeconfig', kc.file, '--request-timeout', '0.5']);
       expect(run.code).toBe(3);
-      expect(run.ms).toBeLessThan(2500);
+      expect(run.ms).toBeLessThan(10_000);
       expect(run.stderr).toBe(`kposture: context "mute" (${silent.url}): no answer within 0.5s (check the network or VPN, or raise --request-timeout)\n`);
       expect(silent.connections()).toBe(1);
     } finally {
