@@ -28,11 +28,13 @@ export interface HeapSettling {
  * Collecting once the pages are dead and allowing 2× from there bounds the heap by about twice
  * what the checks keep, whatever the timing (docs/performance.md, "Garbage collection").
  *
- * The growth is left alone when the user set `--heap-growing-percent` themselves.
+ * The growth is left alone when the user gave Node `--heap-growing-percent` themselves
+ * (`node --heap-growing-percent=N $(command -v kposture) audit …`; Node refuses V8 flags of this
+ * kind in NODE_OPTIONS, so the command line is the only place it can come from).
  */
-export function collectReadingGarbage(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS): HeapSettling {
+export function collectReadingGarbage(execArgv: readonly string[] = process.execArgv): HeapSettling {
   const before = process.memoryUsage().heapUsed;
-  const userChose = setsHeapGrowth(execArgv, nodeOptions);
+  const userChose = setsHeapGrowth(execArgv);
   if (!userChose) v8.setFlagsFromString(`--heap-growing-percent=${Math.round((HEAP_GROWTH_AFTER_READING - 1) * 100)}`);
   // The limit V8 computed at its last collection stands until the next one: collect now, so the
   // new growth applies from what is live after reading, not from a limit set during it.
@@ -40,9 +42,9 @@ export function collectReadingGarbage(execArgv: readonly string[] = process.exec
   return { before, after: process.memoryUsage().heapUsed, growth: userChose ? 'chosen by the user' : HEAP_GROWTH_AFTER_READING };
 }
 
-/** Does the command line or NODE_OPTIONS set V8's heap growth (dashes or underscores)? */
-export function setsHeapGrowth(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg));
+/** Do Node's own arguments set V8's heap growth (spelt with dashes or underscores)? */
+export function setsHeapGrowth(execArgv: readonly string[]): boolean {
+  return execArgv.some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg));
 }
 
 /**

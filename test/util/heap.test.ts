@@ -4,17 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { setsHeapGrowth } from '../../src/util/heap.js';
 
-describe('setsHeapGrowth: the user chose V8 heap growth themselves', () => {
-  it('on the command line or in NODE_OPTIONS, spelt with dashes or underscores', () => {
-    expect(setsHeapGrowth(['--heap-growing-percent=300'], undefined)).toBe(true);
-    expect(setsHeapGrowth([], '--max-old-space-size=4096 --heap_growing_percent=20')).toBe(true);
-    expect(setsHeapGrowth(['--heap-growing-percent', '50'], '')).toBe(true);
+describe('setsHeapGrowth: the user gave Node its heap growth themselves', () => {
+  it("in Node's arguments, spelt with dashes or underscores, with = or as the next argument", () => {
+    expect(setsHeapGrowth(['--heap-growing-percent=300'])).toBe(true);
+    expect(setsHeapGrowth(['--max-old-space-size=4096', '--heap_growing_percent=20'])).toBe(true);
+    expect(setsHeapGrowth(['--heap-growing-percent', '50'])).toBe(true);
   });
 
   it('not when only other flags are given', () => {
-    expect(setsHeapGrowth([], undefined)).toBe(false);
-    expect(setsHeapGrowth(['--max-old-space-size=1024', '--expose-gc'], '--enable-source-maps')).toBe(false);
-    expect(setsHeapGrowth(['--heap-growing-percentage=5'], undefined)).toBe(false);
+    expect(setsHeapGrowth([])).toBe(false);
+    expect(setsHeapGrowth(['--max-old-space-size=1024', '--expose-gc', '--enable-source-maps'])).toBe(false);
+    expect(setsHeapGrowth(['--heap-growing-percentage=5'])).toBe(false);
   });
 });
 
@@ -52,7 +52,7 @@ for (let p = 0; p < 80; p++) { const items = page(10000, p); recent.push(items);
 recent = [];
 const out = {};
 if (process.argv[2] === 'tuned') {
-  out.settled = collectReadingGarbage(process.execArgv, process.env.NODE_OPTIONS);
+  out.settled = collectReadingGarbage(process.execArgv);
   out.gcVisibleAfter = typeof globalThis.gc + '/' + vm.runInNewContext('typeof gc');
   out.liveAfterSettling = measureLive();
 }
