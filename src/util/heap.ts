@@ -38,7 +38,7 @@ export function collectReadingGarbage(execArgv: readonly string[] = process.exec
   if (!userChose) v8.setFlagsFromString(`--heap-growing-percent=${Math.round((HEAP_GROWTH_AFTER_READING - 1) * 100)}`);
   // The limit V8 computed at its last collection stands until the next one: collect now, so the
   // new growth applies from what is live after reading, not from a limit set during it.
-  fullCollection();
+  collectGarbageNow();
   return { before, after: process.memoryUsage().heapUsed, growth: userChose ? 'chosen by the user' : HEAP_GROWTH_AFTER_READING };
 }
 
@@ -50,9 +50,10 @@ export function setsHeapGrowth(execArgv: readonly string[]): boolean {
 /**
  * A full, synchronous garbage collection. Node exposes `gc` only with `--expose-gc`; V8 adds it
  * to contexts created while that flag is on, so one is made and the flag is turned off again at
- * once: no later context (plugins, workers) gets a `gc` function.
+ * once: no later context (plugins, workers) gets a `gc` function. With `--expose-gc` given, the
+ * user's `gc` is used and the flag left as it is.
  */
-function fullCollection(): void {
+export function collectGarbageNow(): void {
   const exposed = (globalThis as { gc?: () => void }).gc;
   if (typeof exposed === 'function') {
     exposed();

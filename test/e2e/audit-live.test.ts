@@ -106,8 +106,12 @@ describe.each(nodes)('$label', ({ bin }) => {
     const r = await runBuiltCli(bin, ['audit', '--format', 'json', '--debug', ...set.snapshot.flatMap((p) => ['--snapshot', p])], {});
     expectExit(r, 0);
     const phases = r.stderr.split('\n').filter((l) => / in \d+\.\d\d s \(heap \d+ MiB, RSS \d+ MiB\)$/.test(l));
-    expect(phases.map((l) => l.split(' (')[0])).toEqual(['read the inventory in', 'collected the garbage of reading', 'ran', 'wrote the report in'].map((p) => expect.stringMatching(new RegExp(`^${p}`))));
-    expect(phases[1]).toMatch(/^collected the garbage of reading \(\d+ -> \d+ MiB; heap growth capped at 2x from here\)/);
+    expect(phases).toEqual([
+      expect.stringMatching(/^read the inventory in /),
+      expect.stringMatching(/^collected the garbage of reading \(\d+ -> \d+ MiB; heap growth capped at 2x from here\) in /),
+      expect.stringMatching(/^ran \d+ checks /),
+      expect.stringMatching(/^wrote the report in /),
+    ]);
     // A flag this Node's V8 did not know would print "Error: unrecognized flag" on stderr.
     expect(r.stderr).not.toMatch(/unrecognized|Error/);
   });

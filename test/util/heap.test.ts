@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setsHeapGrowth } from '../../src/util/heap.js';
@@ -19,43 +19,40 @@ describe('setsHeapGrowth: the user gave Node its heap growth themselves', () => 
 });
 
 interface Run {
-  /** What collectReadingGarbage returned (tuned runs only). */
-  settled?: { before: number; after: number; growth: number | string };
+  /** What collectReadingGarbage returned. */
+  settled: { before: number; after: number; growth: number | string };
   /** Heap in use right after it, measured by one more full collection. */
-  liveAfterSettling?: number;
+  liveAfterSettling: number;
   /** Highest heap in use while the "checks" ran, and what was live at their end. */
   peak: number;
   liveAtEnd: number;
   /** typeof gc in this context and in a new one, right after collectReadingGarbage. */
-  gcVisibleAfter?: string;
+  gcVisibleAfter: string;
 }
 
 /**
- * A fresh Node process (no --expose-gc) that reads like an audit: pages parsed, a quarter of each
- * kept, the rest dropped after a few pages (so it reaches the old generation); then "checks" that
- * keep a little and drop a lot. `tuned` calls collectReadingGarbage between the two.
+ * A fresh Node process (no --expose-gc unless `nodeArgs` give it) that reads like an audit: pages
+ * parsed, a quarter of each kept, the rest dropped after a few pages (so it reaches the old
+ * generation); then collectReadingGarbage; then "checks" that keep a little and drop a lot.
+ * Live sizes are measured with the module's own collectGarbageNow, after what is under test.
  */
-function simulateAudit(mode: 'tuned' | 'untuned', nodeArgs: string[] = []): Run {
+function simulateAudit(nodeArgs: string[] = []): Run {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kposture-heap-'));
   const heapModule = new URL('../../src/util/heap.js', import.meta.url).href;
   writeFileSync(
     path.join(dir, 'audit.mjs'),
-    `import v8 from 'node:v8';
-import vm from 'node:vm';
-const { collectReadingGarbage } = await import(${JSON.stringify(heapModule)});
+    `import vm from 'node:vm';
+const { collectGarbageNow, collectReadingGarbage } = await import(${JSON.stringify(heapModule)});
 const used = () => process.memoryUsage().heapUsed;
-const measureLive = () => { v8.setFlagsFromString('--expose-gc'); const gc = vm.runInNewContext('gc'); v8.setFlagsFromString('--no-expose-gc'); gc(); return used(); };
+const measureLive = () => { collectGarbageNow(); return used(); };
 const page = (n, tag) => { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = { tag, i, name: 'pod-' + tag + '-' + i, spec: { node: 'n' + (i % 50) } }; return a; };
 const kept = [];
 let recent = [];
 for (let p = 0; p < 80; p++) { const items = page(10000, p); recent.push(items); if (recent.length > 6) recent.shift(); kept.push(items.filter((_, i) => i % 4 === 0)); }
 recent = [];
-const out = {};
-if (process.argv[2] === 'tuned') {
-  out.settled = collectReadingGarbage(process.execArgv);
-  out.gcVisibleAfter = typeof globalThis.gc + '/' + vm.runInNewContext('typeof gc');
-  out.liveAfterSettling = measureLive();
-}
+const out = { settled: collectReadingGarbage(process.execArgv) };
+out.gcVisibleAfter = typeof globalThis.gc + '/' + vm.runInNewContext('typeof gc');
+out.liveAfterSettling = measureLive();
 let peak = 0;
 for (let s = 0; s < 240; s++) { const tmp = page(10000, 'c' + s); recent.push(tmp); if (recent.length > 8) recent.shift(); if (s % 12 === 0) kept.push(tmp.filter((_, i) => i % 5 === 0)); peak = Math.max(peak, used()); }
 recent = [];
@@ -65,30 +62,34 @@ console.log(JSON.stringify(out));
 console.log(kept.length);
 `,
   );
-  const run = spawnSync(process.execPath, [...nodeArgs, path.join(dir, 'audit.mjs'), mode], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
-  if (run.status !== 0) throw new Error(`simulated audit failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.split('\n')[0]!) as Run;
+  try {
+    const run = spawnSync(process.execPath, [...nodeArgs, path.join(dir, 'audit.mjs')], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    if (run.status !== 0) throw new Error(`simulated audit failed: ${run.stderr}`);
+    return JSON.parse(run.stdout.split('\n')[0]!) as Run;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const MiB = 2 ** 20;
 
 describe('collectReadingGarbage (in a fresh process, as the CLI runs it)', () => {
   it('collects the garbage reading left, in one full collection, and hides gc again', () => {
-    const run = simulateAudit('tuned');
-    const settled = run.settled!;
+    const run = simulateAudit();
+    const settled = run.settled;
     expect(settled.growth).toBe(2);
     // The six pages still held just before were freed, and nothing collectable was left.
     expect(settled.before - settled.after).toBeGreaterThan(5 * MiB);
-    expect(Math.abs(settled.after - run.liveAfterSettling!)).toBeLessThan(2 * MiB);
+    expect(Math.abs(settled.after - run.liveAfterSettling)).toBeLessThan(2 * MiB);
     // gc was exposed only long enough to take it: neither this context nor a new one has it.
     expect(run.gcVisibleAfter).toBe('undefined/undefined');
   });
 
   it('then lets the heap grow less than V8 would on its own after the same collection', () => {
-    const capped = simulateAudit('tuned');
+    const capped = simulateAudit();
     // --heap-growing-percent=0 is V8's own growth, set by the "user": the same collection, no cap.
-    const own = simulateAudit('tuned', ['--heap-growing-percent=0']);
-    expect(own.settled!.growth).toBe('chosen by the user');
+    const own = simulateAudit(['--heap-growing-percent=0']);
+    expect(own.settled.growth).toBe('chosen by the user');
     expect(Math.abs(own.liveAtEnd - capped.liveAtEnd)).toBeLessThan(4 * MiB);
     // V8's own growth depends on the machine's memory: up to 4x once its heap limit is 2 GiB,
     // which it is with 8 GiB of RAM or more (measured here: 215 MB against 136 MB).
@@ -97,9 +98,9 @@ describe('collectReadingGarbage (in a fresh process, as the CLI runs it)', () =>
   });
 
   it('leaves the growth to the user who set --heap-growing-percent, and uses their exposed gc', () => {
-    const run = simulateAudit('tuned', ['--heap-growing-percent=300', '--expose-gc']);
-    expect(run.settled!.growth).toBe('chosen by the user');
-    expect(Math.abs(run.settled!.after - run.liveAfterSettling!)).toBeLessThan(2 * MiB);
+    const run = simulateAudit(['--heap-growing-percent=300', '--expose-gc']);
+    expect(run.settled.growth).toBe('chosen by the user');
+    expect(Math.abs(run.settled.after - run.liveAfterSettling)).toBeLessThan(2 * MiB);
     expect(run.gcVisibleAfter).toBe('function/function');
   });
 });
