@@ -1,13 +1,13 @@
 import { KpostureError } from '../errors.js';
 import { kindId, type KindId } from '../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../k8s/object.js';
-import { ApiClient, ApiStatusError, CredentialError, DEADLINE_CODE, TransportError, formatSeconds } from '../kube/client.js';
+import { ApiClient, ApiStatusError, CredentialError, DEADLINE_CODE, LimitError, TransportError, formatSeconds } from '../kube/client.js';
 import { discover, wantedOf, type Placement, type Wanted } from '../kube/discovery.js';
 import { resolveTarget, type ClusterTarget } from '../kube/kubeconfig.js';
 import { mapBounded } from '../kube/limit.js';
-import { listAll } from '../kube/pager.js';
+import { listAll, type ListOptions } from '../kube/pager.js';
 import { PageDecoder, type PageDecoderOptions } from '../kube/page-decoder.js';
-import { listItemRecord } from '../kube/list-page.js';
+import { MalformedAnswerError } from '../kube/list-page.js';
 import { describeAttempts, type RetryPolicy } from '../kube/retry.js';
 import type { Inventory, KindCollection } from './inventory.js';
 import { wholeObjects, type Projection } from './slim.js';
@@ -26,6 +26,10 @@ export interface LiveOptions {
   concurrency?: number;
   /** Items per page (default 500, the size kubectl uses). */
   pageSize?: number;
+  /** The largest answer body read (--max-page-mib; default DEFAULT_MAX_BODY_BYTES). */
+  maxPageBytes?: number;
+  /** The most pages one kind's list may take (--max-pages; default DEFAULT_MAX_PAGES). */
+  maxPages?: number;
   /** Also log one line per request (path, status, time; never headers). */
   logRequests?: boolean;
   /** Environment, home and service-account folder for kubeconfig resolution (tests pass their own). */
@@ -81,6 +85,7 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
     deadline: Date.now() + (options.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.logRequests ? { logRequest: log } : {}),
+    ...(options.maxPageBytes ? { maxBodyBytes: options.maxPageBytes } : {}),
   });
   const decoder = options.slimInWorkers ? new PageDecoder(options.slimInWorkers) : undefined;
   try {
@@ -101,7 +106,12 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
     await mapBounded(tasks, concurrency, async (task) => {
       const started = Date.now();
       try {
-        const { items, pages } = await listKind(client, task, options.pageSize ?? DEFAULT_PAGE_SIZE, options.project ?? wholeObjects, decoder);
+        const { items, pages } = await listKind(client, task, {
+          limit: options.pageSize ?? DEFAULT_PAGE_SIZE,
+          project: options.project ?? wholeObjects,
+          ...(decoder ? { decoder } : {}),
+          ...(options.maxPages ? { maxPages: options.maxPages } : {}),
+        });
         kinds.set(task.id, { status: 'ok', items });
         apiVersions.set(task.id, task.apiVersion);
         log(`listed ${task.id}: ${items.length} in ${pages} page${pages === 1 ? '' : 's'} (${elapsed(Date.now() - started)})`);
@@ -169,20 +179,9 @@ function planLists(wanted: readonly Wanted[], placements: ReadonlyMap<KindId, Pl
   return { tasks, groups };
 }
 
-async function listKind(
-  client: ApiClient,
-  task: ListTask,
-  pageSize: number,
-  project: Projection,
-  decoder: PageDecoder | undefined,
-): Promise<{ items: K8sObject[]; pages: number }> {
+async function listKind(client: ApiClient, task: ListTask, options: Omit<ListOptions, 'kind'>): Promise<{ items: K8sObject[]; pages: number }> {
   const kind = { id: task.id, apiVersion: task.apiVersion, kind: task.kind };
-  const result = await listAll(client, `${apiRoot(task.group, task.version)}/${task.resource}`, {
-    limit: pageSize,
-    ...(decoder ? { decode: { decoder, kind } } : {}),
-    // Each item is projected as its page arrives, so that only the kept record outlives the page.
-    take: (item) => listItemRecord(item, kind, project),
-  });
+  const result = await listAll(client, `${apiRoot(task.group, task.version)}/${task.resource}`, { ...options, kind });
   return { items: result.items as K8sObject[], pages: result.pages };
 }
 
@@ -258,6 +257,8 @@ function collectionFor(p: Exclude<Placement, { state: 'served' | 'group' }>, tim
 }
 
 function failedCollection(err: unknown, timeoutMs: number): KindCollection {
+  if (err instanceof MalformedAnswerError) return { status: 'error', items: [], reason: err.message };
+  if (err instanceof LimitError) return { status: 'error', items: [], reason: `${err.message} (${err.hint})` };
   if (err instanceof ApiStatusError && err.status === 403) return { status: 'forbidden', items: [], reason: err.message };
   if (err instanceof ApiStatusError) return { status: 'error', items: [], reason: `${err.status} ${err.reason}: ${err.message}${describeAttempts(err)}` };
   if (isDeadline(err)) return { status: 'error', items: [], reason: 'audit deadline reached (--timeout): the list did not finish in time' };

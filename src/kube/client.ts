@@ -59,6 +59,23 @@ export class CredentialError extends Error {
   }
 }
 
+/**
+ * A limit on what one answer or one list may take was reached (docs/reliability.md): the kind
+ * being read is an error whose reason says which limit, and how to raise it. Never retried.
+ */
+export class LimitError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'LimitError';
+  }
+}
+
+/** The largest answer body read (--max-page-mib); a real list page of 500 pods is a few MB. */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 2 ** 20;
+
 export interface ApiClientOptions {
   /** Per request (credentials, connection, whole body): --request-timeout. */
   timeoutMs: number;
@@ -72,6 +89,8 @@ export interface ApiClientOptions {
   deadline?: number;
   /** Memory bodies are read into (default: a pool of this client's own). */
   buffers?: BodyBuffers;
+  /** The largest answer body read (default DEFAULT_MAX_BODY_BYTES); a larger one fails at once, unretried. */
+  maxBodyBytes?: number;
 }
 
 /** Where a request was when it timed out: waiting for credentials, a free socket, the connection, or the answer. */
@@ -276,20 +295,38 @@ export class ApiClient {
   /** One request; the answer's body is in pooled memory, which the caller releases. */
   private send(opts: https.RequestOptions, path: string, state: { phase: Phase }): Promise<{ status: number; body: BodyCollector; headers: http.IncomingHttpHeaders }> {
     const secure = this.base.protocol === 'https:';
+    const maxBody = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     return new Promise((resolve, reject) => {
       const req = this.transport.request(opts, (res) => {
         const status = res.statusCode ?? 0;
         const ok = status >= 200 && status < 300;
         const declared = Number(res.headers['content-length']);
+        const tooLarge = (): LimitError => {
+          const mib = Math.round(maxBody / 2 ** 20);
+          return new LimitError(`the answer to GET ${path} is larger than ${mib} MiB`, 'raise --max-page-mib if the cluster really sends pages that large');
+        };
+        if (ok && Number.isSafeInteger(declared) && declared > maxBody) {
+          req.destroy();
+          reject(tooLarge());
+          return;
+        }
         // A declared length sizes the buffer at once, within reason: a server's claim is not an allocation.
         const body = new BodyCollector(this.buffers, ok && Number.isSafeInteger(declared) && declared <= MAX_SIZE_HINT ? declared : undefined);
         const fail = (err: Error): void => {
           body.release();
           reject(err);
         };
+        let cut = false;
         res.on('data', (chunk: Buffer) => {
           // Error bodies are Status objects: keep only enough of one to read its message.
-          if (!ok && body.size >= MAX_ERROR_BODY) return;
+          if (cut || (!ok && body.size >= MAX_ERROR_BODY)) return;
+          if (body.size + chunk.length > maxBody) {
+            // Stop reading at once: the rest of the answer is never received, let alone kept.
+            cut = true;
+            req.destroy();
+            fail(tooLarge());
+            return;
+          }
           body.add(chunk);
         });
         // Each chunk is in the body's pooled memory now: free its own at once (body-buffers.ts).

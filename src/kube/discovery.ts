@@ -1,7 +1,8 @@
 import { isForbiddenKind, kindSpec, type KindId } from '../k8s/kinds.js';
-import { asArray, asString, isRecord } from '../k8s/object.js';
+import { asString, isRecord } from '../k8s/object.js';
 import type { ApiClient } from './client.js';
 import { mapBounded } from './limit.js';
+import { MalformedAnswerError, describeValue } from './list-page.js';
 
 /** What the tool wants to list: a known kind, or one a plugin declared that discovery must place. */
 export interface Wanted {
@@ -53,8 +54,35 @@ export async function discover(client: ApiClient, wanted: readonly Wanted[], con
     }
     return true;
   });
-  const core = needed.some((w) => w.group === '') ? await coreVersions(client) : [];
-  const groups = needed.some((w) => w.group !== '') ? await groupVersions(client) : new Map<string, string[]>();
+  // A root document of the wrong shape decides nothing: the kinds it would place are errors.
+  const core = needed.some((w) => w.group === '') ? await malformedAsFailure(coreVersions(client)) : [];
+  const groups = needed.some((w) => w.group !== '') ? await malformedAsFailure(groupVersions(client)) : new Map<string, string[]>();
+  for (const w of needed) {
+    const root = w.group === '' ? core : groups;
+    if (root instanceof MalformedAnswerError) out.set(w.id, { state: 'failed', error: root, what: `discovery of ${w.group === '' ? '/api' : '/apis'}` });
+  }
+  const placeable = needed.filter((w) => !out.has(w.id));
+  return discoverServed(client, placeable, concurrency, core instanceof MalformedAnswerError ? [] : core, groups instanceof MalformedAnswerError ? new Map() : groups, out);
+}
+
+async function malformedAsFailure<T>(document: Promise<T>): Promise<T | MalformedAnswerError> {
+  try {
+    return await document;
+  } catch (err) {
+    if (err instanceof MalformedAnswerError) return err;
+    throw err;
+  }
+}
+
+/** Places each kind in the group-version documents of the versions its root documents list. */
+async function discoverServed(
+  client: ApiClient,
+  needed: readonly Wanted[],
+  concurrency: number,
+  core: string[],
+  groups: Map<string, string[]>,
+  out: Map<KindId, Placement>,
+): Promise<Map<KindId, Placement>> {
 
   // Fetch each group-version document at most once, a bounded number at a time.
   const gvsToFetch = new Set<string>();
@@ -69,7 +97,8 @@ export async function discover(client: ApiClient, wanted: readonly Wanted[], con
   const documents = new Map<string, { resources: ApiResource[] } | { error: unknown }>();
   await mapBounded([...gvsToFetch].sort(), concurrency, async (gv) => {
     try {
-      documents.set(gv, { resources: parseResources(await client.getJson(gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`)) });
+      const path = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
+      documents.set(gv, { resources: parseResources(await client.getJson(path), path) });
     } catch (error) {
       documents.set(gv, { error });
     }
@@ -114,18 +143,28 @@ function notServedReason(w: Wanted, served: string[] | undefined): string {
   return `${w.group || 'core'} API serves no ${w.kind}${understood}`;
 }
 
+/** The document at `path` if it is an object of `kind` whose `field` is an array; else a MalformedAnswerError naming what is wrong. */
+function discoveryDocument(doc: unknown, path: string, kind: string, field: string): unknown[] {
+  const wrong = (what: string): MalformedAnswerError => new MalformedAnswerError(`the answer to GET ${path} is not an ${kind}: ${what}`);
+  if (!isRecord(doc)) throw wrong(`the answer is ${describeValue(doc)}`);
+  if (doc.kind !== kind) throw wrong(`kind is ${describeValue(doc.kind)}`);
+  const list = doc[field];
+  if (!Array.isArray(list)) throw wrong(`${field} is ${describeValue(list)}, not an array`);
+  return list;
+}
+
 async function coreVersions(client: ApiClient): Promise<string[]> {
-  const doc = await client.getJson('/api');
-  return isRecord(doc) ? asArray(doc.versions).filter((v): v is string => typeof v === 'string') : [];
+  const versions = discoveryDocument(await client.getJson('/api'), '/api', 'APIVersions', 'versions');
+  return versions.filter((v): v is string => typeof v === 'string');
 }
 
 /** Served versions per group, the server's preferred version first. */
 async function groupVersions(client: ApiClient): Promise<Map<string, string[]>> {
-  const doc = await client.getJson('/apis');
+  const groups = discoveryDocument(await client.getJson('/apis'), '/apis', 'APIGroupList', 'groups');
   const out = new Map<string, string[]>();
-  for (const g of asArray(isRecord(doc) ? doc.groups : undefined)) {
-    if (!isRecord(g) || typeof g.name !== 'string') continue;
-    const versions = asArray(g.versions)
+  for (const g of groups) {
+    if (!isRecord(g) || typeof g.name !== 'string' || !Array.isArray(g.versions)) continue;
+    const versions = g.versions
       .map((v) => (isRecord(v) ? asString(v.version) : undefined))
       .filter((v): v is string => v !== undefined);
     const preferred = isRecord(g.preferredVersion) ? asString(g.preferredVersion.version) : undefined;
@@ -134,9 +173,9 @@ async function groupVersions(client: ApiClient): Promise<Map<string, string[]>> 
   return out;
 }
 
-function parseResources(doc: unknown): ApiResource[] {
+function parseResources(doc: unknown, path: string): ApiResource[] {
   const out: ApiResource[] = [];
-  for (const r of asArray(isRecord(doc) ? doc.resources : undefined)) {
+  for (const r of discoveryDocument(doc, path, 'APIResourceList', 'resources')) {
     if (!isRecord(r) || typeof r.name !== 'string' || typeof r.kind !== 'string') continue;
     const verbs = Array.isArray(r.verbs) ? r.verbs.filter((v): v is string => typeof v === 'string') : undefined;
     out.push({ name: r.name, kind: r.kind, namespaced: r.namespaced === true, ...(verbs ? { verbs } : {}) });

@@ -14,17 +14,84 @@ export interface PageKind {
   kind: string;
 }
 
-/** An object whose `items`, if any, are an array. */
-export function isListPage(page: unknown): page is { items?: unknown[] | null; metadata?: unknown } {
-  return isRecord(page) && (page.items === null || page.items === undefined || Array.isArray(page.items));
+/**
+ * An answer that came with status 200 but is not what was asked for: a body that is not the
+ * list of the kind, a discovery document of the wrong shape. Never read as "there are none":
+ * the kind it decides becomes `error`, and its checks `unknown` (docs/reliability.md).
+ */
+export class MalformedAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedAnswerError';
+  }
 }
 
-/** What is kept of one item of a page: undefined for an item that is not an object. */
-export function listItemRecord(item: unknown, kind: PageKind, project: Projection): K8sObject | undefined {
-  if (!isRecord(item)) return undefined;
+/** `items is null`, `kind is "Status"`: how a value looks, in a few words, for a reason. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * Why `page` is not a page of `kind`'s list, or undefined when it is one: an object whose `kind`
+ * is `<Kind>List`, whose `items` is an array, and whose `metadata.continue`, if any, is a string.
+ * A `Status` object sent with 200 is named as such. Items are judged one by one (listItemProblem).
+ */
+export function listPageProblem(page: unknown, kind: string): string | undefined {
+  if (!isRecord(page)) return `the answer is ${describeValue(page)}, not a ${kind}List object`;
+  if (page.kind === 'Status') {
+    const said = [page.status, page.reason, page.message].filter((x) => typeof x === 'string' && x !== '').join(' ');
+    return `the answer is a Status object${said ? ` (${said.slice(0, 200)})` : ''}, not a ${kind}List`;
+  }
+  if (page.kind !== `${kind}List`) return `kind is ${describeValue(page.kind)}, not "${kind}List"`;
+  if (!Array.isArray(page.items)) return `items is ${describeValue(page.items)}, not an array`;
+  return listMetaProblem(page.metadata);
+}
+
+/** Why a list's `metadata` cannot be paged on: absent or an object whose `continue` is a string. */
+export function listMetaProblem(meta: unknown): string | undefined {
+  if (meta === undefined) return undefined;
+  if (!isRecord(meta)) return `metadata is ${describeValue(meta)}, not an object`;
+  if (meta.continue !== undefined && typeof meta.continue !== 'string') return `metadata.continue is ${describeValue(meta.continue)}, not a string`;
+  return undefined;
+}
+
+/**
+ * Why item `index` of a `kind` list cannot be taken: not an object, or an object of another kind
+ * (typed lists leave `kind` out of built-in items; custom resources carry their own).
+ */
+export function listItemProblem(item: unknown, index: number, kind: string): string | undefined {
+  if (!isRecord(item)) return `items[${index}] is ${describeValue(item)}, not an object`;
+  if (item.kind !== undefined && item.kind !== kind) return `items[${index}].kind is ${describeValue(item.kind)}, not "${kind}"`;
+  return undefined;
+}
+
+/** What is kept of one item of a page (checked with listItemProblem first). */
+export function listItemRecord(item: Record<string, unknown>, kind: PageKind, project: Projection): K8sObject | undefined {
   if (typeof item.apiVersion !== 'string') item.apiVersion = kind.apiVersion;
   if (typeof item.kind !== 'string') item.kind = kind.kind;
   return project(kind.id, item);
+}
+
+/**
+ * The records kept of a parsed page's items, or the problem that makes the page unusable: one
+ * definition for the main thread and the page decoder workers.
+ */
+export function pageRecords(page: unknown, kind: PageKind, project: Projection): { records: unknown[] } | { problem: string } {
+  const problem = listPageProblem(page, kind.kind);
+  if (problem) return { problem };
+  const items = (page as { items: unknown[] }).items;
+  const records: unknown[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const itemProblem = listItemProblem(items[i], i, kind.kind);
+    if (itemProblem) return { problem: itemProblem };
+    const record = listItemRecord(items[i] as Record<string, unknown>, kind, project);
+    if (record !== undefined) records.push(record);
+  }
+  return { records };
 }
 
 const HEAD_BYTES = 4096;

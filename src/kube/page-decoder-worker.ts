@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { slimProjection } from '../inventory/slim.js';
-import { isListPage, listItemRecord } from './list-page.js';
+import { pageRecords } from './list-page.js';
 import type { DecodeAnswer, DecodeRequest } from './page-decoder.js';
 
 const project = slimProjection();
@@ -16,18 +16,13 @@ parentPort!.on('message', (request: DecodeRequest) => {
   parentPort!.postMessage(answer, [request.body]);
 });
 
-function decode({ seq, body, length, kind }: DecodeRequest): { seq: number; items: unknown[] } | { seq: number; error: string } {
+function decode({ seq, body, length, kind }: DecodeRequest): { seq: number; items: unknown[] } | { seq: number; error: string } | { seq: number; problem: string } {
   let page: unknown;
   try {
     page = JSON.parse(Buffer.from(body, 0, length).toString('utf8'));
   } catch {
     return { seq, error: 'the page is not valid JSON' };
   }
-  if (!isListPage(page)) return { seq, error: 'the page is not a list' };
-  const kept: unknown[] = [];
-  for (const item of page.items ?? []) {
-    const record = listItemRecord(item, kind, project);
-    if (record !== undefined) kept.push(record);
-  }
-  return { seq, items: kept };
+  const taken = pageRecords(page, kind, project);
+  return 'problem' in taken ? { seq, problem: taken.problem } : { seq, items: taken.records };
 }

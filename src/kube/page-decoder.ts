@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { compactCopy } from '../util/compact.js';
 import { StringTable } from '../util/strings.js';
 import type { BodyBuffers } from './body-buffers.js';
-import type { PageKind } from './list-page.js';
+import { MalformedAnswerError, type PageKind } from './list-page.js';
 
 /**
  * Parses list pages off the main thread. At 150,000 pods `JSON.parse` of the pages is most of a
@@ -25,7 +25,8 @@ export interface DecodeRequest {
 }
 
 /** The answer, with the request's memory transferred back so that the next page can be read into it. */
-export type DecodeAnswer = ({ seq: number; items: unknown[] } | { seq: number; error: string }) & { body: ArrayBuffer };
+/** `error`: the worker could not read the page (read it again here); `problem`: the page is not the list asked for. */
+export type DecodeAnswer = ({ seq: number; items: unknown[] } | { seq: number; error: string } | { seq: number; problem: string }) & { body: ArrayBuffer };
 
 export class PageDecodeError extends Error {
   constructor(message: string) {
@@ -116,6 +117,7 @@ export class PageDecoder {
     this.pending.delete(answer.seq);
     p.lender?.give(answer.body);
     if ('items' in answer) p.resolve(compactCopy(answer.items, this.strings));
+    else if ('problem' in answer) p.reject(new MalformedAnswerError(answer.problem));
     else p.reject(new PageDecodeError(answer.error));
   }
 

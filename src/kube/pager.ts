@@ -1,29 +1,51 @@
-import { asArray, isRecord } from '../k8s/object.js';
-import { ApiStatusError, TransportError, parseBody, type ApiClient } from './client.js';
-import { isListPage, listMetadataOf, type PageKind } from './list-page.js';
+import { getHeapStatistics } from 'node:v8';
+import { isRecord } from '../k8s/object.js';
+import type { Projection } from '../inventory/slim.js';
+import { ApiStatusError, LimitError, parseBody, type ApiClient } from './client.js';
+import { MalformedAnswerError, listMetaProblem, listMetadataOf, pageRecords, type PageKind } from './list-page.js';
 import { PageDecodeError, type PageDecoder } from './page-decoder.js';
 
 export interface ListOptions {
   limit: number;
+  /** The kind listed: a page must be its `<Kind>List`, and its items are filled in with it. */
+  kind: PageKind;
+  /** What is kept of each item, as its page arrives, so that only the kept record outlives the page. */
+  project: Projection;
   fieldSelector?: string;
   /** How often an expired `continue` token (410 Gone) may restart the list from the top. */
   restarts?: number;
-  /**
-   * What is kept of each item, called as its page arrives (default: the item itself; undefined
-   * drops it). Keeping a slim record here lets each page be dropped whole.
-   */
-  take?: (item: unknown) => unknown;
-  /**
-   * Large pages are parsed and slimmed by worker threads (page-decoder.ts) instead of `take`;
-   * the workers' records are kept as they are.
-   */
-  decode?: { decoder: PageDecoder; kind: PageKind };
+  /** Large pages are parsed and projected by worker threads (page-decoder.ts). */
+  decoder?: PageDecoder;
+  /** The most pages one list may take (default DEFAULT_MAX_PAGES): a server that never ends a list is stopped. */
+  maxPages?: number;
+  /** Whether the heap is too full to keep reading (default: heapNearLimit). */
+  heapFull?: () => string | undefined;
 }
 
 export interface ListResult {
   items: unknown[];
   pages: number;
   resourceVersion?: string;
+}
+
+/**
+ * Pages per list (--max-pages). 150,000 pods take 300 pages of 500; the default is far above any
+ * real list, and ends a list whose server hands out fresh continue tokens forever.
+ */
+export const DEFAULT_MAX_PAGES = 10_000;
+
+/** Reading stops when the heap in use passes this share of V8's heap limit (docs/reliability.md). */
+const HEAP_STOP_SHARE = 0.8;
+
+/**
+ * Why reading must stop for memory, or undefined. A list that grows past the heap would end the
+ * process without a report; stopping it turns only that kind into an error.
+ */
+export function heapNearLimit(): string | undefined {
+  const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
+  if (used < limit * HEAP_STOP_SHARE) return undefined;
+  const mib = (n: number): number => Math.round(n / 2 ** 20);
+  return `the heap holds ${mib(used)} of its ${mib(limit)} MiB limit`;
 }
 
 /**
@@ -61,20 +83,23 @@ async function listOnce(client: ApiClient, path: string, options: ListOptions): 
   let token: string | undefined;
   let pages = 0;
   let resourceVersion: string | undefined;
-  const decoding = options.decode;
+  const { decoder, kind, project } = options;
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  const heapFull = options.heapFull ?? heapNearLimit;
+  const malformed = (problem: string): MalformedAnswerError => new MalformedAnswerError(`the answer to GET ${path} is not a ${kind.kind}List: ${problem}`);
   const query = (continueToken: string | undefined): Record<string, string | number | undefined> => ({
     limit: options.limit,
     continue: continueToken,
     fieldSelector: options.fieldSelector,
   });
   const get = (continueToken: string | undefined): Promise<Fetched> => {
-    const request: Promise<Fetched> = decoding
+    const request: Promise<Fetched> = decoder
       ? client.getWith(path, query(continueToken), (body, p): Fetched => {
           // A large page whose head can be read goes to a worker, with the memory it was read
           // into (the client's, lent for this call only); any other is parsed here.
-          const meta = body.length >= decoding.decoder.minBytes ? listMetadataOf(body) : undefined;
+          const meta = body.length >= decoder.minBytes ? listMetadataOf(body) : undefined;
           if (!meta) return { page: parseBody(body, p) };
-          const decoded = decoding.decoder.decode(body, decoding.kind, client.buffers);
+          const decoded = decoder.decode(body, kind, client.buffers);
           decoded.catch(() => undefined);
           return { meta, decoded };
         })
@@ -83,11 +108,10 @@ async function listOnce(client: ApiClient, path: string, options: ListOptions): 
     request.catch(() => undefined);
     return request;
   };
-  const take = (page: unknown): void => {
-    for (const item of asArray((page as { items?: unknown }).items)) {
-      const kept = options.take ? options.take(item) : item;
-      if (kept !== undefined) items.push(kept);
-    }
+  const recordsOf = (page: unknown): unknown[] => {
+    const taken = pageRecords(page, kind, project);
+    if ('problem' in taken) throw malformed(taken.problem);
+    return taken.records;
   };
   // Pages handed to the decoder, oldest first: several are decoded at once (one per worker),
   // and their items are added in page order.
@@ -97,11 +121,10 @@ async function listOnce(client: ApiClient, path: string, options: ListOptions): 
     try {
       for (const item of await decoded) items.push(item);
     } catch (err) {
+      if (err instanceof MalformedAnswerError) throw malformed(err.message);
       if (!(err instanceof PageDecodeError)) throw err;
       // The worker could not read it: read the same page again, here.
-      const page = await client.getJson(path, query(asked));
-      assertList(page, path);
-      take(page);
+      for (const record of recordsOf(await client.getJson(path, query(asked)))) items.push(record);
     }
   };
   let next = get(undefined);
@@ -109,30 +132,32 @@ async function listOnce(client: ApiClient, path: string, options: ListOptions): 
     const fetched = await next;
     const asked = token;
     pages++;
-    if ('page' in fetched) assertList(fetched.page, path);
-    const meta = 'page' in fetched ? (fetched.page as { metadata?: unknown }).metadata : fetched.meta;
+    const meta = 'page' in fetched ? (isRecord(fetched.page) ? fetched.page.metadata : undefined) : fetched.meta;
+    // The page is judged before its continue token is followed: a broken page ends the list as an error.
+    const problem = 'page' in fetched ? undefined : listMetaProblem(meta);
+    if (problem) throw malformed(problem);
+    const records = 'page' in fetched ? recordsOf(fetched.page) : undefined;
     const listMeta = isRecord(meta) ? meta : {};
     if (pages === 1 && typeof listMeta.resourceVersion === 'string') resourceVersion = listMeta.resourceVersion;
     token = typeof listMeta.continue === 'string' && listMeta.continue !== '' ? listMeta.continue : undefined;
     if (token !== undefined) {
-      if (seenTokens.has(token)) throw new TransportError('ELOOP', `GET ${path} returned the same continue token twice`, path);
+      if (seenTokens.has(token)) throw new MalformedAnswerError(`GET ${path} returned the same continue token twice`);
+      if (pages >= maxPages) throw new LimitError(`the list of ${kind.id} did not end after ${maxPages} pages`, 'raise --max-pages if the cluster really holds that many');
+      const full = heapFull();
+      if (full) throw new LimitError(`stopped reading ${kind.id} after ${pages} pages: ${full}`, "give Node more heap (NODE_OPTIONS=--max-old-space-size=MiB) or audit fewer kinds");
       seenTokens.add(token);
       // The server prepares the next page while this one is processed.
       next = get(token);
     }
     if ('page' in fetched) {
       while (inFlight.length > 0) await settleOldest();
-      take(fetched.page);
+      for (const record of records!) items.push(record);
       continue;
     }
     inFlight.push({ asked, items: fetched.decoded });
     // Bounded: pages read faster than they are decoded wait here, not in memory.
-    while (inFlight.length > decoding!.decoder.window) await settleOldest();
+    while (inFlight.length > decoder!.window) await settleOldest();
   } while (token !== undefined);
   while (inFlight.length > 0) await settleOldest();
   return { items, pages, ...(resourceVersion ? { resourceVersion } : {}) };
-}
-
-function assertList(page: unknown, path: string): void {
-  if (!isListPage(page)) throw new TransportError('EBADLIST', `GET ${path} did not return a list`, path);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PageDecodeError, PageDecoder } from '../../src/kube/page-decoder.js';
-import { listMetadataOf, type PageKind } from '../../src/kube/list-page.js';
+import { MalformedAnswerError, listMetadataOf, type PageKind } from '../../src/kube/list-page.js';
 import { StringTable } from '../../src/util/strings.js';
 import { compactCopy } from '../../src/util/compact.js';
 import { field } from '../../src/k8s/object.js';
@@ -68,9 +68,11 @@ describe('PageDecoder', () => {
     expect(answers.map((a) => (a[0] as { metadata: { name: string } }).metadata.name)).toEqual(pages.map((_, i) => `p${i}`));
   });
 
-  it('rejects a page that is not valid JSON, or not a list, with PageDecodeError', async () => {
+  it('rejects a page that is not valid JSON with PageDecodeError (read again), and one that is not the list with MalformedAnswerError', async () => {
     await expect(decoder.decode(Buffer.from('{"items":[{"metadata":'), POD_KIND)).rejects.toThrow(PageDecodeError);
-    await expect(decoder.decode(Buffer.from('{"items":{"a":1}}'), POD_KIND)).rejects.toThrow(/not a list/);
+    await expect(decoder.decode(Buffer.from('{"kind":"PodList","items":{"a":1}}'), POD_KIND)).rejects.toThrow(new MalformedAnswerError('items is an object, not an array'));
+    await expect(decoder.decode(Buffer.from('{"kind":"NodeList","items":[]}'), POD_KIND)).rejects.toThrow(new MalformedAnswerError('kind is "NodeList", not "PodList"'));
+    await expect(decoder.decode(Buffer.from('{"kind":"PodList","items":[{"kind":"Node"}]}'), POD_KIND)).rejects.toThrow(new MalformedAnswerError('items[0].kind is "Node", not "Pod"'));
   });
 
   it('transfers memory lent from a pool as it is, and gives it back to that pool with the answer', async () => {
@@ -121,10 +123,9 @@ describe('listAll with the page decoder', () => {
     const decoder = new PageDecoder({ workers: 2, minBytes: 0 });
     try {
       const project = slimProjection();
-      const take = (item: unknown): unknown => project(KINDS.Pod, { ...(item as Record<string, unknown>), apiVersion: 'v1', kind: 'Pod' });
-      const here = await listAll(api, '/api/v1/pods', { limit: 5, take });
+      const here = await listAll(api, '/api/v1/pods', { limit: 5, kind: POD_KIND, project });
       const injected = plan.injected;
-      const off = await listAll(api, '/api/v1/pods', { limit: 5, take, decode: { decoder, kind: POD_KIND } });
+      const off = await listAll(api, '/api/v1/pods', { limit: 5, kind: POD_KIND, project, decoder });
       expect(injected).toBe(1); // the truncated answer went to the first listing, and was retried there
       expect(off.pages).toBe(here.pages);
       expect(off.pages).toBeGreaterThan(4);
@@ -150,7 +151,7 @@ describe('listAll with the page decoder', () => {
     } as unknown as PageDecoder;
     try {
       requests.length = 0;
-      const result = await listAll(api, '/api/v1/pods', { limit: 10, decode: { decoder: failing, kind: POD_KIND } });
+      const result = await listAll(api, '/api/v1/pods', { limit: 10, kind: POD_KIND, project: slimProjection(), decoder: failing });
       expect(result.items).toHaveLength(server.objects('Pod').length);
       expect(calls).toBe(result.pages);
       // Each page twice: once for the worker, once more to read it here.
