@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import { existsSync, statSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { KpostureError } from '../errors.js';
 import { isRecord } from '../k8s/object.js';
 import { isForbiddenKind } from '../k8s/kinds.js';
@@ -295,7 +296,7 @@ export class ApiClient {
   /** One request; the answer's body is in pooled memory, which the caller releases. */
   private send(opts: https.RequestOptions, path: string, state: { phase: Phase }): Promise<{ status: number; body: BodyCollector; headers: http.IncomingHttpHeaders }> {
     const secure = this.base.protocol === 'https:';
-    const maxBody = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const maxBody = maxBodyBytes(this.options.maxBodyBytes);
     return new Promise((resolve, reject) => {
       const req = this.transport.request(opts, (res) => {
         const status = res.statusCode ?? 0;
@@ -303,7 +304,7 @@ export class ApiClient {
         const declared = Number(res.headers['content-length']);
         const tooLarge = (): LimitError => {
           const mib = Math.round(maxBody / 2 ** 20);
-          return new LimitError(`the answer to GET ${path} is larger than ${mib} MiB`, 'raise --max-page-mib if the cluster really sends pages that large');
+          return new LimitError(`the answer to GET ${path} is larger than ${mib} MiB`, 'raise --max-page-mib (at most a tenth of the heap limit, NODE_OPTIONS=--max-old-space-size) if the cluster really sends pages that large');
         };
         if (ok && Number.isSafeInteger(declared) && declared > maxBody) {
           req.destroy();
@@ -375,6 +376,15 @@ function checkReferencedFiles(target: ClusterTarget): void {
       throw new KpostureError('config', `kubeconfig ${target.origin}: ${field} ${file}: ${problem}`, 'fix the path in the kubeconfig, or embed the file with the -data field');
     }
   }
+}
+
+/**
+ * The largest body read: the configured limit, but never more than a tenth of V8's heap limit,
+ * since a parsed page takes several times its bytes and a page that cannot be parsed ends the
+ * process, not just its kind.
+ */
+export function maxBodyBytes(configured: number | undefined): number {
+  return Math.min(configured ?? DEFAULT_MAX_BODY_BYTES, Math.floor(getHeapStatistics().heap_size_limit / 10));
 }
 
 /** The body as JSON, or a TransportError EBADJSON. */

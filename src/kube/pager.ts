@@ -34,8 +34,13 @@ export interface ListResult {
  */
 export const DEFAULT_MAX_PAGES = 10_000;
 
-/** Reading stops when the heap in use passes this share of V8's heap limit (docs/reliability.md). */
-const HEAP_STOP_SHARE = 0.8;
+/**
+ * Reading stops when the heap in use passes this share of the old generation's limit, which leaves
+ * room for the pages in flight and for the checks (docs/reliability.md).
+ */
+const HEAP_STOP_SHARE = 0.75;
+/** What V8's heap limit holds beyond the old generation: three 16 MiB semi-spaces on 64-bit. */
+const YOUNG_GENERATION_BYTES = 48 * 2 ** 20;
 
 /**
  * Why reading must stop for memory, or undefined. A list that grows past the heap would end the
@@ -43,7 +48,7 @@ const HEAP_STOP_SHARE = 0.8;
  */
 export function heapNearLimit(): string | undefined {
   const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
-  if (used < limit * HEAP_STOP_SHARE) return undefined;
+  if (used < Math.max(limit - YOUNG_GENERATION_BYTES, limit / 2) * HEAP_STOP_SHARE) return undefined;
   const mib = (n: number): number => Math.round(n / 2 ** 20);
   return `the heap holds ${mib(used)} of its ${mib(limit)} MiB limit`;
 }

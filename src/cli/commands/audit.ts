@@ -18,7 +18,7 @@ import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
 import { collectReadingGarbage, type HeapSettling } from '../../util/heap.js';
 import { writeFilesAtomic, writeStdout, type Io } from '../io.js';
-import { useColor, parsePercent, parseSeconds, collect, clusterOptions, type ClusterFlags } from './shared.js';
+import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, type ClusterFlags } from './shared.js';
 
 interface AuditFlags extends ClusterFlags {
   snapshot?: string[];
@@ -199,10 +199,7 @@ async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Prom
   }
   const kinds = kindsToCollect(checks);
   return collectLive({
-    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    ...(flags.context ? { context: flags.context } : {}),
-    ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
-    ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
+    ...liveReadOptions(flags),
     kinds,
     project,
     ...(slim ? { slimInWorkers: {} } : {}),

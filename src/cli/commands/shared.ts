@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { LiveOptions } from '../../inventory/live.js';
 import type { Io } from '../io.js';
 
 export interface ClusterFlags {
@@ -6,6 +7,8 @@ export interface ClusterFlags {
   context?: string;
   requestTimeout?: number;
   timeout?: number;
+  maxPageMib?: number;
+  maxPages?: number;
   debug?: boolean;
 }
 
@@ -32,7 +35,27 @@ export function clusterOptions(cmd: Command): Command {
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
     .option('--context <name>', 'kubeconfig context (default: the current context)')
     .option('--request-timeout <seconds>', 'timeout of each API request (default 30)', parseSeconds)
-    .option('--timeout <seconds>', 'deadline for reading the cluster; kinds not read by then are reported as errors (default 600)', parseSeconds);
+    .option('--timeout <seconds>', 'deadline for reading the cluster; kinds not read by then are reported as errors (default 600)', parseSeconds)
+    .option('--max-page-mib <MiB>', 'largest API answer read; a larger one makes its kind an error (default 256)', (v) => parseCount(v, '--max-page-mib'))
+    .option('--max-pages <n>', 'most pages one kind may take; a longer list makes its kind an error (default 10000)', (v) => parseCount(v, '--max-pages'));
+}
+
+export function parseCount(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a whole number above 0`);
+  return n;
+}
+
+/** What the cluster flags ask of the live reader (inventory/live.ts). */
+export function liveReadOptions(flags: ClusterFlags): Pick<LiveOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'timeoutMs' | 'maxPageBytes' | 'maxPages'> {
+  return {
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.context ? { context: flags.context } : {}),
+    ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
+    ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
+    ...(flags.maxPageMib ? { maxPageBytes: flags.maxPageMib * 2 ** 20 } : {}),
+    ...(flags.maxPages ? { maxPages: flags.maxPages } : {}),
+  };
 }
 
 /** Colors only for a terminal, never with NO_COLOR or --no-color. */

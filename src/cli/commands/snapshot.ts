@@ -7,7 +7,7 @@ import { kindSpec, type KindId } from '../../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../../k8s/object.js';
 import { writeChunksAtomic, type Io } from '../io.js';
 import { jsonChunks } from '../../util/json-chunks.js';
-import { clusterOptions, type ClusterFlags } from './shared.js';
+import { clusterOptions, liveReadOptions, type ClusterFlags } from './shared.js';
 
 interface SnapshotFlags extends ClusterFlags {
   output: string;
@@ -22,10 +22,7 @@ export function snapshotCommand(io: Io): Command {
     // --debug is also a program-level option, which commander may have taken before this command.
     const debug = Boolean(flags.debug ?? (command.optsWithGlobals() as { debug?: boolean }).debug);
     const inventory = await collectLiveInventory({
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(flags.context ? { context: flags.context } : {}),
-      ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
-      ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
+      ...liveReadOptions(flags),
       kinds: snapshotKinds(kindsToCollect(BUILTIN_CHECKS)),
       env: io.env,
       logRequests: debug,
