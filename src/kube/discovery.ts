@@ -2,7 +2,7 @@ import { isForbiddenKind, kindSpec, type KindId } from '../k8s/kinds.js';
 import { asString, isRecord } from '../k8s/object.js';
 import type { ApiClient } from './client.js';
 import { mapBounded } from './limit.js';
-import { MalformedAnswerError, describeValue } from './list-page.js';
+import { MalformedAnswerError, describeValue, documentProblem } from './list-page.js';
 
 /** What the tool wants to list: a known kind, or one a plugin declared that discovery must place. */
 export interface Wanted {
@@ -146,9 +146,9 @@ function notServedReason(w: Wanted, served: string[] | undefined): string {
 /** The document at `path` if it is an object of `kind` whose `field` is an array; else a MalformedAnswerError naming what is wrong. */
 function discoveryDocument(doc: unknown, path: string, kind: string, field: string): unknown[] {
   const wrong = (what: string): MalformedAnswerError => new MalformedAnswerError(`the answer to GET ${path} is not an ${kind}: ${what}`);
-  if (!isRecord(doc)) throw wrong(`the answer is ${describeValue(doc)}`);
-  if (doc.kind !== kind) throw wrong(`kind is ${describeValue(doc.kind)}`);
-  const list = doc[field];
+  const problem = documentProblem(doc, kind);
+  if (problem) throw wrong(problem);
+  const list = (doc as Record<string, unknown>)[field];
   if (!Array.isArray(list)) throw wrong(`${field} is ${describeValue(list)}, not an array`);
   return list;
 }

@@ -26,6 +26,20 @@ export class MalformedAnswerError extends Error {
   }
 }
 
+/**
+ * Why `doc` is not an object of `kind`: not an object, a `Status` object (a failure sent with
+ * 200, named with what it says), or an object of another kind.
+ */
+export function documentProblem(doc: unknown, kind: string): string | undefined {
+  if (!isRecord(doc)) return `the answer is ${describeValue(doc)}, not a ${kind} object`;
+  if (doc.kind === 'Status' && kind !== 'Status') {
+    const said = [doc.status, doc.reason, doc.message].filter((x) => typeof x === 'string' && x !== '').join(' ');
+    return `the answer is a Status object${said ? ` (${said.slice(0, 200)})` : ''}, not a ${kind}`;
+  }
+  if (doc.kind !== kind) return `kind is ${describeValue(doc.kind)}, not "${kind}"`;
+  return undefined;
+}
+
 /** `items is null`, `kind is "Status"`: how a value looks, in a few words, for a reason. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'missing';
@@ -41,14 +55,11 @@ export function describeValue(value: unknown): string {
  * A `Status` object sent with 200 is named as such. Items are judged one by one (listItemProblem).
  */
 export function listPageProblem(page: unknown, kind: string): string | undefined {
-  if (!isRecord(page)) return `the answer is ${describeValue(page)}, not a ${kind}List object`;
-  if (page.kind === 'Status') {
-    const said = [page.status, page.reason, page.message].filter((x) => typeof x === 'string' && x !== '').join(' ');
-    return `the answer is a Status object${said ? ` (${said.slice(0, 200)})` : ''}, not a ${kind}List`;
-  }
-  if (page.kind !== `${kind}List`) return `kind is ${describeValue(page.kind)}, not "${kind}List"`;
-  if (!Array.isArray(page.items)) return `items is ${describeValue(page.items)}, not an array`;
-  return listMetaProblem(page.metadata);
+  const wrong = documentProblem(page, `${kind}List`);
+  if (wrong) return wrong;
+  const list = page as Record<string, unknown>;
+  if (!Array.isArray(list.items)) return `items is ${describeValue(list.items)}, not an array`;
+  return listMetaProblem(list.metadata);
 }
 
 /** Why a list's `metadata` cannot be paged on: absent or an object whose `continue` is a string. */

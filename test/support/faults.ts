@@ -26,9 +26,61 @@ export type Fault =
   /** The right answer, but only after `delayMs` (longer than the client's request timeout). */
   | 'slow'
   /** 410 Gone for a request that carries a `continue` token (the token expired). */
-  | 'gone';
+  | 'gone'
+  | Malformed;
 
 export const FAULTS: readonly Fault[] = ['throttle', 'internal', 'unavailable', 'reset', 'truncated', 'slow', 'gone'];
+
+/**
+ * A 200 answer whose JSON is whole but is not what was asked for (a broken proxy, a misrouted or
+ * hostile server): each must make the kinds it decides errors, never "there are none".
+ */
+export type Malformed =
+  /** `{}` */
+  | 'empty-object'
+  /** The list without its `items`. */
+  | 'items-missing'
+  /** `items: null` */
+  | 'items-null'
+  /** `items` as an object keyed by index. */
+  | 'items-object'
+  /** A `Status` object with `status: Failure`, sent with 200. */
+  | 'status-200'
+  /** A list of another kind (`NamespaceList` for pods). */
+  | 'wrong-kind'
+  /** `metadata.continue` a number. */
+  | 'continue-number'
+  /** `{"groups": null}`, a discovery document's shape gone wrong. */
+  | 'groups-null';
+
+/** The forms a list answer is spoiled in, and the forms a discovery document is. */
+export const MALFORMED_LISTS: readonly Malformed[] = ['empty-object', 'items-missing', 'items-null', 'items-object', 'status-200', 'wrong-kind', 'continue-number'];
+export const MALFORMED_DISCOVERY: readonly Malformed[] = ['empty-object', 'groups-null', 'status-200'];
+
+/** The body a malformed answer sends instead of `body`, the right one. */
+export function malformedBody(form: Malformed, body: unknown): unknown {
+  const list = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  switch (form) {
+    case 'empty-object':
+      return {};
+    case 'items-missing': {
+      const { items: _items, ...rest } = list;
+      return rest;
+    }
+    case 'items-null':
+      return { ...list, items: null };
+    case 'items-object':
+      return { ...list, items: { ...(Array.isArray(list.items) ? list.items : []) } };
+    case 'status-200':
+      return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'etcdserver: leader changed', reason: 'InternalError', code: 500 };
+    case 'wrong-kind':
+      return { ...list, kind: list.kind === 'NamespaceList' ? 'PodList' : 'NamespaceList' };
+    case 'continue-number':
+      return { ...list, metadata: { ...(typeof list.metadata === 'object' ? list.metadata : {}), continue: 12345 } };
+    case 'groups-null':
+      return { groups: null };
+  }
+}
 
 export interface FaultRule {
   fault: Fault;
@@ -131,6 +183,19 @@ export class FaultPlan {
         const cut = text.subarray(0, Math.max(1, Math.floor(text.length * 0.6)));
         res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': cut.length });
         res.end(cut);
+        return;
+      }
+      case 'empty-object':
+      case 'items-missing':
+      case 'items-null':
+      case 'items-object':
+      case 'status-200':
+      case 'wrong-kind':
+      case 'continue-number':
+      case 'groups-null': {
+        const text = JSON.stringify(malformedBody(rule.fault, answer().body));
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
         return;
       }
       case 'slow': {
