@@ -102,7 +102,7 @@ export function checkDestinations(files: readonly string[]): void {
 
 /**
  * Writes a set of files all or none. Every destination is checked first (see checkDestinations;
- * missing folders are created); then every temp file is written; then they are renamed into
+ * missing folders are created, and removed again if the write fails); then every temp file is written; then they are renamed into
  * place one by one, each replaced file kept under a backup name until all are in place, so a
  * failed rename puts back what the earlier ones replaced. Temp files get an unpredictable name
  * and are created exclusively, so a link planted beside the target is never followed.
@@ -113,10 +113,18 @@ export function checkDestinations(files: readonly string[]): void {
 export function writeFilesAtomic(files: { file: string; content: FileContent }[], steps: Partial<WriteSteps> = {}): void {
   const { rename, token } = { ...DEFAULT_STEPS, ...steps };
   checkNamedOnce(files.map((f) => f.file));
-  for (const { file } of files) {
-    checkNotFolder(file);
-    createParents(file);
+  for (const { file } of files) checkNotFolder(file);
+  const folders: string[] = [];
+  try {
+    for (const { file } of files) folders.push(...createParents(file));
+    stageAndCommit(files, rename, token);
+  } catch (err) {
+    for (const folder of folders.reverse()) removeEmptyFolder(folder);
+    throw err;
   }
+}
+
+function stageAndCommit(files: { file: string; content: FileContent }[], rename: WriteSteps['rename'], token: () => string): void {
   const staged: { tmp: string; file: string }[] = [];
   try {
     for (const { file, content } of files) {
@@ -150,7 +158,8 @@ function commit(staged: { tmp: string; file: string }[], rename: WriteSteps['ren
       try {
         onFile(file, () => rename(tmp, file));
       } catch (err) {
-        if (!putBack(file, backup)) lost.push(describeLost(file, backup));
+        // Nothing of this run is at `file` yet: only a target moved aside has to come back.
+        if (backup && !putBack(file, backup)) lost.push(describeLost(file, backup));
         throw err;
       }
       placed.push({ file, backup });
@@ -177,6 +186,7 @@ function describeLost(file: string, backup: string | undefined): string {
  */
 function keepBackup(file: string, token: () => string): string | undefined {
   if (!exists(file)) return undefined;
+  checkNotFolder(file); // again: one may have appeared since the checks
   return withFreshName(file, 'old', token, (backup) => {
     try {
       linkSync(file, backup);
@@ -193,9 +203,20 @@ function keepBackup(file: string, token: () => string): string | undefined {
  */
 function putBack(file: string, backup: string | undefined): boolean {
   try {
-    if (backup) renameSync(backup, file);
+    // rename() between two links to one file does nothing, leaving the backup name behind.
+    if (backup && sameFile(backup, file)) rmSync(backup);
+    else if (backup) renameSync(backup, file);
     else rmSync(file, { force: true });
     return true;
+  } catch {
+    return false;
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [lstatSync(a), lstatSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
   } catch {
     return false;
   }
