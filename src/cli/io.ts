@@ -102,9 +102,9 @@ export function checkDestinations(files: readonly string[]): void {
 
 /**
  * Writes a set of files all or none. Every destination is checked first (see checkDestinations;
- * missing folders are created, and removed again if the write fails); then every temp file is written; then they are renamed into
- * place one by one, each replaced file kept under a backup name until all are in place, so a
- * failed rename puts back what the earlier ones replaced. Temp files get an unpredictable name
+ * missing folders are created, and removed again if the write fails); then every temp file is
+ * written; then they are renamed into place one by one, each replaced file kept under a backup
+ * name until all are in place, so a failed rename puts back what the earlier ones replaced. Temp files get an unpredictable name
  * and are created exclusively, so a link planted beside the target is never followed.
  * Chunked content is gathered into writes of ~32 Ki characters, so a report larger than a V8
  * string can hold is never held whole. An error thrown while the content is produced is passed
@@ -240,12 +240,13 @@ function createTemp(file: string, mode: number, token: () => string): { tmp: str
   return { tmp, fd };
 }
 
+/** 64 random bits never collide by chance: a taken name was planted, and a few retries outlast a guesser. */
 const TRIES = 8;
 
 /** Runs `create` on `.NAME.TOKEN.SUFFIX` beside the file until a name is free; returns that name. */
 function withFreshName(file: string, suffix: string, token: () => string, create: (name: string) => void): string {
-  // Kept under NAME_MAX (255 bytes) whatever the target's name.
-  const base = path.basename(file).slice(0, 200);
+  // Kept under NAME_MAX (255 bytes) whatever the length of the target's name.
+  const base = firstBytes(path.basename(file), 200);
   let last: unknown;
   for (let i = 0; i < TRIES; i++) {
     const name = path.join(path.dirname(file), `.${base}.${token()}.${suffix}`);
@@ -258,6 +259,16 @@ function withFreshName(file: string, suffix: string, token: () => string, create
     }
   }
   throw cannotWrite(file, last);
+}
+
+/** The longest start of `text` that fits in `max` UTF-8 bytes, cut between characters. */
+function firstBytes(text: string, max: number): string {
+  let out = '';
+  for (const ch of text) {
+    if (Buffer.byteLength(out + ch) > max) break;
+    out += ch;
+  }
+  return out;
 }
 
 /** The mode of the regular file a write replaces, kept by its replacement. */

@@ -83,6 +83,15 @@ describe('output files: temp files', () => {
     expect(filesIn(dir)).toEqual(['.r.json.aaaa.tmp', 'victim']);
   });
 
+  it('writes and replaces a file whose name is as long as a name can be (255 bytes)', () => {
+    const file = path.join(dir, `${'\u00e9'.repeat(125)}.json`);
+    expect(Buffer.byteLength(path.basename(file))).toBe(255);
+    writeFilesAtomic([{ file, content: 'first\n' }]);
+    writeFilesAtomic([{ file, content: 'second\n' }]);
+    expect(readFileSync(file, 'utf8')).toBe('second\n');
+    expect(filesIn(dir)).toEqual([path.basename(file)]);
+  });
+
   it('gives a new file the mode any new file gets, and a replaced file keeps its own', () => {
     const usual = path.join(dir, 'usual');
     writeFileSync(usual, '');
