@@ -17,7 +17,7 @@ import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
 import { collectReadingGarbage, type HeapSettling } from '../../util/heap.js';
-import { writeFilesAtomic, writeStdout, type Io } from '../io.js';
+import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, type ClusterFlags } from './shared.js';
 
 interface AuditFlags extends ClusterFlags {
@@ -102,6 +102,8 @@ export function selectChecks(all: readonly Check[], config: Config, only: string
 
 async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const extraReports = parseReportTargets(flags.report ?? []);
+  // A path that cannot be written is exit 2 now, not after reading the whole cluster.
+  checkDestinations([...(flags.output ? [flags.output] : []), ...extraReports.map((r) => r.file)]);
   const config = flags.config ? loadConfig(flags.config) : {};
   const catalogs = mergeCatalogs(loadBuiltinCatalogs(), config.catalogs ?? {});
   const plugins = await loadPlugins(flags.plugin ?? [], io.cwd);

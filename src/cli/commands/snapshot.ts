@@ -5,7 +5,7 @@ import { collectLiveInventory, type LiveInventory } from '../../inventory/live.j
 import { SNAPSHOT_ANNOTATIONS } from '../../inventory/snapshot.js';
 import { kindSpec, type KindId } from '../../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../../k8s/object.js';
-import { writeChunksAtomic, type Io } from '../io.js';
+import { checkDestinations, writeChunksAtomic, type Io } from '../io.js';
 import { jsonChunks } from '../../util/json-chunks.js';
 import { clusterOptions, liveReadOptions, type ClusterFlags } from './shared.js';
 
@@ -21,6 +21,8 @@ export function snapshotCommand(io: Io): Command {
   cmd.action(async (flags: SnapshotFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
     const debug = Boolean(flags.debug ?? (command.optsWithGlobals() as { debug?: boolean }).debug);
+    // A path that cannot be written is exit 2 now, not after reading the whole cluster.
+    checkDestinations([flags.output]);
     const inventory = await collectLiveInventory({
       ...liveReadOptions(flags),
       kinds: snapshotKinds(kindsToCollect(BUILTIN_CHECKS)),
