@@ -6,8 +6,8 @@
  * on PATH that record their arguments. Each command must pass kubectl exactly the intended
  * arguments and run nothing else: no file appears in the folder it runs in.
  */
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,17 +54,18 @@ function stubs(): { bin: string; calls: string } {
 interface Ran {
   argvs: string[][];
   created: string[];
+  status: number | null;
 }
 
 /** Runs `line` with /bin/sh in an empty folder; returns what the stubs were called with and what files appeared. */
 function runInShell(line: string, env: { bin: string; calls: string }): Ran {
   const cwd = mkdtempSync(path.join(dir, 'cwd-'));
   for (const f of readdirSync(env.calls)) rmSync(path.join(env.calls, f));
-  execFileSync('/bin/sh', ['-c', line], { cwd, env: { PATH: `${env.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, KPOSTURE_CALLS: env.calls }, stdio: 'ignore' });
+  const { status } = spawnSync('/bin/sh', ['-c', line], { cwd, env: { PATH: `${env.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, KPOSTURE_CALLS: env.calls }, stdio: 'ignore' });
   const argvs = readdirSync(env.calls)
     .map((f) => readFileSync(path.join(env.calls, f), 'utf8').split('\0').slice(0, -1))
     .sort((a, b) => a.join(' ').localeCompare(b.join(' '), 'en'));
-  return { argvs, created: readdirSync(cwd) };
+  return { argvs, created: readdirSync(cwd), status };
 }
 
 interface JsonFinding {
@@ -78,12 +79,14 @@ describe('verify commands of a cluster whose names are shell syntax', () => {
   writeFileSync(snapshot, JSON.stringify(hostileCluster()));
   const env = stubs();
   let findings: { check: string; f: JsonFinding }[] = [];
-
-  it('are carried the same by the JSON and SARIF reports', async () => {
+  beforeAll(async () => {
     const json = await runMain(['audit', '--snapshot', snapshot, '--format', 'json']);
-    expect(json.code).toBe(0);
+    if (json.code !== 0) throw new Error(`audit failed: ${json.stderr}`);
     const report = JSON.parse(json.stdout) as { checks: { id: string; findings: JsonFinding[] }[] };
     findings = report.checks.flatMap((c) => c.findings.map((f) => ({ check: c.id, f })));
+  });
+
+  it('are carried the same by the JSON and SARIF reports', async () => {
     const sarif = await runMain(['audit', '--snapshot', snapshot, '--format', 'sarif']);
     const results = (JSON.parse(sarif.stdout) as { runs: { results: { properties: { verify: string } }[] }[] }).runs[0]!.results;
     expect(results.map((r) => r.properties.verify).sort()).toEqual(findings.map(({ f }) => f.verify).sort());
@@ -98,8 +101,8 @@ describe('verify commands of a cluster whose names are shell syntax', () => {
     for (const { check, f } of findings) {
       const ran = runInShell(f.verify, env);
       const strangers = ran.argvs.filter((argv) => argv[0] !== 'kubectl' && argv[0] !== 'grep');
-      if (ran.created.length > 0 || strangers.length > 0 || ran.argvs.length === 0) {
-        problems.push(`${check} ${f.verify}: created ${JSON.stringify(ran.created)}, ran ${JSON.stringify(ran.argvs)}`);
+      if (ran.created.length > 0 || strangers.length > 0 || ran.argvs.length === 0 || ran.status !== 0) {
+        problems.push(`${check} ${f.verify}: exit ${ran.status}, created ${JSON.stringify(ran.created)}, ran ${JSON.stringify(ran.argvs)}`);
       }
     }
     expect(problems).toEqual([]);
