@@ -2,7 +2,8 @@
  * Text from the cluster or from input files is hostile to a terminal: an escape sequence in a
  * node's osImage can clear the screen, retitle the window, hide text or plant a link. What kposture
  * prints for a person (the table report, stderr lines) shows every control character as an escape
- * instead. JSON and SARIF escape C0 controls by their own grammar.
+ * instead. Backslashes are left as they are: the result is for reading, not for parsing back.
+ * JSON and SARIF are not passed through here (JSON.stringify escapes C0 controls itself).
  */
 
 /** C0 controls (U+0000-U+001F), DEL (U+007F) and C1 controls (U+0080-U+009F). */

@@ -40,7 +40,6 @@ const ESCAPED = {
 
 /** The SGR codes kposture's colors use (chalk at level 1, cli-table3's cyan head and grey border). */
 const OWN_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39|90)m/g;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 /** The control characters in `text` that are not a line feed or (when colored) kposture's own SGR codes. */
