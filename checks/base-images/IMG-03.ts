@@ -4,6 +4,7 @@ import { POD_OWNER_KINDS, podOwnerIndex, kubectlGet, podSpecPath, type Workload 
 import { field, nameOf, namespaceOf, refKey, type K8sObject } from '../../src/k8s/object.js';
 import { describeWorkload } from '../../src/k8s/image-uses.js';
 import { DECLARED_CONTAINER_LISTS, workloadContainers, workloadFieldPath, type WorkloadContainer } from '../../src/k8s/workloads.js';
+import { kubectl } from '../../src/util/shell.js';
 
 const SETTING = 'securityContext.readOnlyRootFilesystem';
 
@@ -103,7 +104,7 @@ function verifyCommand(workload: Workload, pod: K8sObject): string {
   const range = (base: string) =>
     `{range ${base}.initContainers[*]}{.name}{" (init): "}{.securityContext.readOnlyRootFilesystem}{"\\n"}{end}` +
     `{range ${base}.containers[*]}{.name}{": "}{.securityContext.readOnlyRootFilesystem}{"\\n"}{end}`;
-  if (template) return kubectlGet(workload.ref, `-o jsonpath='${range(template)}'`);
+  if (template) return kubectlGet(workload.ref, '-o', `jsonpath=${range(template)}`);
   const ns = namespaceOf(pod);
-  return `kubectl ${ns ? `-n ${ns} ` : ''}get pod ${nameOf(pod)} -o jsonpath='${range('.spec')}'`;
+  return kubectl(...(ns ? ['-n', ns] : []), 'get', 'pod', nameOf(pod), '-o', `jsonpath=${range('.spec')}`);
 }

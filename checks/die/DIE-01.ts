@@ -1,6 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { field, namespaceOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
+import { kubectl } from '../../src/util/shell.js';
 
 const MIN_REPLICAS = 2;
 
@@ -60,7 +61,7 @@ export default defineCheck({
           data: { namespace: ns, count: list.length, controllers: listSome(names) },
           field: 'spec.replicas',
           evidence: listSome(list.map((c) => `${c.ref.kind} ${c.ref.name}: replicas ${c.replicas}`)),
-          verify: `kubectl -n ${ns} get deployments,statefulsets -o custom-columns=KIND:.kind,NAME:.metadata.name,REPLICAS:.spec.replicas`,
+          verify: kubectl('-n', ns, 'get', 'deployments,statefulsets', '-o', 'custom-columns=KIND:.kind,NAME:.metadata.name,REPLICAS:.spec.replicas'),
           affected: list.map((c) => c.ref),
         }),
       );

@@ -2,6 +2,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, isMirrorPod, ownerReferencesOf } from '../../src/k8s/owners.js';
 import { asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
+import { kubectl } from '../../src/util/shell.js';
 
 export default defineCheck({
   meta: {
@@ -53,7 +54,7 @@ export default defineCheck({
           data: { namespace: ns, count: list.length, pods: listSome(list.map(nameOf)) },
           field: 'metadata.ownerReferences',
           evidence: listSome(list.map(describeBarePod)),
-          verify: `kubectl -n ${ns} get pods -o 'custom-columns=NAME:.metadata.name,PHASE:.status.phase,CONTROLLER:.metadata.ownerReferences[?(@.controller==true)].kind'`,
+          verify: kubectl('-n', ns, 'get', 'pods', '-o', 'custom-columns=NAME:.metadata.name,PHASE:.status.phase,CONTROLLER:.metadata.ownerReferences[?(@.controller==true)].kind'),
           affected: list.map((p) => refOf(p, 'Pod')),
         }),
       );

@@ -2,6 +2,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, kubectlGet, podSpecPath } from '../../src/k8s/owners.js';
 import { asArray, asRecord, asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
+import { kubectl } from '../../src/util/shell.js';
 
 interface HostPathVolume {
   volume: string;
@@ -93,7 +94,7 @@ function specField(kind: string): string {
 /** Shows the hostPath volumes in the workload's template when kposture knows its kind, else in one of its pods. */
 function verifyCommand(ref: { kind: string; name: string; namespace?: string; apiVersion?: string }, example: K8sObject): string {
   const path = podSpecPath(ref.kind);
-  const jsonpath = (prefix: string) => `-o jsonpath='{range ${prefix}.volumes[?(@.hostPath)]}{.name}{"\\t"}{.hostPath.path}{"\\n"}{end}'`;
-  if (path) return kubectlGet(ref, jsonpath(path));
-  return `kubectl -n ${namespaceOf(example) ?? ''} get pod ${nameOf(example)} ${jsonpath('.spec')}`;
+  const jsonpath = (prefix: string) => `jsonpath={range ${prefix}.volumes[?(@.hostPath)]}{.name}{"\\t"}{.hostPath.path}{"\\n"}{end}`;
+  if (path) return kubectlGet(ref, '-o', jsonpath(path));
+  return kubectl('-n', namespaceOf(example) ?? '', 'get', 'pod', nameOf(example), '-o', jsonpath('.spec'));
 }

@@ -3,6 +3,7 @@ import { KINDS } from '../../src/k8s/kinds.js';
 import { compareRefs, nameOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
 import { NODE_POOL_LABELS, NODE_SOFTWARE_COLUMNS, nodeInfoOf, nodePoolOf, type NodeInfo, type NodePool } from '../../src/k8s/nodes.js';
 import { appendTo } from '../../src/util/collections.js';
+import { kubectl } from '../../src/util/shell.js';
 
 /** The software versions that should be identical across the nodes of one pool. */
 const ATTRIBUTES = ['osImage', 'kernelVersion', 'kubeletVersion', 'containerRuntimeVersion'] as const;
@@ -165,7 +166,7 @@ function driftFinding(group: Group, drifting: AttributeSpread[], report: Finding
     .map((s) => `${s.attribute}: ${s.values.map(([value, ns]) => `${value} ×${ns.length}${listNames(ns)}`).join(', ')}`)
     .join('; ');
   const attributes = drifting.map((s) => `${s.values.length} ${ATTRIBUTE_NAMES[s.attribute]}`).join(', ');
-  const columns = `-o custom-columns=${NODE_SOFTWARE_COLUMNS}`;
+  const columns = ['-o', `custom-columns=${NODE_SOFTWARE_COLUMNS}`];
   const base = { resource: affected[0]!, affected, field: `status.nodeInfo.${drifting[0]!.attribute}`, evidence };
   if (group.kind === 'fleet') {
     const [os, arch] = group.platform.split('/');
@@ -173,10 +174,10 @@ function driftFinding(group: Group, drifting: AttributeSpread[], report: Finding
     return report('fleetDrift', {
       ...base,
       data: { platform: group.platform, attributes, pools, nodes: group.nodes.length },
-      verify: `kubectl get nodes -l kubernetes.io/os=${os},kubernetes.io/arch=${arch} ${columns}`,
+      verify: kubectl('get', 'nodes', '-l', `kubernetes.io/os=${os},kubernetes.io/arch=${arch}`, ...columns),
     });
   }
-  const selector = group.pool ? `-l ${group.pool.label}=${group.pool.value} ` : '';
+  const selector = group.pool ? ['-l', `${group.pool.label}=${group.pool.value}`] : [];
   return report('poolDrift', {
     ...base,
     data: {
@@ -185,7 +186,7 @@ function driftFinding(group: Group, drifting: AttributeSpread[], report: Finding
       attributes,
       nodes: group.nodes.length,
     },
-    verify: `kubectl get nodes ${selector}${columns}`,
+    verify: kubectl('get', 'nodes', ...selector, ...columns),
   });
 }
 

@@ -3,6 +3,7 @@ import { defineCheck, type Subject } from '../../src/engine/check.js';
 import { isKnown } from '../../src/inventory/inventory.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { labelsOf, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
+import { command, kubectl } from '../../src/util/shell.js';
 
 /** Namespace names listed in a subject's details; the count is always complete. */
 const LISTED_NAMESPACES = 20;
@@ -133,10 +134,10 @@ function labelMatches(spec: string, labels: Record<string, string>): boolean {
 function verifyCommand(frameworks: readonly TenancyFramework[]): string {
   const groups = [...new Set(frameworks.flatMap((f) => f.crds.map((c) => c.slice(c.indexOf('.') + 1))))].sort();
   const parts = [];
-  if (groups.length > 0) parts.push(`kubectl get crd | grep -E "${groups.join('|')}"`);
-  parts.push('kubectl get namespaces --show-labels');
+  if (groups.length > 0) parts.push(`${kubectl('get', 'crd')} | ${command('grep', '-E', groups.join('|'))}`);
+  parts.push(kubectl('get', 'namespaces', '--show-labels'));
   for (const f of frameworks) {
-    if (f.workloadLabels?.length) parts.push(`kubectl get statefulsets,deployments -A -l ${f.workloadLabels.join(',')}`);
+    if (f.workloadLabels?.length) parts.push(kubectl('get', 'statefulsets,deployments', '-A', '-l', f.workloadLabels.join(',')));
   }
   return parts.join('; ');
 }

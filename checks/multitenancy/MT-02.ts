@@ -2,6 +2,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, kubectlGet } from '../../src/k8s/owners.js';
 import { asString, field, nameOf, namespaceOf, refOf } from '../../src/k8s/object.js';
+import { kubectl } from '../../src/util/shell.js';
 
 const DEFAULT_NAMESPACE = 'default';
 
@@ -56,7 +57,7 @@ export default defineCheck({
           data: { workload: label, pods: members.length },
           field: 'metadata.namespace',
           evidence: `namespace: default; pods ${listSome(members.map((p) => `${nameOf(p)} (${asString(field(p, 'status', 'phase')) ?? 'phase unknown'})`))}`,
-          verify: workload.ref.kind === 'Pod' ? `kubectl -n default get pod ${workload.ref.name} -o wide` : `${kubectlGet(workload.ref)}; kubectl -n default get pods`,
+          verify: workload.ref.kind === 'Pod' ? kubectl('-n', 'default', 'get', 'pod', workload.ref.name, '-o', 'wide') : `${kubectlGet(workload.ref)}; ${kubectl('-n', 'default', 'get', 'pods')}`,
           affected: members.map((p) => refOf(p, 'Pod')),
         }),
       );

@@ -1,6 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { asArray, field, isRecord, nameOf, namespaceOf, type K8sObject } from '../../src/k8s/object.js';
+import { kubectl } from '../../src/util/shell.js';
 
 type Missing = 'missingBoth' | 'missingQuota' | 'missingLimitRange';
 
@@ -64,7 +65,7 @@ export default defineCheck({
           data: { namespace: ns, pods },
           field: missing === 'missingBoth' ? 'ResourceQuota.spec.hard, LimitRange.spec.limits' : missing === 'missingQuota' ? 'ResourceQuota.spec.hard' : 'LimitRange.spec.limits',
           evidence: `ResourceQuota: ${quota.evidence}; LimitRange: ${limitRange.evidence}`,
-          verify: `kubectl -n ${ns} get resourcequota,limitrange -o wide`,
+          verify: kubectl('-n', ns, 'get', 'resourcequota,limitrange', '-o', 'wide'),
         }),
       );
     }

@@ -1,6 +1,7 @@
 import { defineCheck, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { labelsOf, nameOf, refOf } from '../../src/k8s/object.js';
+import { kubectl } from '../../src/util/shell.js';
 
 const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 const STRONG_LEVELS = new Set(['baseline', 'restricted']);
@@ -45,7 +46,7 @@ export default defineCheck({
           data: { namespace: name, level: level ?? '' },
           field: `metadata.labels["${ENFORCE_LABEL}"]`,
           evidence: level === undefined ? 'label absent' : `${ENFORCE_LABEL}=${level}`,
-          verify: `kubectl get namespace ${name} --show-labels`,
+          verify: kubectl('get', 'namespace', name, '--show-labels'),
         }),
       );
     }

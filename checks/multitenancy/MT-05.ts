@@ -2,6 +2,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import { nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
 import { bindsClusterRole, classifySubject, describeSubject, subjectsOf } from '../../src/k8s/rbac.js';
+import { kubectl } from '../../src/util/shell.js';
 
 const CLUSTER_ADMIN = 'cluster-admin';
 
@@ -71,7 +72,7 @@ export default defineCheck({
           data: { binding: kind === 'RoleBinding' ? `${ns ?? ''}/${nameOf(binding)}` : nameOf(binding), bindingKind: kind, namespace: ns ?? '', subjects: names, everyone: everyone.join(', ') },
           field: offending.map((x) => `subjects[${x.index}]`).join(', '),
           evidence: `roleRef: ClusterRole/${CLUSTER_ADMIN}; ${offending.map((x) => `${describeSubject(x.s)} (${x.c.note})`).join('; ')}`,
-          verify: kind === 'RoleBinding' ? `kubectl -n ${ns ?? ''} get rolebinding ${nameOf(binding)} -o yaml` : `kubectl get clusterrolebinding ${nameOf(binding)} -o yaml`,
+          verify: kind === 'RoleBinding' ? kubectl('-n', ns ?? '', 'get', 'rolebinding', nameOf(binding), '-o', 'yaml') : kubectl('get', 'clusterrolebinding', nameOf(binding), '-o', 'yaml'),
         }),
       );
     }

@@ -2,13 +2,14 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { cnisWithCrds, detectCnis, type CniDetection } from '../../src/k8s/cni.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { nameOf, type ResourceRef } from '../../src/k8s/object.js';
+import { kubectl } from '../../src/util/shell.js';
 
 function label(d: CniDetection): string {
   return `${d.entry.name} (DaemonSet ${d.daemonSet.namespace ?? ''}/${d.daemonSet.name})`;
 }
 
 function verify(ds: ResourceRef): string {
-  return `kubectl get daemonset ${ds.name} -n ${ds.namespace ?? 'default'} -o yaml`;
+  return kubectl('get', 'daemonset', ds.name, '-n', ds.namespace ?? 'default', '-o', 'yaml');
 }
 
 export default defineCheck({

@@ -2,6 +2,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import type { Direction } from '../../src/k8s/netpol.js';
 import { NETPOL_OPTIONAL_READS, netpolView, podIsolation } from '../../src/k8s/netpol-view.js';
+import { kubectl } from '../../src/util/shell.js';
 
 interface Counts {
   pods: number;
@@ -86,7 +87,7 @@ export default defineCheck({
           data: { namespace, pods: c.pods, ingressOpen, egressOpen },
           field: 'networkpolicies[*].spec.podSelector',
           evidence,
-          verify: `kubectl get pods,networkpolicy -n ${namespace} --show-labels`,
+          verify: kubectl('get', 'pods,networkpolicy', '-n', namespace, '--show-labels'),
         }),
       );
     }

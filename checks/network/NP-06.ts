@@ -1,6 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { isPolicySubject, networkPolicyIndexOf, podFactsOf, selectsEveryPod, type Policy } from '../../src/k8s/netpol.js';
+import { kubectl } from '../../src/util/shell.js';
 
 export default defineCheck({
   meta: {
@@ -59,7 +60,7 @@ export default defineCheck({
           data: { namespace: policy.namespace, policy: policy.name, selector: policy.podSelector.text },
           field: 'spec.podSelector',
           evidence: `podSelector ${policy.podSelector.text} matches none of the ${podCount.get(policy.namespace) ?? 0} pods in ${policy.namespace}`,
-          verify: `kubectl get pods -n ${policy.namespace} -l '${policy.podSelector.text}'`,
+          verify: kubectl('get', 'pods', '-n', policy.namespace, '-l', policy.podSelector.text),
         }),
       );
     }

@@ -10,6 +10,7 @@ import {
   readyReplicas,
   type DetectedEngine,
 } from '../../src/k8s/policy-engines.js';
+import { kubectl } from '../../src/util/shell.js';
 
 const VAP_ENGINE = 'validating-admission-policy';
 
@@ -77,7 +78,7 @@ export default defineCheck({
             data: { engine: d.engine.name, deployment: `${namespaceOf(dep) ?? ''}/${nameOf(dep)}` },
             field: 'status.readyReplicas',
             evidence: s.deployments.map((x) => `${nameOf(x)}: ${readyReplicas(x)} of ${desiredReplicas(x)} replicas ready`).join('; '),
-            verify: `kubectl -n ${namespaceOf(dep) ?? ''} get deployment ${nameOf(dep)}`,
+            verify: kubectl('-n', namespaceOf(dep) ?? '', 'get', 'deployment', nameOf(dep)),
           }),
         );
       } else if (anyServing && s.ready !== true) {
@@ -92,7 +93,7 @@ export default defineCheck({
             data: { engine: d.engine.name, crds: d.crds.join(', ') },
             field: 'webhooks',
             evidence: `CRDs ${d.crds.join(', ')} present; no ValidatingWebhookConfiguration matching ${describePatterns(d)}`,
-            verify: `kubectl get validatingwebhookconfigurations; kubectl get crd ${d.crds.join(' ')}`,
+            verify: `${kubectl('get', 'validatingwebhookconfigurations')}; ${kubectl('get', 'crd', ...d.crds)}`,
           }),
         );
       }
@@ -115,7 +116,7 @@ export default defineCheck({
               data: { binding: nameOf(binding), policy },
               field: 'spec.policyName',
               evidence: `policyName: ${policy}; no ValidatingAdmissionPolicy of that name`,
-              verify: `kubectl get validatingadmissionpolicybinding ${nameOf(binding)} -o yaml; kubectl get validatingadmissionpolicies`,
+              verify: `${kubectl('get', 'validatingadmissionpolicybinding', nameOf(binding), '-o', 'yaml')}; ${kubectl('get', 'validatingadmissionpolicies')}`,
             }),
           );
         }

@@ -3,6 +3,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS, kindSpec, type KindId } from '../../src/k8s/kinds.js';
 import { asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
 import { policyEnforcement, policyKinds, type ModeUnit } from '../../src/k8s/policy-engines.js';
+import { kubectl } from '../../src/util/shell.js';
 
 /** The policy kinds this check can read; catalogue entries for other kinds are not evaluated. */
 const POLICY_KINDS: KindId[] = [
@@ -102,7 +103,7 @@ export default defineCheck({
             data: { engine: engine.name, kinds: kinds.join(', ') },
             field: 'items',
             evidence: `no ${kinds.join(' or ')} that validates requests`,
-            verify: `kubectl get ${kinds.map((k) => kubectlResource(k)).join(',')} -A`,
+            verify: kubectl('get', kinds.map((k) => kubectlResource(k)).join(','), '-A'),
           }),
         );
       }
@@ -133,7 +134,8 @@ function judge(
   };
   if (known === 0) return { subject: { resource, verdict: 'unknown', details } };
   if (auditing.length === 0) return { subject: { resource, verdict: 'pass', details } };
-  const verify = `kubectl get ${kubectlResource(spec.kind, kind)} ${nameOf(obj)}${namespaceOf(obj) ? ` -n ${namespaceOf(obj)}` : ''} -o yaml`;
+  const ns = namespaceOf(obj);
+  const verify = kubectl('get', kubectlResource(spec.kind, kind), nameOf(obj), ...(ns ? ['-n', ns] : []), '-o', 'yaml');
   const evidence = describeUnits(auditing);
   if (enforcing.length === 0) {
     return {

@@ -3,6 +3,7 @@ import { KINDS } from '../../src/k8s/kinds.js';
 import { nameOf, refOf } from '../../src/k8s/object.js';
 import { detectWebhookEngines } from '../../src/k8s/policy-engines.js';
 import { webhookEntries, type WebhookEntry } from '../../src/k8s/webhooks.js';
+import { kubectl } from '../../src/util/shell.js';
 
 export default defineCheck({
   meta: {
@@ -70,9 +71,13 @@ export default defineCheck({
             },
             field: open.map((e) => `webhooks[${e.index}].failurePolicy`).join(', '),
             evidence: open.map(describe).join('; '),
-            verify:
-              `kubectl get validatingwebhookconfiguration ${nameOf(webhook.configuration)} ` +
-              `-o jsonpath='{range .webhooks[*]}{.name}{"\\t"}{.failurePolicy}{"\\n"}{end}'`,
+            verify: kubectl(
+              'get',
+              'validatingwebhookconfiguration',
+              nameOf(webhook.configuration),
+              '-o',
+              'jsonpath={range .webhooks[*]}{.name}{"\\t"}{.failurePolicy}{"\\n"}{end}',
+            ),
           }),
         );
       }

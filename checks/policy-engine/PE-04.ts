@@ -3,6 +3,7 @@ import { isKnown } from '../../src/inventory/inventory.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { nameOf, namespaceOf, refOf } from '../../src/k8s/object.js';
 import { admissionDeployments, desiredReplicas, detectWebhookEngines, readyReplicas } from '../../src/k8s/policy-engines.js';
+import { kubectl } from '../../src/util/shell.js';
 
 const MIN_READY = 2;
 
@@ -76,7 +77,7 @@ export default defineCheck({
         }
         subjects.push({ resource, verdict: 'fail', details });
         const data = { engine: d.engine.name, deployment: `${namespaceOf(dep) ?? ''}/${nameOf(dep)}`, desired, ready };
-        const verify = `kubectl -n ${namespaceOf(dep) ?? ''} get deployment ${nameOf(dep)}`;
+        const verify = kubectl('-n', namespaceOf(dep) ?? '', 'get', 'deployment', nameOf(dep));
         findings.push(
           desired < MIN_READY
             ? report('tooFewReplicas', { resource, data, field: 'spec.replicas', evidence: `spec.replicas: ${desired}; status.readyReplicas: ${ready}`, verify })

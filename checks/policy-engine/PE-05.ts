@@ -3,6 +3,7 @@ import { KINDS } from '../../src/k8s/kinds.js';
 import { asArray, asRecord, asString, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
 import { detectWebhookEngines, type DetectedEngine } from '../../src/k8s/policy-engines.js';
 import { describeSelector, namespaceLabels, selectorMatches, webhookEntries } from '../../src/k8s/webhooks.js';
+import { kubectl } from '../../src/util/shell.js';
 
 const GATEKEEPER = 'gatekeeper';
 
@@ -122,7 +123,7 @@ export default defineCheck({
           report('selectorExempts', {
             ...common,
             data: { engine: e.engine.engine.name, configuration: nameOf(e.source), count: names.length, namespaces: names.join(', ') },
-            verify: `kubectl get validatingwebhookconfiguration ${nameOf(e.source)} -o jsonpath='{.webhooks[*].namespaceSelector}'; kubectl get namespaces --show-labels`,
+            verify: `${kubectl('get', 'validatingwebhookconfiguration', nameOf(e.source), '-o', 'jsonpath={.webhooks[*].namespaceSelector}')}; ${kubectl('get', 'namespaces', '--show-labels')}`,
           }),
         );
       } else {
@@ -130,7 +131,7 @@ export default defineCheck({
           report('configExempts', {
             ...common,
             data: { config: `${namespaceOf(e.source) ?? ''}/${nameOf(e.source)}`, count: names.length, namespaces: names.join(', ') },
-            verify: `kubectl -n ${namespaceOf(e.source) ?? ''} get configs.config.gatekeeper.sh ${nameOf(e.source)} -o yaml`,
+            verify: kubectl('-n', namespaceOf(e.source) ?? '', 'get', 'configs.config.gatekeeper.sh', nameOf(e.source), '-o', 'yaml'),
           }),
         );
       }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, KpostureError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { visible, visibleLines } from '../util/terminal.js';
 import { processIo, type Io } from './io.js';
 import { auditCommand } from './commands/audit.js';
 import { checksCommand, explainCommand } from './commands/checks.js';
@@ -11,7 +12,10 @@ import { snapshotCommand } from './commands/snapshot.js';
  * Runs the CLI and returns the exit code. Nothing else sets process.exitCode;
  * errors become one line on stderr (the stack only with --debug).
  */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+export async function main(argv: string[], given: Io = processIo()): Promise<number> {
+  // Server messages, snapshot content and file names reach stderr: whatever writes there, no
+  // control character but the line feed gets through unescaped (util/terminal.ts).
+  const io: Io = { ...given, stderr: (text) => given.stderr(visibleLines(text)) };
   const debug = argv.includes('--debug');
   let exitCode: number = ExitCode.ok;
   const setExit = (code: number): void => {
@@ -58,12 +62,12 @@ function handleError(err: unknown, io: Io, debug: boolean): number {
     return ExitCode.usage;
   }
   if (err instanceof KpostureError) {
-    io.stderr(`kposture: ${err.oneLine()}\n`);
+    io.stderr(`kposture: ${visible(err.oneLine())}\n`);
     if (debug && err.stack) io.stderr(`${err.stack}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  io.stderr(`kposture: internal error: ${message.split('\n')[0]} (please report it; rerun with --debug for details)\n`);
+  io.stderr(`kposture: internal error: ${visible(message.split('\n')[0]!)} (please report it; rerun with --debug for details)\n`);
   if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
   return ExitCode.internal;
 }

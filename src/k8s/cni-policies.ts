@@ -24,6 +24,7 @@ import { compileLabelSelector, requirementMatches, type CompiledSelector, type L
 import { evaluateCalico, parseCalicoSelector, triAnd, type CalicoExpr, type Tri } from './calico-selector.js';
 import { DIRECTIONS, type Direction, type PodFacts } from './netpol.js';
 import { asArray, asString, field, isRecord, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from './object.js';
+import { kubectl } from '../util/shell.js';
 
 /** A namespace as policies see it; `labels` undefined when Namespaces could not be read. */
 export interface NamespaceFacts {
@@ -185,7 +186,7 @@ function verifyCommand(obj: K8sObject, kind: string): string {
   const [k, ...group] = kind.split('.');
   const resource = `${k!.toLowerCase()}${group.length ? `.${group.join('.')}` : ''}`;
   const ns = namespaceOf(obj);
-  return `kubectl get ${resource} ${nameOf(obj)}${ns ? ` -n ${ns}` : ''} -o yaml`;
+  return kubectl('get', resource, nameOf(obj), ...(ns ? ['-n', ns] : []), '-o', 'yaml');
 }
 
 const NONE: DirectionEffect = { isolates: false, verdict: 'none', path: '', evidence: '' };

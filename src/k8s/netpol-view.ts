@@ -18,7 +18,7 @@ import type { CheckContext, Finding, FindingFactory, Outcome, Subject } from '..
 import { CNI_POLICY_KINDS, CniPolicies, type Contribution, type NamespaceFacts } from './cni-policies.js';
 import { KINDS } from './kinds.js';
 import type { Labels } from './labels.js';
-import { NetworkPolicyIndex, isPolicySubject, networkPolicyIndexOf, podFactsOf, type Direction, type Policy, type PodFacts } from './netpol.js';
+import { NetworkPolicyIndex, isPolicySubject, networkPolicyIndexOf, podFactsOf, verifyNamespacePolicies, verifyPolicy, type Direction, type Policy, type PodFacts } from './netpol.js';
 import { labelsOf, nameOf, type ResourceRef } from './object.js';
 
 /** Kinds the namespace checks read when they are available. */
@@ -112,7 +112,7 @@ export function decideNamespace(view: NetpolView, namespace: string, direction: 
       resource: allowAll.policy.ref,
       field: allowAll.at.path,
       evidence: `NetworkPolicy ${allowAll.policy.name} selects every pod and its rule ${allowAll.at.path} allows ${allowAll.at.reason}`,
-      verify: `kubectl get networkpolicy ${allowAll.policy.name} -n ${namespace} -o yaml`,
+      verify: verifyPolicy({ name: allowAll.policy.name, namespace }),
       partial: [],
     };
   }
@@ -137,7 +137,7 @@ export function decideNamespace(view: NetpolView, namespace: string, direction: 
       resource: strict.ref,
       field: 'spec.podSelector',
       evidence: `NetworkPolicy ${strict.name}: podSelector {} with ${direction} in policyTypes${strict.typesDefaulted ? ' (defaulted)' : ''} and no ${RULES[direction]} rule that allows traffic`,
-      verify: `kubectl get networkpolicy ${strict.name} -n ${namespace} -o yaml`,
+      verify: verifyPolicy({ name: strict.name, namespace }),
       policies: names(k8s.defaultDeny),
     };
   }
@@ -149,7 +149,7 @@ export function decideNamespace(view: NetpolView, namespace: string, direction: 
       resource: wide.ref,
       field: 'spec.podSelector',
       evidence: `NetworkPolicy ${wide.name}: podSelector {} isolates every pod for ${direction}; only the peers its ${RULES[direction]} rules list are allowed`,
-      verify: `kubectl get networkpolicy ${wide.name} -n ${namespace} -o yaml`,
+      verify: verifyPolicy({ name: wide.name, namespace }),
       policies: names(k8s.namespaceWide),
     };
   }
@@ -166,7 +166,7 @@ export function decideNamespace(view: NetpolView, namespace: string, direction: 
       partial.length === 0
         ? `no NetworkPolicy in ${namespace} applies to ${direction}`
         : `${partial.length} NetworkPolicy(s) apply to ${direction} but none selects every pod (podSelector {}): ${names(partial).join(', ')}`,
-    verify: `kubectl get networkpolicy -n ${namespace} -o yaml`,
+    verify: verifyNamespacePolicies(namespace),
     partial: names(partial),
   };
 }

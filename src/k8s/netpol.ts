@@ -27,6 +27,7 @@ import { compileLabelSelector, type CompiledSelector, type Labels } from './labe
 import { appendTo } from '../util/collections.js';
 import { StringTable } from '../util/strings.js';
 import { asArray, asString, field, isRecord, labelsView, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from './object.js';
+import { kubectl } from '../util/shell.js';
 
 export type Direction = 'Ingress' | 'Egress';
 export const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
@@ -428,9 +429,9 @@ function indexPair(selector: CompiledSelector): { key: string; value: string } |
 
 /** `kubectl get networkpolicy -n <ns> -o yaml`, the command that shows a namespace's policies. */
 export function verifyNamespacePolicies(namespace: string): string {
-  return `kubectl get networkpolicy -n ${namespace} -o yaml`;
+  return kubectl('get', 'networkpolicy', '-n', namespace, '-o', 'yaml');
 }
 
 export function verifyPolicy(policy: Pick<Policy, 'namespace' | 'name'>): string {
-  return `kubectl get networkpolicy ${policy.name} -n ${policy.namespace} -o yaml`;
+  return kubectl('get', 'networkpolicy', policy.name, '-n', policy.namespace, '-o', 'yaml');
 }

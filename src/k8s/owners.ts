@@ -7,6 +7,7 @@
 import { KINDS, splitApiVersion, type KindId } from './kinds.js';
 import { isKnown, type KindCollection } from '../inventory/inventory.js';
 import { annotationOf, asArray, asRecord, asString, labelOf, metadata, nameOf, namespaceOf, refKey, type K8sObject, type ResourceRef } from './object.js';
+import { kubectl } from '../util/shell.js';
 
 /** Set by the kubelet on the API copy ("mirror") of a static pod it runs from a manifest file. */
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -257,10 +258,9 @@ export function kubectlResource(ref: ResourceRef): string {
   return BUILTIN_GROUPS.has(group) ? kind : `${kind}.${group}`;
 }
 
-/** `kubectl -n <ns> get <resource> <name>` (without `-n` for cluster-scoped objects). */
-export function kubectlGet(ref: ResourceRef, extra = ''): string {
-  const ns = ref.namespace ? `-n ${ref.namespace} ` : '';
-  return `kubectl ${ns}get ${kubectlResource(ref)} ${ref.name}${extra ? ` ${extra}` : ''}`;
+/** `kubectl -n <ns> get <resource> <name> [args]` (without `-n` for cluster-scoped objects), each word quoted. */
+export function kubectlGet(ref: ResourceRef, ...args: string[]): string {
+  return kubectl(...(ref.namespace ? ['-n', ref.namespace] : []), 'get', kubectlResource(ref), ref.name, ...args);
 }
 
 /** Where a workload kind keeps its pod spec, as a jsonpath prefix; undefined for kinds kposture does not know. */

@@ -7,6 +7,7 @@
 import { asRecord, asString, field, namespaceOf, type K8sObject } from './object.js';
 import { groupByWorkload, podSpecPath, type OwnerIndex, type Workload } from './owners.js';
 import { StringTable } from '../util/strings.js';
+import { command, kubectl } from '../util/shell.js';
 
 export type ContainerList = 'initContainers' | 'containers' | 'ephemeralContainers';
 
@@ -175,12 +176,12 @@ export function imageUses(
  * list shown, filtered by the spellings the pods use.
  */
 export function podsUsingImageCommand(namespaces: readonly string[], spellings: readonly string[]): string {
-  const scope = namespaces.length === 1 ? `-n ${namespaces[0]}` : '-A';
+  const scope = namespaces.length === 1 ? ['-n', namespaces[0]!] : ['-A'];
   const columns =
     'NAMESPACE:.metadata.namespace,POD:.metadata.name,CONTAINERS:.spec.containers[*].image,' +
     'INIT:.spec.initContainers[*].image,EPHEMERAL:.spec.ephemeralContainers[*].image';
-  const filter = [...new Set(spellings)].map((s) => `-e '${s}'`).join(' ');
-  return `kubectl get pods ${scope} -o custom-columns=${columns} | grep -F ${filter}`;
+  const filter = [...new Set(spellings)].flatMap((s) => ['-e', s]);
+  return `${kubectl('get', 'pods', ...scope, '-o', `custom-columns=${columns}`)} | ${command('grep', '-F', ...filter)}`;
 }
 
 /** Namespaces of a set of pods, sorted, without duplicates. */

@@ -1,14 +1,19 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Report, ReportCheck } from './model.js';
+import { visible } from '../util/terminal.js';
 
 const TOP_FINDINGS = 5;
 
-/** The human report: per-category summary, failing and unknown checks, score, grade, coverage. */
+/**
+ * The human report: per-category summary, failing and unknown checks, score, grade, coverage.
+ * Every text that came from the cluster, an input file or a plugin is passed through `visible`
+ * before it is colored, so none of its control characters reaches the terminal.
+ */
 export function renderTable(report: Report, options: { color: boolean }): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out: string[] = [];
-  out.push(c.bold(`kposture ${report.tool.version} — ${describeTarget(report)}`));
+  out.push(c.bold(visible(`kposture ${report.tool.version} — ${describeTarget(report)}`)));
   out.push('');
   out.push(categoryTable(report, c, options.color));
   const categoryOrder = new Map(report.categories.map((cat, i) => [cat.id, i]));
@@ -24,12 +29,12 @@ export function renderTable(report: Report, options: { color: boolean }): string
   if (unknown.length > 0) {
     out.push('');
     out.push(c.bold('Could not evaluate (unknown, excluded from the score)'));
-    for (const check of unknown) out.push(`  ${c.yellow('?')} ${check.id} ${check.title}: ${check.reason ?? ''}`);
+    for (const check of unknown) out.push(`  ${c.yellow('?')} ${visible(`${check.id} ${check.title}: ${check.reason ?? ''}`)}`);
   }
   out.push('');
   out.push(scoreLine(report, c));
   out.push(c.dim('How the score is computed:'));
-  for (const line of report.scoring.method) out.push(c.dim(`  - ${line}`));
+  for (const line of report.scoring.method) out.push(c.dim(`  - ${visible(line)}`));
   if (report.gate) {
     out.push('');
     out.push(report.gate.passed ? c.green('Gate passed') : c.red(`Gate failed: ${report.gate.reasons.join('; ')}`));
@@ -70,8 +75,8 @@ function categoryTable(report: Report, c: ChalkInstance, color: boolean): string
   for (const cat of report.categories) {
     const checks = report.checks.filter((ch) => ch.category === cat.id);
     if (checks.length === 0) continue;
-    const title = cat.inTotal ? cat.title : `${cat.title} (not in total)`;
-    const list = checks.map((ch) => `${ch.id} ${statusText(ch.status, c)}${ch.score !== null && ch.status === 'fail' ? ` ${ch.score}` : ''}`).join('\n');
+    const title = visible(cat.inTotal ? cat.title : `${cat.title} (not in total)`);
+    const list = checks.map((ch) => `${visible(ch.id)} ${statusText(ch.status, c)}${ch.score !== null && ch.status === 'fail' ? ` ${ch.score}` : ''}`).join('\n');
     table.push([title, scoreText(cat.score), list]);
   }
   return table.toString();
@@ -79,15 +84,15 @@ function categoryTable(report: Report, c: ChalkInstance, color: boolean): string
 
 function failingCheck(check: ReportCheck, c: ChalkInstance): string[] {
   const scored = check.weight > 0 ? `score ${scoreText(check.score)}` : 'not scored';
-  const lines = [`  ${c.red('✗')} ${c.bold(check.id)} ${check.title} ${c.dim(`[${check.severity}, ${scored}]`)}`];
+  const lines = [`  ${c.red('✗')} ${c.bold(visible(check.id))} ${visible(check.title)} ${c.dim(`[${check.severity}, ${scored}]`)}`];
   for (const f of check.findings.slice(0, TOP_FINDINGS)) {
-    lines.push(`      - ${f.message}`);
-    lines.push(c.dim(`        ${f.field}: ${f.evidence}${f.affected ? ` (${f.affected.length} objects)` : ''}`));
-    lines.push(c.dim(`        verify: ${f.verify}`));
+    lines.push(`      - ${visible(f.message)}`);
+    lines.push(c.dim(`        ${visible(`${f.field}: ${f.evidence}`)}${f.affected ? ` (${f.affected.length} objects)` : ''}`));
+    lines.push(c.dim(`        verify: ${visible(f.verify)}`));
   }
   const rest = check.findings.length - TOP_FINDINGS;
   if (rest > 0) lines.push(c.dim(`      … and ${rest} more (see --format json)`));
-  lines.push(c.dim(`      fix: kposture explain ${check.id}`));
+  lines.push(c.dim(`      fix: kposture explain ${visible(check.id)}`));
   return lines;
 }
 

@@ -18,7 +18,7 @@ import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
 import { collectReadingGarbage, type HeapSettling } from '../../util/heap.js';
 import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
-import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, type ClusterFlags } from './shared.js';
+import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, type ClusterFlags } from './shared.js';
 
 interface AuditFlags extends ClusterFlags {
   snapshot?: string[];
@@ -117,7 +117,7 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // The inventory lives only inside this function: it, and what checks cache on it, can be
   // collected before the report is rendered (at 150,000 pods each takes hundreds of MB).
   // With --debug: how long each phase took, and which checks took longest (tuning large clusters).
-  const phases = phaseTimer(flags.debug ? (line) => io.stderr(`${line}\n`) : undefined);
+  const phases = phaseTimer(flags.debug ? (line) => printLine(io, line) : undefined);
   const report = await (async (): Promise<Report> => {
     const inventory = await gatherInventory(flags, io, checks);
     phases.done('read the inventory');
@@ -146,7 +146,7 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   writeFilesAtomic(files);
   if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true) }));
   phases.done('wrote the report');
-  for (const f of files) io.stderr(`wrote ${f.file}\n`);
+  for (const f of files) printLine(io, `wrote ${f.file}`);
   return gate && !gate.passed ? 1 : 0;
 }
 
@@ -192,10 +192,10 @@ async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Prom
       throw new KpostureError('usage', '--snapshot cannot be combined with --kubeconfig or --context', 'audit either a snapshot or a live cluster');
     }
     const onFallback = (why: string): void => {
-      if (flags.debug) io.stderr(`reading the snapshot again on the main thread: ${why}\n`);
+      if (flags.debug) printLine(io, `reading the snapshot again on the main thread: ${why}`);
     };
     const onStats = ({ batches, decodedHere }: ItemDecoderStats): void => {
-      if (flags.debug) io.stderr(`read ${batches} batches of items in parallel, ${decodedHere} of them on the main thread\n`);
+      if (flags.debug) printLine(io, `read ${batches} batches of items in parallel, ${decodedHere} of them on the main thread`);
     };
     return loadSnapshot(snapshots, io.cwd, { project, ...(slim ? { slimInWorkers: { onFallback, onStats } } : {}) });
   }
@@ -208,7 +208,7 @@ async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Prom
     env: io.env,
     logRequests: Boolean(flags.debug),
     log: (line) => {
-      if (io.stderrIsTTY || flags.debug) io.stderr(`${line}\n`);
+      if (io.stderrIsTTY || flags.debug) printLine(io, line);
     },
   });
 }

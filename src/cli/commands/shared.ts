@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { LiveOptions } from '../../inventory/live.js';
 import type { Io } from '../io.js';
+import { visible } from '../../util/terminal.js';
 
 export interface ClusterFlags {
   kubeconfig?: string;
@@ -64,4 +65,13 @@ export function useColor(flag: boolean, io: Io, toStdout: boolean): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
   if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
   return toStdout && io.stdoutIsTTY;
+}
+
+/**
+ * Writes one line to stderr. What it carries (a server's error message, a name from the cluster)
+ * may hold control characters, a line feed included: they are shown escaped, so the line stays
+ * one line and leaves the terminal as it was.
+ */
+export function printLine(io: Io, text: string): void {
+  io.stderr(`${visible(text)}\n`);
 }

@@ -7,7 +7,7 @@ import { kindSpec, type KindId } from '../../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../../k8s/object.js';
 import { checkDestinations, writeChunksAtomic, type Io } from '../io.js';
 import { jsonChunks } from '../../util/json-chunks.js';
-import { clusterOptions, liveReadOptions, type ClusterFlags } from './shared.js';
+import { clusterOptions, liveReadOptions, printLine, type ClusterFlags } from './shared.js';
 
 interface SnapshotFlags extends ClusterFlags {
   output: string;
@@ -29,14 +29,14 @@ export function snapshotCommand(io: Io): Command {
       env: io.env,
       logRequests: debug,
       log: (line) => {
-        if (io.stderrIsTTY || debug) io.stderr(`${line}\n`);
+        if (io.stderrIsTTY || debug) printLine(io, line);
       },
     });
     const { list, written, left } = snapshotList(inventory);
     // Written piece by piece: a large cluster's snapshot is more than one string can hold.
     writeChunksAtomic(flags.output, jsonChunks(list, 4, '', '\n'));
-    for (const { id, status, reason } of left) io.stderr(`left out ${id}: ${status}${reason ? `: ${reason}` : ''}\n`);
-    io.stderr(`wrote ${flags.output}: ${written.kinds} kinds, ${written.objects} objects from context "${inventory.source.context}"\n`);
+    for (const { id, status, reason } of left) printLine(io, `left out ${id}: ${status}${reason ? `: ${reason}` : ''}`);
+    printLine(io, `wrote ${flags.output}: ${written.kinds} kinds, ${written.objects} objects from context "${inventory.source.context}"`);
   });
   return cmd;
 }

@@ -42,7 +42,7 @@ describe('IMG-02 images pinned by digest or version tag', () => {
     expect(outcome.findings[1]).toMatchObject({
       field: 'spec.template.spec.containers[0].image',
       data: { image: 'nginx', workloads: 2, usedBy: 'Deployment blog/web, Deployment shop/web' },
-      verify: expect.stringMatching(/^kubectl get pods -A -o custom-columns=.* \| grep -F -e 'nginx'$/),
+      verify: expect.stringMatching(/^kubectl get pods -A -o 'custom-columns=.*' \| grep -F -e nginx$/),
     });
     expect(checkScore(outcome)).toBe(33.3);
   });

@@ -59,7 +59,7 @@ describe('IMG-03 read-only root filesystem', () => {
     ]);
     const web = outcome.findings[1]!;
     expect(web.verify).toBe(
-      `kubectl -n shop get deployment web -o jsonpath='{range .spec.template.spec.initContainers[*]}{.name}{" (init): "}{.securityContext.readOnlyRootFilesystem}{"\\n"}{end}` +
+      `kubectl -n shop get deployment web -o 'jsonpath={range .spec.template.spec.initContainers[*]}{.name}{" (init): "}{.securityContext.readOnlyRootFilesystem}{"\\n"}{end}` +
         `{range .spec.template.spec.containers[*]}{.name}{": "}{.securityContext.readOnlyRootFilesystem}{"\\n"}{end}'`,
     );
     expect(outcome.subjects.find((s) => s.resource.name === 'web')).toMatchObject({ verdict: 'partial', credit: 1 / 3 });

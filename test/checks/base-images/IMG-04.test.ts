@@ -59,8 +59,8 @@ describe('IMG-04 allowed registries', () => {
     expect(hub.evidence).toBe('docker.io/library/nginx:1.25.3, docker.io/library/redis:7.2.5 not under registry.corp.io');
     expect(hub.field).toBe('spec.template.spec.containers[0].image');
     expect(hub.verify).toBe(
-      'kubectl get pods -n shop -o custom-columns=NAMESPACE:.metadata.namespace,POD:.metadata.name,CONTAINERS:.spec.containers[*].image,' +
-        "INIT:.spec.initContainers[*].image,EPHEMERAL:.spec.ephemeralContainers[*].image | grep -F -e 'nginx:1.25.3' -e 'docker.io/library/redis:7.2.5'",
+      "kubectl get pods -n shop -o 'custom-columns=NAMESPACE:.metadata.namespace,POD:.metadata.name,CONTAINERS:.spec.containers[*].image," +
+        "INIT:.spec.initContainers[*].image,EPHEMERAL:.spec.ephemeralContainers[*].image' | grep -F -e nginx:1.25.3 -e docker.io/library/redis:7.2.5",
     );
     expect(checkScore(outcome)).toBe(25);
   });

@@ -58,11 +58,11 @@ describe('DIE-03 no hostPath volumes', () => {
     expect(ds!.affected).toHaveLength(2);
     expect(ds!.data).toMatchObject({ workload: 'DaemonSet node-exporter', namespace: 'monitoring', paths: '/proc, /, /sys' });
     expect(ds!.verify).toBe(
-      `kubectl -n monitoring get daemonset node-exporter -o jsonpath='{range .spec.template.spec.volumes[?(@.hostPath)]}{.name}{"\\t"}{.hostPath.path}{"\\n"}{end}'`,
+      `kubectl -n monitoring get daemonset node-exporter -o 'jsonpath={range .spec.template.spec.volumes[?(@.hostPath)]}{.name}{"\\t"}{.hostPath.path}{"\\n"}{end}'`,
     );
     expect(dep!.verify).toContain('kubectl -n ci get deployment image-builder');
     expect(pod!.field).toBe('spec.volumes[].hostPath');
-    expect(pod!.verify).toContain("kubectl -n ci get pod debug-node -o jsonpath='{range .spec.volumes[?(@.hostPath)]}");
+    expect(pod!.verify).toContain("kubectl -n ci get pod debug-node -o 'jsonpath={range .spec.volumes[?(@.hostPath)]}");
     expect(outcome.subjects.find((s) => s.resource.name === 'curl')?.verdict).toBe('pass');
   });
 

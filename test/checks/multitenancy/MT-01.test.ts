@@ -95,7 +95,7 @@ describe('MT-01 a tenancy framework or model is in use', () => {
     expect(f.messageId).toBe('none');
     expect(f.data.frameworks).toBe('Capsule, Hierarchical Namespace Controller (HNC), vCluster, kiosk, kcp, Kamaji, KubeSlice, KubePlus, Cluster API');
     expect(f.evidence).toBe('3 CRDs and 4 namespaces, none from the tenancy catalogue (9 frameworks)');
-    expect(f.verify).toContain('kubectl get crd | grep -E "');
+    expect(f.verify).toContain("kubectl get crd | grep -E '");
     expect(f.verify).toContain('capsule.clastix.io');
     expect(f.verify).toContain('kubectl get statefulsets,deployments -A -l app=vcluster');
   });

@@ -30,7 +30,7 @@ describe('NP-06 NetworkPolicies that select no pods', () => {
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => f.resource.name)).toEqual(['agent', 'api', 'legacy', 'typo']);
     const typo = outcome.findings.find((f) => f.resource.name === 'typo')!;
-    expect(typo).toMatchObject({ field: 'spec.podSelector', verify: "kubectl get pods -n shop -l 'app=wbe'", evidence: 'podSelector app=wbe matches none of the 1 pods in shop' });
+    expect(typo).toMatchObject({ field: 'spec.podSelector', verify: 'kubectl get pods -n shop -l app=wbe', evidence: 'podSelector app=wbe matches none of the 1 pods in shop' });
   });
 
   it('is unknown when pods cannot be listed', () => {
