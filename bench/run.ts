@@ -2,6 +2,10 @@
  * `npm run bench`: audits synthetic clusters of growing size live and from a snapshot file, next
  * to kubectl listing the same cluster and to the floor (reading and parsing it with nothing else
  * done), and reports wall time, CPU time and peak RSS of each, measured alone in a child process.
+ * With --repeat N each figure is the median of N runs with its spread (min–max), and kposture's
+ * CPU time is divided by the floor's beside its wall time: kposture runs worker threads and the
+ * floor does not, so on a busy machine the wall ratio moves more than the CPU ratio does
+ * (docs/performance.md#reading-the-figures).
  *
  *   npm run bench                      # M, L, XL, XL-ns; kubectl at M and L
  *   npm run bench -- --sizes M         # a quick run
@@ -147,20 +151,56 @@ function floorPaths(): string[] {
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
+/** The median of a figure over the runs that succeeded, and its spread. */
+interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** One thing measured --repeat times. */
+interface Sample {
+  ok: boolean;
+  runs: number;
+  okRuns: number;
+  wallMs?: Stat;
+  cpuMs?: Stat;
+  rssMiB?: Stat;
+  /** The last run, for its exit code and error when no run succeeded. */
+  last: Measurement;
+}
+
 interface Row {
   size: string;
   what: string;
-  m: Measurement;
+  s: Sample;
   note?: string;
 }
 
-async function repeat(n: number, run: () => Promise<Measurement>): Promise<Measurement> {
+function stat(values: (number | undefined)[]): Stat | undefined {
+  const v = values.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = Math.floor(v.length / 2);
+  const median = v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  return { median, min: v[0]!, max: v[v.length - 1]! };
+}
+
+function summarise(runs: Measurement[]): Sample {
+  const ok = runs.filter((r) => r.ok);
+  const s: Sample = { ok: ok.length > 0, runs: runs.length, okRuns: ok.length, last: runs[runs.length - 1]! };
+  const wall = stat(ok.map((r) => r.wallMs));
+  const cpu = stat(ok.map((r) => r.cpuMs));
+  const rss = stat(ok.map((r) => r.rssMiB));
+  if (wall) s.wallMs = wall;
+  if (cpu) s.cpuMs = cpu;
+  if (rss) s.rssMiB = rss;
+  return s;
+}
+
+async function repeat(n: number, run: () => Promise<Measurement>): Promise<Sample> {
   const runs: Measurement[] = [];
   for (let i = 0; i < n; i++) runs.push(await run());
-  const ok = runs.filter((r) => r.ok);
-  if (ok.length === 0) return runs[runs.length - 1]!;
-  ok.sort((a, b) => a.wallMs - b.wallMs);
-  return ok[Math.floor(ok.length / 2)]!;
+  return summarise(runs);
 }
 
 function reportSummary(file: string): { score: unknown; coverage: unknown; checks: Record<string, string> } | undefined {
@@ -187,8 +227,39 @@ function fmtS(ms: number | undefined): string {
 function fmtMiB(m: number | undefined): string {
   return m === undefined ? '—' : `${Math.round(m)} MiB`;
 }
+/** A median, followed by its spread when the runs differ: `1.51s (1.48–1.60)`. */
+function fmtStat(st: Stat | undefined, fmt: (n: number) => string, bare: (n: number) => string): string {
+  if (!st) return '—';
+  const [min, max] = [bare(st.min), bare(st.max)];
+  return min === max ? fmt(st.median) : `${fmt(st.median)} (${min}–${max})`;
+}
+const fmtSeconds = (st: Stat | undefined): string => fmtStat(st, (n) => fmtS(n), (n) => fmtS(n).slice(0, -1));
+const fmtRss = (st: Stat | undefined): string => fmtStat(st, (n) => fmtMiB(n), (n) => String(Math.round(n)));
+
+/** a ÷ b of the medians, and the widest range the runs allow (a's lowest ÷ b's highest to a's highest ÷ b's lowest). */
+interface Ratio {
+  median: number;
+  low: number;
+  high: number;
+}
+function ratioOf(a: Stat | undefined, b: Stat | undefined): Ratio | undefined {
+  if (!a || !b || b.median === 0 || b.min === 0 || b.max === 0) return undefined;
+  return { median: a.median / b.median, low: a.min / b.max, high: a.max / b.min };
+}
+function fmtRatio(r: Ratio | undefined): string {
+  if (!r) return '—';
+  const x = (n: number): string => n.toFixed(2);
+  return x(r.low) === x(r.high) ? `${x(r.median)}×` : `${x(r.median)}× (${x(r.low)}–${x(r.high)})`;
+}
 function ratio(a: number | undefined, b: number | undefined): string {
   return a === undefined || b === undefined || b === 0 ? '—' : `${(a / b).toFixed(2)}×`;
+}
+function round(st: Stat | undefined): Stat | null {
+  return st ? { median: Math.round(st.median), min: Math.round(st.min), max: Math.round(st.max) } : null;
+}
+function roundRatio(r: Ratio | undefined): Ratio | null {
+  const x = (n: number): number => Number(n.toFixed(3));
+  return r ? { median: x(r.median), low: x(r.low), high: x(r.high) } : null;
 }
 
 function table(rows: string[][]): string {
@@ -224,39 +295,39 @@ async function benchSize(size: ClusterSize, o: Options, work: string, kubectl: s
     const floor = await repeat(o.repeat, () =>
       measure(node, [path.join(DIST_BENCH, 'floor.js'), 'live', '--server', server.url, '--token', server.token, '--ca', path.join(TLS_DIR, 'ca.crt'), '--paths', floorPaths().join(','), '--limit', '500'], { ...timeout, stdout: 'capture' }),
     );
-    rows.push({ size: size.name, what: 'live floor', m: floor });
+    rows.push({ size: size.name, what: 'live floor', s: floor });
     await serverStats(server);
 
     log(`${size.name}: kposture audit, live…`);
     // -o to a file, never /dev/null: the report is written to a temp file then renamed.
     const live = await repeat(o.repeat, () => measure(node, [KPOSTURE, 'audit', '--format', 'json', '-o', report('live'), '--kubeconfig', kubeconfig], timeout));
-    rows.push({ size: size.name, what: 'kposture live', m: live });
+    rows.push({ size: size.name, what: 'kposture live', s: live });
     extra.liveRequests = await serverStats(server);
     extra.liveReport = reportSummary(report('live'));
 
     const wantKubectl = o.kubectl && (!size.name.startsWith('XL') || o.kubectlXl);
     if (!o.kubectl) {
-      rows.push({ size: size.name, what: 'kubectl', m: skipped(), note: 'skipped (--no-kubectl)' });
+      rows.push({ size: size.name, what: 'kubectl', s: skipped(), note: 'skipped (--no-kubectl)' });
     } else if (!kubectl) {
-      rows.push({ size: size.name, what: 'kubectl', m: skipped(), note: 'kubectl is not on PATH' });
+      rows.push({ size: size.name, what: 'kubectl', s: skipped(), note: 'kubectl is not on PATH' });
     } else if (!wantKubectl) {
-      rows.push({ size: size.name, what: 'kubectl', m: skipped(), note: 'not run at XL without --with-kubectl-xl' });
+      rows.push({ size: size.name, what: 'kubectl', s: skipped(), note: 'not run at XL without --with-kubectl-xl' });
     } else {
       log(`${size.name}: kubectl get ${KUBECTL_RESOURCES} -A -o json --chunk-size=500…`);
       const kubectl = await repeat(o.repeat, () => measure('kubectl', ['--kubeconfig', kubeconfig, 'get', KUBECTL_RESOURCES, '-A', '-o', 'json', '--chunk-size=500'], { ...timeout, stdout: 'discard' }));
-      rows.push({ size: size.name, what: 'kubectl', m: kubectl });
+      rows.push({ size: size.name, what: 'kubectl', s: kubectl });
       extra.kubectlRequests = await serverStats(server);
     }
 
     log(`${size.name}: snapshot floor (item-by-item parse)…`);
-    rows.push({ size: size.name, what: 'snapshot floor', m: await repeat(o.repeat, () => measure(node, [path.join(DIST_BENCH, 'floor.js'), 'snapshot', snapshotFile], { ...timeout, stdout: 'capture' })) });
+    rows.push({ size: size.name, what: 'snapshot floor', s: await repeat(o.repeat, () => measure(node, [path.join(DIST_BENCH, 'floor.js'), 'snapshot', snapshotFile], { ...timeout, stdout: 'capture' })) });
     if (written.bytes <= WHOLE_PARSE_MAX_BYTES) {
-      rows.push({ size: size.name, what: 'whole-file JSON.parse', m: await repeat(o.repeat, () => measure(node, [path.join(DIST_BENCH, 'floor.js'), 'snapshot-whole', snapshotFile], { ...timeout, stdout: 'capture' })) });
+      rows.push({ size: size.name, what: 'whole-file JSON.parse', s: await repeat(o.repeat, () => measure(node, [path.join(DIST_BENCH, 'floor.js'), 'snapshot-whole', snapshotFile], { ...timeout, stdout: 'capture' })) });
     }
 
     log(`${size.name}: kposture audit --snapshot…`);
     const snap = await repeat(o.repeat, () => measure(node, [KPOSTURE, 'audit', '--format', 'json', '-o', report('snapshot'), '--snapshot', snapshotFile], timeout));
-    rows.push({ size: size.name, what: 'kposture snapshot', m: snap });
+    rows.push({ size: size.name, what: 'kposture snapshot', s: snap });
     extra.snapshotReport = reportSummary(report('snapshot'));
   } finally {
     await stopServer(server);
@@ -265,8 +336,8 @@ async function benchSize(size: ClusterSize, o: Options, work: string, kubectl: s
   return { rows, extra };
 }
 
-function skipped(): Measurement {
-  return { ok: false, exitCode: null, wallMs: 0, stdout: '', stderrTail: '' };
+function skipped(): Sample {
+  return summarise([{ ok: false, exitCode: null, wallMs: 0, stdout: '', stderrTail: '' }]);
 }
 
 async function main(): Promise<void> {
@@ -293,56 +364,78 @@ async function main(): Promise<void> {
       const { rows, extra } = await benchSize(size, o, work, kubectl, log);
       all.push(...rows);
       extras[name] = { shape: { ...size, deployments: deploymentCount(size) }, ...extra };
-      for (const r of rows) if (!r.m.ok && !r.note) log(`${name} ${r.what} failed (exit ${r.m.exitCode}${r.m.timedOut ? ', timed out' : ''}): ${r.m.stderrTail}`);
+      for (const r of rows) {
+        if (r.note) continue;
+        if (!r.s.ok) log(`${name} ${r.what} failed (exit ${r.s.last.exitCode}${r.s.last.timedOut ? ', timed out' : ''}): ${r.s.last.stderrTail}`);
+        else if (r.s.okRuns < r.s.runs) log(`${name} ${r.what}: ${r.s.runs - r.s.okRuns} of ${r.s.runs} runs failed; the figures are of the others`);
+      }
     }
   } finally {
     if (!o.keep) rmSync(work, { recursive: true, force: true });
   }
 
-  const get = (size: string, what: string): Measurement | undefined => {
-    const m = all.find((r) => r.size === size && r.what === what)?.m;
-    return m?.ok ? m : undefined;
+  const get = (size: string, what: string): Sample | undefined => {
+    const s = all.find((r) => r.size === size && r.what === what)?.s;
+    return s?.ok ? s : undefined;
   };
-  const header = ['size', 'measured', 'wall', 'CPU', 'peak RSS', 'wall ÷ floor', 'wall ÷ kubectl'];
+  const floorOf = (what: string): string => (what.includes('snapshot') || what.includes('whole') ? 'snapshot floor' : 'live floor');
+  const againstFloor = (r: Row): boolean => r.what.startsWith('kposture') || r.what.startsWith('whole');
+  const wallRatio = (r: Row): Ratio | undefined => (againstFloor(r) && r.s.ok ? ratioOf(r.s.wallMs, get(r.size, floorOf(r.what))?.wallMs) : undefined);
+  const cpuRatio = (r: Row): Ratio | undefined => (againstFloor(r) && r.s.ok ? ratioOf(r.s.cpuMs, get(r.size, floorOf(r.what))?.cpuMs) : undefined);
+  const kubectlRatio = (r: Row): Ratio | undefined => (r.what === 'kposture live' && r.s.ok ? ratioOf(r.s.wallMs, get(r.size, 'kubectl')?.wallMs) : undefined);
+
+  const header = ['size', 'measured', 'wall', 'CPU', 'peak RSS', 'wall ÷ floor', 'CPU ÷ floor', 'wall ÷ kubectl'];
   const lines: string[][] = [header];
   for (const r of all) {
-    const floorName = r.what.includes('snapshot') || r.what.includes('whole') ? 'snapshot floor' : 'live floor';
-    const m = r.m.ok ? r.m : undefined;
+    const s = r.s.ok ? r.s : undefined;
     lines.push([
       r.size,
       r.what,
-      r.note ?? (m ? fmtS(m.wallMs) : r.m.timedOut ? 'timed out' : 'failed'),
-      r.note ? '' : fmtS(m?.cpuMs),
-      r.note ? '' : fmtMiB(m?.rssMiB),
-      r.what.startsWith('kposture') || r.what.startsWith('whole') ? ratio(m?.wallMs, get(r.size, floorName)?.wallMs) : '',
-      r.what === 'kposture live' ? ratio(m?.wallMs, get(r.size, 'kubectl')?.wallMs) : '',
+      r.note ?? (s ? fmtSeconds(s.wallMs) : r.s.last.timedOut ? 'timed out' : 'failed'),
+      r.note ? '' : fmtSeconds(s?.cpuMs),
+      r.note ? '' : fmtRss(s?.rssMiB),
+      againstFloor(r) ? fmtRatio(wallRatio(r)) : '',
+      againstFloor(r) ? fmtRatio(cpuRatio(r)) : '',
+      r.what === 'kposture live' ? fmtRatio(kubectlRatio(r)) : '',
     ]);
   }
   const growth: Record<string, string> = {};
   for (const what of ['kposture live', 'kposture snapshot', 'live floor', 'snapshot floor', 'kubectl']) {
-    const w = (s: string): number | undefined => get(s, what)?.wallMs;
-    const c = (s: string): number | undefined => get(s, what)?.cpuMs;
+    const w = (s: string): number | undefined => get(s, what)?.wallMs?.median;
+    const c = (s: string): number | undefined => get(s, what)?.cpuMs?.median;
     growth[what] = `L/M ${ratio(w('L'), w('M'))}, XL/L ${ratio(w('XL'), w('L'))} (CPU ${ratio(c('XL'), c('L'))}), XL-ns/XL ${ratio(w('XL-ns'), w('XL'))}`;
   }
+  const loadAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
   process.stdout.write(`${table(lines)}\n`);
+  process.stdout.write(
+    `\n${o.repeat > 1 ? `Medians of ${o.repeat} runs, (min–max) of the runs; a ratio's range is the lowest ÷ highest to the highest ÷ lowest.` : 'One run each (--repeat N for medians and their spread).'}\n` +
+      `CPU is user + system time of the whole process, worker threads included. Load average ${machine.loadAverageAtStart[0]} at the start, ${loadAtEnd[0]} at the end, on ${machine.cpus} CPUs:\n` +
+      'wall ÷ floor depends on how many cores are free (kposture runs worker threads, the floors do not); CPU ÷ floor counts the work done on any core.\n',
+  );
   if (o.sizes.length > 1) {
-    process.stdout.write('\nGrowth (wall time; objects grow 10× from M to L, 5× from L to XL):\n');
+    process.stdout.write('\nGrowth (median wall time; objects grow 10× from M to L, 5× from L to XL):\n');
     for (const [what, g] of Object.entries(growth)) process.stdout.write(`  ${what.padEnd(18)} ${g}\n`);
   }
   const result = {
     when: new Date().toISOString(),
-    machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))) },
+    machine: { ...machine, loadAverageAtEnd: loadAtEnd },
     options: { ...o, timeoutMs: o.timeoutMs },
     rows: all.map((r) => ({
       size: r.size,
       what: r.what,
-      ok: r.m.ok,
+      ok: r.s.ok,
       ...(r.note ? { note: r.note } : {}),
-      wallMs: Math.round(r.m.wallMs),
-      cpuMs: r.m.cpuMs === undefined ? null : Math.round(r.m.cpuMs),
-      rssMiB: r.m.rssMiB === undefined ? null : Math.round(r.m.rssMiB),
-      ...(r.m.timedOut ? { timedOut: true } : {}),
-      ...(!r.m.ok && !r.note ? { error: r.m.stderrTail } : {}),
+      runs: r.note ? 0 : r.s.runs,
+      okRuns: r.note ? 0 : r.s.okRuns,
+      // Medians, as before; their spread below.
+      wallMs: r.s.wallMs ? Math.round(r.s.wallMs.median) : null,
+      cpuMs: r.s.cpuMs ? Math.round(r.s.cpuMs.median) : null,
+      rssMiB: r.s.rssMiB ? Math.round(r.s.rssMiB.median) : null,
+      spread: { wallMs: round(r.s.wallMs), cpuMs: round(r.s.cpuMs), rssMiB: round(r.s.rssMiB) },
+      ...(againstFloor(r) ? { wallRatioToFloor: roundRatio(wallRatio(r)), cpuRatioToFloor: roundRatio(cpuRatio(r)) } : {}),
+      ...(r.what === 'kposture live' ? { wallRatioToKubectl: roundRatio(kubectlRatio(r)) } : {}),
+      ...(r.s.last.timedOut ? { timedOut: true } : {}),
+      ...(!r.s.ok && !r.note ? { error: r.s.last.stderrTail } : {}),
     })),
     growth,
     sizes: extras,
