@@ -2,7 +2,9 @@
  * Runs one command as a child process and measures it alone: wall time, CPU time (user +
  * system) and peak RSS. GNU time (`/usr/bin/time -v`) reports the child's rusage when it is
  * installed; otherwise Node commands are run with an --import hook that records their own
- * resource usage at exit, and other commands get wall time only.
+ * resource usage at exit, and other commands get wall time only. Either way CPU time is the
+ * whole process's, every thread included: kposture's worker threads count, which is what makes
+ * its CPU time comparable with the single-threaded floor's (bench/run.ts divides one by the other).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

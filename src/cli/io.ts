@@ -38,8 +38,8 @@ export function writeStdout(io: Io, chunks: Iterable<string>): void {
 /**
  * Joins small pieces into strings of about 32 Ki characters. Strings this small are made in
  * V8's young generation and die there; a string over ~128 KiB goes to the large-object space,
- * which only a full collection frees: 1 MiB batches left the 60 MB report of a 150,000-pod
- * cluster in the heap as garbage and raised the audit's peak RSS by ~50 MB.
+ * which only a full collection frees, so larger batches leave a large report in the heap as
+ * garbage and raise the audit's peak RSS (docs/performance.md#what-the-heap-holds).
  */
 const BATCH_CHARS = 32 * 1024;
 function* batches(chunks: Iterable<string>): Generator<string> {

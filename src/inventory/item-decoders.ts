@@ -86,8 +86,9 @@ export interface ItemDecodersOptions {
 
 /**
  * Workers: one per core but the main thread's, at most four. The main thread decodes batches
- * itself whenever the workers have their fill (ItemDecodersOptions.local), so it is a decoder too:
- * on two cores one worker read the XL file fastest (7.05–7.24 s against 7.56–8.08 s with three).
+ * itself whenever the workers have their fill (ItemDecodersOptions.local), so it is a decoder too,
+ * and more workers would compete with it for the cores
+ * (docs/performance.md#item-decoders-large-files-on-every-core).
  */
 export function defaultItemWorkers(): number {
   return Math.min(4, Math.max(1, availableParallelism() - 1));

@@ -1,11 +1,12 @@
 /**
  * Reads a JSON file of Kubernetes lists item by item, in bounded memory.
  *
- * A 150,000-pod List is ~800 MB of JSON: more than a V8 string can hold, and several GB once
- * parsed whole. This reader walks the file in chunks and hands each element of an `items` array
- * to the caller as soon as it is complete; the caller keeps what it needs (a slim record) and the
- * rest is garbage at once. Lists nest (a `List` of typed lists, as `kposture snapshot` writes):
- * an object with an `items` array is streamed the same way, at any depth.
+ * A List of 150,000 pods is more JSON than a V8 string can hold, and many times that once parsed
+ * whole (docs/performance.md#snapshot-files-item-by-item-any-size). This reader walks the file in
+ * chunks and hands each element of an `items` array to the caller as soon as it is complete; the
+ * caller keeps what it needs (a slim record) and the rest is garbage at once. Lists nest (a `List`
+ * of typed lists, as `kposture snapshot` writes): an object with an `items` array is streamed the
+ * same way, at any depth.
  *
  * Only the boundaries of items are found here; each item is parsed by `JSON.parse` on its own
  * bytes, which also validates it. Finding the boundary is a scan that skips strings (so brackets
@@ -389,7 +390,8 @@ class Scanner {
   /** File offset just after the first `\n<indent>}` at or after `from`, reading on up to `limit`. */
   private findLineClose(indent: string, from: number, limit: number): number | undefined {
     // Each `}` is found with a one-byte search (memchr), then the line before it is checked:
-    // several times faster than searching for the whole pattern.
+    // much cheaper than searching for the whole pattern
+    // (docs/performance.md#snapshot-files-item-by-item-any-size).
     const width = indent.length;
     const spaces = indent.charCodeAt(0) === TAB ? TAB : SPACE;
     const uniform = [...indent].every((c) => c.charCodeAt(0) === spaces);

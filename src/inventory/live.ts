@@ -71,8 +71,9 @@ export async function collectLive(options: LiveOptions): Promise<Inventory> {
 }
 
 export async function collectLiveInventory(options: LiveOptions): Promise<LiveInventory> {
-  // client-node takes ~0.5 s and ~50 MiB to import: snapshot audits never load it, and live audits
-  // with static credentials load it only in a worker that resolves the kubeconfig (kubeconfig.ts).
+  // client-node is slow and large to import: snapshot audits never load it, and live audits with
+  // static credentials load it only in a worker that resolves the kubeconfig (kubeconfig.ts,
+  // docs/performance.md#credentials-off-the-main-thread).
   const target = await resolveTarget(options);
   const log = options.log ?? ((): void => undefined);
   // A detail for --debug, not progress: which way credentials are made (kubeconfig.ts).

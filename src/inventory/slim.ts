@@ -1,11 +1,12 @@
 /**
  * The slim projection: each object reduced, as it is read, to the fields checks use.
  *
- * A 150,000-pod cluster is ~800 MB of JSON; parsed whole it is several GB of heap, and even a
- * pod cut down to its security-relevant fields is ~5 KB of heap. The audit keeps a slim record
+ * Parsed whole, a 150,000-pod cluster takes many times its JSON in heap, and even a pod cut down
+ * to its security-relevant fields is large as plain parsed objects. The audit keeps a slim record
  * per object instead: only the fields below, with identical parts stored once (the containers,
  * labels and owners of the 30 pods of one ReplicaSet are the same objects) and repeated strings
- * (namespaces, images) interned. A pod then costs a few hundred bytes.
+ * (namespaces, images) interned. A pod then costs a small fraction of its parsed size
+ * (docs/performance.md#the-slim-projection).
  *
  * The projection must be lossless FOR THE CHECKS. test/inventory/slim.test.ts runs every
  * built-in check on every fixture under fixtures/clusters/ (and on the benchmark's synthetic

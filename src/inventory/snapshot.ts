@@ -74,10 +74,9 @@ export interface SnapshotOptions {
 }
 
 /**
- * Files from this size on are worth starting worker threads for: the bench's 38 MB file took
- * 0.69 s with them against 0.54 s without; its 379 MB file 2.17–2.20 s against 2.24–2.53 s (and
- * ~55 MiB more memory); its 1.9 GB file 7.3–7.7 s against 9.1–9.4 s. (Measured with three workers
- * and a main thread that waited; it now decodes too, which makes the XL file faster still.)
+ * Files from this size on are worth starting worker threads for: below it they save little or no
+ * time and cost memory; above it they pay off more as the file grows
+ * (docs/performance.md#item-decoders-large-files-on-every-core; the runs are in bench/HISTORY.md).
  */
 export const DEFAULT_MIN_PARALLEL_BYTES = 256 * 1024 * 1024;
 

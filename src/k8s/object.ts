@@ -72,7 +72,7 @@ const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 /**
  * The labels to read, not to change: the object's own map when every value is a string (as
  * the API guarantees), a filtered copy otherwise. Saves a copy per pod where checks keep labels
- * for the whole audit (NetworkPolicy pod facts: ~40 MB at 150,000 pods).
+ * for the whole audit (NetworkPolicy pod facts, docs/performance.md#what-the-heap-holds).
  */
 export function labelsView(obj: K8sObject): Readonly<Record<string, string>> {
   const labels = metadata(obj).labels;

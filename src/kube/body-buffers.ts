@@ -1,14 +1,14 @@
 /**
  * Memory for answer bodies, used again from one page to the next.
  *
- * Gathering a body as the socket's chunks and concatenating them at the end costs ~170 chunk
- * Buffers and a 2.7 MB copy per page of 500 pods. That memory is malloc'ed outside the V8 heap
- * and freed only when the main thread's garbage collector next finds the Buffer objects dead. In
- * a live audit the main thread mostly waits on the network and the page decoder workers, so it
- * collects rarely: at 150,000 pods tens of MB of dead chunks piled up, and glibc kept the space
- * they left. Here each chunk is copied into pooled memory as it arrives and then dropped, the
- * pooled buffer goes to a page decoder worker and comes back with the page's records
- * (page-decoder.ts), and the next page is read into it.
+ * Gathering a body as the socket's chunks and concatenating them at the end costs a Buffer per
+ * chunk and a copy of the whole page. That memory is malloc'ed outside the V8 heap and freed only
+ * when the main thread's garbage collector next finds the Buffer objects dead. In a live audit the
+ * main thread mostly waits on the network and the page decoder workers, so it collects rarely: dead
+ * chunks pile up, and glibc keeps the space they leave
+ * (docs/performance.md#page-memory-and-network-chunks). Here each chunk is copied into pooled
+ * memory as it arrives and then dropped, the pooled buffer goes to a page decoder worker and comes
+ * back with the page's records (page-decoder.ts), and the next page is read into it.
  */
 
 import type { EventEmitter } from 'node:events';
@@ -121,8 +121,8 @@ export class BodyCollector {
  * record (`socket` 'data', ~16 KiB), once for the body bytes the HTTP parser copies out of it
  * (`res` 'data'). Both die as soon as they are read, but their memory is freed only when the
  * garbage collector next finds the Buffer objects dead, and the main thread of a live audit, which
- * mostly waits, collects rarely: ~37 MiB of dead chunks were malloc'ed at the peak of a 150,000-pod
- * read (heaptrack), and glibc kept the space (docs/performance.md).
+ * mostly waits, collects rarely: heaptrack found them at the malloc peak of a large read, and glibc
+ * kept the space (docs/performance.md#page-memory-and-network-chunks).
  *
  * A chunk is freed only when this listener is the stream's last: then every reader has returned
  * from it, and no listener added later sees this chunk. Otherwise (a listener added after this

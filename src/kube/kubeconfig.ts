@@ -49,10 +49,10 @@ export type FixedRequestOptions = Pick<https.RequestOptions, (typeof FIXED_FIELD
  * Resolves the cluster as resolveKubeconfig does, without loading client-node into this thread
  * when it can: a worker thread resolves the kubeconfig, and when the credentials are static (a
  * token, a client certificate, a password) it makes the request options once and exits, taking
- * client-node's memory with it. Importing client-node costs ~50 MiB of peak RSS in an audit of
- * 150,000 pods (docs/performance.md). Anything else (credentials made per request, a proxy, a
- * configuration error, a worker that failed) is resolved here as before, so its errors and
- * behaviour are resolveKubeconfig's own.
+ * client-node's memory with it: importing client-node is a large share of a big audit's peak RSS
+ * (docs/performance.md#credentials-off-the-main-thread). Anything else (credentials made per
+ * request, a proxy, a configuration error, a worker that failed) is resolved here as before, so its
+ * errors and behaviour are resolveKubeconfig's own.
  */
 export async function resolveTarget(options: KubeconfigOptions): Promise<ClusterTarget> {
   const fixed = await resolveInWorker(options).catch(() => undefined);

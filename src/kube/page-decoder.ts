@@ -9,7 +9,7 @@ import { MalformedAnswerError, type PageKind } from './list-page.js';
  * Parses list pages off the main thread. At 150,000 pods `JSON.parse` of the pages is most of a
  * live audit's CPU; worker threads parse each page and reduce its items to slim records
  * (slim.ts) while the main thread receives the next pages over TLS. Only the kept records come
- * back (structured clone: a few hundred bytes per pod instead of ~5 KB of JSON).
+ * back, a small fraction of the page's JSON (docs/performance.md#page-decoder-workers).
  *
  * Pages are decoded in any order; callers await them in the order they need. A page that the
  * worker cannot decode (invalid JSON, a worker that died) is reported as such, and the caller
@@ -36,10 +36,10 @@ export class PageDecodeError extends Error {
 }
 
 /**
- * A parsing worker's young generation (page decoders here, snapshot item decoders too): one page's
- * or batch's objects (~10 MB for 500 pods) die young there. The old generation keeps V8's default
- * limit: a worker that ran out of it would take the whole process down (V8 aborts on an
- * allocation it cannot make), not just the worker.
+ * A parsing worker's young generation (page decoders here, snapshot item decoders too): large
+ * enough that one page's or batch's parsed objects die young there. The old generation keeps
+ * V8's default limit: a worker that ran out of it would take the whole process down (V8 aborts
+ * on an allocation it cannot make), not just the worker.
  */
 export const DECODER_WORKER_HEAP = { maxYoungGenerationSizeMb: 16 };
 

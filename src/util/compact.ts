@@ -4,12 +4,12 @@ import type { StringTable } from './strings.js';
 /**
  * A copy of records received from a worker thread, laid out as compactly as the main thread's
  * own. A structured clone arrives with its own copy of every string, arrays with room to grow
- * (a one-element `drop: [ALL]` takes ~140 B instead of ~25) and objects of more than four fields
- * with those fields outside the object: at 150,000 pods, ~20 MB more than the same records made
- * on the main thread. The copy gives each string back its first copy (`strings`), each array its
- * exact length and each object its fields inline. A part that occurs several times in `value`
- * (the container list of a ReplicaSet's pods) is copied once and stays shared. Values other than
- * plain objects and arrays are kept as they are.
+ * (a one-element `drop: [ALL]` takes several times its size) and objects of more than four fields
+ * with those fields outside the object, so a large inventory is markedly bigger than the same
+ * records made on the main thread (docs/performance.md#page-decoder-workers). The copy gives each
+ * string back its first copy (`strings`), each array its exact length and each object its fields
+ * inline. A part that occurs several times in `value` (the container list of a ReplicaSet's pods)
+ * is copied once and stays shared. Values other than plain objects and arrays are kept as they are.
  */
 export function compactCopy<T>(value: T, strings: StringTable): T {
   return copy(value, strings, new Map()) as T;

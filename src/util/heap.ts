@@ -22,11 +22,11 @@ export interface HeapSettling {
  * owns: the V8 settings it changes are process-wide.
  *
  * Why: V8 sizes its next full collection at up to 4× the live heap when the machine has a lot
- * of memory (its heap limit is then ≥ 2 GiB). At 150,000 pods the last full collection came
- * during reading (~90 MiB live), so the checks and the report grew the heap to ~270 MiB with
- * ~90 MiB of it garbage, and the peak RSS moved by ±20 MiB with where that collection fell.
- * Collecting once the pages are dead and allowing 2× from there bounds the heap by about twice
- * what the checks keep, whatever the timing (docs/performance.md, "Garbage collection").
+ * of memory (its heap limit is then ≥ 2 GiB). In a large audit the last full collection came
+ * during reading, so the checks and the report grew the heap with much of it garbage, and the
+ * peak RSS moved with where that collection fell. Collecting once the pages are dead and
+ * allowing 2× from there bounds the heap by about twice what the checks keep, whatever the
+ * timing (docs/performance.md#the-heap-settling-step).
  *
  * The growth is left alone when the user gave Node `--heap-growing-percent` themselves
  * (`node --heap-growing-percent=N $(command -v kposture) audit …`; Node refuses V8 flags of this

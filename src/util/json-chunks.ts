@@ -1,6 +1,6 @@
 /**
  * `JSON.stringify(value, null, 2)` as a sequence of chunks, so that a document larger than a V8
- * string can hold (a 150,000-pod snapshot is ~1.5 GB) is written piece by piece. The outer
+ * string can hold (the snapshot of a large cluster) is written piece by piece. The outer
  * `levels` of objects and arrays are laid out here; anything deeper is stringified whole, one
  * list item at a time. The bytes are exactly those of JSON.stringify (a test holds this).
  */
@@ -45,7 +45,8 @@ function* layout(value: unknown, levels: number, indent: string): Generator<stri
  * `value` as JSON.stringify(value, null, 2) lays it out at `indent` (two spaces per level). It is
  * stringified inside one single-element array per level and cut out of the result, so that
  * JSON.stringify writes every line's indent itself: adding the indent in a second pass over the
- * text cost ~15% of rendering a 60 MB report. The cut is O(1) (a slice of the string).
+ * text was a noticeable share of rendering a large report (docs/performance.md#what-the-heap-holds).
+ * The cut is O(1) (a slice of the string).
  */
 function stringifyAt(value: unknown, indent: string): string {
   const depth = indent.length / 2;

@@ -1,6 +1,7 @@
 /**
  * One copy of each distinct string. Parsed JSON gives every object its own copy of its
- * namespace, image, kind, label values…; at 150,000 pods that is tens of MB of duplicates.
+ * namespace, image, kind, label values…; in a large cluster that is a large share of the
+ * inventory in duplicates (docs/performance.md#page-decoder-workers).
  * Bounded: past MAX_STRINGS entries the table starts over (sharing saves memory, nothing else).
  */
 export class StringTable {

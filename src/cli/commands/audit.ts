@@ -115,7 +115,7 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   );
 
   // The inventory lives only inside this function: it, and what checks cache on it, can be
-  // collected before the report is rendered (at 150,000 pods each takes hundreds of MB).
+  // collected before the report is rendered (docs/performance.md#what-the-heap-holds).
   // With --debug: how long each phase took, and which checks took longest (tuning large clusters).
   const phases = phaseTimer(flags.debug ? (line) => printLine(io, line) : undefined);
   const report = await (async (): Promise<Report> => {
