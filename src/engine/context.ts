@@ -1,7 +1,7 @@
 import type { KindId } from '../k8s/kinds.js';
 import type { KindCollection } from '../inventory/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
-import type { CheckContext, CheckMeta } from './check.js';
+import type { CheckContext, CheckMeta, MemoKey } from './check.js';
 
 export interface ContextInput {
   meta: CheckMeta;
@@ -10,6 +10,8 @@ export interface ContextInput {
   systemNamespaces: ReadonlySet<string>;
   options: Record<string, unknown>;
   serverVersion?: string;
+  /** The run's memo, shared by its checks; a context made without one (a plugin's worker) has its own. */
+  memo?: RunMemo;
 }
 
 /** The view a check gets: only the kinds it declared, and pure data. */
@@ -19,6 +21,7 @@ export function makeContext(input: ContextInput): CheckContext {
     if (!declared.has(kind)) throw new Error(`check ${input.meta.id} reads ${kind} without declaring it`);
     return input.collection(kind);
   };
+  const memo = input.memo ?? new RunMemo();
   return {
     collection,
     items: (kind) => collection(kind).items,
@@ -26,5 +29,42 @@ export function makeContext(input: ContextInput): CheckContext {
     catalogs: input.catalogs,
     isSystemNamespace: (name) => name !== undefined && input.systemNamespaces.has(name),
     ...(input.serverVersion ? { serverVersion: input.serverVersion } : {}),
+    memo: (key, compute) => {
+      // Checked on every use, not only when computing: whether a check may see a value must
+      // not depend on which check happened to ask first.
+      for (const kind of key.reads) {
+        if (!declared.has(kind)) throw new Error(`check ${input.meta.id} uses ${key.name}, which reads ${kind}, without declaring ${kind}`);
+      }
+      return memo.get(key, compute);
+    },
   };
+}
+
+/**
+ * Values the checks of one run share, by key name. The engine makes one per run and drops it
+ * when the run ends, so nothing computed from one inventory reaches another run.
+ */
+export class RunMemo {
+  private readonly entries = new Map<string, { key: MemoKey<unknown>; value?: unknown; computing: boolean }>();
+
+  get<T>(key: MemoKey<T>, compute: () => T): T {
+    const entry = this.entries.get(key.name);
+    if (entry) {
+      // Two keys of one name would hand a value of one type to code expecting the other.
+      if (entry.key !== key) throw new Error(`two memo keys are named ${key.name}`);
+      if (entry.computing) throw new Error(`${key.name} needs its own value to compute it`);
+      return entry.value as T;
+    }
+    const pending = { key: key as MemoKey<unknown>, computing: true };
+    this.entries.set(key.name, pending);
+    try {
+      const value = compute();
+      this.entries.set(key.name, { key, value, computing: false });
+      return value;
+    } catch (err) {
+      // A failed computation leaves nothing behind: the next check to ask tries again.
+      this.entries.delete(key.name);
+      throw err;
+    }
+  }
 }
