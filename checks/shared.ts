@@ -12,10 +12,10 @@ const IMAGE_GROUPS = memoKey<readonly ImageGroup[]>('images/groups', [KINDS.Pod,
 
 /** The run's index of pod owners; it also remembers each pod's workload once traced. */
 export function sharedOwnerIndex(ctx: CheckContext): OwnerIndex {
-  return ctx.memo(POD_OWNER_INDEX, () => podOwnerIndex(ctx.collection));
+  return ctx.memo(POD_OWNER_INDEX, (run) => podOwnerIndex(run.collection));
 }
 
 /** The images of every pod of the inventory, grouped, with the workloads that run them. */
 export function sharedImageGroups(ctx: CheckContext): readonly ImageGroup[] {
-  return ctx.memo(IMAGE_GROUPS, () => imageGroups(ctx.items(KINDS.Pod), sharedOwnerIndex(ctx)));
+  return ctx.memo(IMAGE_GROUPS, (run) => imageGroups(run.items(KINDS.Pod), sharedOwnerIndex(run)));
 }

@@ -15,18 +15,18 @@ const VIEW = memoKey<NetpolView>('network/view', [KINDS.Pod, KINDS.NetworkPolicy
 
 /** The facts of every pod of the inventory, read once per run. */
 export function sharedPodFacts(ctx: CheckContext): readonly PodFacts[] {
-  return ctx.memo(POD_FACTS, () => podFactsOf(ctx.items(KINDS.Pod)));
+  return ctx.memo(POD_FACTS, (run) => podFactsOf(run.items(KINDS.Pod)));
 }
 
 /** The inventory's NetworkPolicies, compiled and indexed once per run. */
 export function sharedPolicyIndex(ctx: CheckContext): NetworkPolicyIndex {
-  return ctx.memo(POLICY_INDEX, () => new NetworkPolicyIndex(ctx.items(KINDS.NetworkPolicy)));
+  return ctx.memo(POLICY_INDEX, (run) => new NetworkPolicyIndex(run.items(KINDS.NetworkPolicy)));
 }
 
 /** Pods per namespace, policies and CNI policies, as NP-02..NP-04 see them, once per run. */
 export function sharedNetpolView(ctx: CheckContext): NetpolView {
-  return ctx.memo(VIEW, () =>
-    netpolView({ pods: sharedPodFacts(ctx), policies: sharedPolicyIndex(ctx), collection: ctx.collection, isSystemNamespace: ctx.isSystemNamespace }),
+  return ctx.memo(VIEW, (run) =>
+    netpolView({ pods: sharedPodFacts(run), policies: sharedPolicyIndex(run), collection: run.collection, isSystemNamespace: run.isSystemNamespace }),
   );
 }
 

@@ -100,11 +100,11 @@ export interface CheckContext {
   isSystemNamespace(name: string | undefined): boolean;
   /**
    * The run's value for `key`: the first check that asks computes it, later checks of the same
-   * run get that value, and it is dropped when the run ends. `compute` may read only what every
-   * check of the run sees alike (the kinds of `key.reads`, catalogs, system namespaces), never
-   * the check's options; the value is shared, so no check may change it.
+   * run get that value, and it is dropped when the run ends. `compute` gets a context of its own
+   * that reads only the kinds of `key.reads` and has no options, so that the value is the same
+   * whichever check computes it. The value is shared: no check may change it.
    */
-  memo<T>(key: MemoKey<T>, compute: () => T): T;
+  memo<T>(key: MemoKey<T>, compute: (ctx: CheckContext) => T): T;
 }
 
 export interface Check {

@@ -17,15 +17,22 @@ export interface ContextInput {
 /** The view a check gets: only the kinds it declared, and pure data. */
 export function makeContext(input: ContextInput): CheckContext {
   const declared = new Set<KindId>([...input.meta.reads, ...(input.meta.optionalReads ?? [])]);
+  return scoped(input, input.memo ?? new RunMemo(), declared, input.options, `check ${input.meta.id}`);
+}
+
+/**
+ * A context that reads only `declared`. A memo value is computed in one of its own: the kinds of
+ * its key and no options, so that it is the same whichever check computes it.
+ */
+function scoped(input: ContextInput, memo: RunMemo, declared: ReadonlySet<KindId>, options: Record<string, unknown>, who: string): CheckContext {
   const collection = (kind: KindId): KindCollection => {
-    if (!declared.has(kind)) throw new Error(`check ${input.meta.id} reads ${kind} without declaring it`);
+    if (!declared.has(kind)) throw new Error(`${who} reads ${kind} without declaring it`);
     return input.collection(kind);
   };
-  const memo = input.memo ?? new RunMemo();
   return {
     collection,
     items: (kind) => collection(kind).items,
-    settings: { systemNamespaces: input.systemNamespaces, options: input.options },
+    settings: { systemNamespaces: input.systemNamespaces, options },
     catalogs: input.catalogs,
     isSystemNamespace: (name) => name !== undefined && input.systemNamespaces.has(name),
     ...(input.serverVersion ? { serverVersion: input.serverVersion } : {}),
@@ -33,12 +40,14 @@ export function makeContext(input: ContextInput): CheckContext {
       // Checked on every use, not only when computing: whether a check may see a value must
       // not depend on which check happened to ask first.
       for (const kind of key.reads) {
-        if (!declared.has(kind)) throw new Error(`check ${input.meta.id} uses ${key.name}, which reads ${kind}, without declaring ${kind}`);
+        if (!declared.has(kind)) throw new Error(`${who} uses ${key.name}, which reads ${kind}, without declaring ${kind}`);
       }
-      return memo.get(key, compute);
+      return memo.get(key, () => compute(scoped(input, memo, new Set(key.reads), NO_OPTIONS, `${key.name} (memo of ${who})`)));
     },
   };
 }
+
+const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
 
 /**
  * Values the checks of one run share, by key name. The engine makes one per run and drops it
@@ -55,8 +64,7 @@ export class RunMemo {
       if (entry.computing) throw new Error(`${key.name} needs its own value to compute it`);
       return entry.value as T;
     }
-    const pending = { key: key as MemoKey<unknown>, computing: true };
-    this.entries.set(key.name, pending);
+    this.entries.set(key.name, { key, computing: true });
     try {
       const value = compute();
       this.entries.set(key.name, { key, value, computing: false });

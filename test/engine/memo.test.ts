@@ -82,6 +82,16 @@ describe('ctx.memo', () => {
     expect(fourth!.status).toBe('pass');
   });
 
+  it("computes in a context of the key's own: its kinds only, no options", () => {
+    const key = memoKey<number>('test/namespaces-only', [KINDS.Namespace]);
+    const input = { meta: checkWith('T-01', () => PASS, [KINDS.Namespace, KINDS.Pod]).meta, collection: () => ({ status: 'ok' as const, items: [] }), catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set<string>(), options: { strict: true } };
+    const ctx = makeContext(input);
+    expect(ctx.settings.options).toEqual({ strict: true });
+    expect(ctx.memo(key, (own) => Object.keys(own.settings.options).length + own.items(KINDS.Namespace).length)).toBe(0);
+    // The check may read pods; what its key does not list, the computation may not.
+    expect(() => makeContext(input).memo(key, (own) => own.items(KINDS.Pod).length)).toThrow(/test\/namespaces-only \(memo of check T-01\) reads Pod without declaring it/);
+  });
+
   it('refuses two keys of one name: their values could have different types', () => {
     const first = counted();
     const second = counted();
