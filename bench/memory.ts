@@ -15,7 +15,7 @@ import { BUILTIN_CHECKS } from '../checks/index.js';
 import { loadBuiltinCatalogs } from '../src/catalog/load.js';
 import { DEFAULT_SYSTEM_NAMESPACES } from '../src/config/config.js';
 import { runChecks, type CheckResult } from '../src/engine/run.js';
-import { slimProjection } from '../src/inventory/slim.js';
+import { slimProjection } from '../src/k8s/slim.js';
 import { loadSnapshot } from '../src/inventory/snapshot.js';
 
 const MiB = 2 ** 20;

@@ -10,7 +10,7 @@ import { PageDecoder, type PageDecoderOptions } from '../kube/page-decoder.js';
 import { MalformedAnswerError } from '../kube/list-page.js';
 import { describeAttempts, type RetryPolicy } from '../kube/retry.js';
 import type { Inventory, KindCollection } from './inventory.js';
-import { wholeObjects, type Projection } from './slim.js';
+import { wholeObjects, type Projection } from '../k8s/slim.js';
 
 export interface LiveOptions {
   kubeconfig?: string;

@@ -7,7 +7,7 @@ import { isRecord, type K8sObject, type ResourceRef } from '../k8s/object.js';
 import type { Inventory, KindCollection, SourceLocation } from './inventory.js';
 import { deriveDynamicKinds } from './dynamic-kinds.js';
 import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
-import { wholeObjects, type Projection } from './slim.js';
+import { wholeObjects, type Projection } from '../k8s/slim.js';
 import { appendTo } from '../util/collections.js';
 import { isListKind, metadataProblem, typedObject } from './snapshot-objects.js';
 import { ItemDecoders, ParallelReadFailed, defaultItemWorkers, type DecodedItems, type ItemDecoderStats } from './item-decoders.js';

@@ -15,7 +15,7 @@ import { collectionOf, type Inventory } from '../../src/inventory/inventory.js';
 import { JsonSyntaxError, readJsonItems, type ListHandler } from '../../src/inventory/json-items.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
 import type { ItemDecoderStats } from '../../src/inventory/item-decoders.js';
-import { slimProjection } from '../../src/inventory/slim.js';
+import { slimProjection } from '../../src/k8s/slim.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { refKey, refOf } from '../../src/k8s/object.js';
 

@@ -1,7 +1,7 @@
 import { ownerIndex } from '../../src/k8s/owners.js';
 import { imageGroups } from '../../src/k8s/image-uses.js';
 import { DECLARED_CONTAINER_LISTS, podContainers, workloadContainers, type ContainerCache } from '../../src/k8s/workloads.js';
-import { slimProjection } from '../../src/inventory/slim.js';
+import { slimProjection } from '../../src/k8s/slim.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import type { K8sObject } from '../../src/k8s/object.js';
 import { barePod, deployment, podOf, replicaSet } from '../checks/die/objects.js';
