@@ -1,5 +1,5 @@
 import type { KindId } from '../k8s/kinds.js';
-import type { KindCollection } from '../inventory/inventory.js';
+import type { KindCollection } from '../k8s/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
 import type { CheckContext, CheckMeta, MemoKey } from './check.js';
 

@@ -4,7 +4,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import { KpostureError } from '../errors.js';
 import { isForbiddenKind, kindId, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
 import { isRecord, type K8sObject, type ResourceRef } from '../k8s/object.js';
-import type { Inventory, KindCollection, SourceLocation } from './inventory.js';
+import type { Inventory, KindCollection, SourceLocation } from '../k8s/inventory.js';
 import { deriveDynamicKinds } from './dynamic-kinds.js';
 import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
 import { wholeObjects, type Projection } from '../k8s/slim.js';

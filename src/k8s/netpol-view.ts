@@ -15,7 +15,7 @@
  * port (which cancels the deny), unless an explicit deny of everything overrides allows.
  * Data that cannot be read or interpreted turns a namespace `unknown`, never pass or fail.
  */
-import type { KindCollection } from '../inventory/inventory.js';
+import type { KindCollection } from './inventory.js';
 import { CNI_POLICY_KINDS, CniPolicies, type Contribution, type NamespaceFacts } from './cni-policies.js';
 import { KINDS, type KindId } from './kinds.js';
 import type { Labels } from './labels.js';

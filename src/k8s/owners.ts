@@ -5,7 +5,7 @@
  * 30 replicas is one finding, not 30. Pure functions over listed objects.
  */
 import { KINDS, splitApiVersion, type KindId } from './kinds.js';
-import { isKnown, type KindCollection } from '../inventory/inventory.js';
+import { isKnown, type KindCollection } from './inventory.js';
 import { annotationOf, asArray, asRecord, asString, labelOf, metadata, nameOf, namespaceOf, refKey, type K8sObject, type ResourceRef } from './object.js';
 import { kubectl } from '../util/shell.js';
 

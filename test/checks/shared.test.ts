@@ -5,7 +5,7 @@ import MT01 from '../../checks/multitenancy/MT-01.js';
 import { sharedImageGroups, sharedOwnerIndex } from '../../checks/shared.js';
 import type { Check, CheckContext } from '../../src/engine/check.js';
 import { makeContext, RunMemo } from '../../src/engine/context.js';
-import { collectionOf } from '../../src/inventory/inventory.js';
+import { collectionOf } from '../../src/k8s/inventory.js';
 import { loadBuiltinCatalogs } from '../../src/catalog/load.js';
 import { workloadOf } from '../../src/k8s/owners.js';
 import { inventoryOf } from '../support/inventory.js';

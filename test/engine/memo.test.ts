@@ -7,7 +7,7 @@ import { memoKey, type Check, type CheckContext, type MemoKey, type Outcome } fr
 import { makeContext, RunMemo } from '../../src/engine/context.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { loadBuiltinCatalogs } from '../../src/catalog/load.js';
-import type { Inventory } from '../../src/inventory/inventory.js';
+import type { Inventory } from '../../src/k8s/inventory.js';
 import { inventoryOf, namespace } from '../support/inventory.js';
 import { BUILTIN_CHECKS } from '../../checks/index.js';
 import { DEFAULT_SYSTEM_NAMESPACES } from '../../src/config/config.js';

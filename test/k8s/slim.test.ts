@@ -15,7 +15,7 @@ import { mergeCatalogs } from '../../src/catalog/catalogs.js';
 import { DEFAULT_SYSTEM_NAMESPACES, loadConfig, type Config } from '../../src/config/config.js';
 import { runChecks } from '../../src/engine/run.js';
 import type { Outcome } from '../../src/engine/check.js';
-import type { Inventory } from '../../src/inventory/inventory.js';
+import type { Inventory } from '../../src/k8s/inventory.js';
 import { collectLiveInventory } from '../../src/inventory/live.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
 import { LAST_APPLIED_ANNOTATION, slimProjection, wholeObjects, type Projection } from '../../src/k8s/slim.js';

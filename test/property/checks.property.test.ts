@@ -16,7 +16,7 @@ import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import { runChecks } from '../../src/engine/run.js';
 import { scoreResults } from '../../src/engine/score.js';
 import { validateOutcome } from '../../src/engine/validate.js';
-import { isKnown, type Inventory, type KindCollection } from '../../src/inventory/inventory.js';
+import { isKnown, type Inventory, type KindCollection } from '../../src/k8s/inventory.js';
 import { slimProjection } from '../../src/k8s/slim.js';
 import { buildReport } from '../../src/report/model.js';
 import { REPORTERS } from '../../src/report/index.js';

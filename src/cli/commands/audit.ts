@@ -12,7 +12,7 @@ import { loadSnapshot } from '../../inventory/snapshot.js';
 import type { ItemDecoderStats } from '../../inventory/item-decoders.js';
 import { collectLive } from '../../inventory/live.js';
 import { slimProjection, wholeObjects } from '../../k8s/slim.js';
-import type { Inventory } from '../../inventory/inventory.js';
+import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';

@@ -5,7 +5,7 @@ import NP06 from '../../../checks/network/NP-06.js';
 import { sharedNetpolView, sharedPodFacts, sharedPolicyIndex } from '../../../checks/network/view.js';
 import type { Check, CheckContext } from '../../../src/engine/check.js';
 import { makeContext, RunMemo } from '../../../src/engine/context.js';
-import { collectionOf } from '../../../src/inventory/inventory.js';
+import { collectionOf } from '../../../src/k8s/inventory.js';
 import { loadBuiltinCatalogs } from '../../../src/catalog/load.js';
 import { KINDS } from '../../../src/k8s/kinds.js';
 import { inventoryOf } from '../../support/inventory.js';
