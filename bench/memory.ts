@@ -15,7 +15,7 @@ import { BUILTIN_CHECKS } from '../checks/index.js';
 import { loadBuiltinCatalogs } from '../src/catalog/load.js';
 import { DEFAULT_SYSTEM_NAMESPACES } from '../src/config/config.js';
 import { runChecks, type CheckResult } from '../src/engine/run.js';
-import { slimProjection } from '../src/inventory/slim.js';
+import { slimProjection } from '../src/k8s/slim.js';
 import { loadSnapshot } from '../src/inventory/snapshot.js';
 
 const MiB = 2 ** 20;
@@ -45,16 +45,22 @@ function main(): void {
   console.log(`inventory      heap ${live.toFixed(1).padStart(6)} MiB`);
   const catalogs = loadBuiltinCatalogs();
   const systemNamespaces = new Set<string>(DEFAULT_SYSTEM_NAMESPACES);
-  const results: CheckResult[] = [];
   const sorted = [...BUILTIN_CHECKS].sort((a, b) => a.meta.id.localeCompare(b.meta.id, 'en'));
-  for (const check of sorted) {
-    const before = oldGeneration();
-    results.push(...runChecks({ inventory, checks: [check], catalogs, systemNamespaces }));
-    const promoted = oldGeneration() - before;
-    const after = liveHeap(gc);
-    console.log(`${check.meta.id.padEnd(14)} promoted ${promoted.toFixed(1).padStart(6)} MiB, live +${(after - live).toFixed(1).padStart(5)} MiB`);
-    live = after;
-  }
+  // One run, as the audit does it (what checks share lives in the run's memo), measured between checks.
+  let before = oldGeneration();
+  const results: CheckResult[] = runChecks({
+    inventory,
+    checks: sorted,
+    catalogs,
+    systemNamespaces,
+    onTimed: (id) => {
+      const promoted = oldGeneration() - before;
+      const after = liveHeap(gc);
+      console.log(`${id.padEnd(14)} promoted ${promoted.toFixed(1).padStart(6)} MiB, live +${(after - live).toFixed(1).padStart(5)} MiB`);
+      live = after;
+      before = oldGeneration();
+    },
+  });
   console.log(`after checks   heap ${live.toFixed(1).padStart(6)} MiB (inventory, caches, ${results.length} results)`);
 }
 

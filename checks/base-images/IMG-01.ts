@@ -1,8 +1,9 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
-import { classifyImage } from '../../src/k8s/images.js';
-import { imageFindingTarget, imageGroups, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
+import { POD_OWNER_KINDS } from '../../src/k8s/owners.js';
+import { sharedImageGroups } from '../shared.js';
+import { imageClassifier } from '../../src/k8s/images.js';
+import { imageFindingTarget, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 
 /** Credit a `minimal` image earns unless the check option `minimalCredit` says otherwise. */
 export const DEFAULT_MINIMAL_CREDIT = 0.5;
@@ -44,17 +45,17 @@ export default defineCheck({
 
     const pods = ctx.items(KINDS.Pod);
     if (pods.length === 0) return { status: 'not-applicable', reason: 'no pods run in the cluster' };
-    const index = podOwnerIndex(ctx.collection);
 
     const subjects: Subject[] = [];
     const findings: Finding[] = [];
-    for (const group of imageGroups(pods, index)) {
+    const classify = imageClassifier(ctx.catalogs.imageRules);
+    for (const group of sharedImageGroups(ctx)) {
       const { resource, usedBy, base } = imageUsage(group);
       if (!group.parsed.ok) {
         subjects.push({ resource, verdict: 'unknown', details: { class: 'unknown', rule: null, ...base, reason: group.parsed.reason } });
         continue;
       }
-      const { class: cls, rule } = classifyImage(group.parsed.ref, ctx.catalogs.imageRules);
+      const { class: cls, rule } = classify(group.parsed.ref);
       const details = { class: cls, rule: rule?.id ?? null, ...base, ...(rule?.note ? { note: rule.note } : {}) };
       if (onlyInSystemNamespaces(group, ctx.isSystemNamespace)) {
         subjects.push({ resource, verdict: 'info', details: { ...details, systemNamespacesOnly: true } });

@@ -1,8 +1,9 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
+import { POD_OWNER_KINDS } from '../../src/k8s/owners.js';
+import { sharedImageGroups } from '../shared.js';
 import { pinStateOf } from '../../src/k8s/images.js';
-import { imageFindingTarget, imageGroups, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
+import { imageFindingTarget, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 
 export default defineCheck({
   meta: {
@@ -36,11 +37,10 @@ export default defineCheck({
   evaluate(ctx, report) {
     const pods = ctx.items(KINDS.Pod);
     if (pods.length === 0) return { status: 'not-applicable', reason: 'no pods run in the cluster' };
-    const index = podOwnerIndex(ctx.collection);
 
     const subjects: Subject[] = [];
     const findings: Finding[] = [];
-    for (const group of imageGroups(pods, index)) {
+    for (const group of sharedImageGroups(ctx)) {
       const { resource, usedBy, base } = imageUsage(group);
       if (!group.parsed.ok) {
         subjects.push({ resource, verdict: 'unknown', details: { pinned: null, ...base, reason: group.parsed.reason } });

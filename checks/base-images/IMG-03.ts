@@ -1,10 +1,11 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { POD_OWNER_KINDS, podOwnerIndex, kubectlGet, podSpecPath, type Workload } from '../../src/k8s/owners.js';
+import { POD_OWNER_KINDS, kubectlGet, podSpecPath, type Workload } from '../../src/k8s/owners.js';
 import { field, nameOf, namespaceOf, refKey, type K8sObject } from '../../src/k8s/object.js';
 import { describeWorkload } from '../../src/k8s/image-uses.js';
 import { DECLARED_CONTAINER_LISTS, workloadContainers, workloadFieldPath, type WorkloadContainer } from '../../src/k8s/workloads.js';
 import { kubectl } from '../../src/util/shell.js';
+import { sharedOwnerIndex } from '../shared.js';
 
 const SETTING = 'securityContext.readOnlyRootFilesystem';
 
@@ -46,7 +47,7 @@ export default defineCheck({
   evaluate(ctx, report) {
     const pods = ctx.items(KINDS.Pod).filter((p) => !ctx.isSystemNamespace(namespaceOf(p)));
     if (pods.length === 0) return { status: 'not-applicable', reason: 'no pods run outside the system namespaces' };
-    const index = podOwnerIndex(ctx.collection);
+    const index = sharedOwnerIndex(ctx);
 
     const byWorkload = new Map<string, { workload: Workload; states: ContainerState[]; windows: boolean }>();
     for (const wc of workloadContainers(pods, index, DECLARED_CONTAINER_LISTS)) {

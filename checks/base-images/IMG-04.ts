@@ -1,11 +1,12 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { POD_OWNER_KINDS, podOwnerIndex } from '../../src/k8s/owners.js';
+import { POD_OWNER_KINDS } from '../../src/k8s/owners.js';
 import { isFromAllowedLocation } from '../../src/k8s/images.js';
 import { namespaceOf } from '../../src/k8s/object.js';
 import { describeWorkload, imageFindingTarget, imageGroups, type ImageGroup, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 import { type ImageUse } from '../../src/k8s/workloads.js';
 import { appendTo } from '../../src/util/collections.js';
+import { sharedOwnerIndex } from '../shared.js';
 
 const OPTION = 'checks.options.IMG-04.registries';
 
@@ -47,7 +48,7 @@ export default defineCheck({
 
     const pods = ctx.items(KINDS.Pod).filter((p) => !ctx.isSystemNamespace(namespaceOf(p)));
     if (pods.length === 0) return { status: 'not-applicable', reason: 'no pods run outside the system namespaces' };
-    const index = podOwnerIndex(ctx.collection);
+    const index = sharedOwnerIndex(ctx);
 
     const subjects: Subject[] = [];
     const byRegistry = new Map<string, ImageGroup[]>();

@@ -1,8 +1,9 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, isMirrorPod, ownerReferencesOf } from '../../src/k8s/owners.js';
+import { POD_OWNER_KINDS, groupByWorkload, isMirrorPod, ownerReferencesOf } from '../../src/k8s/owners.js';
 import { asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
 import { kubectl } from '../../src/util/shell.js';
+import { sharedOwnerIndex } from '../shared.js';
 
 export default defineCheck({
   meta: {
@@ -34,7 +35,7 @@ export default defineCheck({
     const pods = ctx
       .items(KINDS.Pod)
       .filter((p) => !ctx.isSystemNamespace(namespaceOf(p)) && !isMirrorPod(p));
-    const index = podOwnerIndex(ctx.collection);
+    const index = sharedOwnerIndex(ctx);
     const subjects: Subject[] = [];
     const bare = new Map<string, K8sObject[]>();
     for (const { workload, pods: members } of groupByWorkload(pods, index)) {

@@ -1,8 +1,9 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, kubectlGet, podSpecPath } from '../../src/k8s/owners.js';
+import { POD_OWNER_KINDS, groupByWorkload, kubectlGet, podSpecPath } from '../../src/k8s/owners.js';
 import { asArray, asRecord, asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
 import { kubectl } from '../../src/util/shell.js';
+import { sharedOwnerIndex } from '../shared.js';
 
 interface HostPathVolume {
   volume: string;
@@ -41,7 +42,7 @@ export default defineCheck({
   },
   evaluate(ctx, report) {
     const pods = ctx.items(KINDS.Pod).filter((p) => !ctx.isSystemNamespace(namespaceOf(p)));
-    const index = podOwnerIndex(ctx.collection);
+    const index = sharedOwnerIndex(ctx);
     const subjects: Subject[] = [];
     const findings: Finding[] = [];
     for (const { workload, pods: members } of groupByWorkload(pods, index)) {

@@ -1,7 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { compareRefs, nameOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
-import { identifyOs, OS_IMAGE_FIELD, type OsIdentity } from '../../src/k8s/os.js';
+import { osIdentifier, OS_IMAGE_FIELD, type OsIdentity } from '../../src/k8s/os.js';
 import { appendTo } from '../../src/util/collections.js';
 
 const VERIFY = 'kubectl get nodes -o custom-columns=NAME:.metadata.name,OS:.status.nodeInfo.osImage';
@@ -47,7 +47,8 @@ export default defineCheck({
     const nodes = ctx.items(KINDS.Node);
     if (nodes.length === 0) return { status: 'not-applicable', reason: 'the cluster has no nodes' };
 
-    const identified: IdentifiedNode[] = nodes.map((node) => ({ node, ref: refOf(node, 'Node'), identity: identifyOs(node, ctx.catalogs.osFamilies) }));
+    const identify = osIdentifier(ctx.catalogs.osFamilies);
+    const identified: IdentifiedNode[] = nodes.map((node) => ({ node, ref: refOf(node, 'Node'), identity: identify(node) }));
     const subjects: Subject[] = identified.map(subjectOf);
 
     const generalPurpose = new Map<string, IdentifiedNode[]>();

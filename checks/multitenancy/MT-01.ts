@@ -1,6 +1,6 @@
 import type { TenancyFramework } from '../../src/catalog/catalogs.js';
 import { defineCheck, type Subject } from '../../src/engine/check.js';
-import { isKnown } from '../../src/inventory/inventory.js';
+import { isKnown } from '../../src/k8s/inventory.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { labelsOf, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
 import { command, kubectl } from '../../src/util/shell.js';

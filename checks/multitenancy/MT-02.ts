@@ -1,8 +1,9 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { POD_OWNER_KINDS, podOwnerIndex, groupByWorkload, kubectlGet } from '../../src/k8s/owners.js';
+import { POD_OWNER_KINDS, groupByWorkload, kubectlGet } from '../../src/k8s/owners.js';
 import { asString, field, nameOf, namespaceOf, refOf } from '../../src/k8s/object.js';
 import { kubectl } from '../../src/util/shell.js';
+import { sharedOwnerIndex } from '../shared.js';
 
 const DEFAULT_NAMESPACE = 'default';
 
@@ -39,7 +40,7 @@ export default defineCheck({
       const ns = namespaceOf(p);
       return ns === DEFAULT_NAMESPACE || !ctx.isSystemNamespace(ns);
     });
-    const index = podOwnerIndex(ctx.collection);
+    const index = sharedOwnerIndex(ctx);
     const subjects: Subject[] = [];
     const findings: Finding[] = [];
     for (const { workload, pods: members } of groupByWorkload(pods, index)) {

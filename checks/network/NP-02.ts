@@ -1,6 +1,7 @@
 import { defineCheck } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { NAMESPACE_DEFAULT_MESSAGES, NETPOL_OPTIONAL_READS, namespaceDefaultOutcome } from '../../src/k8s/netpol-view.js';
+import { NETPOL_OPTIONAL_READS } from '../../src/k8s/netpol-view.js';
+import { NAMESPACE_DEFAULT_MESSAGES, namespaceDefaultOutcome } from './view.js';
 
 export default defineCheck({
   meta: {
@@ -30,7 +31,7 @@ export default defineCheck({
       'https://network-policy-api.sigs.k8s.io/api-overview/',
     ],
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
-    optionalReads: NETPOL_OPTIONAL_READS,
+    optionalReads: [...NETPOL_OPTIONAL_READS],
     messages: NAMESPACE_DEFAULT_MESSAGES,
   },
   evaluate: (ctx, report) => namespaceDefaultOutcome(ctx, 'Ingress', report),

@@ -1,6 +1,7 @@
 import { defineCheck } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { NAMESPACE_DEFAULT_MESSAGES, NETPOL_OPTIONAL_READS, namespaceDefaultOutcome } from '../../src/k8s/netpol-view.js';
+import { NETPOL_OPTIONAL_READS } from '../../src/k8s/netpol-view.js';
+import { NAMESPACE_DEFAULT_MESSAGES, namespaceDefaultOutcome } from './view.js';
 
 export default defineCheck({
   meta: {
@@ -28,7 +29,7 @@ export default defineCheck({
       'https://docs.tigera.io/calico/latest/network-policy/get-started/kubernetes-default-deny',
     ],
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
-    optionalReads: NETPOL_OPTIONAL_READS,
+    optionalReads: [...NETPOL_OPTIONAL_READS],
     messages: NAMESPACE_DEFAULT_MESSAGES,
   },
   evaluate: (ctx, report) => namespaceDefaultOutcome(ctx, 'Egress', report),

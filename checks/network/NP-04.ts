@@ -1,8 +1,9 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import type { Direction } from '../../src/k8s/netpol.js';
-import { NETPOL_OPTIONAL_READS, netpolView, podIsolation } from '../../src/k8s/netpol-view.js';
+import { NETPOL_OPTIONAL_READS, podIsolation } from '../../src/k8s/netpol-view.js';
 import { kubectl } from '../../src/util/shell.js';
+import { sharedNetpolView } from './view.js';
 
 interface Counts {
   pods: number;
@@ -35,13 +36,13 @@ export default defineCheck({
       'https://docs.cilium.io/en/stable/security/policy/intro/',
     ],
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
-    optionalReads: NETPOL_OPTIONAL_READS,
+    optionalReads: [...NETPOL_OPTIONAL_READS],
     messages: {
       notIsolated: 'Namespace {namespace}: {ingressOpen} of {pods} pods not isolated for ingress, {egressOpen} of {pods} not isolated for egress',
     },
   },
   evaluate(ctx, report) {
-    const view = netpolView(ctx);
+    const view = sharedNetpolView(ctx);
     const perNamespace = new Map<string, Counts>();
     const reasons = new Set<string>();
     for (const [namespace, pods] of view.podsByNamespace) {

@@ -1,6 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { allowAllOf, DIRECTIONS, effectiveRules, networkPolicyIndexOf, verifyPolicy } from '../../src/k8s/netpol.js';
+import { allowAllOf, DIRECTIONS, effectiveRules, verifyPolicy } from '../../src/k8s/netpol.js';
+import { sharedPolicyIndex } from './view.js';
 
 export default defineCheck({
   meta: {
@@ -27,7 +28,7 @@ export default defineCheck({
     },
   },
   evaluate(ctx, report) {
-    const index = networkPolicyIndexOf(ctx.items(KINDS.NetworkPolicy));
+    const index = sharedPolicyIndex(ctx);
     const subjects: Subject[] = [];
     const findings: Finding[] = [];
     for (const policy of index.all()) {

@@ -1,7 +1,8 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { isPolicySubject, networkPolicyIndexOf, podFactsOf, selectsEveryPod, type Policy } from '../../src/k8s/netpol.js';
+import { isPolicySubject, selectsEveryPod, type Policy } from '../../src/k8s/netpol.js';
 import { kubectl } from '../../src/util/shell.js';
+import { sharedPodFacts, sharedPolicyIndex } from './view.js';
 
 export default defineCheck({
   meta: {
@@ -24,10 +25,10 @@ export default defineCheck({
     },
   },
   evaluate(ctx, report) {
-    const index = networkPolicyIndexOf(ctx.items(KINDS.NetworkPolicy));
+    const index = sharedPolicyIndex(ctx);
     const used = new Set<Policy>();
     const podCount = new Map<string, number>();
-    const pods = podFactsOf(ctx.items(KINDS.Pod));
+    const pods = sharedPodFacts(ctx);
     for (let i = 0; i < pods.length; i++) {
       const pod = pods[i]!;
       if (!isPolicySubject(pod)) continue;

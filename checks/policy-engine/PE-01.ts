@@ -1,5 +1,5 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
-import { isKnown } from '../../src/inventory/inventory.js';
+import { isKnown } from '../../src/k8s/inventory.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { asString, field, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
 import {

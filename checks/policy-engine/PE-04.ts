@@ -1,5 +1,5 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
-import { isKnown } from '../../src/inventory/inventory.js';
+import { isKnown } from '../../src/k8s/inventory.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { nameOf, namespaceOf, refOf } from '../../src/k8s/object.js';
 import { admissionDeployments, desiredReplicas, detectWebhookEngines, readyReplicas } from '../../src/k8s/policy-engines.js';

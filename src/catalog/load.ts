@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { KpostureError } from '../errors.js';
-import { compileSchema, formatAjvError } from '../config/schemas.js';
+import { compileSchema, formatAjvError } from '../util/schemas.js';
 import type { Catalogs } from './catalogs.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { KpostureError } from '../errors.js';
 import type { CatalogOverrides } from '../catalog/catalogs.js';
 import type { CategoryId } from '../engine/check.js';
-import { compileSchema, formatAjvError } from './schemas.js';
+import { compileSchema, formatAjvError } from '../util/schemas.js';
 
 export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
 

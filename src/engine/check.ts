@@ -1,6 +1,6 @@
 import type { KindId } from '../k8s/kinds.js';
 import type { K8sObject, ResourceRef } from '../k8s/object.js';
-import type { Inventory, KindCollection } from '../inventory/inventory.js';
+import type { Inventory, KindCollection } from '../k8s/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
 
 export const CATEGORIES = [
@@ -72,6 +72,24 @@ export interface CheckSettings {
   options: Record<string, unknown>;
 }
 
+declare const MEMO_VALUE: unique symbol;
+
+/**
+ * Names a value that several checks compute from the same data in one run (an index of the
+ * pods' owners, the images grouped by workload), with the kinds computing it reads. Declared
+ * once beside the code that computes it, so that a key and the type of its value go together.
+ */
+export interface MemoKey<T> {
+  readonly name: string;
+  /** A check may use the key only if it declares each of these kinds (reads or optionalReads). */
+  readonly reads: readonly KindId[];
+  /** Never set: it carries the value's type. */
+  readonly [MEMO_VALUE]?: T;
+}
+export function memoKey<T>(name: string, reads: readonly KindId[]): MemoKey<T> {
+  return Object.freeze({ name, reads: Object.freeze([...reads]) });
+}
+
 /** What a check sees: only the kinds it declared, and pure data. */
 export interface CheckContext {
   items(kind: KindId): K8sObject[];
@@ -80,6 +98,13 @@ export interface CheckContext {
   catalogs: Catalogs;
   serverVersion?: string;
   isSystemNamespace(name: string | undefined): boolean;
+  /**
+   * The run's value for `key`: the first check that asks computes it, later checks of the same
+   * run get that value, and it is dropped when the run ends. `compute` gets a context of its own
+   * that reads only the kinds of `key.reads` and has no options, so that the value is the same
+   * whichever check computes it. The value is shared: no check may change it.
+   */
+  memo<T>(key: MemoKey<T>, compute: (ctx: CheckContext) => T): T;
 }
 
 export interface Check {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KpostureError, describeError } from '../errors.js';
-import { compileSchema, formatAjvError } from '../config/schemas.js';
+import { compileSchema, formatAjvError } from '../util/schemas.js';
 import { isRecord } from '../k8s/object.js';
 import type { Check } from './check.js';
 import { registerPluginSource } from './sandbox.js';

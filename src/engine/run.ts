@@ -1,10 +1,10 @@
 import type { KindId } from '../k8s/kinds.js';
 import { compareRefs, refKey, type ResourceRef } from '../k8s/object.js';
-import { collectionOf, describeStatus, isKnown, type Inventory } from '../inventory/inventory.js';
+import { collectionOf, describeStatus, isKnown, type Inventory } from '../k8s/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
 import { describeError } from '../errors.js';
 import type { Check, Finding, Outcome, Subject } from './check.js';
-import { makeContext } from './context.js';
+import { makeContext, RunMemo } from './context.js';
 import { DEFAULT_PLUGIN_TIMEOUT_MS, evaluateInWorker, pluginSource } from './sandbox.js';
 import { validateOutcome } from './validate.js';
 
@@ -39,19 +39,21 @@ export function kindsToCollect(checks: readonly Check[]): KindId[] {
  * Runs every check against the inventory. The engine, not the check, decides
  * `unknown` when a required kind is not known, so no check can pass or fail on
  * data it could not read. A check that throws or returns a malformed outcome turns
- * `unknown` with that reason; the others still run.
+ * `unknown` with that reason; the others still run. What checks share (ctx.memo) lives in one
+ * memo made here and dropped on return.
  */
 export function runChecks(input: EngineInput): CheckResult[] {
   const results: CheckResult[] = [];
+  const memo = new RunMemo();
   for (const check of [...input.checks].sort((a, b) => a.meta.id.localeCompare(b.meta.id, 'en'))) {
     const started = performance.now();
-    results.push({ check, outcome: evaluateOne(check, input) });
+    results.push({ check, outcome: evaluateOne(check, input, memo) });
     input.onTimed?.(check.meta.id, performance.now() - started);
   }
   return results;
 }
 
-function evaluateOne(check: Check, input: EngineInput): Outcome {
+function evaluateOne(check: Check, input: EngineInput, memo: RunMemo): Outcome {
   const { inventory } = input;
   const unreadable = check.meta.reads
     .map((id) => ({ id, c: collectionOf(inventory, id) }))
@@ -72,7 +74,7 @@ function evaluateOne(check: Check, input: EngineInput): Outcome {
   };
   const plugin = pluginSource(check);
   if (plugin) return normaliseOrExplain(check, evaluateInWorker(plugin, context, input.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS));
-  const ctx = makeContext(context);
+  const ctx = makeContext({ ...context, memo });
   let outcome: unknown;
   try {
     outcome = check.evaluate(ctx);

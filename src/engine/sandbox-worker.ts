@@ -3,7 +3,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import { makeContext } from './context.js';
 import type { Check } from './check.js';
-import type { KindCollection } from '../inventory/inventory.js';
+import type { KindCollection } from '../k8s/inventory.js';
 import type { WorkerAnswer, WorkerRequest } from './sandbox.js';
 
 const MISSING: KindCollection = { status: 'missing', items: [] };

@@ -1,6 +1,6 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { KindId } from '../k8s/kinds.js';
-import type { KindCollection } from '../inventory/inventory.js';
+import type { KindCollection } from '../k8s/inventory.js';
 import type { Check } from './check.js';
 import type { ContextInput } from './context.js';
 

@@ -1,6 +1,6 @@
 import { KINDS, kindId, knownKinds, type KindId, type KindSpec } from '../k8s/kinds.js';
 import { asString, field, type K8sObject } from '../k8s/object.js';
-import type { KindCollection, KindStatus } from './inventory.js';
+import type { KindCollection, KindStatus } from '../k8s/inventory.js';
 
 /**
  * Builds the collection of each dynamic kind (KindSpec.dynamic, e.g. every Gatekeeper

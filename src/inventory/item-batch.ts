@@ -7,9 +7,30 @@
 import { readSync } from 'node:fs';
 import { isForbiddenKind, splitApiVersion } from '../k8s/kinds.js';
 import { isRecord } from '../k8s/object.js';
-import type { ItemAnswer, ItemBatch } from './item-decoders.js';
-import type { Projection } from './slim.js';
+import type { Projection } from '../k8s/slim.js';
 import { isListKind, metadataProblem, typedObject } from './snapshot-objects.js';
+
+/** A batch of items: which file ranges to read, and the kind they are (the decoders' request). */
+export interface ItemBatch {
+  seq: number;
+  /** The kind of a typed list's items; undefined for items that say their own (a `List`'s). */
+  kind: string | undefined;
+  group: string;
+  /** File offsets of each item's first byte and of the byte after its last (files may pass 4 GiB). */
+  starts: Float64Array;
+  ends: Float64Array;
+}
+
+/**
+ * Records in item order (Secrets left out); for items that say their own kind, also each item's
+ * kind and group, Secrets included, as the loader's checks of a `List` need them.
+ */
+export interface DecodedItems {
+  records: unknown[];
+  kinds?: { kind: string; group: string }[];
+}
+
+export type ItemAnswer = ({ seq: number } & DecodedItems) | { seq: number; failed: string };
 
 /** Reads the bytes of a batch's items, reusing one buffer from batch to batch. */
 export class BatchReader {

@@ -5,9 +5,9 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { BatchReader, decodeBatch } from './item-batch.js';
-import type { ItemAnswer, ItemBatch, ItemWorkerData } from './item-decoders.js';
-import { slimProjection } from './slim.js';
+import { BatchReader, decodeBatch, type ItemAnswer, type ItemBatch } from './item-batch.js';
+import type { ItemWorkerData } from './item-decoders.js';
+import { slimProjection } from '../k8s/slim.js';
 
 const { file, port, signal } = workerData as ItemWorkerData;
 const project = slimProjection();

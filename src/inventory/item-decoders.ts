@@ -24,30 +24,11 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { compactCopy } from '../util/compact.js';
 import { StringTable } from '../util/strings.js';
-import { DECODER_WORKER_HEAP } from '../kube/page-decoder.js';
-import { BatchReader, decodeBatch } from './item-batch.js';
-import type { Projection } from './slim.js';
+import { DECODER_WORKER_HEAP } from '../util/worker-heap.js';
+import { BatchReader, decodeBatch, type DecodedItems, type ItemAnswer, type ItemBatch } from './item-batch.js';
 
-export interface ItemBatch {
-  seq: number;
-  /** The kind of a typed list's items; undefined for items that say their own (a `List`'s). */
-  kind: string | undefined;
-  group: string;
-  /** File offsets of each item's first byte and of the byte after its last (files may pass 4 GiB). */
-  starts: Float64Array;
-  ends: Float64Array;
-}
-
-/**
- * Records in item order (Secrets left out); for items that say their own kind, also each item's
- * kind and group, Secrets included, as the loader's checks of a `List` need them.
- */
-export interface DecodedItems {
-  records: unknown[];
-  kinds?: { kind: string; group: string }[];
-}
-
-export type ItemAnswer = ({ seq: number } & DecodedItems) | { seq: number; failed: string };
+export type { DecodedItems } from './item-batch.js';
+import type { Projection } from '../k8s/slim.js';
 
 export interface ItemWorkerData {
   file: string;

@@ -9,8 +9,8 @@ import { listAll, type ListOptions } from '../kube/pager.js';
 import { PageDecoder, type PageDecoderOptions } from '../kube/page-decoder.js';
 import { MalformedAnswerError } from '../kube/list-page.js';
 import { describeAttempts, type RetryPolicy } from '../kube/retry.js';
-import type { Inventory, KindCollection } from './inventory.js';
-import { wholeObjects, type Projection } from './slim.js';
+import type { Inventory, KindCollection } from '../k8s/inventory.js';
+import { wholeObjects, type Projection } from '../k8s/slim.js';
 
 export interface LiveOptions {
   kubeconfig?: string;

@@ -18,7 +18,7 @@
  * everything is taken to win, which matches Cilium (deny beats allow) and ANP Deny over
  * NetworkPolicy, and is documented as a limit for Calico.
  */
-import type { KindCollection } from '../inventory/inventory.js';
+import type { KindCollection } from './inventory.js';
 import { KINDS, type KindId } from './kinds.js';
 import { compileLabelSelector, requirementMatches, type CompiledSelector, type Labels, type Requirement } from './labels.js';
 import { evaluateCalico, parseCalicoSelector, triAnd, type CalicoExpr, type Tri } from './calico-selector.js';

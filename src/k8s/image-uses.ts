@@ -19,6 +19,8 @@ export interface ImageGroup {
   readonly uses: readonly ImageUse[];
   /** Distinct workloads running the image, sorted. */
   readonly workloads: readonly Workload[];
+  /** Each of `workloads` described (`Deployment shop/web`), in the same order. */
+  readonly usedBy: readonly string[];
 }
 
 interface MutableImageGroup {
@@ -30,26 +32,29 @@ interface MutableImageGroup {
 }
 
 /**
- * The images of `pods`, grouped. Three checks ask for the same pods: the groups are computed once
- * per pod list, index and container lists, and frozen so that no check can change another's view.
+ * The images of `pods`, grouped, frozen so that the checks sharing them (through ctx.memo)
+ * cannot change one another's view.
  */
 export function imageGroups(pods: readonly K8sObject[], index: OwnerIndex, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): readonly ImageGroup[] {
-  let byIndex = groupCache.get(pods);
-  if (!byIndex) groupCache.set(pods, (byIndex = new WeakMap()));
-  let byLists = byIndex.get(index);
-  if (!byLists) byIndex.set(index, (byLists = new WeakMap()));
-  const hit = byLists.get(lists);
-  if (hit) return hit;
-  const groups = Object.freeze(
+  // A workload runs several images: it is described once for all of them.
+  const descriptions = new Map<ResourceRef, string>();
+  const describe = (w: Workload): string => {
+    let text = descriptions.get(w.ref);
+    if (text === undefined) descriptions.set(w.ref, (text = describeWorkload(w.ref)));
+    return text;
+  };
+  return Object.freeze(
     buildImageGroups(pods, index, lists).map((g) =>
-      Object.freeze({ ...g, spellings: Object.freeze(g.spellings), uses: Object.freeze(g.uses), workloads: Object.freeze(g.workloads) }),
+      Object.freeze({
+        ...g,
+        spellings: Object.freeze(g.spellings),
+        uses: Object.freeze(g.uses),
+        workloads: Object.freeze(g.workloads),
+        usedBy: Object.freeze(g.workloads.map(describe)),
+      }),
     ),
   );
-  byLists.set(lists, groups);
-  return groups;
 }
-
-const groupCache = new WeakMap<readonly K8sObject[], WeakMap<OwnerIndex, WeakMap<readonly ContainerList[], readonly ImageGroup[]>>>();
 
 function buildImageGroups(pods: readonly K8sObject[], index: OwnerIndex, lists: readonly ContainerList[]): MutableImageGroup[] {
   const groups = new Map<string, MutableImageGroup>();
@@ -87,15 +92,8 @@ export function imageSubjectRef(group: ImageGroup): ResourceRef {
 
 /** `Deployment shop/web` */
 export function describeWorkload(ref: ResourceRef): string {
-  // Workload refs are shared, frozen objects (owners.ts): each is described once for every image and check.
-  let text = descriptions.get(ref);
-  if (text === undefined) {
-    text = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
-    descriptions.set(ref, text);
-  }
-  return text;
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }
-const descriptions = new WeakMap<ResourceRef, string>();
 
 /** Where a finding about these uses points: first workload, all workloads affected, the image field, a kubectl command. */
 export function imageFindingTarget(uses: readonly ImageUse[]): { resource: ResourceRef; affected: ResourceRef[]; field: string; verify: string } {
@@ -136,9 +134,9 @@ export function listSome(items: readonly string[], max = 3): string {
 /** What every image check records of an image: its subject, and the workloads that run it. */
 export function imageUsage(group: ImageGroup): {
   resource: ResourceRef;
-  usedBy: string[];
-  base: { usedBy: number; workloads: string[]; spellings: readonly string[] };
+  usedBy: readonly string[];
+  base: { usedBy: number; workloads: readonly string[]; spellings: readonly string[] };
 } {
-  const usedBy = group.workloads.map((w) => describeWorkload(w.ref));
+  const usedBy = group.usedBy;
   return { resource: imageSubjectRef(group), usedBy, base: { usedBy: usedBy.length, workloads: usedBy, spellings: group.spellings } };
 }

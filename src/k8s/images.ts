@@ -152,19 +152,12 @@ interface CompiledRule {
   tag?: RegExp;
 }
 
-const compiledRules = new WeakMap<readonly ImageRule[], CompiledRule[]>();
-
 function compile(rules: readonly ImageRule[]): CompiledRule[] {
-  let compiled = compiledRules.get(rules);
-  if (!compiled) {
-    compiled = rules.map((rule) => ({
-      rule,
-      repository: globToRegExp(rule.repository),
-      ...(rule.tag !== undefined ? { tag: globToRegExp(rule.tag) } : {}),
-    }));
-    compiledRules.set(rules, compiled);
-  }
-  return compiled;
+  return rules.map((rule) => ({
+    rule,
+    repository: globToRegExp(rule.repository),
+    ...(rule.tag !== undefined ? { tag: globToRegExp(rule.tag) } : {}),
+  }));
 }
 
 /**
@@ -173,8 +166,18 @@ function compile(rules: readonly ImageRule[]): CompiledRule[] {
  * No rule: `unknown`, never a guess.
  */
 export function classifyImage(ref: ImageRef, rules: readonly ImageRule[]): ImageClassification {
+  return classify(ref, compile(rules));
+}
+
+/** classifyImage with the catalogue's globs compiled once: make one per evaluation, not per image. */
+export function imageClassifier(rules: readonly ImageRule[]): (ref: ImageRef) => ImageClassification {
+  const compiled = compile(rules);
+  return (ref) => classify(ref, compiled);
+}
+
+function classify(ref: ImageRef, compiled: readonly CompiledRule[]): ImageClassification {
   const tag = effectiveTag(ref);
-  for (const c of compile(rules)) {
+  for (const c of compiled) {
     if (!c.repository.test(ref.repository)) continue;
     if (c.tag && (tag === undefined || !c.tag.test(tag))) continue;
     return { class: c.rule.class, rule: c.rule };

@@ -1,7 +1,8 @@
 /**
- * What the NetworkPolicy checks (NP-02..NP-04) share: the pods NetworkPolicy governs, grouped
- * per namespace, the compiled Kubernetes policies, the CNI and cluster-wide policies, and the
- * per-namespace decision "does this namespace deny <direction> traffic by default?".
+ * The facts the NetworkPolicy checks (NP-02..NP-04) share: the pods NetworkPolicy governs,
+ * grouped per namespace, the compiled Kubernetes policies, the CNI and cluster-wide policies,
+ * the per-namespace decision "does this namespace deny <direction> traffic by default?" and
+ * whether a pod is isolated. The checks turn them into outcomes (checks/network/view.ts).
  *
  * A namespace denies by default when every pod it has or will have is isolated for the
  * direction and nothing re-opens it:
@@ -14,37 +15,47 @@
  * port (which cancels the deny), unless an explicit deny of everything overrides allows.
  * Data that cannot be read or interpreted turns a namespace `unknown`, never pass or fail.
  */
-import type { CheckContext, Finding, FindingFactory, Outcome, Subject } from '../engine/check.js';
+import type { KindCollection } from './inventory.js';
 import { CNI_POLICY_KINDS, CniPolicies, type Contribution, type NamespaceFacts } from './cni-policies.js';
-import { KINDS } from './kinds.js';
+import { KINDS, type KindId } from './kinds.js';
 import type { Labels } from './labels.js';
-import { NetworkPolicyIndex, isPolicySubject, networkPolicyIndexOf, podFactsOf, verifyNamespacePolicies, verifyPolicy, type Direction, type Policy, type PodFacts } from './netpol.js';
+import { isPolicySubject, verifyNamespacePolicies, verifyPolicy, type Direction, type NetworkPolicyIndex, type Policy, type PodFacts } from './netpol.js';
 import { labelsOf, nameOf, type ResourceRef } from './object.js';
 
-/** Kinds the namespace checks read when they are available. */
-export const NETPOL_OPTIONAL_READS = [KINDS.Namespace, ...CNI_POLICY_KINDS];
+/** Kinds the namespace decisions read when they are available. */
+export const NETPOL_OPTIONAL_READS: readonly KindId[] = [KINDS.Namespace, ...CNI_POLICY_KINDS];
 
 export interface NetpolView {
   index: NetworkPolicyIndex;
   cni: CniPolicies;
   /** Pods NetworkPolicy governs (not hostNetwork, not finished), per non-system namespace. */
-  podsByNamespace: Map<string, PodFacts[]>;
+  podsByNamespace: ReadonlyMap<string, readonly PodFacts[]>;
   /** hostNetwork pods per non-system namespace: outside NetworkPolicy, reported, not scored. */
-  hostNetworkPods: Map<string, number>;
+  hostNetworkPods: ReadonlyMap<string, number>;
   namespace(name: string): NamespaceFacts;
 }
 
-export function netpolView(ctx: CheckContext): NetpolView {
-  const nsCollection = ctx.collection(KINDS.Namespace);
+export interface NetpolInputs {
+  /** Facts of every pod (podFactsOf). */
+  pods: readonly PodFacts[];
+  /** The Kubernetes NetworkPolicies, compiled. */
+  policies: NetworkPolicyIndex;
+  /** Lists of the optional kinds (NETPOL_OPTIONAL_READS), read or not. */
+  collection: (kind: KindId) => KindCollection;
+  isSystemNamespace: (name: string | undefined) => boolean;
+}
+
+export function netpolView(input: NetpolInputs): NetpolView {
+  const nsCollection = input.collection(KINDS.Namespace);
   const nsLabels = new Map<string, Labels>();
   const namespacesKnown = nsCollection.status === 'ok';
   if (namespacesKnown) for (const ns of nsCollection.items) nsLabels.set(nameOf(ns), labelsOf(ns));
   const podsByNamespace = new Map<string, PodFacts[]>();
   const hostNetworkPods = new Map<string, number>();
-  const pods = podFactsOf(ctx.items(KINDS.Pod));
+  const pods = input.pods;
   for (let i = 0; i < pods.length; i++) {
     const pod = pods[i]!;
-    if (ctx.isSystemNamespace(pod.namespace) || pod.finished) continue;
+    if (input.isSystemNamespace(pod.namespace) || pod.finished) continue;
     if (!isPolicySubject(pod)) {
       hostNetworkPods.set(pod.namespace, (hostNetworkPods.get(pod.namespace) ?? 0) + 1);
       continue;
@@ -55,12 +66,12 @@ export function netpolView(ctx: CheckContext): NetpolView {
   }
   const cni = new CniPolicies(
     CNI_POLICY_KINDS.map((kind) => {
-      const collection = ctx.collection(kind);
+      const collection = input.collection(kind);
       return { kind, collection, describe: describeUnreadable(kind, collection.status, collection.reason) };
     }),
   );
   return {
-    index: networkPolicyIndexOf(ctx.items(KINDS.NetworkPolicy)),
+    index: input.policies,
     cni,
     podsByNamespace,
     hostNetworkPods,
@@ -207,55 +218,4 @@ export function podIsolation(view: NetpolView, pod: PodFacts): Record<Direction,
     out[direction] = { isolated: false, uncertain: [...broken, ...cni.uncertain] };
   }
   return out;
-}
-
-/** Message ids the two namespace default-deny checks (NP-02 ingress, NP-03 egress) share. */
-export const NAMESPACE_DEFAULT_MESSAGES = {
-  noDefaultDeny: 'Namespace {namespace} has no default-deny {direction} NetworkPolicy ({pods} pods): {evidence}',
-  allowAll: 'Namespace {namespace}: {policy} allows all {direction} traffic to every pod at {path}',
-} as const;
-
-/**
- * The outcome of a namespace default-deny check: one subject and at most one finding per
- * non-system namespace that has pods NetworkPolicy governs.
- */
-export function namespaceDefaultOutcome(
-  ctx: CheckContext,
-  direction: Direction,
-  report: FindingFactory<typeof NAMESPACE_DEFAULT_MESSAGES>,
-): Outcome {
-  const view = netpolView(ctx);
-  const subjects: Subject[] = [];
-  const findings: Finding[] = [];
-  const unknown: string[] = [];
-  for (const namespace of [...view.podsByNamespace.keys()].sort()) {
-    const pods = view.podsByNamespace.get(namespace)!.length;
-    const resource: ResourceRef = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
-    const hostNetwork = view.hostNetworkPods.get(namespace) ?? 0;
-    const decision = decideNamespace(view, namespace, direction);
-    if (decision.verdict === 'unknown') {
-      subjects.push({ resource, verdict: 'unknown', details: { pods, hostNetworkPods: hostNetwork, reason: decision.reason } });
-      unknown.push(`${namespace}: ${decision.reason}`);
-      continue;
-    }
-    if (decision.verdict === 'pass') {
-      subjects.push({ resource, verdict: 'pass', details: { pods, hostNetworkPods: hostNetwork, via: decision.via, policies: decision.policies, evidence: decision.evidence } });
-      continue;
-    }
-    subjects.push({ resource, verdict: 'fail', details: { pods, hostNetworkPods: hostNetwork, why: decision.why, evidence: decision.evidence, partialPolicies: decision.partial } });
-    const data = { namespace, direction, pods, evidence: decision.evidence, policy: `${decision.resource.kind} ${decision.resource.name}`, path: decision.field };
-    findings.push(
-      report(decision.why === 'none' ? 'noDefaultDeny' : 'allowAll', {
-        resource: decision.resource.kind === 'Namespace' ? resource : { ...decision.resource },
-        data,
-        field: decision.field,
-        evidence: decision.evidence,
-        verify: decision.verify,
-      }),
-    );
-  }
-  if (subjects.length === 0) return { status: 'not-applicable', reason: 'no non-system namespace has pods on the pod network' };
-  if (findings.length > 0) return { status: 'fail', subjects, findings };
-  if (unknown.length > 0) return { status: 'unknown', reason: `${unknown.length} namespace(s) could not be decided: ${unknown.join(' | ')}`, subjects };
-  return { status: 'pass', subjects, findings };
 }

@@ -288,35 +288,13 @@ interface NamespaceEntry {
 const NO_POLICIES: readonly Policy[] = Object.freeze([]);
 const NOTHING_SELECTS = Object.freeze({ policies: NO_POLICIES, uncertain: NO_POLICIES });
 
-const indexes = new WeakMap<readonly K8sObject[], NetworkPolicyIndex>();
-const podLists = new WeakMap<readonly K8sObject[], readonly PodFacts[]>();
-
 /**
- * The index of an inventory's NetworkPolicy list, built once and shared by every check that
- * reads it (the list is never mutated, so its identity is a safe key).
- */
-export function networkPolicyIndexOf(items: readonly K8sObject[]): NetworkPolicyIndex {
-  let index = indexes.get(items);
-  if (!index) {
-    index = new NetworkPolicyIndex(items);
-    indexes.set(items, index);
-  }
-  return index;
-}
-
-/**
- * PodFacts of an inventory's Pod list, read once and shared by the checks. Equal facts are one
- * frozen object, so the pods of one ReplicaSet share theirs
- * (docs/performance.md#what-the-heap-holds).
+ * PodFacts of a Pod list. Equal facts are one frozen object, so the pods of one ReplicaSet share
+ * theirs (docs/performance.md#what-the-heap-holds).
  */
 export function podFactsOf(items: readonly K8sObject[]): readonly PodFacts[] {
-  let list = podLists.get(items);
-  if (!list) {
-    const seen = new WeakMap<Labels, PodFacts[]>();
-    list = items.map((pod) => sharedFacts(podFacts(pod), seen));
-    podLists.set(items, list);
-  }
-  return list;
+  const seen = new WeakMap<Labels, PodFacts[]>();
+  return items.map((pod) => sharedFacts(podFacts(pod), seen));
 }
 
 /**

@@ -28,19 +28,12 @@ interface CompiledFamily {
   labels: [string, RegExp][];
 }
 
-const compiledFamilies = new WeakMap<readonly OsFamily[], CompiledFamily[]>();
-
 function compile(families: readonly OsFamily[]): CompiledFamily[] {
-  let compiled = compiledFamilies.get(families);
-  if (!compiled) {
-    compiled = families.map((family) => ({
-      family,
-      osImage: (family.osImage ?? []).flatMap((p) => safeRegExp(p)),
-      labels: Object.entries(family.labels ?? {}).flatMap(([key, p]) => safeRegExp(p).map((re) => [key, re] as [string, RegExp])),
-    }));
-    compiledFamilies.set(families, compiled);
-  }
-  return compiled;
+  return families.map((family) => ({
+    family,
+    osImage: (family.osImage ?? []).flatMap((p) => safeRegExp(p)),
+    labels: Object.entries(family.labels ?? {}).flatMap(([key, p]) => safeRegExp(p).map((re) => [key, re] as [string, RegExp])),
+  }));
 }
 
 /** Catalogue patterns are validated as regular expressions at load; a bad one never matches. */
@@ -60,8 +53,17 @@ function labelMatch(c: CompiledFamily, labels: Record<string, string>): { eviden
   return undefined;
 }
 
-export function identifyOs(node: K8sObject, families: readonly OsFamily[]): OsIdentity {
+/** Identifies nodes against the catalogue, its patterns compiled once: make one per evaluation, not per node. */
+export function osIdentifier(families: readonly OsFamily[]): (node: K8sObject) => OsIdentity {
   const compiled = compile(families);
+  return (node) => identify(node, compiled);
+}
+
+export function identifyOs(node: K8sObject, families: readonly OsFamily[]): OsIdentity {
+  return identify(node, compile(families));
+}
+
+function identify(node: K8sObject, compiled: readonly CompiledFamily[]): OsIdentity {
   const { osImage } = nodeInfoOf(node);
   const labels = labelsOf(node);
   const base: OsIdentity = osImage !== undefined ? { osImage } : {};

@@ -5,7 +5,7 @@
  * 30 replicas is one finding, not 30. Pure functions over listed objects.
  */
 import { KINDS, splitApiVersion, type KindId } from './kinds.js';
-import { isKnown, type KindCollection } from '../inventory/inventory.js';
+import { isKnown, type KindCollection } from './inventory.js';
 import { annotationOf, asArray, asRecord, asString, labelOf, metadata, nameOf, namespaceOf, refKey, type K8sObject, type ResourceRef } from './object.js';
 import { kubectl } from '../util/shell.js';
 
@@ -58,58 +58,104 @@ export function isMirrorPod(pod: K8sObject): boolean {
   return annotationOf(pod, MIRROR_POD_ANNOTATION) !== undefined;
 }
 
-/** Objects that can sit between a pod and its workload, looked up by `kind/namespace/name`. */
-export interface OwnerIndex {
-  get(ref: ResourceRef): K8sObject | undefined;
+/** A workload with its refKey, computed once. */
+export interface Traced {
+  workload: Workload;
+  key: string;
+}
+
+/**
+ * Objects that can sit between a pod and its workload, looked up by `kind/namespace/name`. The
+ * index also remembers the workloads it traced: by pod (several checks ask for the same pods),
+ * and by what they are, so that the 10 pods of one ReplicaSet share one frozen Workload. It
+ * lives as long as whoever built it keeps it: one check, or one run when shared through ctx.memo.
+ */
+export class OwnerIndex {
+  private readonly byKey = new Map<string, K8sObject>();
+  private readonly byPod = new WeakMap<K8sObject, Traced>();
+  private readonly byIdentity = new Map<string, Traced>();
+  private readonly byController = new Map<string, Traced>();
+
+  constructor(lists: readonly (readonly K8sObject[])[]) {
+    for (const list of lists) {
+      for (const obj of list) {
+        const kind = asString(obj.kind);
+        if (!kind) continue;
+        const ref: ResourceRef = { kind, name: nameOf(obj) };
+        const ns = namespaceOf(obj);
+        if (ns) ref.namespace = ns;
+        this.byKey.set(refKey(ref), obj);
+      }
+    }
+  }
+
+  get(ref: ResourceRef): K8sObject | undefined {
+    return this.byKey.get(refKey(ref));
+  }
+
+  /** The workload of `pod` (see workloadOf), traced once per pod. */
+  traced(pod: K8sObject): Traced {
+    const hit = this.byPod.get(pod);
+    if (hit) return hit;
+    const traced = this.trace(pod);
+    this.byPod.set(pod, traced);
+    return traced;
+  }
+
+  /**
+   * The pods of one ReplicaSet have the same controller, so their chain upwards is followed once:
+   * by controller (and pod-template-hash, which the inference reads) and mirror flag.
+   */
+  private trace(pod: K8sObject): Traced {
+    const namespace = namespaceOf(pod);
+    const mirror = isMirrorPod(pod);
+    const first = controllerOf(pod);
+    if (!first || first.kind === 'Node') return this.intern({ ref: podRef(pod), bare: !first, mirror, inferred: false });
+
+    const hash = first.kind === 'ReplicaSet' ? (labelOf(pod, POD_TEMPLATE_HASH_LABEL) ?? '') : '';
+    // Joined, not concatenated: the key is kept, and a concatenation is a tree of pieces (~300 B).
+    const chainKey = [namespace ?? '', first.apiVersion, first.kind, first.name, hash, mirror].join('\u0000');
+    const known = this.byController.get(chainKey);
+    if (known) return known;
+
+    let current = refFromOwner(first, namespace);
+    let inferred = false;
+    for (let depth = 0; depth < MAX_DEPTH; depth++) {
+      const obj = this.get(current);
+      if (!obj) {
+        const deployment = depth === 0 ? deploymentFromHash(pod, first) : undefined;
+        if (deployment) {
+          current = deployment;
+          inferred = true;
+        }
+        break;
+      }
+      const up = controllerOf(obj);
+      if (!up) break;
+      current = refFromOwner(up, namespace);
+    }
+    const traced = this.intern({ ref: current, bare: false, mirror, inferred });
+    this.byController.set(chainKey, traced);
+    return traced;
+  }
+
+  /** One frozen Workload per distinct answer, shared by every pod and check that gets it. */
+  private intern(workload: Workload): Traced {
+    const key = refKey(workload.ref);
+    const identity = [key, workload.bare, workload.mirror, workload.inferred].join('|');
+    let traced = this.byIdentity.get(identity);
+    if (!traced) {
+      // Frozen, so that no check can change what another sees.
+      traced = { workload: Object.freeze({ ...workload, ref: Object.freeze(workload.ref) }), key };
+      this.byIdentity.set(identity, traced);
+    }
+    return traced;
+  }
 }
 
 /** Indexes intermediate controllers (ReplicaSets, Jobs…) so that pods can be traced to their workload. */
 export function ownerIndex(...lists: readonly (readonly K8sObject[])[]): OwnerIndex {
-  // Several checks index the same lists of one inventory: build each index once.
-  let level: WeakMap<object, unknown> = indexCache;
-  for (const list of lists) {
-    let next = level.get(list) as WeakMap<object, unknown> | undefined;
-    if (!next) level.set(list, (next = new WeakMap()));
-    level = next;
-  }
-  const hit = level.get(INDEX_SLOT) as OwnerIndex | undefined;
-  if (hit) return hit;
-  const built = buildOwnerIndex(lists);
-  level.set(INDEX_SLOT, built);
-  return built;
-}
-
-const indexCache = new WeakMap<object, unknown>();
-const INDEX_SLOT = {};
-/** A workload with its refKey, computed once. */
-interface Traced {
-  workload: Workload;
-  key: string;
-}
-/**
- * Workloads already traced, per index: by pod (each check asks again for the same pods), and by
- * what they are, so that the 10 pods of one ReplicaSet share one frozen Workload.
- */
-interface TracedCache {
-  byPod: WeakMap<K8sObject, Traced>;
-  byIdentity: Map<string, Traced>;
-  byController: Map<string, Traced>;
-}
-const tracedCache = new WeakMap<OwnerIndex, TracedCache>();
-
-function buildOwnerIndex(lists: readonly (readonly K8sObject[])[]): OwnerIndex {
-  const byKey = new Map<string, K8sObject>();
-  for (const list of lists) {
-    for (const obj of list) {
-      const kind = asString(obj.kind);
-      if (!kind) continue;
-      const ref: ResourceRef = { kind, name: nameOf(obj) };
-      const ns = namespaceOf(obj);
-      if (ns) ref.namespace = ns;
-      byKey.set(refKey(ref), obj);
-    }
-  }
-  return { get: (ref) => byKey.get(refKey(ref)) };
+  return new OwnerIndex(lists);
 }
 
 /**
@@ -158,67 +204,7 @@ function podRef(pod: K8sObject): ResourceRef {
  * the pod stands for itself.
  */
 export function workloadOf(pod: K8sObject, index: OwnerIndex): Workload {
-  return tracedOf(pod, index).workload;
-}
-
-function tracedOf(pod: K8sObject, index: OwnerIndex): Traced {
-  let cache = tracedCache.get(index);
-  if (!cache) tracedCache.set(index, (cache = { byPod: new WeakMap(), byIdentity: new Map(), byController: new Map() }));
-  const hit = cache.byPod.get(pod);
-  if (hit) return hit;
-  const traced = traceWorkload(pod, index, cache);
-  cache.byPod.set(pod, traced);
-  return traced;
-}
-
-/**
- * The pods of one ReplicaSet have the same controller, so their chain upwards is followed once:
- * by controller (and pod-template-hash, which the inference reads) and mirror flag.
- */
-function traceWorkload(pod: K8sObject, index: OwnerIndex, cache: TracedCache): Traced {
-  const namespace = namespaceOf(pod);
-  const mirror = isMirrorPod(pod);
-  const first = controllerOf(pod);
-  if (!first || first.kind === 'Node') return intern(cache, { ref: podRef(pod), bare: !first, mirror, inferred: false });
-
-  const hash = first.kind === 'ReplicaSet' ? (labelOf(pod, POD_TEMPLATE_HASH_LABEL) ?? '') : '';
-  // Joined, not concatenated: the key is kept, and a concatenation is a tree of pieces (~300 B).
-  const chainKey = [namespace ?? '', first.apiVersion, first.kind, first.name, hash, mirror].join('\u0000');
-  const known = cache.byController.get(chainKey);
-  if (known) return known;
-
-  let current = refFromOwner(first, namespace);
-  let inferred = false;
-  for (let depth = 0; depth < MAX_DEPTH; depth++) {
-    const obj = index.get(current);
-    if (!obj) {
-      const deployment = depth === 0 ? deploymentFromHash(pod, first) : undefined;
-      if (deployment) {
-        current = deployment;
-        inferred = true;
-      }
-      break;
-    }
-    const up = controllerOf(obj);
-    if (!up) break;
-    current = refFromOwner(up, namespace);
-  }
-  const traced = intern(cache, { ref: current, bare: false, mirror, inferred });
-  cache.byController.set(chainKey, traced);
-  return traced;
-}
-
-/** One frozen Workload per distinct answer, shared by every pod and check that gets it. */
-function intern(cache: TracedCache, workload: Workload): Traced {
-  const key = refKey(workload.ref);
-  const identity = [key, workload.bare, workload.mirror, workload.inferred].join('|');
-  let traced = cache.byIdentity.get(identity);
-  if (!traced) {
-    // Frozen, so that no check can change what another sees.
-    traced = { workload: Object.freeze({ ...workload, ref: Object.freeze(workload.ref) }), key };
-    cache.byIdentity.set(identity, traced);
-  }
-  return traced;
+  return index.traced(pod).workload;
 }
 
 function deploymentFromHash(pod: K8sObject, owner: OwnerReference): ResourceRef | undefined {
@@ -241,7 +227,7 @@ export function groupByWorkload(pods: readonly K8sObject[], index: OwnerIndex): 
   const groups = new Map<string, WorkloadGroup>();
   for (let i = 0; i < pods.length; i++) {
     const pod = pods[i]!;
-    const { workload, key } = tracedOf(pod, index);
+    const { workload, key } = index.traced(pod);
     const group = groups.get(key);
     if (group) group.pods.push(pod);
     else groups.set(key, { workload, pods: [pod] });

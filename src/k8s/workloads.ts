@@ -30,13 +30,22 @@ export interface PodContainer {
   key: string;
 }
 
-export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): readonly PodContainer[] {
+/**
+ * Container entries already read, by the container list they were read from. The pods of one
+ * ReplicaSet share their container lists once slimmed (slim.ts): with a cache, each list is read
+ * once and every pod gets the same frozen entries. Keyed by the list itself, not the pod spec,
+ * which differs per pod (its token volume). A cache lives as long as one computation over one
+ * inventory (a call of workloadContainers), never longer.
+ */
+export type ContainerCache = WeakMap<readonly unknown[], Map<ContainerList, readonly PodContainer[]>>;
+
+export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS, cache?: ContainerCache): readonly PodContainer[] {
   const spec = asRecord(field(pod, 'spec'));
   let only: readonly PodContainer[] | undefined;
   let out: PodContainer[] | undefined;
   for (let i = 0; i < lists.length; i++) {
     const list = lists[i]!;
-    const containers = listContainers(spec[list], list);
+    const containers = cachedContainers(spec[list], list, cache);
     if (containers.length === 0) continue;
     if (only === undefined) only = containers;
     else (out ??= [...only]).push(...containers);
@@ -46,17 +55,18 @@ export function podContainers(pod: K8sObject, lists: readonly ContainerList[] = 
 
 const NO_CONTAINERS: readonly PodContainer[] = Object.freeze([]);
 
-/**
- * The containers of one list of a pod. The pods of one ReplicaSet share their container lists
- * once slimmed (slim.ts): each list is read once, and every pod and check gets the same frozen
- * entries. Keyed by the list itself, not the pod spec, which differs per pod (its token volume).
- */
-function listContainers(value: unknown, list: ContainerList): readonly PodContainer[] {
+function cachedContainers(value: unknown, list: ContainerList, cache: ContainerCache | undefined): readonly PodContainer[] {
   if (!Array.isArray(value) || value.length === 0) return NO_CONTAINERS;
-  let byList = containerCache.get(value);
-  if (!byList) containerCache.set(value, (byList = new Map()));
-  const hit = byList.get(list);
-  if (hit) return hit;
+  if (!cache) return listContainers(value, list);
+  let byList = cache.get(value);
+  if (!byList) cache.set(value, (byList = new Map()));
+  let hit = byList.get(list);
+  if (!hit) byList.set(list, (hit = listContainers(value, list)));
+  return hit;
+}
+
+/** The containers of one list of a pod, frozen so that the pods sharing them cannot change them. */
+function listContainers(value: readonly unknown[], list: ContainerList): readonly PodContainer[] {
   const out = value.map((raw, index) => {
     const containerSpec = asRecord(raw);
     const name = asString(containerSpec.name) ?? `#${index}`;
@@ -68,12 +78,9 @@ function listContainers(value: unknown, list: ContainerList): readonly PodContai
       image === undefined ? { list, index, name, spec: containerSpec, path, key } : { list, index, name, image, spec: containerSpec, path, key };
     return Object.freeze(container);
   });
-  const frozen = Object.freeze(out);
-  byList.set(list, frozen);
-  return frozen;
+  return Object.freeze(out);
 }
 
-const containerCache = new WeakMap<readonly unknown[], Map<ContainerList, readonly PodContainer[]>>();
 /**
  * Paths and keys of containers (`spec.containers[0]`, `containers/app`) are the same few strings
  * for every workload: one copy each instead of one per container list (~80,000 at 150,000 pods).
@@ -117,6 +124,7 @@ export function workloadContainers(
   lists: readonly ContainerList[] = ALL_CONTAINER_LISTS,
 ): WorkloadContainer[] {
   const out: WorkloadContainer[] = [];
+  const cache: ContainerCache = new WeakMap();
   for (const group of groupByWorkload(pods, index)) {
     const byName = new Map<string, WorkloadContainer>();
     const specs = new Set<unknown>();
@@ -127,7 +135,7 @@ export function workloadContainers(
         if (specs.has(spec)) continue;
         specs.add(spec);
       }
-      const containers = podContainers(pod, lists);
+      const containers = podContainers(pod, lists, cache);
       for (let c = 0; c < containers.length; c++) {
         const container = containers[c]!;
         let entry = byName.get(container.key);

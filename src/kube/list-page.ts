@@ -5,7 +5,7 @@
  */
 import { isRecord, type K8sObject } from '../k8s/object.js';
 import type { KindId } from '../k8s/kinds.js';
-import type { Projection } from '../inventory/slim.js';
+import type { Projection } from '../k8s/slim.js';
 
 /** The kind of a page's items: the API leaves apiVersion and kind out of a typed list's items. */
 export interface PageKind {

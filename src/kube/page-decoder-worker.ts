@@ -4,7 +4,7 @@
  * ReplicaSet in a page share their common parts, as on the main thread.
  */
 import { parentPort } from 'node:worker_threads';
-import { slimProjection } from '../inventory/slim.js';
+import { slimProjection } from '../k8s/slim.js';
 import { pageRecords } from './list-page.js';
 import type { DecodeAnswer, DecodeRequest } from './page-decoder.js';
 

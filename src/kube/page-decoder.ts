@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { compactCopy } from '../util/compact.js';
 import { StringTable } from '../util/strings.js';
+import { DECODER_WORKER_HEAP } from '../util/worker-heap.js';
 import type { BodyBuffers } from './body-buffers.js';
 import { MalformedAnswerError, type PageKind } from './list-page.js';
 
@@ -35,13 +36,6 @@ export class PageDecodeError extends Error {
   }
 }
 
-/**
- * A parsing worker's young generation (page decoders here, snapshot item decoders too): large
- * enough that one page's or batch's parsed objects die young there. The old generation keeps
- * V8's default limit: a worker that ran out of it would take the whole process down (V8 aborts
- * on an allocation it cannot make), not just the worker.
- */
-export const DECODER_WORKER_HEAP = { maxYoungGenerationSizeMb: 16 };
 
 /** Pages smaller than this are parsed on the main thread: a round trip costs more than it saves. */
 export const DEFAULT_MIN_WORKER_BYTES = 256 * 1024;

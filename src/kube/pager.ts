@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { isRecord } from '../k8s/object.js';
-import type { Projection } from '../inventory/slim.js';
+import type { Projection } from '../k8s/slim.js';
 import { ApiStatusError, LimitError, parseBody, type ApiClient } from './client.js';
 import { MalformedAnswerError, listMetaProblem, listMetadataOf, pageRecords, type PageKind } from './list-page.js';
 import { PageDecodeError, type PageDecoder } from './page-decoder.js';

@@ -1,5 +1,5 @@
 import { refKey, type ResourceRef } from '../k8s/object.js';
-import type { Inventory, SourceLocation } from '../inventory/inventory.js';
+import type { Inventory, SourceLocation } from '../k8s/inventory.js';
 import { renderMessage, type CheckMeta, type Severity, type Verdict } from '../engine/check.js';
 import { SCORING_METHOD, type Grade, type Scorecard } from '../engine/score.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileSchema } from '../../src/config/schemas.js';
+import { compileSchema } from '../../src/util/schemas.js';
 import { loadCatalogFile } from '../../src/catalog/load.js';
 import { mergeCatalogs, type ImageRule, type OsFamily } from '../../src/catalog/catalogs.js';
 import { identifyOs, identifyOsImage } from '../../src/k8s/os.js';

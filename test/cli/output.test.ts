@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { compileSchema, formatAjvError } from '../../src/config/schemas.js';
+import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import { filesIn, PINNED, removeDir, runCli, STRONG, tempDir, WEAK } from './run.js';
 
 const validateReport = compileSchema('report.schema.json');

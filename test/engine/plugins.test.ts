@@ -92,6 +92,20 @@ describe('plugins', () => {
     expect(report.checks.find((c) => c.id === 'MT-04')).toMatchObject({ status: 'fail' });
   });
 
+  it("gives a plugin check a memo of its worker's own", async () => {
+    const body = `evaluate(ctx) {
+      const key = { name: 'acme/names', reads: ['Namespace'] };
+      const names = ctx.memo(key, () => ctx.items('Namespace').map((n) => n.metadata.name));
+      if (ctx.memo(key, () => []) !== names || names.length !== 2) throw new Error('memo lost its value');
+      return { status: 'pass', subjects: names.map((name) => ({ resource: { kind: 'Namespace', name }, verdict: 'pass' })), findings: [] };
+    }`;
+    const io = captureIo();
+    const code = await main(['audit', '--snapshot', snapshot, '--plugin', plugin('memo.mjs', `export default { meta: ${META}, ${body} };`), '--check', 'ACME-01', '--format', 'json'], io);
+    expect(code).toBe(0);
+    const report = JSON.parse(io.out) as { checks: { id: string; status: string }[] };
+    expect(report.checks).toEqual([expect.objectContaining({ id: 'ACME-01', status: 'pass' })]);
+  });
+
   it('refuses a plugin check whose id collides with a built-in one', async () => {
     const file = plugin('dup.mjs', GOOD.replace("'ACME-01'", "'MT-04'"));
     const io = captureIo();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deriveDynamicKinds } from '../../src/inventory/dynamic-kinds.js';
-import type { KindCollection } from '../../src/inventory/inventory.js';
+import type { KindCollection } from '../../src/k8s/inventory.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
 import { KINDS, kindSpec, type KindId } from '../../src/k8s/kinds.js';
 import type { K8sObject } from '../../src/k8s/object.js';

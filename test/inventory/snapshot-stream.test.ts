@@ -11,11 +11,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KpostureError } from '../../src/errors.js';
-import { collectionOf, type Inventory } from '../../src/inventory/inventory.js';
+import { collectionOf, type Inventory } from '../../src/k8s/inventory.js';
 import { JsonSyntaxError, readJsonItems, type ListHandler } from '../../src/inventory/json-items.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
 import type { ItemDecoderStats } from '../../src/inventory/item-decoders.js';
-import { slimProjection } from '../../src/inventory/slim.js';
+import { slimProjection } from '../../src/k8s/slim.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { refKey, refOf } from '../../src/k8s/object.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
-import { collectionOf } from '../../src/inventory/inventory.js';
+import { collectionOf } from '../../src/k8s/inventory.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { KpostureError } from '../../src/errors.js';
 

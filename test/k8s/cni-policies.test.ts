@@ -1,5 +1,5 @@
 import { CniPolicies, type NamespaceFacts } from '../../src/k8s/cni-policies.js';
-import type { KindCollection } from '../../src/inventory/inventory.js';
+import type { KindCollection } from '../../src/k8s/inventory.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import type { K8sObject } from '../../src/k8s/object.js';
 import { podFacts } from '../../src/k8s/netpol.js';

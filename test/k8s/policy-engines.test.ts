@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PolicyEngine, PolicyModeSpec } from '../../src/catalog/catalogs.js';
 import { loadBuiltinCatalogs } from '../../src/catalog/load.js';
-import { compileSchema } from '../../src/config/schemas.js';
+import { compileSchema } from '../../src/util/schemas.js';
 import { kindSpec } from '../../src/k8s/kinds.js';
 import {
   admissionDeployments,

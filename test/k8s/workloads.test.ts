@@ -1,7 +1,7 @@
 import { ownerIndex } from '../../src/k8s/owners.js';
 import { imageGroups } from '../../src/k8s/image-uses.js';
-import { DECLARED_CONTAINER_LISTS, podContainers, workloadContainers } from '../../src/k8s/workloads.js';
-import { slimProjection } from '../../src/inventory/slim.js';
+import { DECLARED_CONTAINER_LISTS, podContainers, workloadContainers, type ContainerCache } from '../../src/k8s/workloads.js';
+import { slimProjection } from '../../src/k8s/slim.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import type { K8sObject } from '../../src/k8s/object.js';
 import { barePod, deployment, podOf, replicaSet } from '../checks/die/objects.js';
@@ -34,12 +34,20 @@ describe('containers and images of pods', () => {
     });
     const [a, b] = [['a1', 'x7k2p'], ['b2', 'q9z4m']].map(([s, t]) => project(KINDS.Pod, withToken(podOf(rs, s!), t!)));
     expect(a!.spec).not.toBe(b!.spec);
-    expect(podContainers(a!)).toBe(podContainers(b!));
-    expect(Object.isFrozen(podContainers(a!)[0])).toBe(true);
+    const cache: ContainerCache = new WeakMap();
+    expect(podContainers(a!, undefined, cache)).toBe(podContainers(b!, undefined, cache));
+    expect(Object.isFrozen(podContainers(a!, undefined, cache)[0])).toBe(true);
     // With init containers too, the entries are still the shared ones.
     const [c, d] = ['c3', 'd4'].map((s) => project(KINDS.Pod, withInit(podOf(rs, s)) as Record<string, unknown>));
-    expect(podContainers(c!).map((x) => x.path)).toEqual(['spec.initContainers[0]', 'spec.containers[0]']);
-    expect(podContainers(c!)[0]).toBe(podContainers(d!)[0]);
+    expect(podContainers(c!, undefined, cache).map((x) => x.path)).toEqual(['spec.initContainers[0]', 'spec.containers[0]']);
+    expect(podContainers(c!, undefined, cache)[0]).toBe(podContainers(d!, undefined, cache)[0]);
+    // Without a cache nothing is kept: each call reads the list anew.
+    expect(podContainers(a!)).not.toBe(podContainers(b!));
+    expect(podContainers(a!)).toEqual(podContainers(b!));
+    // workloadContainers keeps a cache for its call: both pods are instances, with one shared entry.
+    const [one] = workloadContainers([a!, b!], ownerIndex([rs]));
+    expect(one!.instances).toHaveLength(2);
+    expect(one!.instances[0]!.container).toBe(one!.instances[1]!.container);
   });
 
   it('merges the pods of one workload into one entry per container, keeping each different instance', () => {
@@ -65,7 +73,7 @@ describe('containers and images of pods', () => {
     expect(both!.instances.map((i) => i.container.image)).toEqual(['registry.example.com/web-7d4b9c8f5d:1.4.2', 'registry.example.com/web:2.0.0']);
   });
 
-  it('groups images once per pod list and index, and hands every check the same frozen groups', () => {
+  it('groups images, frozen, with each workload described once', () => {
     const pods = [podOf(rs, 'a1'), podOf(rs, 'b2'), barePod('shop', 'debug')];
     const index = ownerIndex([rs]);
     const groups = imageGroups(pods, index);
@@ -73,10 +81,11 @@ describe('containers and images of pods', () => {
       ['docker.io/library/busybox:1.36', 1, 1],
       ['registry.example.com/web-7d4b9c8f5d:1.4.2', 1, 1],
     ]);
-    expect(imageGroups(pods, index)).toBe(groups);
-    expect(Object.isFrozen(groups[0]!.workloads)).toBe(true);
-    // Another list of the same pods is another question.
-    expect(imageGroups([...pods], index)).not.toBe(groups);
-    expect(imageGroups([...pods], index)).toEqual(groups);
+    expect(groups.map((g) => g.usedBy)).toEqual([['Pod shop/debug'], ['Deployment shop/web']]);
+    for (const g of groups) for (const part of [g, g.workloads, g.uses, g.spellings, g.usedBy]) expect(Object.isFrozen(part)).toBe(true);
+    expect(Object.isFrozen(groups)).toBe(true);
+    // Nothing is kept between calls: the checks share one computation through the run's memo (checks/shared.ts).
+    expect(imageGroups(pods, index)).not.toBe(groups);
+    expect(imageGroups(pods, index)).toEqual(groups);
   });
 });

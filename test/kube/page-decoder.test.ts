@@ -8,7 +8,7 @@ import { listAll } from '../../src/kube/pager.js';
 import { ApiClient } from '../../src/kube/client.js';
 import { BodyBuffers, BodyCollector } from '../../src/kube/body-buffers.js';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
-import { slimProjection } from '../../src/inventory/slim.js';
+import { slimProjection } from '../../src/k8s/slim.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { startFixtureServer, writeKubeconfig, type FixtureServer, type RecordedRequest } from '../support/fixture-server.js';
 import { syntheticCluster, writeSyntheticCluster } from '../support/fixture-cluster.js';

@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
-import type { Inventory, KindCollection, KindStatus } from '../../src/inventory/inventory.js';
+import type { Inventory, KindCollection, KindStatus } from '../../src/k8s/inventory.js';
 import { knownKinds, type KindId } from '../../src/k8s/kinds.js';
 import type { K8sObject } from '../../src/k8s/object.js';
 import { REPO_ROOT } from '../support/fixture-server.js';

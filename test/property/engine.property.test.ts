@@ -10,7 +10,7 @@ import { loadBuiltinCatalogs } from '../../src/catalog/load.js';
 import type { Check } from '../../src/engine/check.js';
 import { runChecks } from '../../src/engine/run.js';
 import { validateOutcome } from '../../src/engine/validate.js';
-import type { Inventory } from '../../src/inventory/inventory.js';
+import type { Inventory } from '../../src/k8s/inventory.js';
 
 const SEED = Number(process.env.KPOSTURE_FC_SEED ?? 20240501);
 const RUNS = Number(process.env.KPOSTURE_FC_RUNS ?? 150);

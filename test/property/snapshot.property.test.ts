@@ -17,7 +17,7 @@ import { KpostureError } from '../../src/errors.js';
 import { runChecks } from '../../src/engine/run.js';
 import { validateOutcome } from '../../src/engine/validate.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
-import { slimProjection } from '../../src/inventory/slim.js';
+import { slimProjection } from '../../src/k8s/slim.js';
 import { kindSpec } from '../../src/k8s/kinds.js';
 import { sample, type Sample } from './corpus.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUILTIN_CHECKS } from '../../checks/index.js';
-import { compileSchema, formatAjvError } from '../../src/config/schemas.js';
+import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import { CATEGORY_IDS, SEVERITY_WEIGHT } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../src/report/model.js';

@@ -13,7 +13,7 @@ import { DEFAULT_SYSTEM_NAMESPACES } from '../../src/config/config.js';
 import { defineCheck, type Check, type Finding, type Subject } from '../../src/engine/check.js';
 import { runChecks } from '../../src/engine/run.js';
 import { scoreResults } from '../../src/engine/score.js';
-import type { Inventory, KindStatus } from '../../src/inventory/inventory.js';
+import type { Inventory, KindStatus } from '../../src/k8s/inventory.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
 import { KINDS, type KindId } from '../../src/k8s/kinds.js';
 import { asArray, asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';

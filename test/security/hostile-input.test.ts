@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { compileSchema, formatAjvError } from '../../src/config/schemas.js';
+import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import type { Report } from '../../src/report/model.js';
 import { REPO_ROOT, TLS_DIR } from '../support/fixture-server.js';
 import { runBuiltCli, runMain, type CliRun } from '../support/fixture-cli.js';

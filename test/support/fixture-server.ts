@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
-import type { Inventory } from '../../src/inventory/inventory.js';
+import type { Inventory } from '../../src/k8s/inventory.js';
 import { kindId, kindSpec, splitApiVersion, type KindId } from '../../src/k8s/kinds.js';
 import { asArray, asString, field, isRecord, type K8sObject } from '../../src/k8s/object.js';
 

@@ -1,6 +1,6 @@
 import { kindId, splitApiVersion, type KindId } from '../../src/k8s/kinds.js';
 import type { K8sObject } from '../../src/k8s/object.js';
-import type { Inventory, KindCollection, KindStatus } from '../../src/inventory/inventory.js';
+import type { Inventory, KindCollection, KindStatus } from '../../src/k8s/inventory.js';
 import { runChecks } from '../../src/engine/run.js';
 import type { Check, Outcome } from '../../src/engine/check.js';
 import { loadBuiltinCatalogs } from '../../src/catalog/load.js';

@@ -11,8 +11,8 @@ import type { Check } from '../../engine/check.js';
 import { loadSnapshot } from '../../inventory/snapshot.js';
 import type { ItemDecoderStats } from '../../inventory/item-decoders.js';
 import { collectLive } from '../../inventory/live.js';
-import { slimProjection, wholeObjects } from '../../inventory/slim.js';
-import type { Inventory } from '../../inventory/inventory.js';
+import { slimProjection, wholeObjects } from '../../k8s/slim.js';
+import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
@@ -182,7 +182,7 @@ function slowest(timings: [string, number][]): string {
 }
 
 async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<Inventory> {
-  // Built-in checks read only what the slim projection keeps (test/inventory/slim.test.ts);
+  // Built-in checks read only what the slim projection keeps (test/k8s/slim.test.ts);
   // a plugin may read any field, so with one loaded objects are kept whole.
   const slim = checks.every((c) => BUILTIN_CHECKS.includes(c));
   const project = slim ? slimProjection() : wholeObjects;

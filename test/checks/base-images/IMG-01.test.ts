@@ -5,7 +5,7 @@ import { runChecks } from '../../../src/engine/run.js';
 import { loadBuiltinCatalogs } from '../../../src/catalog/load.js';
 import { mergeCatalogs } from '../../../src/catalog/catalogs.js';
 import type { Outcome } from '../../../src/engine/check.js';
-import type { Inventory } from '../../../src/inventory/inventory.js';
+import type { Inventory } from '../../../src/k8s/inventory.js';
 import { evaluate, inventoryOf } from '../../support/inventory.js';
 import { DIGEST, barePod, cronJobPods, daemonSetPods, deploymentPods, staticPod, statefulSetPods } from './pods.js';
 

@@ -5,7 +5,7 @@ import { runChecks } from '../../../src/engine/run.js';
 import { loadBuiltinCatalogs } from '../../../src/catalog/load.js';
 import { DEFAULT_SYSTEM_NAMESPACES } from '../../../src/config/config.js';
 import type { Outcome } from '../../../src/engine/check.js';
-import type { Inventory } from '../../../src/inventory/inventory.js';
+import type { Inventory } from '../../../src/k8s/inventory.js';
 import { evaluate, inventoryOf } from '../../support/inventory.js';
 import { barePod, daemonSetPods, deploymentPods, statefulSetPods } from './pods.js';
 

@@ -4,7 +4,7 @@ import { checkScore } from '../../../src/engine/score.js';
 import { runChecks } from '../../../src/engine/run.js';
 import { loadBuiltinCatalogs } from '../../../src/catalog/load.js';
 import type { Outcome } from '../../../src/engine/check.js';
-import type { Inventory } from '../../../src/inventory/inventory.js';
+import type { Inventory } from '../../../src/k8s/inventory.js';
 import { evaluate, inventoryOf } from '../../support/inventory.js';
 import { aksUbuntu, aksWindows, eksAl2, eksBottlerocket, gkeCos, kubeadmUbuntu, node } from './nodes.js';
 

@@ -1,6 +1,6 @@
 import check from '../../../checks/network/NP-02.js';
 import type { Outcome } from '../../../src/engine/check.js';
-import type { KindStatus } from '../../../src/inventory/inventory.js';
+import type { KindStatus } from '../../../src/k8s/inventory.js';
 import { KINDS } from '../../../src/k8s/kinds.js';
 import type { K8sObject } from '../../../src/k8s/object.js';
 import { anp, banp, ccnp, cnp, defaultDeny, gnp, netpol, ns, pod } from './objects.js';

@@ -1,5 +1,5 @@
 import type { Check, Outcome } from '../../../src/engine/check.js';
-import type { KindStatus } from '../../../src/inventory/inventory.js';
+import type { KindStatus } from '../../../src/k8s/inventory.js';
 import { KINDS } from '../../../src/k8s/kinds.js';
 import type { K8sObject } from '../../../src/k8s/object.js';
 import { evaluate, inventoryOf } from '../../support/inventory.js';

@@ -4,7 +4,7 @@
  * `kubectl get -o json` prints them, trimmed to the fields the checks read.
  */
 import { deriveDynamicKinds } from '../../../src/inventory/dynamic-kinds.js';
-import type { Inventory, KindCollection, KindStatus } from '../../../src/inventory/inventory.js';
+import type { Inventory, KindCollection, KindStatus } from '../../../src/k8s/inventory.js';
 import type { KindId } from '../../../src/k8s/kinds.js';
 import type { K8sObject } from '../../../src/k8s/object.js';
 import { inventoryOf } from '../../support/inventory.js';

@@ -8,7 +8,7 @@
  * (namespaces, images) interned. A pod then costs a small fraction of its parsed size
  * (docs/performance.md#the-slim-projection).
  *
- * The projection must be lossless FOR THE CHECKS. test/inventory/slim.test.ts runs every
+ * The projection must be lossless FOR THE CHECKS. test/k8s/slim.test.ts runs every
  * built-in check on every fixture under fixtures/clusters/ (and on the benchmark's synthetic
  * clusters) with and without it and requires identical outcomes. A check that starts reading a
  * pod (or ReplicaSet, Deployment, Node…) field that is not kept here must add it to the shapes
@@ -38,8 +38,8 @@
  * Shared parts are frozen: checks are pure and never modify their input. Plugin checks may read
  * any field, so the audit keeps whole objects when a plugin is loaded.
  */
-import { isRecord, type K8sObject } from '../k8s/object.js';
-import { KINDS, type KindId } from '../k8s/kinds.js';
+import { isRecord, type K8sObject } from './object.js';
+import { KINDS, type KindId } from './kinds.js';
 import { plainObjectMaker, setOwnField, type PlainObjectMaker } from '../util/plain.js';
 import { StringTable } from '../util/strings.js';
 

@@ -1,5 +1,5 @@
-import type { KindId } from '../k8s/kinds.js';
-import type { K8sObject, ResourceRef } from '../k8s/object.js';
+import type { KindId } from './kinds.js';
+import type { K8sObject, ResourceRef } from './object.js';
 
 /**
  * What the inventory knows about one kind.

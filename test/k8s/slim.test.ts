@@ -3,7 +3,7 @@
  * with and without it, on every cluster fixture present when the tests run, on the benchmark's
  * synthetic clusters and on the test support cluster (managedFields, env values, last-applied).
  * A check that starts reading a field the projection drops fails here: extend the shapes in
- * src/inventory/slim.ts.
+ * src/k8s/slim.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -15,10 +15,10 @@ import { mergeCatalogs } from '../../src/catalog/catalogs.js';
 import { DEFAULT_SYSTEM_NAMESPACES, loadConfig, type Config } from '../../src/config/config.js';
 import { runChecks } from '../../src/engine/run.js';
 import type { Outcome } from '../../src/engine/check.js';
-import type { Inventory } from '../../src/inventory/inventory.js';
+import type { Inventory } from '../../src/k8s/inventory.js';
 import { collectLiveInventory } from '../../src/inventory/live.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
-import { LAST_APPLIED_ANNOTATION, slimProjection, wholeObjects, type Projection } from '../../src/inventory/slim.js';
+import { LAST_APPLIED_ANNOTATION, slimProjection, wholeObjects, type Projection } from '../../src/k8s/slim.js';
 import { kindsToCollect } from '../../src/engine/run.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { field, type K8sObject } from '../../src/k8s/object.js';
