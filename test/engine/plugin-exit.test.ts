@@ -1,8 +1,9 @@
 /**
  * A plugin check that ends its worker thread (process.exit, an error thrown from a timer) is
  * noticed at once: the check is unknown with a reason that says so, the audit goes on, and it
- * does not wait out --plugin-timeout. The timeout here is far longer than the test's own, so a
- * check that waited for it would fail the test; the reason is what is asserted, not the time.
+ * does not wait out --plugin-timeout. The reason is what is asserted, not the time: a check that
+ * waited would be reported "did not finish within 60 s". (The main thread blocks while a plugin
+ * check runs, so the test's own timeout cannot cut a wait short: the plugin timeout bounds it.)
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,8 +24,8 @@ function check(id: string, evaluate: string): string {
 }
 
 const PASS = "return { status: 'pass', subjects: [], findings: [] };";
-/** Ten minutes: the audit must not come near it. */
-const LONG_TIMEOUT = '600';
+/** Far longer than the audit takes when the exit is noticed. */
+const LONG_TIMEOUT = '60';
 
 async function audit(name: string, checks: string[]): Promise<Report['checks']> {
   const file = path.join(dir, name);
@@ -38,17 +39,17 @@ describe('a plugin check that ends its worker thread', () => {
   test.each([
     ['process.exit(0)', 'process.exit(0);', /ended its worker thread with process\.exit\(0\) before answering/],
     ['process.exit(7)', 'process.exit(7);', /ended its worker thread with process\.exit\(7\) before answering/],
-    ['process.exit() after starting a timer', 'setTimeout(() => {}, 60_000); process.exit();', /process\.exit\(0\)/],
+    ['process.exit() after starting a timer', 'setTimeout(() => {}, 150_000); process.exit();', /process\.exit\(0\)/],
   ])('%s: unknown with the reason at once, the other checks run', async (_what, body, reason) => {
     const checks = await audit('exits.mjs', [check('ACME-01', body), check('ACME-02', PASS)]);
     expect(checks.find((c) => c.id === 'ACME-01')).toMatchObject({ status: 'unknown', reason: expect.stringMatching(reason) });
     expect(checks.find((c) => c.id === 'ACME-02')).toMatchObject({ status: 'pass' });
     expect(checks.find((c) => c.id === 'MT-04')).toMatchObject({ status: 'fail' });
-  }, 60_000);
+  }, 150_000);
 
   test('an error thrown from a timer after the answer changes nothing, and does not end the audit', async () => {
     const checks = await audit('late.mjs', [check('ACME-01', `setTimeout(() => { throw new Error('late bug'); }, 0); ${PASS}`), check('ACME-02', PASS)]);
     expect(checks.find((c) => c.id === 'ACME-01')).toMatchObject({ status: 'pass' });
     expect(checks.find((c) => c.id === 'ACME-02')).toMatchObject({ status: 'pass' });
-  }, 60_000);
+  }, 150_000);
 });
