@@ -1,11 +1,10 @@
 /**
  * How deeply an object read from a cluster or a snapshot may nest. Copying, scrubbing or cloning
- * a value recurses once per level, and the stack runs out at a few thousand levels (a plugin's
- * copy to its worker at ~4,000; the YAML parser, inside a list, at several hundred): an object is
- * refused where it enters, so that nothing after it has to care. Real Kubernetes objects nest
- * fewer than 30 levels (a CRD's OpenAPI schema, the deepest, rarely 60), so the limit costs no
- * real object anything, and it stays below the YAML parser's, so that JSON and YAML snapshots
- * are held to the same limit.
+ * a value recurses once per level, and the stack runs out at a few thousand levels (the YAML
+ * parser, inside a list, at several hundred): an object is refused where it enters, so that
+ * nothing after it has to care. Real Kubernetes objects nest a few dozen levels at most, so the
+ * limit costs no real object anything; it stays below the YAML parser's, so that JSON and YAML
+ * snapshots are held to the same limit.
  */
 export const MAX_OBJECT_DEPTH = 500;
 
