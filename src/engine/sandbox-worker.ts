@@ -9,7 +9,11 @@ import type { WorkerAnswer, WorkerRequest } from './sandbox.js';
 const MISSING: KindCollection = { status: 'missing', items: [] };
 const { request, port } = workerData as { request: WorkerRequest; port: MessagePort };
 
+let answered = false;
+
 function answer(value: WorkerAnswer): void {
+  if (answered) return;
+  answered = true;
   try {
     port.postMessage(value);
   } catch (err) {
@@ -19,6 +23,19 @@ function answer(value: WorkerAnswer): void {
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 }
+
+// The main thread is blocked waiting for the answer, so it cannot see this thread end: a plugin
+// that ends it before answering (process.exit, an error thrown from a timer or a rejected
+// promise) answers here, at once, instead of leaving the main thread to wait out the timeout.
+let uncaught: string | undefined;
+process.on('uncaughtExceptionMonitor', (err) => {
+  uncaught ??= describeError(err);
+});
+process.on('exit', (code) => {
+  answer({
+    failure: uncaught !== undefined ? `failed outside evaluate, ending its worker thread: ${uncaught}` : `ended its worker thread with process.exit(${code}) before answering`,
+  });
+});
 
 try {
   const mod = (await import(pathToFileURL(request.file).href)) as Record<string, unknown>;

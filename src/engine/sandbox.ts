@@ -3,6 +3,8 @@ import type { KindId } from '../k8s/kinds.js';
 import type { KindCollection } from '../k8s/inventory.js';
 import type { Check } from './check.js';
 import type { ContextInput } from './context.js';
+import { describeError } from '../errors.js';
+import { TOO_DEEP, describeObject, isTooDeep } from '../k8s/depth.js';
 
 /**
  * Plugin checks are third-party code: each runs in a worker thread with a time limit, so one
@@ -55,13 +57,21 @@ export function evaluateInWorker(source: PluginSource, context: ContextInput, ti
     done,
   };
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(new URL('./sandbox-worker.js', import.meta.url), {
-    workerData: { request, port: port2 },
-    transferList: [port2],
-    stdout: true,
-    stderr: true,
-  });
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./sandbox-worker.js', import.meta.url), {
+      workerData: { request, port: port2 },
+      transferList: [port2],
+      stdout: true,
+      stderr: true,
+    });
+  } catch (err) {
+    port1.close();
+    return { failure: `its inventory could not be copied to a worker thread: ${copyProblem(request.kinds) ?? describeError(err)}` };
+  }
   worker.unref();
+  // The worker answers its own failures (sandbox-worker.ts); an 'error' event left unheard would end kposture.
+  worker.on('error', () => undefined);
   try {
     const waited = Atomics.wait(flag, 0, 0, timeoutMs);
     const message = receiveMessageOnPort(port1);
@@ -73,4 +83,17 @@ export function evaluateInWorker(source: PluginSource, context: ContextInput, ti
     port1.close();
     void worker.terminate();
   }
+}
+
+/**
+ * Why the kinds could not be copied, when an object is too deep to copy (objects are refused
+ * where they enter, k8s/depth.ts: this names one that came another way). Looked for only after
+ * a copy failed, so that a copy that succeeds costs no walk.
+ */
+function copyProblem(kinds: WorkerRequest['kinds']): string | undefined {
+  for (const [id, collection] of kinds) {
+    const deep = collection.items.find(isTooDeep);
+    if (deep) return `${describeObject({ kind: id, ...deep })} ${TOO_DEEP}`;
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@
 import { readSync } from 'node:fs';
 import { isForbiddenKind, splitApiVersion } from '../k8s/kinds.js';
 import { isRecord } from '../k8s/object.js';
+import { isTooDeep } from '../k8s/depth.js';
 import type { Projection } from '../k8s/slim.js';
 import { isListKind, metadataProblem, typedObject } from './snapshot-objects.js';
 
@@ -72,6 +73,7 @@ export function decodeBatch(batch: ItemBatch, reader: BatchReader, project: Proj
     if (!own || metadataProblem(value as Record<string, unknown>)) return { seq, failed: `item at byte ${starts[i]} breaks the loader's rules` };
     kinds?.push(own);
     if (isForbiddenKind(own.group, own.kind)) continue;
+    if (isTooDeep(value)) return { seq, failed: `item at byte ${starts[i]} breaks the loader's rules` };
     const { id, typed } = typedObject(value as Record<string, unknown>, own.kind, own.group);
     records.push(project(id, typed));
   }

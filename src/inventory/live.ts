@@ -249,7 +249,7 @@ function collectionFor(p: Exclude<Placement, { state: 'served' | 'group' }>, tim
     case 'not-served':
       return { status: 'not-served', items: [], reason: p.reason };
     case 'never-read':
-      return { status: 'error', items: [], reason: p.reason };
+      return { status: 'forbidden', items: [], reason: p.reason };
     case 'failed': {
       const c = failedCollection(p.error, timeoutMs);
       return { ...c, reason: `${p.what}: ${c.reason}` };

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { KpostureError } from '../errors.js';
 import { isForbiddenKind, kindId, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
+import { MAX_OBJECT_DEPTH, TOO_DEEP, describeObject, isTooDeep } from '../k8s/depth.js';
 import { isRecord, type K8sObject, type ResourceRef } from '../k8s/object.js';
-import type { Inventory, KindCollection, SourceLocation } from '../k8s/inventory.js';
+import { neverRead, type Inventory, type KindCollection, type SourceLocation } from '../k8s/inventory.js';
 import { deriveDynamicKinds } from './dynamic-kinds.js';
 import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
 import { wholeObjects, type Projection } from '../k8s/slim.js';
@@ -121,7 +122,7 @@ function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: 
         continue;
       }
       for (const doc of readDocuments(file, rel)) {
-        addTopLevel(doc.value, { file: rel, line: doc.line, where: '' }, loaded);
+        addTopLevel(doc.value, { file: rel, line: doc.line, where: '', level: 1 }, loaded);
       }
     }
   }
@@ -192,6 +193,10 @@ function readDocuments(file: string, rel: string): Doc[] {
     const error = doc.errors[0];
     if (error) {
       const pos = error.linePos?.[0];
+      // The parser recurses once per level of nesting: past a few hundred, it runs out of stack.
+      if (error.message.startsWith('Maximum call stack size exceeded')) {
+        throw new KpostureError('input', `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: a value nests too deeply for the YAML parser`, TOO_DEEP_HINT);
+      }
       throw new KpostureError('input', `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`, 'write it again with `kubectl get … -o yaml`');
     }
     const start = doc.contents?.range?.[0] ?? 0;
@@ -213,6 +218,8 @@ interface Where {
   line: number;
   /** JSON path of the current object inside the document, for error messages. */
   where: string;
+  /** How deep the current object sits in the document: 1 at the top, 3 for an item of a list. */
+  level: number;
 }
 
 /**
@@ -220,7 +227,7 @@ interface Where {
  * is parsed, so that only the slim records stay in memory.
  */
 function streamJsonFile(file: string, rel: string, loaded: Loaded): void {
-  const at: Where = { file: rel, line: 1, where: '' };
+  const at: Where = { file: rel, line: 1, where: '', level: 1 };
   try {
     readJsonItems(file, {
       value: (value) => addTopLevel(value, at, loaded),
@@ -238,7 +245,7 @@ function streamJsonFile(file: string, rel: string, loaded: Loaded): void {
 }
 
 function itemWhere(at: Where, index: number): Where {
-  return { ...at, where: `${at.where ? `${at.where}.` : ''}items[${index}]` };
+  return { ...at, where: `${at.where ? `${at.where}.` : ''}items[${index}]`, level: at.level + 2 };
 }
 
 /**
@@ -265,6 +272,7 @@ class StreamedList implements ListHandler {
     private readonly at: Where,
     private readonly loaded: Loaded,
   ) {
+    checkListLevel(at);
     if ('kind' in head) this.setKind(head);
     else checkApiVersion(head, at);
   }
@@ -306,6 +314,7 @@ class StreamedList implements ListHandler {
   /** Records of items that said their own kind, as `item` would have added them. */
   private readonly deliverOwn = ({ records, kinds }: DecodedItems, indexes: readonly number[]): void => {
     if (this.kind === undefined) (kinds ?? []).forEach(({ kind, group }, i) => this.noteReadAhead(kind, group, indexes[i]!));
+    for (const { kind, group } of kinds ?? []) if (isForbiddenKind(group, kind)) ensureCollection(this.loaded, kindId(group, kind));
     for (const record of records as K8sObject[]) {
       const id = kindId(splitApiVersion(record.apiVersion as string).group, record.kind as string);
       collect(this.loaded, id, record.metadata, this.at)?.items.push(record);
@@ -375,6 +384,21 @@ function fail(at: Where, field: string, problem: string): never {
   throw new KpostureError('input', `snapshot ${at.file}: field ${loc} ${problem}`, 'expected objects as `kubectl get … -o json|yaml` prints them');
 }
 
+function tooDeep(at: Where, obj: Record<string, unknown>): never {
+  throw new KpostureError(
+    'input',
+    `snapshot ${at.file}: ${describeObject(obj)}${at.where ? ` (${at.where})` : ''} ${TOO_DEEP}`,
+    TOO_DEEP_HINT,
+  );
+}
+
+/** Lists inside lists are read by recursion too: they are held to the limit objects are held to. */
+function checkListLevel(at: Where): void {
+  if (at.level > MAX_OBJECT_DEPTH) throw new KpostureError('input', `snapshot ${at.file}: a list inside lists ${TOO_DEEP}`, TOO_DEEP_HINT);
+}
+
+const TOO_DEEP_HINT = `kposture reads objects up to ${MAX_OBJECT_DEPTH} levels deep, and Kubernetes objects nest far less: check what wrote the file`;
+
 function addTopLevel(value: unknown, at: Where, loaded: Loaded): void {
   if (!isRecord(value)) fail(at, '(document)', 'must be a Kubernetes object or list');
   addAny(value, at, loaded, undefined);
@@ -388,6 +412,7 @@ function addAny(value: Record<string, unknown>, at: Where, loaded: Loaded, listG
   const group = apiVersion !== undefined ? splitApiVersion(apiVersion).group : (listGroup ?? '');
 
   if (kind === 'List' || (kind.endsWith('List') && 'items' in value)) {
+    checkListLevel(at);
     readListAnnotations(value, loaded);
     const items = value.items;
     if (items === undefined || items === null) {
@@ -421,10 +446,15 @@ function readListAnnotations(list: Record<string, unknown>, loaded: Loaded): voi
   }
 }
 
+/**
+ * The collection objects of kind `id` go to. A kind kposture never reads (Secrets) is not one a
+ * snapshot can make known, even empty: it is reported as live reports it (`neverRead`), and
+ * nothing is ever added to it.
+ */
 function ensureCollection(loaded: Loaded, id: KindId): KindCollection {
   let c = loaded.collections.get(id);
   if (!c) {
-    c = { status: 'ok', items: [] };
+    c = neverRead(id) ?? { status: 'ok', items: [] };
     loaded.collections.set(id, c);
   }
   return c;
@@ -433,7 +463,11 @@ function ensureCollection(loaded: Loaded, id: KindId): KindCollection {
 function addObject(obj: Record<string, unknown>, kind: string, group: string, at: Where, loaded: Loaded): void {
   validateMetadata(obj, at);
   // Secrets are never read: a snapshot that holds them is accepted, their data is dropped unseen.
-  if (isForbiddenKind(group, kind)) return;
+  if (isForbiddenKind(group, kind)) {
+    ensureCollection(loaded, kindId(group, kind));
+    return;
+  }
+  if (isTooDeep(obj)) tooDeep(at, { ...obj, kind });
   const { id, typed } = typedObject(obj, kind, group);
   collect(loaded, id, obj.metadata, at)?.items.push(loaded.project(id, typed));
 }

@@ -1,11 +1,11 @@
-import type { KindId } from './kinds.js';
+import { isForbiddenKind, type KindId } from './kinds.js';
 import type { K8sObject, ResourceRef } from './object.js';
 
 /**
  * What the inventory knows about one kind.
  * - ok: listed completely (items may be empty);
  * - not-served: the API does not exist on this cluster (a fact: e.g. no Kyverno);
- * - forbidden: RBAC refused the list;
+ * - forbidden: RBAC refused the list, or kposture never reads the kind (Secrets, `neverRead`);
  * - error: the list failed for another reason;
  * - missing: a snapshot that does not contain this kind (nothing is known).
  */
@@ -38,8 +38,21 @@ export interface Inventory {
 
 const MISSING: KindCollection = Object.freeze({ status: 'missing', items: [] }) as KindCollection;
 
+/** Why a kind kposture never reads is unknown, live and offline alike. */
+export const NEVER_READ_REASON = 'kposture never reads Secrets';
+const NEVER_READ: KindCollection = Object.freeze({ status: 'forbidden', items: Object.freeze([]) as unknown as K8sObject[], reason: NEVER_READ_REASON });
+
+/**
+ * The collection of a kind kposture never reads, whatever the source: forbidden, with no items
+ * (a snapshot's Secrets are dropped unseen; live, they are never requested). Undefined for other kinds.
+ */
+export function neverRead(id: KindId): KindCollection | undefined {
+  const dot = id.indexOf('.');
+  return isForbiddenKind(dot < 0 ? '' : id.slice(dot + 1), dot < 0 ? id : id.slice(0, dot)) ? NEVER_READ : undefined;
+}
+
 export function collectionOf(inventory: Inventory, id: KindId): KindCollection {
-  return inventory.kinds.get(id) ?? MISSING;
+  return inventory.kinds.get(id) ?? neverRead(id) ?? MISSING;
 }
 
 /** A kind's items can be used as complete data: listed, or absent from the API altogether. */
@@ -50,6 +63,7 @@ export function isKnown(collection: KindCollection): boolean {
 export function describeStatus(id: KindId, collection: KindCollection, source: InventorySource): string {
   switch (collection.status) {
     case 'forbidden':
+      if (neverRead(id)) return `${id} is never listed: ${collection.reason ?? NEVER_READ_REASON}`;
       return `listing ${id} was forbidden by RBAC${collection.reason ? `: ${collection.reason}` : ''}`;
     case 'error':
       return `listing ${id} failed${collection.reason ? `: ${collection.reason}` : ''}`;

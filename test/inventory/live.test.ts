@@ -282,7 +282,7 @@ describe('discovery and per-kind status', () => {
   test('Secrets are never requested, even when asked for, and the client refuses the path', async () => {
     const server = await serve();
     const inv = await collect(server, { kinds: ['Secret', KINDS.Namespace] });
-    expect(inv.kinds.get('Secret')).toEqual({ status: 'error', items: [], reason: 'kposture never reads Secrets' });
+    expect(inv.kinds.get('Secret')).toEqual({ status: 'forbidden', items: [], reason: 'kposture never reads Secrets' });
     const target = await resolveKubeconfig({ kubeconfig: writeKubeconfig(server).file });
     const client = new ApiClient(target, { timeoutMs: 1000, maxSockets: 1 });
     const before = server.requests.length;
