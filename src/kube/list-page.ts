@@ -5,6 +5,7 @@
  */
 import { isRecord, type K8sObject } from '../k8s/object.js';
 import type { KindId } from '../k8s/kinds.js';
+import { TOO_DEEP, describeObject, isTooDeep } from '../k8s/depth.js';
 import type { Projection } from '../k8s/slim.js';
 
 /** The kind of a page's items: the API leaves apiVersion and kind out of a typed list's items. */
@@ -71,12 +72,15 @@ export function listMetaProblem(meta: unknown): string | undefined {
 }
 
 /**
- * Why item `index` of a `kind` list cannot be taken: not an object, or an object of another kind
- * (typed lists leave `kind` out of built-in items; custom resources carry their own).
+ * Why item `index` of a `kind` list cannot be taken: not an object, an object of another kind
+ * (typed lists leave `kind` out of built-in items; custom resources carry their own), or one
+ * nested deeper than any real object.
  */
 export function listItemProblem(item: unknown, index: number, kind: string): string | undefined {
   if (!isRecord(item)) return `items[${index}] is ${describeValue(item)}, not an object`;
   if (item.kind !== undefined && item.kind !== kind) return `items[${index}].kind is ${describeValue(item.kind)}, not "${kind}"`;
+  // As in snapshots: every later copy of the object would recurse once per level (k8s/depth.ts).
+  if (isTooDeep(item)) return `items[${index}] (${describeObject({ kind, ...item })}) ${TOO_DEEP}`;
   return undefined;
 }
 

@@ -73,6 +73,9 @@ describe('PageDecoder', () => {
     await expect(decoder.decode(Buffer.from('{"kind":"PodList","items":{"a":1}}'), POD_KIND)).rejects.toThrow(new MalformedAnswerError('items is an object, not an array'));
     await expect(decoder.decode(Buffer.from('{"kind":"NodeList","items":[]}'), POD_KIND)).rejects.toThrow(new MalformedAnswerError('kind is "NodeList", not "PodList"'));
     await expect(decoder.decode(Buffer.from('{"kind":"PodList","items":[{"kind":"Node"}]}'), POD_KIND)).rejects.toThrow(new MalformedAnswerError('items[0].kind is "Node", not "Pod"'));
+    // 100,000 levels: parsed, but no copy of it could be made without running out of stack.
+    const deep = `{"kind":"PodList","items":[{},{"metadata":{"name":"deep","namespace":"shop"},"spec":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`;
+    await expect(decoder.decode(Buffer.from(deep), POD_KIND)).rejects.toThrow(new MalformedAnswerError('items[1] (Pod shop/deep) is nested more than 500 levels deep'));
   });
 
   it('transfers memory lent from a pool as it is, and gives it back to that pool with the answer', async () => {

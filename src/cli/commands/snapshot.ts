@@ -5,8 +5,6 @@ import { collectLiveInventory, type LiveInventory } from '../../inventory/live.j
 import { SNAPSHOT_ANNOTATIONS } from '../../inventory/snapshot.js';
 import { kindSpec, type KindId } from '../../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../../k8s/object.js';
-import { MAX_OBJECT_DEPTH, TOO_DEEP, describeObject, isTooDeep } from '../../k8s/depth.js';
-import { KpostureError } from '../../errors.js';
 import { checkDestinations, writeChunksAtomic, type Io } from '../io.js';
 import { jsonChunks } from '../../util/json-chunks.js';
 import { clusterOptions, liveReadOptions, printLine, type ClusterFlags } from './shared.js';
@@ -120,10 +118,7 @@ const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] 
  * CronJob job templates, and custom resources that embed pod templates.
  */
 export function scrub(obj: K8sObject): K8sObject {
-  // The copy recurses once per level: an object too deep for it is refused, not copied.
-  if (isTooDeep(obj)) {
-    throw new KpostureError('input', `the cluster's ${describeObject(obj)} ${TOO_DEEP}`, `kposture reads objects up to ${MAX_OBJECT_DEPTH} levels deep, and Kubernetes objects nest far less`);
-  }
+  // The copy recurses once per level; the reader has refused objects deeper than MAX_OBJECT_DEPTH (kube/list-page.ts).
   const copy = scrubValue(obj) as K8sObject;
   if (isRecord(copy.metadata)) {
     const meta = { ...copy.metadata };
