@@ -9,7 +9,7 @@ import { isForbiddenKind, splitApiVersion } from '../k8s/kinds.js';
 import { isRecord } from '../k8s/object.js';
 import { isTooDeep } from '../k8s/depth.js';
 import type { Projection } from '../k8s/slim.js';
-import { isListKind, metadataProblem, typedObject } from './snapshot-objects.js';
+import { isListKind, itemKind, metadataProblem, typedObject } from './snapshot-objects.js';
 
 /** A batch of items: which file ranges to read, and the kind they are (the decoders' request). */
 export interface ItemBatch {
@@ -81,15 +81,11 @@ export function decodeBatch(batch: ItemBatch, reader: BatchReader, project: Proj
 }
 
 /**
- * The kind and group of an item: its list's, or (items of a `List`) its own, which must be a
- * kind that is not a list, with a string apiVersion if any; undefined otherwise (the main thread
- * then reads the file and says what is wrong).
+ * The kind and group of an item by the loader's rule (itemKind); undefined for an item that breaks
+ * it, or that is a list itself (nested lists are read on the main thread, which also says what is
+ * wrong).
  */
 function ownKind(value: Record<string, unknown>, kind: string | undefined, group: string): { kind: string; group: string } | undefined {
-  if (kind !== undefined) return { kind, group };
-  const own = value.kind;
-  const apiVersion = value.apiVersion;
-  if (typeof own !== 'string' || own === '' || isListKind(own)) return undefined;
-  if (apiVersion !== undefined && typeof apiVersion !== 'string') return undefined;
-  return { kind: own, group: apiVersion !== undefined ? splitApiVersion(apiVersion).group : '' };
+  const own = itemKind(value, kind !== undefined ? { kind, group } : undefined);
+  return Array.isArray(own) || isListKind(own.kind) ? undefined : own;
 }

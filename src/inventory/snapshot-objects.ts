@@ -4,7 +4,7 @@
  * that the item decoder workers (item-decoders.ts) apply exactly the rules the main thread does.
  * (Secrets are dropped unseen on both sides by `isForbiddenKind`, k8s/kinds.ts.)
  */
-import { kindId, kindSpec, type KindId } from '../k8s/kinds.js';
+import { kindId, kindSpec, splitApiVersion, type KindId } from '../k8s/kinds.js';
 import { isRecord } from '../k8s/object.js';
 
 /** The first thing wrong with an object's metadata, as [field, problem]; undefined when none. */
@@ -22,6 +22,24 @@ export function metadataProblem(obj: Record<string, unknown>): [string, string] 
     }
   }
   return undefined;
+}
+
+/**
+ * The kind and group one item of a list is read as, or what makes it unusable, as [field, problem].
+ * `list` is a typed list's kind and group (its items may leave theirs out, but may not name
+ * another: a PodList of Deployments is refused, not relabelled), or undefined for a `List`, whose
+ * items say their own. The one rule for the main thread, the item decoder workers and the
+ * streamed lists.
+ */
+export function itemKind(item: Record<string, unknown>, list: { kind: string; group: string } | undefined): { kind: string; group: string } | [string, string] {
+  const { kind, apiVersion } = item;
+  if (apiVersion !== undefined && typeof apiVersion !== 'string') return ['apiVersion', 'must be a string'];
+  if (list) {
+    if (kind !== undefined && kind !== list.kind) return ['kind', `is ${typeof kind === 'string' ? kind : JSON.stringify(kind)}, but the list holds ${list.kind} objects`];
+    return list;
+  }
+  if (typeof kind !== 'string' || kind === '') return ['kind', 'must be a non-empty string'];
+  return { kind, group: apiVersion !== undefined ? splitApiVersion(apiVersion).group : '' };
 }
 
 /** `List`, or a typed list such as `PodList`: an object whose `items` are read as objects. */

@@ -10,7 +10,7 @@ import { deriveDynamicKinds } from './dynamic-kinds.js';
 import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
 import { wholeObjects, type Projection } from '../k8s/slim.js';
 import { appendTo } from '../util/collections.js';
-import { isListKind, metadataProblem, typedObject } from './snapshot-objects.js';
+import { isListKind, itemKind, metadataProblem, typedObject } from './snapshot-objects.js';
 import { ItemDecoders, ParallelReadFailed, defaultItemWorkers, type DecodedItems, type ItemDecoderStats } from './item-decoders.js';
 
 /** Annotations kposture puts on the List it writes with `kposture snapshot`. */
@@ -333,8 +333,8 @@ class StreamedList implements ListHandler {
     const itemAt = itemWhere(this.at, index);
     if (!isRecord(value)) fail(itemAt, '(item)', 'must be an object');
     if (this.kind !== undefined) {
-      if (this.typed) addObject(value, this.typed, this.group, itemAt, this.loaded);
-      else addAny(value, itemAt, this.loaded, undefined);
+      if (this.typed) addItem(value, { kind: this.typed, group: this.group }, itemAt, this.loaded);
+      else addAny(value, itemAt, this.loaded);
       return;
     }
     const kind = value.kind;
@@ -344,7 +344,7 @@ class StreamedList implements ListHandler {
       return;
     }
     this.noteReadAhead(kind, typeof value.apiVersion === 'string' ? splitApiVersion(value.apiVersion).group : '', index);
-    addAny(value, itemAt, this.loaded, undefined);
+    addAny(value, itemAt, this.loaded);
   }
 
   openList(index: number, head: Record<string, unknown>): ListHandler {
@@ -401,15 +401,14 @@ const TOO_DEEP_HINT = `kposture reads objects up to ${MAX_OBJECT_DEPTH} levels d
 
 function addTopLevel(value: unknown, at: Where, loaded: Loaded): void {
   if (!isRecord(value)) fail(at, '(document)', 'must be a Kubernetes object or list');
-  addAny(value, at, loaded, undefined);
+  addAny(value, at, loaded);
 }
 
-function addAny(value: Record<string, unknown>, at: Where, loaded: Loaded, listGroup: string | undefined): void {
-  const kind = value.kind;
-  if (typeof kind !== 'string' || kind === '') fail(at, 'kind', 'must be a non-empty string');
-  const apiVersion = value.apiVersion;
-  if (apiVersion !== undefined && typeof apiVersion !== 'string') fail(at, 'apiVersion', 'must be a string');
-  const group = apiVersion !== undefined ? splitApiVersion(apiVersion).group : (listGroup ?? '');
+/** A document, or an item of a `List`: an object or a list that says its own kind. */
+function addAny(value: Record<string, unknown>, at: Where, loaded: Loaded): void {
+  const own = itemKind(value, undefined);
+  if (Array.isArray(own)) fail(at, own[0], own[1]);
+  const { kind, group } = own;
 
   if (kind === 'List' || (kind.endsWith('List') && 'items' in value)) {
     checkListLevel(at);
@@ -425,15 +424,19 @@ function addAny(value: Record<string, unknown>, at: Where, loaded: Loaded, listG
     for (const [i, item] of (Array.isArray(items) ? items : []).entries()) {
       const itemAt = itemWhere(at, i);
       if (!isRecord(item)) fail(itemAt, '(item)', 'must be an object');
-      if (typed) {
-        addObject(item, typed, group, itemAt, loaded);
-      } else {
-        addAny(item, itemAt, loaded, undefined);
-      }
+      if (typed) addItem(item, { kind: typed, group }, itemAt, loaded);
+      else addAny(item, itemAt, loaded);
     }
     return;
   }
   addObject(value, kind, group, at, loaded);
+}
+
+/** An item of a typed list, by the loader's one rule for items (itemKind). */
+function addItem(item: Record<string, unknown>, list: { kind: string; group: string }, at: Where, loaded: Loaded): void {
+  const own = itemKind(item, list);
+  if (Array.isArray(own)) fail(at, own[0], own[1]);
+  addObject(item, own.kind, own.group, at, loaded);
 }
 
 function readListAnnotations(list: Record<string, unknown>, loaded: Loaded): void {

@@ -113,6 +113,10 @@ describe('snapshot loader', () => {
     [{ 'x.json': JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: {} }) }, /field metadata\.name must be a non-empty string/],
     [{ 'x.json': JSON.stringify({ apiVersion: 'v1', metadata: { name: 'a' } }) }, /field kind must be a non-empty string/],
     [{ 'x.bin.json': '\u0000\u0001binary' }, /binary data/],
+    // A typed list holds its own kind: an item that names another is refused, not relabelled.
+    [{ 'x.json': JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [{ kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: 'd' } }] }) }, /field items\[0\]\.kind is Deployment, but the list holds Pod objects/],
+    [{ 'x.yaml': 'kind: PodList\napiVersion: v1\nitems:\n- kind: Deployment\n  metadata: {name: d}\n' }, /field items\[0\]\.kind is Deployment, but the list holds Pod objects/],
+    [{ 'x.json': JSON.stringify({ items: [{ kind: 'Deployment', metadata: { name: 'd' } }], kind: 'PodList', apiVersion: 'v1' }) }, /field items\[0\]\.kind is Deployment, but the list is a PodList/],
     [{ 'empty.yaml': '   \n' }, /the file is empty/],
   ])('rejects malformed input with one line naming the file and field: %j', (files, message) => {
     const err = loadError(files as Record<string, string>);
