@@ -127,6 +127,11 @@ const KUBECONFIG_CASES: Broken[] = [
     planted: ['kp-injected-8a9b'],
   },
   {
+    name: 'an impersonated user name with CR/LF',
+    user: () => ({ token: TOKEN, as: 'jane\r\nX-Injected: kp-injected-8a9b' }),
+    says: /^as contains a character an HTTP header cannot carry/,
+  },
+  {
     name: 'a tokenFile whose token has a line break inside',
     user: () => ({ tokenFile: file('token', `${CRLF_TOKEN}\n`) }),
     says: (user) => new RegExp(`^the token in tokenFile ${escape(user.tokenFile as string)} contains a character an HTTP header cannot carry`),
