@@ -420,12 +420,12 @@ function describeCredentialFailure(target: ClusterTarget, err: unknown): string 
 
 /** What is wrong with credentials a plugin or provider made, by the field of its output. */
 function describeUnusable(target: ClusterTarget, found: CredentialProblem): string {
-  if (!execOf(target)) return `made a token or certificate that cannot be sent: ${found.part === 'header' ? `the ${found.header} header` : `the client ${found.part}`} ${found.problem}`;
-  const cert = 'status.clientCertificateData';
-  const key = 'status.clientKeyData';
+  const exec = execOf(target) !== undefined;
+  const [cert, key] = exec ? ['status.clientCertificateData', 'status.clientKeyData'] : ['the client certificate', 'the client key'];
+  const token = exec ? 'status.token' : 'the token';
   const field =
-    found.part === 'header' ? (found.header.toLowerCase() === 'authorization' ? 'status.token' : `the ${found.header} header`) : found.part === 'cert' ? cert : found.part === 'key' ? key : `${cert} and ${key}`;
-  return `printed an ExecCredential whose ${field} ${found.problem}`;
+    found.part === 'header' ? (found.header.toLowerCase() === 'authorization' ? token : `the ${found.header} header`) : found.part === 'cert' ? cert : found.part === 'key' ? key : `${cert} and ${key}`;
+  return exec ? `printed an ExecCredential whose ${field} ${found.problem}` : `made credentials that cannot be sent: ${field} ${found.problem}`;
 }
 
 /** Who makes the credentials, for messages: `the credential plugin "aws"`, never its arguments. */

@@ -181,7 +181,7 @@ function loadFile(kc: KubeConfig, file: string, label: string, tokenFiles: Token
     raw = parseYamlBounded(text);
   } catch (err) {
     if (err instanceof ReferenceError) {
-      throw new KpostureError('config', `kubeconfig ${label}: invalid YAML: ${firstLine(err.message)}`, 'a kubeconfig needs no YAML aliases: write it again with `kubectl config view --flatten`');
+      throw new KpostureError('config', `kubeconfig ${label}: invalid YAML: ${firstLine(err.message)}`, "a kubeconfig needs no YAML aliases: remove them, or get a new kubeconfig from the cluster's provider");
     }
   }
   try {

@@ -14,6 +14,9 @@ import path from 'node:path';
 import { startFixtureServer, writeKubeconfigFor, TLS_DIR, type FixtureServer } from '../support/fixture-server.js';
 import { writeSyntheticCluster } from '../support/fixture-cluster.js';
 import { runBuiltCli, runMain, type CliRun } from '../support/fixture-cli.js';
+import { KpostureError } from '../../src/errors.js';
+import { collectLiveInventory } from '../../src/inventory/live.js';
+import { KINDS } from '../../src/k8s/kinds.js';
 
 const TOKEN = 'kp-broken-creds-token-5e6f7a8b9c0d';
 const CERT_PEM = readFileSync(path.join(TLS_DIR, 'server.crt'), 'utf8');
@@ -220,6 +223,25 @@ describe('an exec plugin that prints credentials that cannot be sent: exit 2 nam
     expectNoSecret(run, planted);
     expect(s.requests.length).toBe(before);
   });
+});
+
+test('in a pod, a service account token with CR/LF: exit 2 naming the provider and the token, no request', async () => {
+  const s = await fixture();
+  const sa = mkdtempSync(path.join(dir, 'sa-'));
+  writeFileSync(path.join(sa, 'token'), CRLF_TOKEN);
+  writeFileSync(path.join(sa, 'ca.crt'), readFileSync(path.join(TLS_DIR, 'ca.crt')));
+  const before = s.requests.length;
+  const err = await collectLiveInventory({
+    kinds: [KINDS.Namespace],
+    env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: new URL(s.url).port },
+    homeDir: mkdtempSync(path.join(dir, 'nohome-')),
+    serviceAccountDir: sa,
+  }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(KpostureError);
+  expect((err as KpostureError).exitCode).toBe(2);
+  expect((err as KpostureError).oneLine()).toMatch(/^context "in-cluster", user "in-cluster": the tokenFile credential provider made credentials that cannot be sent: the token contains a character an HTTP header cannot carry/);
+  expect((err as KpostureError).oneLine()).not.toContain('kp-injected-8a9b');
+  expect(s.requests.length).toBe(before);
 });
 
 /**
