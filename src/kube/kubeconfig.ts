@@ -6,7 +6,6 @@ import { Worker } from 'node:worker_threads';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { KpostureError } from '../errors.js';
 import { isRecord } from '../k8s/object.js';
-import { parseYamlBounded } from '../util/yaml.js';
 import { credentialProblem, type CredentialProblem } from './credentials.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -116,7 +115,7 @@ export async function resolveKubeconfig(options: KubeconfigOptions): Promise<Clu
 
   if (options.kubeconfig) {
     origin = options.kubeconfig;
-    loadFile(kc, options.kubeconfig, `--kubeconfig ${options.kubeconfig}`, tokenFiles);
+    await loadFile(kc, options.kubeconfig, `--kubeconfig ${options.kubeconfig}`, tokenFiles);
   } else if (env.KUBECONFIG && env.KUBECONFIG.split(path.delimiter).some(Boolean)) {
     const listed = env.KUBECONFIG.split(path.delimiter).filter(Boolean);
     const files = listed.filter((f) => existsSync(f));
@@ -124,10 +123,10 @@ export async function resolveKubeconfig(options: KubeconfigOptions): Promise<Clu
       throw new KpostureError('config', `KUBECONFIG names no existing file (${listed.join(path.delimiter)})`, 'fix KUBECONFIG or pass --kubeconfig FILE');
     }
     origin = files.length === 1 ? files[0]! : `KUBECONFIG (${files.join(path.delimiter)})`;
-    loadFile(kc, files[0]!, files[0]!, tokenFiles);
+    await loadFile(kc, files[0]!, files[0]!, tokenFiles);
     for (const file of files.slice(1)) {
       const next = new KubeConfig();
-      loadFile(next, file, file, tokenFiles);
+      await loadFile(next, file, file, tokenFiles);
       mergeFirstWins(kc, next);
     }
   } else {
@@ -136,7 +135,7 @@ export async function resolveKubeconfig(options: KubeconfigOptions): Promise<Clu
     const saDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
     if (existsSync(defaultFile)) {
       origin = defaultFile;
-      loadFile(kc, defaultFile, defaultFile, tokenFiles);
+      await loadFile(kc, defaultFile, defaultFile, tokenFiles);
     } else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && existsSync(path.join(saDir, 'token'))) {
       origin = `in-cluster service account (${saDir})`;
       loadInCluster(kc, env.KUBERNETES_SERVICE_HOST, env.KUBERNETES_SERVICE_PORT, saDir);
@@ -165,7 +164,7 @@ interface TokenFile {
   file: string;
 }
 
-function loadFile(kc: KubeConfig, file: string, label: string, tokenFiles: TokenFiles): void {
+async function loadFile(kc: KubeConfig, file: string, label: string, tokenFiles: TokenFiles): Promise<void> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -173,17 +172,7 @@ function loadFile(kc: KubeConfig, file: string, label: string, tokenFiles: Token
     throw new KpostureError('config', `kubeconfig ${label}: ${describeReadError(err)}`, 'pass a readable kubeconfig file');
   }
   const dir = path.dirname(path.resolve(file));
-  // client-node's YAML parser expands aliases without a limit: a file of a few hundred bytes can
-  // take gigabytes. The bounded parser sees the file first; its other complaints are left to
-  // client-node, whose messages the tests know.
-  let raw: unknown;
-  try {
-    raw = parseYamlBounded(text);
-  } catch (err) {
-    if (err instanceof ReferenceError) {
-      throw new KpostureError('config', `kubeconfig ${label}: invalid YAML: ${firstLine(err.message)}`, "a kubeconfig needs no YAML aliases: remove them, or get a new kubeconfig from the cluster's provider");
-    }
-  }
+  const raw = await boundedParse(text, label);
   try {
     kc.loadFromString(text);
   } catch (err) {
@@ -192,6 +181,26 @@ function loadFile(kc: KubeConfig, file: string, label: string, tokenFiles: Token
   // Relative certificate paths are relative to the kubeconfig file, as kubectl resolves them.
   kc.makePathsAbsolute(dir);
   collectTokenFiles(raw, dir, tokenFiles);
+}
+
+/**
+ * client-node's YAML parser expands aliases without a limit: a file of a few hundred bytes can
+ * take gigabytes. The bounded parser sees the file first; its other complaints are left to
+ * client-node, whose messages the tests know. It also gives the users as written, for their token
+ * files. A file with no anchor (`&`) has no alias, and most name no token file: those skip it, and
+ * the import of the yaml library, which would cost the kubeconfig worker more than the rest.
+ */
+async function boundedParse(text: string, label: string): Promise<unknown> {
+  if (!/&|tokenFile|token-file/.test(text)) return undefined;
+  const { parseYamlBounded } = await import('../util/yaml.js');
+  try {
+    return parseYamlBounded(text);
+  } catch (err) {
+    if (err instanceof ReferenceError) {
+      throw new KpostureError('config', `kubeconfig ${label}: invalid YAML: ${firstLine(err.message)}`, "a kubeconfig needs no YAML aliases: remove them, or get a new kubeconfig from the cluster's provider");
+    }
+    return undefined;
+  }
 }
 
 function collectTokenFiles(raw: unknown, dir: string, into: TokenFiles): void {
