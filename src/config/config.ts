@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { KpostureError } from '../errors.js';
 import type { CatalogOverrides } from '../catalog/catalogs.js';
 import type { CategoryId } from '../engine/check.js';
+import { parseYamlBounded } from '../util/yaml.js';
 import { compileSchema, formatAjvError } from '../util/schemas.js';
 
 export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
@@ -24,7 +24,7 @@ export function loadConfig(file: string): Config {
   }
   let data: unknown;
   try {
-    data = parseYaml(text, { maxAliasCount: 100 }) ?? {};
+    data = parseYamlBounded(text) ?? {};
   } catch (err) {
     throw new KpostureError('config', `config ${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'fix the syntax');
   }

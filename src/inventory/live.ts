@@ -301,6 +301,9 @@ const TLS_CODES = new Set([
 function clusterError(err: unknown, target: ClusterTarget, timeoutMs: number): KpostureError {
   const where = `context "${target.context}" (${target.server})`;
   const make = (what: string, hint: string): KpostureError => new KpostureError('cluster', `${where}: ${what}`, hint, { cause: err });
+  if (err instanceof CredentialError && err.unusable) {
+    return new KpostureError('input', `context "${target.context}", user "${target.user.name}": ${err.message}`, 'run the credential command by hand and check the credential it prints', { cause: err });
+  }
   if (err instanceof CredentialError) {
     return make(`cannot get credentials: ${err.message}`, 'run the credential command by hand to see why, or log in to the cluster again');
   }

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import { existsSync, statSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { BodyBuffers, BodyCollector, freeChunksAfterUse } from './body-buffers.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterTarget } from './kubeconfig.js';
+import { credentialProblem, type CredentialProblem } from './credentials.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_CODES, RETRYABLE_STATUSES, parseRetryAfter, withRetries, type RetryPolicy, type RetryableFailure } from './retry.js';
 
 /** The API server answered with a non-2xx status; `reason` and `message` come from its Status object. */
@@ -52,9 +53,15 @@ export class TransportError extends Error implements RetryableFailure {
 /** Code of the TransportError thrown when the audit deadline (--timeout) has passed. */
 export const DEADLINE_CODE = 'EDEADLINE';
 
-/** Credentials could not be produced (exec plugin, token file, OIDC refresh). */
+/**
+ * Credentials could not be produced (exec plugin, token file, OIDC refresh), or were produced
+ * but cannot be sent (`unusable`: the plugin's output is wrong, not the cluster).
+ */
 export class CredentialError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly unusable = false,
+  ) {
     super(message);
     this.name = 'CredentialError';
   }
@@ -134,18 +141,21 @@ export class ApiClient {
   }
 
   /**
-   * client-node spawns exec credential plugins and waits for them without a limit; a plugin that
-   * hangs (waiting for a browser login, say) would keep the process alive after the audit gave up.
-   * Its spawn function is wrapped so that such a plugin can be stopped.
+   * client-node spawns exec credential plugins and waits for them without a limit, until their
+   * stdout closes: a plugin that hangs (waiting for a browser login, say), or that leaves a child
+   * behind holding its stdout, would keep the process alive after the audit gave up. Its spawn
+   * function is wrapped so that each plugin runs in a process group of its own, which can be
+   * stopped whole.
    */
   private trackCredentialPlugins(): void {
     const authenticators = (this.target.kc as unknown as { authenticators?: unknown } | undefined)?.authenticators;
     for (const auth of Array.isArray(authenticators) ? authenticators : []) {
       const a = auth as { execFn?: unknown };
       if (typeof a.execFn !== 'function') continue;
-      const spawn = a.execFn as (...args: unknown[]) => ChildProcess;
-      a.execFn = (...args: unknown[]): ChildProcess => {
-        const child = spawn(...args);
+      const spawn = a.execFn as (command: string, args?: readonly string[], options?: SpawnOptions) => ChildProcess;
+      a.execFn = (command: string, args?: readonly string[], options?: SpawnOptions): ChildProcess => {
+        // On Windows `detached` opens a console instead; there the plugin alone is stopped.
+        const child = spawn(command, args, { ...options, detached: process.platform !== 'win32' });
         this.plugins.add(child);
         child.once('close', () => this.plugins.delete(child));
         child.once('error', () => this.plugins.delete(child));
@@ -154,8 +164,18 @@ export class ApiClient {
     }
   }
 
+  /** Kills each plugin still running with its process group, and stops reading what it left open. */
   private stopCredentialPlugins(): void {
-    for (const child of this.plugins) child.kill('SIGKILL');
+    for (const child of this.plugins) {
+      try {
+        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
+      // A descendant that left the group may still hold the pipes: they would keep this process alive.
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+    }
     this.plugins.clear();
   }
 
@@ -291,6 +311,9 @@ export class ApiClient {
       if (err instanceof TransportError) throw err;
       throw new CredentialError(describeCredentialFailure(this.target, err));
     }
+    // The kubeconfig's own fields were checked when it was resolved: what is wrong now was made for this request.
+    const found = credentialProblem(opts);
+    if (found) throw new CredentialError(`${credentialSource(this.target)} ${describeUnusable(this.target, found)}`, true);
   }
 
   /** One request; the answer's body is in pooled memory, which the caller releases. */
@@ -440,6 +463,16 @@ function describeCredentialFailure(target: ClusterTarget, err: unknown): string 
   }
   if ((target.user as { authProvider?: unknown }).authProvider) return `${credentialSource(target)} failed${code ? ` (${code})` : ''}`;
   return `reading the credentials failed${code ? ` (${code})` : ''}`;
+}
+
+/** What is wrong with credentials a plugin or provider made, by the field of its output. */
+function describeUnusable(target: ClusterTarget, found: CredentialProblem): string {
+  const exec = execOf(target) !== undefined;
+  const [cert, key] = exec ? ['status.clientCertificateData', 'status.clientKeyData'] : ['the client certificate', 'the client key'];
+  const token = exec ? 'status.token' : 'the token';
+  const field =
+    found.part === 'header' ? (found.header.toLowerCase() === 'authorization' ? token : `the ${found.header} header`) : found.part === 'cert' ? cert : found.part === 'key' ? key : `${cert} and ${key}`;
+  return exec ? `printed an ExecCredential whose ${field} ${found.problem}` : `made credentials that cannot be sent: ${field} ${found.problem}`;
 }
 
 /** Who makes the credentials, for messages: `the credential plugin "aws"`, never its arguments. */

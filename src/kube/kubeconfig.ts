@@ -5,6 +5,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { KpostureError } from '../errors.js';
+import { isRecord } from '../k8s/object.js';
+import { credentialProblem, type CredentialProblem } from './credentials.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -108,11 +110,12 @@ export async function resolveKubeconfig(options: KubeconfigOptions): Promise<Clu
   const { KubeConfig } = await import('@kubernetes/client-node');
   const env = options.env ?? process.env;
   const kc = new KubeConfig();
+  const tokenFiles: TokenFiles = new Map();
   let origin: string;
 
   if (options.kubeconfig) {
     origin = options.kubeconfig;
-    loadFile(kc, options.kubeconfig, `--kubeconfig ${options.kubeconfig}`);
+    await loadFile(kc, options.kubeconfig, `--kubeconfig ${options.kubeconfig}`, tokenFiles);
   } else if (env.KUBECONFIG && env.KUBECONFIG.split(path.delimiter).some(Boolean)) {
     const listed = env.KUBECONFIG.split(path.delimiter).filter(Boolean);
     const files = listed.filter((f) => existsSync(f));
@@ -120,10 +123,10 @@ export async function resolveKubeconfig(options: KubeconfigOptions): Promise<Clu
       throw new KpostureError('config', `KUBECONFIG names no existing file (${listed.join(path.delimiter)})`, 'fix KUBECONFIG or pass --kubeconfig FILE');
     }
     origin = files.length === 1 ? files[0]! : `KUBECONFIG (${files.join(path.delimiter)})`;
-    loadFile(kc, files[0]!, files[0]!);
+    await loadFile(kc, files[0]!, files[0]!, tokenFiles);
     for (const file of files.slice(1)) {
       const next = new KubeConfig();
-      loadFile(next, file, file);
+      await loadFile(next, file, file, tokenFiles);
       mergeFirstWins(kc, next);
     }
   } else {
@@ -132,7 +135,7 @@ export async function resolveKubeconfig(options: KubeconfigOptions): Promise<Clu
     const saDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
     if (existsSync(defaultFile)) {
       origin = defaultFile;
-      loadFile(kc, defaultFile, defaultFile);
+      await loadFile(kc, defaultFile, defaultFile, tokenFiles);
     } else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && existsSync(path.join(saDir, 'token'))) {
       origin = `in-cluster service account (${saDir})`;
       loadInCluster(kc, env.KUBERNETES_SERVICE_HOST, env.KUBERNETES_SERVICE_PORT, saDir);
@@ -144,25 +147,75 @@ export async function resolveKubeconfig(options: KubeconfigOptions): Promise<Clu
       );
     }
   }
-  return selectContext(kc, options.context, origin);
+  const target = selectContext(kc, options.context, origin, tokenFiles);
+  await checkStaticCredentials(KubeConfig, target, tokenFiles.get(target.user.name));
+  return target;
 }
 
-function loadFile(kc: KubeConfig, file: string, label: string): void {
+/**
+ * Users whose kubeconfig entry names a token file, by user name (the first file to define a user
+ * wins, as for the users themselves); undefined for a user defined without one.
+ */
+type TokenFiles = Map<string, TokenFile | undefined>;
+
+/** kubectl's `tokenFile`, which client-node ignores, or client-node's own `token-file`, which it reads on loading. */
+interface TokenFile {
+  field: 'tokenFile' | 'token-file';
+  file: string;
+}
+
+async function loadFile(kc: KubeConfig, file: string, label: string, tokenFiles: TokenFiles): Promise<void> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
-    throw new KpostureError('config', `kubeconfig ${label}: ${what}`, 'pass a readable kubeconfig file');
+    throw new KpostureError('config', `kubeconfig ${label}: ${describeReadError(err)}`, 'pass a readable kubeconfig file');
   }
+  const dir = path.dirname(path.resolve(file));
+  const raw = await boundedParse(text, label);
   try {
     kc.loadFromString(text);
   } catch (err) {
     throw new KpostureError('config', `kubeconfig ${label}: ${firstLine(describeLoadError(err))}`, 'check the file with `kubectl config view --kubeconfig FILE`');
   }
   // Relative certificate paths are relative to the kubeconfig file, as kubectl resolves them.
-  kc.makePathsAbsolute(path.dirname(path.resolve(file)));
+  kc.makePathsAbsolute(dir);
+  collectTokenFiles(raw, dir, tokenFiles);
+}
+
+/**
+ * client-node's YAML parser expands aliases without a limit: a file of a few hundred bytes can
+ * take gigabytes. The bounded parser sees the file first; its other complaints are left to
+ * client-node, whose messages the tests know. It also gives the users as written, for their token
+ * files. A file with no anchor (`&`) has no alias, and most name no token file: those skip it, and
+ * the import of the yaml library, which would cost the kubeconfig worker more than the rest.
+ */
+async function boundedParse(text: string, label: string): Promise<unknown> {
+  if (!/&|tokenFile|token-file/.test(text)) return undefined;
+  const { parseYamlBounded } = await import('../util/yaml.js');
+  try {
+    return parseYamlBounded(text);
+  } catch (err) {
+    if (err instanceof ReferenceError) {
+      throw new KpostureError('config', `kubeconfig ${label}: invalid YAML: ${firstLine(err.message)}`, "a kubeconfig needs no YAML aliases: remove them, or get a new kubeconfig from the cluster's provider");
+    }
+    return undefined;
+  }
+}
+
+function collectTokenFiles(raw: unknown, dir: string, into: TokenFiles): void {
+  const users = isRecord(raw) && Array.isArray(raw.users) ? (raw.users as unknown[]) : [];
+  for (const entry of users) {
+    if (!isRecord(entry) || typeof entry.name !== 'string' || into.has(entry.name)) continue;
+    const user = isRecord(entry.user) ? entry.user : {};
+    const field = typeof user.tokenFile === 'string' && user.tokenFile !== '' ? 'tokenFile' : typeof user['token-file'] === 'string' && user['token-file'] !== '' ? 'token-file' : undefined;
+    into.set(entry.name, field ? { field, file: path.resolve(dir, user[field] as string) } : undefined);
+  }
+}
+
+function describeReadError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
 }
 
 function describeLoadError(err: unknown): string {
@@ -206,7 +259,7 @@ function loadInCluster(kc: KubeConfig, host: string, port: string, saDir: string
   });
 }
 
-function selectContext(kc: KubeConfig, wanted: string | undefined, origin: string): ClusterTarget {
+function selectContext(kc: KubeConfig, wanted: string | undefined, origin: string, tokenFiles: TokenFiles): ClusterTarget {
   const names = kc.contexts.map((c) => c.name);
   const available = names.length > 0 ? `available: ${names.join(', ')}` : 'it defines no context';
   const name = wanted ?? kc.currentContext;
@@ -226,10 +279,11 @@ function selectContext(kc: KubeConfig, wanted: string | undefined, origin: strin
   if (!cluster) {
     throw new KpostureError('config', `context "${name}" in kubeconfig ${origin} names cluster "${context.cluster}", which is not defined`, 'add the cluster or fix the context');
   }
-  const user = kc.getUser(context.user);
-  if (!user) {
+  const defined = kc.getUser(context.user);
+  if (!defined) {
     throw new KpostureError('config', `context "${name}" in kubeconfig ${origin} names user "${context.user}", which is not defined`, 'add the user or fix the context');
   }
+  const user = withTokenFile(kc, defined, tokenFiles.get(defined.name), `kubeconfig ${origin}: context "${name}", user "${defined.name}"`);
   let url: URL;
   try {
     url = new URL(cluster.server);
@@ -240,6 +294,61 @@ function selectContext(kc: KubeConfig, wanted: string | undefined, origin: strin
     throw new KpostureError('config', `cluster "${cluster.name}" in kubeconfig ${origin}: server must be an https:// URL`, 'plain http is accepted only with insecure-skip-tls-verify: true');
   }
   return { kc, context: name, cluster, user, server: displayServer(url), origin };
+}
+
+/**
+ * The user with the token its `tokenFile` holds, as kubectl reads it: when no `token` is given,
+ * trimmed, once per audit. client-node does not know the field: without this the request would
+ * go out without credentials and come back 401.
+ */
+function withTokenFile(kc: KubeConfig, user: User, tokenFile: TokenFile | undefined, where: string): User {
+  if (!tokenFile || tokenFile.field !== 'tokenFile' || user.token) return user;
+  let token: string;
+  try {
+    token = readFileSync(tokenFile.file, 'utf8').trim();
+  } catch (err) {
+    throw new KpostureError('config', `${where}: tokenFile ${tokenFile.file}: ${describeReadError(err)}`, 'fix the path in the kubeconfig, or put the token itself in token');
+  }
+  if (token === '') throw new KpostureError('config', `${where}: tokenFile ${tokenFile.file}: the file is empty`, 'write the token into the file, or fix the path in the kubeconfig');
+  const withToken: User = { ...user, token };
+  kc.users = kc.users.map((u) => (u === user ? withToken : u));
+  return withToken;
+}
+
+/**
+ * The kubeconfig's own credentials (not a plugin's or provider's, made later) must be usable:
+ * Node refuses a request with a PEM it cannot read, a key that is not the certificate's or a token
+ * with CR/LF before it is sent, which would otherwise show as lists that failed, not as a broken
+ * kubeconfig. Checked on the options client-node makes from the user's static fields alone.
+ */
+async function checkStaticCredentials(KubeConfigClass: typeof KubeConfig, target: ClusterTarget, tokenFile: TokenFile | undefined): Promise<void> {
+  const { exec: _exec, authProvider: _authProvider, ...staticUser } = target.user;
+  const { proxyUrl: _proxyUrl, ...cluster } = target.cluster;
+  const probe = new KubeConfigClass();
+  probe.loadFromClusterAndUser(cluster, staticUser);
+  const opts: https.RequestOptions = {};
+  try {
+    await probe.applyToHTTPSOptions(opts);
+  } catch {
+    // A file it names that cannot be read: reported with the field by the client (checkReferencedFiles).
+    return;
+  }
+  const found = credentialProblem(opts);
+  if (!found) return;
+  throw new KpostureError(
+    'config',
+    `kubeconfig ${target.origin}: context "${target.context}", user "${target.user.name}": ${kubeconfigField(target.user, tokenFile, found)} ${found.problem}`,
+    "fix the user's credentials in the kubeconfig, or get a new kubeconfig from the cluster's provider",
+  );
+}
+
+function kubeconfigField(user: User, tokenFile: TokenFile | undefined, found: CredentialProblem): string {
+  const cert = user.certFile ? `client-certificate ${user.certFile}` : 'client-certificate-data';
+  const key = user.keyFile ? `client-key ${user.keyFile}` : 'client-key-data';
+  if (found.part !== 'header') return found.part === 'cert' ? cert : found.part === 'key' ? key : `${cert} and ${key}`;
+  const header = found.header.toLowerCase();
+  if (header === 'authorization') return tokenFile ? `the token in ${tokenFile.field} ${tokenFile.file}` : 'token';
+  return header === 'impersonate-user' ? 'as' : `the ${found.header} header`;
 }
 
 /** The server URL without user:password, for messages and reports. */
