@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { KpostureError } from '../errors.js';
+import { MAX_YAML_ALIASES } from '../util/yaml.js';
 import { isForbiddenKind, kindId, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
 import { MAX_OBJECT_DEPTH, TOO_DEEP, describeObject, isTooDeep } from '../k8s/depth.js';
 import { isRecord, type K8sObject, type ResourceRef } from '../k8s/object.js';
@@ -202,7 +203,7 @@ function readDocuments(file: string, rel: string): Doc[] {
     const start = doc.contents?.range?.[0] ?? 0;
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 100 });
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
     } catch (err) {
       // An alias bomb ("billion laughs"): the yaml library refuses to expand it.
       throw new KpostureError('input', `snapshot ${rel}:${lines.linePos(start).line}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'write it again with `kubectl get … -o yaml`');
