@@ -5,6 +5,7 @@ import type { Catalogs } from '../catalog/catalogs.js';
 import { describeError } from '../errors.js';
 import type { Check, Finding, Outcome, Subject } from './check.js';
 import { makeContext, RunMemo } from './context.js';
+import { SlimContractError, SlimGuard } from './slim-guard.js';
 import { DEFAULT_PLUGIN_TIMEOUT_MS, evaluateInWorker, pluginSource } from './sandbox.js';
 import { validateOutcome } from './validate.js';
 
@@ -23,6 +24,12 @@ export interface EngineInput {
   pluginTimeoutMs?: number;
   /** Told how long each check took (`--debug`); checks themselves never read a clock. */
   onTimed?: (id: string, ms: number) => void;
+  /**
+   * Tests only, never the CLI: built-in checks get guarded objects (slim-guard.ts) that throw
+   * when a check reads a field the slim projection drops, and that SlimContractError is thrown
+   * out of runChecks rather than reported as the check's `unknown`.
+   */
+  guardSlim?: boolean;
 }
 
 /** Kinds the given checks need, required and optional, sorted. */
@@ -45,15 +52,16 @@ export function kindsToCollect(checks: readonly Check[]): KindId[] {
 export function runChecks(input: EngineInput): CheckResult[] {
   const results: CheckResult[] = [];
   const memo = new RunMemo();
+  const guard = input.guardSlim ? new SlimGuard() : undefined;
   for (const check of [...input.checks].sort((a, b) => a.meta.id.localeCompare(b.meta.id, 'en'))) {
     const started = performance.now();
-    results.push({ check, outcome: evaluateOne(check, input, memo) });
+    results.push({ check, outcome: evaluateOne(check, input, memo, guard) });
     input.onTimed?.(check.meta.id, performance.now() - started);
   }
   return results;
 }
 
-function evaluateOne(check: Check, input: EngineInput, memo: RunMemo): Outcome {
+function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: SlimGuard | undefined): Outcome {
   const { inventory } = input;
   const unreadable = check.meta.reads
     .map((id) => ({ id, c: collectionOf(inventory, id) }))
@@ -74,11 +82,16 @@ function evaluateOne(check: Check, input: EngineInput, memo: RunMemo): Outcome {
   };
   const plugin = pluginSource(check);
   if (plugin) return normaliseOrExplain(check, evaluateInWorker(plugin, context, input.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS));
-  const ctx = makeContext({ ...context, memo });
+  const ctx = makeContext({
+    ...context,
+    memo,
+    ...(guard ? { collection: (kind: KindId) => guard.collection(kind, collectionOf(inventory, kind)) } : {}),
+  });
   let outcome: unknown;
   try {
-    outcome = check.evaluate(ctx);
+    outcome = guard ? guard.during(`check ${check.meta.id}`, () => check.evaluate(ctx)) : check.evaluate(ctx);
   } catch (err) {
+    if (err instanceof SlimContractError) throw err;
     return { status: 'unknown', reason: `check ${check.meta.id} failed while evaluating: ${describeError(err)}` };
   }
   try {

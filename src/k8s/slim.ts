@@ -8,11 +8,14 @@
  * (namespaces, images) interned. A pod then costs a small fraction of its parsed size
  * (docs/performance.md#the-slim-projection).
  *
- * The projection must be lossless FOR THE CHECKS. test/k8s/slim.test.ts runs every
- * built-in check on every fixture under fixtures/clusters/ (and on the benchmark's synthetic
- * clusters) with and without it and requires identical outcomes. A check that starts reading a
- * pod (or ReplicaSet, Deployment, Node…) field that is not kept here must add it to the shapes
- * below; that test is what catches it.
+ * The projection must be lossless FOR THE CHECKS, and the shapes below are the contract that
+ * says so: a check may read a field only if its kind's shape keeps it. In tests the engine hands
+ * checks guarded objects (src/engine/slim-guard.ts) that throw SlimContractError, naming the kind
+ * and the field, when a check reads a field the shape drops, whether or not a fixture has data
+ * there; test/k8s/slim.test.ts runs every built-in check on every fixture under fixtures/clusters/
+ * that way, and also with and without the projection, requiring identical outcomes. A check that
+ * starts reading a pod (or ReplicaSet, Deployment, Node…) field that is not kept here must add it
+ * to the shapes below.
  *
  * What the built-in checks and their helpers (checks/**, src/k8s/**) read:
  * - every kind: apiVersion, kind, metadata.{name, namespace, labels, annotations, ownerReferences};
@@ -51,9 +54,14 @@ import { StringTable } from '../util/strings.js';
  * - `{ field: shape, '*': shape }`: a record keeping the listed fields (each projected), and
  *   every other field projected with `'*'` (absent `'*'`: other fields are dropped);
  * - `shared(shape)`: projected, then replaced by an equal (frozen) value seen before, if any;
- * - `transform(fn)`: a projection of its own.
+ * - `transform(fn, keeps)`: a projection of its own, which keeps what the shape `keeps` keeps
+ *   (the engine's slim guard reads `keeps`; a test holds `fn` to it).
  * A value whose shape is not the expected one (labels: 5) is kept as it is: checks handle odd
  * data themselves, and must see the same odd data with and without the projection.
+ *
+ * These shapes are the one declaration of what checks may read: the projection applies them,
+ * and src/engine/slim-guard.ts turns them into read-only views that throw when a check reads a
+ * field they drop (`runChecks({ guardSlim: true })`, in tests).
  */
 export type Shape = boolean | typeof INTERN | readonly [Shape] | ShapeRecord | Shared | Transform;
 export interface ShapeRecord {
@@ -69,20 +77,53 @@ class Shared {
   constructor(readonly inner: Shape) {}
 }
 class Transform {
-  constructor(readonly fn: (value: unknown) => unknown) {}
+  constructor(
+    readonly fn: (value: unknown) => unknown,
+    readonly keeps: Shape,
+  ) {}
 }
 const shared = (inner: Shape): Shared => new Shared(inner);
-const transform = (fn: (value: unknown) => unknown): Transform => new Transform(fn);
+const transform = (fn: (value: unknown) => unknown, keeps: Shape): Transform => new Transform(fn, keeps);
+
+/** What a shape keeps, for readers other than the projector: shared and transform parts resolved. */
+export type ShapeView =
+  | { readonly type: 'keep' }
+  | { readonly type: 'drop' }
+  | { readonly type: 'array'; readonly element: Shape }
+  | { readonly type: 'record'; readonly fields: ShapeRecord };
+
+const KEEP: ShapeView = Object.freeze({ type: 'keep' });
+const DROP: ShapeView = Object.freeze({ type: 'drop' });
+
+export function viewShape(shape: Shape): ShapeView {
+  if (shape === true || shape === INTERN) return KEEP;
+  if (shape === false) return DROP;
+  if (shape instanceof Shared) return viewShape(shape.inner);
+  if (shape instanceof Transform) return viewShape(shape.keeps);
+  if (Array.isArray(shape)) return { type: 'array', element: shape[0] as Shape };
+  return { type: 'record', fields: shape as ShapeRecord };
+}
+
+/** The shape of a record's field, or undefined when the record drops it (`'*'` covers unlisted fields). */
+export function fieldShape(record: ShapeRecord, key: string): Shape | undefined {
+  const shape = Object.prototype.hasOwnProperty.call(record, key) ? record[key]! : record['*'];
+  return shape === undefined || shape === false ? undefined : shape;
+}
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Annotations without the last-applied copy of the whole object (often its biggest field). */
+/**
+ * Annotations without the last-applied copy of the whole object (often its biggest field). A
+ * transform rather than `{ '*': true, [LAST_APPLIED_ANNOTATION]: false }` so that the annotations
+ * of an object without it are kept as they are, not copied.
+ */
+export const WITHOUT_LAST_APPLIED: ShapeRecord = { '*': true, [LAST_APPLIED_ANNOTATION]: false };
 const withoutLastApplied = transform((annotations) => {
   if (!isRecord(annotations) || !(LAST_APPLIED_ANNOTATION in annotations)) return annotations;
   const out: Record<string, unknown> = {};
   for (const key in annotations) if (key !== LAST_APPLIED_ANNOTATION) setOwnField(out, key, annotations[key]);
   return out;
-});
+}, WITHOUT_LAST_APPLIED);
 
 /** Metadata of the kinds kept whole: everything except managedFields and last-applied. */
 const METADATA: ShapeRecord = { '*': true, managedFields: false, annotations: withoutLastApplied };
@@ -215,6 +256,11 @@ const NAMESPACE: ShapeRecord = { '*': true, metadata: OBJECT_METADATA, spec: fal
 
 const ANY_KIND: ShapeRecord = { '*': true, metadata: METADATA };
 
+/** The shape objects of a kind are projected with (every kind without one of its own: ANY_KIND). */
+export function slimShapeOf(id: KindId): ShapeRecord {
+  return SLIM_SHAPES.get(id) ?? ANY_KIND;
+}
+
 export const SLIM_SHAPES: ReadonlyMap<KindId, ShapeRecord> = new Map<KindId, ShapeRecord>([
   [KINDS.Pod, POD],
   [KINDS.Deployment, WORKLOAD],
@@ -244,7 +290,7 @@ export const wholeObjects: Projection = (_id, obj) => obj as K8sObject;
  */
 export function slimProjection(): Projection {
   const projector = new Projector();
-  const project = (id: KindId, obj: Record<string, unknown>): K8sObject => projector.object(obj, SLIM_SHAPES.get(id) ?? ANY_KIND);
+  const project = (id: KindId, obj: Record<string, unknown>): K8sObject => projector.object(obj, slimShapeOf(id));
   return Object.assign(project, { strings: projector.strings });
 }
 
@@ -317,13 +363,12 @@ class Projector {
     }
     if (!isRecord(value)) return value;
     const record = shape as ShapeRecord;
-    const rest = record['*'];
     const out = newRecord(record);
     for (const key in value) {
-      const fieldShape = Object.prototype.hasOwnProperty.call(record, key) ? record[key]! : rest;
-      if (fieldShape === undefined || fieldShape === false) continue;
+      const kept = fieldShape(record, key);
+      if (kept === undefined) continue;
       const v = value[key];
-      setOwnField(out, key, fieldShape === true ? v : this.project(v, fieldShape));
+      setOwnField(out, key, kept === true ? v : this.project(v, kept));
     }
     return out;
   }

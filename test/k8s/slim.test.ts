@@ -2,6 +2,8 @@
  * The slim projection is lossless for the checks: every built-in check gives the same outcome
  * with and without it, on every cluster fixture present when the tests run, on the benchmark's
  * synthetic clusters and on the test support cluster (managedFields, env values, last-applied).
+ * And it is a contract: run under the slim guard, with whole objects underneath, no built-in
+ * check reads a field the shapes drop, on any fixture, whether the fixture has data there or not.
  * A check that starts reading a field the projection drops fails here: extend the shapes in
  * src/k8s/slim.ts.
  */
@@ -20,6 +22,7 @@ import { collectLiveInventory } from '../../src/inventory/live.js';
 import { loadSnapshot } from '../../src/inventory/snapshot.js';
 import { LAST_APPLIED_ANNOTATION, slimProjection, wholeObjects, type Projection } from '../../src/k8s/slim.js';
 import { kindsToCollect } from '../../src/engine/run.js';
+import { guardSlim } from '../../src/engine/slim-guard.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { field, type K8sObject } from '../../src/k8s/object.js';
 import { SIZES, pods, type ClusterSize } from '../../bench/synth.js';
@@ -33,14 +36,15 @@ function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'kposture-slim-'));
 }
 
-/** Each check's outcome, by id, as the engine reports it. */
-function outcomes(inventory: Inventory, config: Config = {}): Record<string, Outcome> {
+/** Each check's outcome, by id, as the engine reports it (under the slim guard: `guardSlim`). */
+function outcomes(inventory: Inventory, config: Config = {}, guardSlim = false): Record<string, Outcome> {
   const results = runChecks({
     inventory,
     checks: BUILTIN_CHECKS,
     catalogs: mergeCatalogs(loadBuiltinCatalogs(), config.catalogs ?? {}),
     systemNamespaces: new Set(config.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES),
     checkOptions: config.checks?.options ?? {},
+    guardSlim,
   });
   return Object.fromEntries(results.map((r) => [r.check.meta.id, r.outcome]));
 }
@@ -148,6 +152,46 @@ describe('slim projection: same outcomes as whole objects', () => {
         expect([pod.apiVersion, pod.kind]).toEqual(['v1', 'Pod']);
       }
     });
+  });
+});
+
+describe('slim projection as a contract: no built-in check reads a field it drops', () => {
+  const folders = fixtureFolders();
+
+  /** The fixture, whole, with its config; undefined while a fixture being written does not load. */
+  const wholeFixture = (name: string): { inventory: Inventory; config: Config } | undefined => {
+    const dir = path.join(FIXTURES, name);
+    const snapshot = existsSync(path.join(dir, 'snapshot')) ? path.join(dir, 'snapshot') : dir;
+    const configFile = path.join(dir, 'kposture.yaml');
+    try {
+      return { inventory: loadSnapshot([snapshot], REPO_ROOT), config: existsSync(configFile) ? loadConfig(configFile) : {} };
+    } catch {
+      return undefined;
+    }
+  };
+
+  it.each(folders)('fixture %s: every check under the guard, whole objects underneath, same outcomes', (name) => {
+    const loaded = wholeFixture(name);
+    if (!loaded) return;
+    // A SlimContractError thrown here names the check, the kind and the field.
+    const guarded = outcomes(loaded.inventory, loaded.config, true);
+    expect(guarded).toEqual(outcomes(loaded.inventory, loaded.config));
+  });
+
+  it('the test cluster with managedFields, env values and last-applied annotations', () => {
+    const dir = tempDir();
+    writeSyntheticCluster({ namespaces: 4, podsPerNamespace: 5, finishedPods: 2 }, dir);
+    const inventory = loadSnapshot([path.join(dir, 'cluster.json')], dir);
+    expect(outcomes(inventory, {}, true)).toEqual(outcomes(inventory));
+  });
+
+  it.each(folders)('fixture %s: each object, guarded, reads as its slim record', (name) => {
+    const loaded = wholeFixture(name);
+    if (!loaded) return;
+    const project = slimProjection();
+    for (const [kind, collection] of loaded.inventory.kinds) {
+      for (const obj of collection.items) expect(JSON.stringify(guardSlim(kind, obj))).toBe(JSON.stringify(project(kind, obj)));
+    }
   });
 });
 
