@@ -31,9 +31,12 @@ export function inventoryOf(
   return inv;
 }
 
-/** Runs one check through the engine (so the unknown rule applies) and returns its outcome. */
+/**
+ * Runs one check through the engine (so the unknown rule applies) and returns its outcome; a read
+ * of a field the slim projection drops fails the test (src/engine/slim-guard.ts).
+ */
 export function evaluate(check: Check, inventory: Inventory, catalogs: Catalogs = loadBuiltinCatalogs()): Outcome {
-  const [result] = runChecks({ inventory, checks: [check], catalogs, systemNamespaces: new Set(DEFAULT_SYSTEM_NAMESPACES) });
+  const [result] = runChecks({ inventory, checks: [check], catalogs, systemNamespaces: new Set(DEFAULT_SYSTEM_NAMESPACES), guardSlim: true });
   return result!.outcome;
 }
 
