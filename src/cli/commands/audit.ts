@@ -8,15 +8,11 @@ import { kindsToCollect, runChecks } from '../../engine/run.js';
 import { scoreResults } from '../../engine/score.js';
 import { BUILTIN_CHECKS } from '../../../checks/index.js';
 import type { Check } from '../../engine/check.js';
-import { loadSnapshot } from '../../inventory/snapshot.js';
-import type { ItemDecoderStats } from '../../inventory/item-decoders.js';
-import { collectLive } from '../../inventory/live.js';
-import { slimProjection, wholeObjects } from '../../k8s/slim.js';
+import { readInventory } from '../../inventory/read.js';
 import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
-import { collectReadingGarbage, type HeapSettling } from '../../util/heap.js';
 import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, type ClusterFlags } from './shared.js';
 
@@ -121,7 +117,6 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const report = await (async (): Promise<Report> => {
     const inventory = await gatherInventory(flags, io, checks);
     phases.done('read the inventory');
-    if (io.ownsProcess) phases.done(describeSettling(collectReadingGarbage()));
     const timings: [string, number][] = [];
     const results = runChecks({
       inventory,
@@ -167,12 +162,6 @@ function phaseTimer(log: ((line: string) => void) | undefined): { done: (what: s
   };
 }
 
-function describeSettling({ before, after, growth }: HeapSettling): string {
-  const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
-  const then = typeof growth === 'number' ? `heap growth capped at ${growth}x from here` : `heap growth ${growth}`;
-  return `collected the garbage of reading (${mib(before)} -> ${mib(after)} MiB; ${then})`;
-}
-
 function slowest(timings: [string, number][]): string {
   return [...timings]
     .sort((a, b) => b[1] - a[1])
@@ -181,35 +170,19 @@ function slowest(timings: [string, number][]): string {
     .join(', ');
 }
 
-async function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<Inventory> {
-  // Built-in checks read only what the slim projection keeps (test/k8s/slim.test.ts);
-  // a plugin may read any field, so with one loaded objects are kept whole.
-  const slim = checks.every((c) => BUILTIN_CHECKS.includes(c));
-  const project = slim ? slimProjection() : wholeObjects;
-  const snapshots = flags.snapshot ?? [];
-  if (snapshots.length > 0) {
-    if (flags.kubeconfig || flags.context) {
-      throw new KpostureError('usage', '--snapshot cannot be combined with --kubeconfig or --context', 'audit either a snapshot or a live cluster');
-    }
-    const onFallback = (why: string): void => {
-      if (flags.debug) printLine(io, `reading the snapshot again on the main thread: ${why}`);
-    };
-    const onStats = ({ batches, decodedHere }: ItemDecoderStats): void => {
-      if (flags.debug) printLine(io, `read ${batches} batches of items in parallel, ${decodedHere} of them on the main thread`);
-    };
-    return loadSnapshot(snapshots, io.cwd, { project, ...(slim ? { slimInWorkers: { onFallback, onStats } } : {}) });
-  }
-  const kinds = kindsToCollect(checks);
-  return collectLive({
-    ...liveReadOptions(flags),
-    kinds,
-    project,
-    ...(slim ? { slimInWorkers: {} } : {}),
-    env: io.env,
-    logRequests: Boolean(flags.debug),
-    log: (line) => {
-      if (io.stderrIsTTY || flags.debug) printLine(io, line);
-    },
+function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<Inventory> {
+  const say = (line: string): void => printLine(io, line);
+  return readInventory({
+    snapshots: flags.snapshot ?? [],
+    cwd: io.cwd,
+    live: { ...liveReadOptions(flags), env: io.env },
+    kinds: kindsToCollect(checks),
+    // Built-in checks read only what the slim projection keeps (test/k8s/slim.test.ts); a plugin
+    // may read any field, so with one loaded objects are kept whole.
+    slim: checks.every((c) => BUILTIN_CHECKS.includes(c)),
+    ownsProcess: Boolean(io.ownsProcess),
+    ...(io.stderrIsTTY ? { progress: say } : {}),
+    ...(flags.debug ? { debug: say } : {}),
   });
 }
 
