@@ -265,7 +265,8 @@ class StreamedList implements ListHandler {
   private typed: string | undefined;
   /** Items read before the kind was known: the first index of each kind/group seen. */
   private readAhead = new Map<string, { kind: string; group: string; index: number }>();
-  private waiting: { item: Record<string, unknown>; index: number }[] = [];
+  /** Items waiting for the list's kind, and the lists among them whose first error (if any) waits too. */
+  private waiting: ({ item: Record<string, unknown>; index: number } | { list: { error?: unknown } })[] = [];
   private nestedListAt: number | undefined;
 
   constructor(
@@ -352,7 +353,13 @@ class StreamedList implements ListHandler {
     // Items still with the workers come before those of the list opening here.
     if (this.loaded.decoders?.busy) this.loaded.decoders.drain();
     this.nestedListAt ??= index;
-    return new StreamedList(head, itemWhere(this.at, index), this.loaded);
+    const nested = new StreamedList(head, itemWhere(this.at, index), this.loaded);
+    if (this.waiting.length === 0) return nested;
+    // Items before this list wait for this list's kind: an error inside the nested list is
+    // reported after theirs, in the file's order, as a reading of the whole file would.
+    const list: { error?: unknown } = {};
+    this.waiting.push({ list });
+    return new ErrorsDeferred(nested, list);
   }
 
   close(fields: Record<string, unknown>): void {
@@ -369,10 +376,60 @@ class StreamedList implements ListHandler {
           }
         }
       }
-      for (const { item, index } of this.waiting) this.item(item, index);
+      const waiting = this.waiting;
       this.waiting = [];
+      for (const w of waiting) {
+        if ('list' in w) {
+          if (w.list.error !== undefined) throw w.list.error;
+        } else {
+          this.item(w.item, w.index);
+        }
+      }
     }
     readListAnnotations(fields, this.loaded);
+  }
+}
+
+/** What is left of a list after its error: nothing more is read into the inventory. */
+const IGNORED: ListHandler = {
+  nested: true,
+  item: () => undefined,
+  openList: () => IGNORED,
+  close: () => undefined,
+};
+
+/** A nested list whose first error is kept for its parent to throw in the file's order; later events are ignored. */
+class ErrorsDeferred implements ListHandler {
+  constructor(
+    private readonly inner: ListHandler,
+    private readonly list: { error?: unknown },
+  ) {}
+
+  get nested(): boolean {
+    return this.inner.nested;
+  }
+
+  item(value: unknown, index: number): void {
+    this.guard(() => this.inner.item(value, index));
+  }
+
+  openList(index: number, head: Record<string, unknown>): ListHandler {
+    let opened: ListHandler = IGNORED;
+    this.guard(() => (opened = new ErrorsDeferred(this.inner.openList(index, head), this.list)));
+    return opened;
+  }
+
+  close(fields: Record<string, unknown>): void {
+    this.guard(() => this.inner.close(fields));
+  }
+
+  private guard(event: () => void): void {
+    if (this.list.error !== undefined) return;
+    try {
+      event();
+    } catch (err) {
+      this.list.error = err;
+    }
   }
 }
 

@@ -267,6 +267,15 @@ describe('loadSnapshot on JSON read item by item', () => {
     }
   });
 
+  it('reports the first error in the file\'s order when a nested list fails while earlier items wait for the kind', () => {
+    // Keys sorted (kubectl): both lists' kinds come after their items. The PodList's Secret is
+    // refused, but items[0] (no kind) comes first in the file, and so does its error.
+    const doc = { items: [{ metadata: { name: 'a' } }, { items: [{ metadata: { name: 'a' } }, { kind: 'Secret', metadata: { name: 'a' } }], kind: 'PodList' }], kind: 'List' };
+    const { streamed, whole } = loadBothWays(JSON.stringify(doc));
+    expect(whole).toEqual({ error: 'snapshot FILE: field items[0].kind must be a non-empty string' });
+    expect(streamed).toEqual(whole);
+  });
+
   it('gives the same inventory or the same error as reading the whole file, for any document', () => {
     const entry = fc.record({
       apiVersion: fc.constantFrom('v1', 'apps/v1', 'networking.k8s.io/v1'),
