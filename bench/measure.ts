@@ -74,7 +74,8 @@ export async function measure(command: string, args: string[], options: RunOptio
     child.stderr?.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString('utf8')).slice(-64 * 1024);
     });
-    let timedOut = false;
+    // Set by the timer: TypeScript does not see a callback's assignment and would narrow to `false`.
+    let timedOut = false as boolean;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');

@@ -57,7 +57,7 @@ export default defineCheck({
       }
       const { class: cls, rule } = classify(group.parsed.ref);
       const details = { class: cls, rule: rule?.id ?? null, ...base, ...(rule?.note ? { note: rule.note } : {}) };
-      if (onlyInSystemNamespaces(group, ctx.isSystemNamespace)) {
+      if (onlyInSystemNamespaces(group, (ns) => ctx.isSystemNamespace(ns))) {
         subjects.push({ resource, verdict: 'info', details: { ...details, systemNamespacesOnly: true } });
         continue;
       }

@@ -22,12 +22,17 @@ export function processIo(): Io {
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdoutIsTTY: isTTY(process.stdout),
+    stderrIsTTY: isTTY(process.stderr),
     env: process.env,
     cwd: process.cwd(),
     ownsProcess: true,
   };
+}
+
+/** Node's types say `isTTY: boolean`, but a stream that is a pipe or a file has none. */
+function isTTY(stream: { isTTY?: boolean }): boolean {
+  return stream.isTTY === true;
 }
 
 /** Prints rendered pieces to stdout in writes of ~32 Ki characters (see batches). */

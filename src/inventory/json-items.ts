@@ -394,7 +394,7 @@ class Scanner {
     // (docs/performance.md#snapshot-files-item-by-item-any-size).
     const width = indent.length;
     const spaces = indent.charCodeAt(0) === TAB ? TAB : SPACE;
-    const uniform = [...indent].every((c) => c.charCodeAt(0) === spaces);
+    const uniform = indent === String.fromCharCode(spaces).repeat(width);
     let at = from - this.base;
     for (;;) {
       const buf = this.buf;

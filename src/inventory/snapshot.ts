@@ -199,7 +199,7 @@ function readDocuments(file: string, rel: string): Doc[] {
       }
       throw new KpostureError('input', `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`, 'write it again with `kubectl get … -o yaml`');
     }
-    const start = doc.contents?.range?.[0] ?? 0;
+    const start = doc.contents?.range[0] ?? 0;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
@@ -483,9 +483,9 @@ function collect(loaded: Loaded, id: KindId, metadata: unknown, at: Where): Kind
   const name = meta.name as string;
   const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
   let byNamespace = loaded.located.get(id);
-  if (!byNamespace) loaded.located.set(id, (byNamespace = new Map()));
+  if (!byNamespace) loaded.located.set(id, (byNamespace = new Map<string, Map<string, SourceLocation>>()));
   let byName = byNamespace.get(namespace);
-  if (!byName) byNamespace.set(namespace, (byName = new Map()));
+  if (!byName) byNamespace.set(namespace, (byName = new Map<string, SourceLocation>()));
   if (byName.has(name)) return undefined;
   byName.set(name, locationOf(at));
   return collection;

@@ -332,7 +332,7 @@ export class NetworkPolicyIndex {
         if (pair === undefined) entry.rest.push(policy);
         else {
           let byValue = entry.byLabel.get(pair.key);
-          if (!byValue) entry.byLabel.set(pair.key, (byValue = new Map()));
+          if (!byValue) entry.byLabel.set(pair.key, (byValue = new Map<string, Policy[]>()));
           appendTo(byValue, pair.value, policy);
         }
       }

@@ -151,15 +151,22 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
  * plugin may have added). Most subjects have just those and are shown as they are, not copied:
  * 150,000 fewer objects in the report of a 150,000-pod cluster.
  */
-function toSubject(s: { resource: ResourceRef; verdict: Verdict; details?: Record<string, unknown> }): ReportSubject {
-  // Empty details (a plugin's `null`) are left out, as the copy below leaves them out.
-  if (hasOnlyShownFields(s) && (s.details === undefined || s.details)) return s;
+function toSubject(s: ReturnedSubject): ReportSubject {
+  if (isShownAsIs(s)) return s;
   return s.details ? { resource: s.resource, verdict: s.verdict, details: s.details } : { resource: s.resource, verdict: s.verdict };
 }
 
-function hasOnlyShownFields(s: object): boolean {
+/** A subject as a check returned it: a plugin is not type-checked and may give `details: null`. */
+interface ReturnedSubject {
+  resource: ResourceRef;
+  verdict: Verdict;
+  details?: Record<string, unknown> | null;
+}
+
+/** Only the fields the report shows, and no empty details (the copy in toSubject leaves them out). */
+function isShownAsIs(s: ReturnedSubject): s is ReportSubject {
   for (const key in s) if (key !== 'resource' && key !== 'verdict' && key !== 'details') return false;
-  return true;
+  return s.details === undefined || Boolean(s.details);
 }
 
 function targetOf(inventory: Inventory): ReportTarget {

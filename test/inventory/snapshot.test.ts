@@ -115,7 +115,7 @@ describe('snapshot loader', () => {
     [{ 'x.bin.json': '\u0000\u0001binary' }, /binary data/],
     [{ 'empty.yaml': '   \n' }, /the file is empty/],
   ])('rejects malformed input with one line naming the file and field: %j', (files, message) => {
-    const err = loadError(files as Record<string, string>);
+    const err = loadError(files);
     expect(err.message).toMatch(message);
     expect(err.exitCode).toBe(2);
     expect(err.oneLine()).not.toContain('\n');

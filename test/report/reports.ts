@@ -176,7 +176,7 @@ export const LOW_CHECK = defineCheck({
     messages: { owner: 'Namespace {namespace} has a team label but no owner annotation' },
   },
   evaluate(ctx, report) {
-    const teams = ctx.items(KINDS.Namespace).filter((n) => (field(n, 'metadata', 'labels', 'team') as unknown) !== undefined);
+    const teams = ctx.items(KINDS.Namespace).filter((n) => field(n, 'metadata', 'labels', 'team') !== undefined);
     if (teams.length === 0) return { status: 'not-applicable', reason: 'no namespace has a team label' };
     const findings = teams
       .filter((n) => field(n, 'metadata', 'annotations', 'owner') === undefined)

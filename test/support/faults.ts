@@ -70,7 +70,8 @@ export function malformedBody(form: Malformed, body: unknown): unknown {
     case 'items-null':
       return { ...list, items: null };
     case 'items-object':
-      return { ...list, items: { ...(Array.isArray(list.items) ? list.items : []) } };
+      // The array becomes an object keyed by index.
+      return { ...list, items: Object.fromEntries((Array.isArray(list.items) ? (list.items as unknown[]) : []).entries()) };
     case 'status-200':
       return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'etcdserver: leader changed', reason: 'InternalError', code: 500 };
     case 'wrong-kind':

@@ -55,7 +55,7 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
   clusterOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
-    const debug = Boolean(flags.debug ?? (command.optsWithGlobals() as { debug?: boolean }).debug);
+    const debug = Boolean(flags.debug ?? command.optsWithGlobals<{ debug?: boolean }>().debug);
     setExit(await runAudit({ ...flags, debug }, io));
   });
   return cmd;
