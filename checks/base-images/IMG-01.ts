@@ -6,7 +6,7 @@ import { imageClassifier } from '../../src/k8s/images.js';
 import { imageFindingTarget, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 
 /** Credit a `minimal` image earns unless the check option `minimalCredit` says otherwise. */
-export const DEFAULT_MINIMAL_CREDIT = 0.5;
+const DEFAULT_MINIMAL_CREDIT = 0.5;
 
 export default defineCheck({
   meta: {

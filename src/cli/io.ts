@@ -81,11 +81,6 @@ const DEFAULT_STEPS: WriteSteps = {
   token: () => randomBytes(8).toString('hex'),
 };
 
-/** Writes a whole file or nothing: a temp file beside the target, then rename. */
-export function writeFileAtomic(file: string, content: FileContent): void {
-  writeFilesAtomic([{ file, content }]);
-}
-
 /** Writes a document given as chunks (see util/json-chunks.ts) whole or not at all, never as one string. */
 export function writeChunksAtomic(file: string, chunks: Iterable<string>): void {
   writeFilesAtomic([{ file, content: chunks }]);

@@ -20,7 +20,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** The most bytes one item (or any value the reader must hold whole) may take. */
-export const MAX_VALUE_BYTES = 128 * 1024 * 1024;
+const MAX_VALUE_BYTES = 128 * 1024 * 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -79,7 +79,7 @@ export interface SnapshotOptions {
  * time and cost memory; above it they pay off more as the file grows
  * (docs/performance.md#item-decoders-large-files-on-every-core; the runs are in bench/HISTORY.md).
  */
-export const DEFAULT_MIN_PARALLEL_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MIN_PARALLEL_BYTES = 256 * 1024 * 1024;
 
 /** Loads one or more snapshot files or directories into an inventory. */
 export function loadSnapshot(paths: string[], cwd = process.cwd(), options: SnapshotOptions = {}): Inventory {

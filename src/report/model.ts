@@ -1,6 +1,6 @@
 import { refKey, type ResourceRef } from '../k8s/object.js';
 import type { Inventory, SourceLocation } from '../k8s/inventory.js';
-import { renderMessage, type CheckMeta, type Severity, type Verdict } from '../engine/check.js';
+import { renderMessage, type Severity, type Verdict } from '../engine/check.js';
 import { SCORING_METHOD, type Grade, type Scorecard } from '../engine/score.js';
 
 /** Bump the major part on any breaking change to the JSON report; documented in docs/report.md. */
@@ -181,7 +181,7 @@ function targetOf(inventory: Inventory): ReportTarget {
  * Snapshot objects point at their file; live objects at a stable pseudo-path
  * `k8s/<context>/<namespace>/<Kind>/<name>.yaml` (`_cluster` for cluster-scoped objects).
  */
-export function locationOf(inventory: Inventory, ref: ResourceRef): SourceLocation {
+function locationOf(inventory: Inventory, ref: ResourceRef): SourceLocation {
   const found = inventory.locate(ref);
   if (found) return found;
   const context = inventory.source.type === 'live' ? inventory.source.context : 'snapshot';
@@ -192,5 +192,3 @@ export function locationOf(inventory: Inventory, ref: ResourceRef): SourceLocati
 export function fingerprintKey(checkId: string, ref: ResourceRef): string {
   return `${checkId}:${refKey(ref)}`;
 }
-
-export type { CheckMeta };

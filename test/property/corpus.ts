@@ -23,7 +23,7 @@ let cachedClusters: Inventory[] | undefined;
 let cached: Sample[] | undefined;
 
 /** Every fixtures/clusters/<name>/snapshot, loaded. */
-export function clusters(): Inventory[] {
+function clusters(): Inventory[] {
   if (cachedClusters) return cachedClusters;
   const root = path.join(REPO_ROOT, 'fixtures', 'clusters');
   cachedClusters = (existsSync(root) ? readdirSync(root).sort() : [])
@@ -50,14 +50,14 @@ export interface Mutation {
 }
 
 /** JSON a check could meet where it expects something else. */
-export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(null, '', 0, -1, 1.5, true, false, [], {}, 'Always', '*', 'kube-system', '0', 'NaN', '__proto__', 'constructor'),
   fc.string({ maxLength: 12 }),
   fc.integer(),
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-export const mutation: fc.Arbitrary<Mutation> = fc.record({ at: fc.nat(), op: fc.constantFrom(...OPS), value: hostileValue });
+const mutation: fc.Arbitrary<Mutation> = fc.record({ at: fc.nat(), op: fc.constantFrom(...OPS), value: hostileValue });
 
 /** Every path to a value inside `v` (objects and arrays), the root excluded. */
 function paths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
@@ -84,7 +84,7 @@ function retype(v: unknown): unknown {
 type Holder = Record<string | number, unknown>;
 
 /** A deep copy of `obj` with the mutations applied in turn. */
-export function mutate(obj: unknown, mutations: readonly Mutation[]): unknown {
+function mutate(obj: unknown, mutations: readonly Mutation[]): unknown {
   const root: { value: unknown } = { value: structuredClone(obj) };
   for (const m of mutations) {
     const all = paths(root.value);
@@ -125,7 +125,7 @@ export function mutate(obj: unknown, mutations: readonly Mutation[]): unknown {
 }
 
 /** A real object, mutated 0 to 6 times. */
-export const mutatedSample: fc.Arbitrary<Sample> = fc
+const mutatedSample: fc.Arbitrary<Sample> = fc
   .tuple(fc.nat(), fc.array(mutation, { maxLength: 6 }))
   .map(([i, ms]) => {
     const all = corpus();
@@ -136,7 +136,7 @@ export const mutatedSample: fc.Arbitrary<Sample> = fc
   });
 
 /** Arbitrary JSON under a known kind: apiVersion, kind, and whatever else. */
-export const arbitrarySample: fc.Arbitrary<Sample> = fc
+const arbitrarySample: fc.Arbitrary<Sample> = fc
   .tuple(fc.constantFrom(...knownKinds().filter((k) => !k.dynamic)), fc.dictionary(fc.constantFrom('metadata', 'spec', 'status', 'webhooks', 'rules', 'subjects', 'roleRef', 'data', 'x'), hostileValue, { maxKeys: 5 }), fc.string({ minLength: 1, maxLength: 8 }), fc.option(fc.string({ maxLength: 8 })))
   .map(([spec, fields, name, namespace]) => {
     const metadata = fields.metadata !== null && typeof fields.metadata === 'object' && !Array.isArray(fields.metadata) ? fields.metadata : {};

@@ -58,7 +58,7 @@ export const MALFORMED_LISTS: readonly Malformed[] = ['empty-object', 'items-mis
 export const MALFORMED_DISCOVERY: readonly Malformed[] = ['empty-object', 'groups-null', 'status-200'];
 
 /** The body a malformed answer sends instead of `body`, the right one. */
-export function malformedBody(form: Malformed, body: unknown): unknown {
+function malformedBody(form: Malformed, body: unknown): unknown {
   const list = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   switch (form) {
     case 'empty-object':

@@ -61,7 +61,7 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
   return cmd;
 }
 
-export function parseReportTargets(values: string[]): { format: string; file: string }[] {
+function parseReportTargets(values: string[]): { format: string; file: string }[] {
   return values.map((v) => {
     const eq = v.indexOf('=');
     const format = eq > 0 ? v.slice(0, eq) : '';
@@ -73,7 +73,7 @@ export function parseReportTargets(values: string[]): { format: string; file: st
   });
 }
 
-export function selectChecks(all: readonly Check[], config: Config, only: string[], skip: string[], configFile = 'the config file'): Check[] {
+function selectChecks(all: readonly Check[], config: Config, only: string[], skip: string[], configFile = 'the config file'): Check[] {
   const ids = new Set(all.map((c) => c.meta.id));
   const seen = new Set<string>();
   for (const c of all) {
