@@ -67,7 +67,7 @@ for (const [name, walk] of Object.entries(walks)) {
     for (let pass = 0; pass < PASSES; pass++) result += walk(list);
     const ms = performance.now() - started;
     const { profile } = await session.post('HeapProfiler.stopSampling');
-    const mb = allocated(profile.head as SamplingNode) / 1e6;
+    const mb = allocated(profile.head) / 1e6;
     console.log(`${name.padEnd(7)} ${frozen ? 'frozen' : 'plain '} ${ms.toFixed(1).padStart(7)} ms ${mb.toFixed(1).padStart(7)} MB allocated (${result})`);
   }
 }

@@ -11,7 +11,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import os from 'node:os';
 import path from 'node:path';
 
-export const GNU_TIME = '/usr/bin/time';
+const GNU_TIME = '/usr/bin/time';
 
 export interface Measurement {
   ok: boolean;
@@ -74,7 +74,8 @@ export async function measure(command: string, args: string[], options: RunOptio
     child.stderr?.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString('utf8')).slice(-64 * 1024);
     });
-    let timedOut = false;
+    // Set by the timer: TypeScript does not see a callback's assignment and would narrow to `false`.
+    let timedOut = false as boolean;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');

@@ -48,6 +48,11 @@ interface Options {
   keep: boolean;
 }
 
+function snapshotStyle(value: string): SnapshotStyle {
+  if (value !== 'kposture' && value !== 'kubectl') throw new Error('--snapshot-style is kposture or kubectl');
+  return value;
+}
+
 function parseArgs(argv: string[]): Options {
   const o: Options = { sizes: DEFAULT_SIZES, kubectlXl: false, kubectl: true, repeat: 1, style: 'kposture', timeoutMs: 20 * 60_000, keep: false };
   for (let i = 0; i < argv.length; i++) {
@@ -61,14 +66,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--with-kubectl-xl') o.kubectlXl = true;
     else if (a === '--no-kubectl') o.kubectl = false;
     else if (a === '--repeat') o.repeat = Math.max(1, Number(value()));
-    else if (a === '--snapshot-style') o.style = value() as SnapshotStyle;
+    else if (a === '--snapshot-style') o.style = snapshotStyle(value());
     else if (a === '--timeout') o.timeoutMs = Number(value()) * 1000;
     else if (a === '--out') o.out = value();
     else if (a === '--keep') o.keep = true;
     else throw new Error(`unknown flag ${a} (see the top of bench/run.ts)`);
   }
   for (const s of o.sizes) if (!SIZES[s]) throw new Error(`unknown size ${s}: one of ${Object.keys(SIZES).join(', ')}`);
-  if (o.style !== 'kposture' && o.style !== 'kubectl') throw new Error('--snapshot-style is kposture or kubectl');
   return o;
 }
 
@@ -85,7 +89,7 @@ interface RunningServer {
 async function startServer(size: ClusterSize): Promise<RunningServer> {
   // The server holds the whole cluster serialised (~1 GB at XL) in buffers outside the heap.
   const child = spawn(process.execPath, [path.join(DIST_BENCH, 'server.js'), '--size', size.name], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));

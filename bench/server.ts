@@ -192,7 +192,7 @@ export async function startBenchServer(size: ClusterSize, token = randomBytes(24
     let i = start;
     let runStart = -1;
     const flush = (end: number): void => {
-      if (runStart >= 0 && end > runStart) chunks.push(packed.buf.subarray(packed.offsets[runStart]!, packed.offsets[end]!));
+      if (runStart >= 0 && end > runStart) chunks.push(packed.buf.subarray(packed.offsets[runStart], packed.offsets[end]));
       runStart = -1;
     };
     for (; i < packed.count && (!(limit > 0) || taken < limit); i++) {

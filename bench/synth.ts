@@ -21,7 +21,7 @@ export const SIZES: Record<string, ClusterSize> = {
 };
 
 /** Small, fast, seedable PRNG (mulberry32). */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -51,11 +51,11 @@ const hex = (rand: () => number, n: number): string => {
 const uid = (rand: () => number): string => `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-a${hex(rand, 3)}-${hex(rand, 12)}`;
 const TS = '2026-10-01T08:00:00Z';
 
-export function namespaceName(size: ClusterSize, i: number): string {
+function namespaceName(size: ClusterSize, i: number): string {
   return `load-${String(i).padStart(size.namespaces > 100 ? 5 : 2, '0')}`;
 }
 
-export function* nodes(size: ClusterSize): Generator<object> {
+function* nodes(size: ClusterSize): Generator<object> {
   const rand = prng(1);
   for (let i = 0; i < size.nodes; i++) {
     const osImage = OS_IMAGES[i % OS_IMAGES.length]!;
@@ -108,7 +108,7 @@ export function* nodes(size: ClusterSize): Generator<object> {
   }
 }
 
-export function* namespaces(size: ClusterSize): Generator<object> {
+function* namespaces(size: ClusterSize): Generator<object> {
   const rand = prng(2);
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     yield { apiVersion: 'v1', kind: 'Namespace', metadata: { name, uid: uid(rand), creationTimestamp: TS, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
@@ -141,7 +141,7 @@ export function deploymentCount(size: ClusterSize): number {
   return Math.ceil(size.pods / size.podsPerDeployment);
 }
 
-export function* deployments(size: ClusterSize): Generator<object> {
+function* deployments(size: ClusterSize): Generator<object> {
   const rand = prng(3);
   for (let d = 0; d < deploymentCount(size); d++) {
     const ns = namespaceName(size, d % size.namespaces);
@@ -162,7 +162,7 @@ export function* deployments(size: ClusterSize): Generator<object> {
 }
 
 /** The current ReplicaSet of each Deployment (the one its pods name as their owner). */
-export function* replicaSets(size: ClusterSize): Generator<object> {
+function* replicaSets(size: ClusterSize): Generator<object> {
   const rand = prng(6);
   for (let d = 0; d < deploymentCount(size); d++) {
     const ns = namespaceName(size, d % size.namespaces);
@@ -192,7 +192,7 @@ export function* replicaSets(size: ClusterSize): Generator<object> {
 }
 
 /** One default-deny-ingress policy per namespace plus one allow policy per Deployment. */
-export function* networkPolicies(size: ClusterSize): Generator<object> {
+function* networkPolicies(size: ClusterSize): Generator<object> {
   const rand = prng(4);
   for (let i = 0; i < size.namespaces; i++) {
     if (i % 5 === 4) continue; // every fifth namespace has no default deny
@@ -339,7 +339,7 @@ export const KIND_GENERATORS: SyntheticKind[] = [
  * listed (empty) live and written as empty typed lists in the snapshot, so that both audits
  * see the same cluster: no CRDs (hence no policy engine, no CNI policies), no bindings.
  */
-export const EMPTY_KINDS: SyntheticKind[] = [
+const EMPTY_KINDS: SyntheticKind[] = [
   { listKind: 'ResourceQuotaList', apiVersion: 'v1', resource: 'resourcequotas', namespaced: true },
   { listKind: 'LimitRangeList', apiVersion: 'v1', resource: 'limitranges', namespaced: true },
   { listKind: 'StatefulSetList', apiVersion: 'apps/v1', resource: 'statefulsets', namespaced: true },

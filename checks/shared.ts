@@ -12,7 +12,7 @@ const IMAGE_GROUPS = memoKey<readonly ImageGroup[]>('images/groups', [KINDS.Pod,
 
 /** The run's index of pod owners; it also remembers each pod's workload once traced. */
 export function sharedOwnerIndex(ctx: CheckContext): OwnerIndex {
-  return ctx.memo(POD_OWNER_INDEX, (run) => podOwnerIndex(run.collection));
+  return ctx.memo(POD_OWNER_INDEX, (run) => podOwnerIndex((kind) => run.collection(kind)));
 }
 
 /** The images of every pod of the inventory, grouped, with the workloads that run them. */

@@ -6,7 +6,7 @@ import { imageClassifier } from '../../src/k8s/images.js';
 import { imageFindingTarget, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 
 /** Credit a `minimal` image earns unless the check option `minimalCredit` says otherwise. */
-export const DEFAULT_MINIMAL_CREDIT = 0.5;
+const DEFAULT_MINIMAL_CREDIT = 0.5;
 
 export default defineCheck({
   meta: {
@@ -57,7 +57,7 @@ export default defineCheck({
       }
       const { class: cls, rule } = classify(group.parsed.ref);
       const details = { class: cls, rule: rule?.id ?? null, ...base, ...(rule?.note ? { note: rule.note } : {}) };
-      if (onlyInSystemNamespaces(group, ctx.isSystemNamespace)) {
+      if (onlyInSystemNamespaces(group, (ns) => ctx.isSystemNamespace(ns))) {
         subjects.push({ resource, verdict: 'info', details: { ...details, systemNamespacesOnly: true } });
         continue;
       }

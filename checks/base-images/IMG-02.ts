@@ -47,7 +47,7 @@ export default defineCheck({
         continue;
       }
       const state = pinStateOf(group.parsed.ref);
-      if (onlyInSystemNamespaces(group, ctx.isSystemNamespace)) {
+      if (onlyInSystemNamespaces(group, (ns) => ctx.isSystemNamespace(ns))) {
         subjects.push({ resource, verdict: 'info', details: { pinned: state, ...base, systemNamespacesOnly: true } });
         continue;
       }

@@ -53,7 +53,7 @@ export default defineCheck({
     const subjects: Subject[] = [];
     const byRegistry = new Map<string, ImageGroup[]>();
     for (const group of imageGroups(pods, index)) {
-      const { resource, usedBy, base } = imageUsage(group);
+      const { resource, base } = imageUsage(group);
       if (!group.parsed.ok) {
         subjects.push({ resource, verdict: 'unknown', details: { registry: null, ...base, reason: group.parsed.reason } });
         continue;

@@ -9,7 +9,7 @@ const VERIFY = 'kubectl version && kubectl get nodes -o custom-columns=NAME:.met
  * The version skew policy: kubelet must not be newer than kube-apiserver, and may be up to three
  * minor versions older (kubelet < 1.25 only two), https://kubernetes.io/releases/version-skew-policy/.
  */
-export function allowedKubeletLag(kubelet: KubeVersion): number {
+function allowedKubeletLag(kubelet: KubeVersion): number {
   return kubelet.minor >= 25 ? 3 : 2;
 }
 

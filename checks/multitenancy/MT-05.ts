@@ -51,7 +51,7 @@ export default defineCheck({
       if (!bindsClusterRole(binding, CLUSTER_ADMIN)) continue;
       const bound = subjectsOf(binding);
       if (bound.length === 0) continue;
-      const bindingCtx = { bindingKind: kind, bindingName: nameOf(binding), isSystemNamespace: ctx.isSystemNamespace };
+      const bindingCtx = { bindingKind: kind, bindingName: nameOf(binding), isSystemNamespace: (ns: string | undefined) => ctx.isSystemNamespace(ns) };
       const classified = bound.map((s, index) => ({ s, index, c: classifySubject(s, bindingCtx) }));
       const offending = classified.filter((x) => !x.c.system);
       const resource = refOf(binding, kind);

@@ -26,7 +26,7 @@ export function sharedPolicyIndex(ctx: CheckContext): NetworkPolicyIndex {
 /** Pods per namespace, policies and CNI policies, as NP-02..NP-04 see them, once per run. */
 export function sharedNetpolView(ctx: CheckContext): NetpolView {
   return ctx.memo(VIEW, (run) =>
-    netpolView({ pods: sharedPodFacts(run), policies: sharedPolicyIndex(run), collection: run.collection, isSystemNamespace: run.isSystemNamespace }),
+    netpolView({ pods: sharedPodFacts(run), policies: sharedPolicyIndex(run), collection: (kind) => run.collection(kind), isSystemNamespace: (ns) => run.isSystemNamespace(ns) }),
   );
 }
 

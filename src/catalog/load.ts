@@ -6,7 +6,7 @@ import { compileSchema, formatAjvError } from '../util/schemas.js';
 import type { Catalogs } from './catalogs.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CATALOG_DIR = path.join(PACKAGE_ROOT, 'catalog');
+const CATALOG_DIR = path.join(PACKAGE_ROOT, 'catalog');
 
 const FILES: Record<keyof Catalogs, { file: string; schema: string }> = {
   osFamilies: { file: 'os-families.json', schema: 'os-families.schema.json' },

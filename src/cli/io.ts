@@ -22,12 +22,17 @@ export function processIo(): Io {
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdoutIsTTY: isTTY(process.stdout),
+    stderrIsTTY: isTTY(process.stderr),
     env: process.env,
     cwd: process.cwd(),
     ownsProcess: true,
   };
+}
+
+/** Node's types say `isTTY: boolean`, but a stream that is a pipe or a file has none. */
+function isTTY(stream: { isTTY?: boolean }): boolean {
+  return stream.isTTY === true;
 }
 
 /** Prints rendered pieces to stdout in writes of ~32 Ki characters (see batches). */
@@ -75,11 +80,6 @@ const DEFAULT_STEPS: WriteSteps = {
   rename: (from, to) => renameSync(from, to),
   token: () => randomBytes(8).toString('hex'),
 };
-
-/** Writes a whole file or nothing: a temp file beside the target, then rename. */
-export function writeFileAtomic(file: string, content: FileContent): void {
-  writeFilesAtomic([{ file, content }]);
-}
 
 /** Writes a document given as chunks (see util/json-chunks.ts) whole or not at all, never as one string. */
 export function writeChunksAtomic(file: string, chunks: Iterable<string>): void {

@@ -29,7 +29,7 @@ export function loadConfig(file: string): Config {
     throw new KpostureError('config', `config ${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'fix the syntax');
   }
   validateConfig(data, file);
-  return data as Config;
+  return data;
 }
 
 export function validateConfig(data: unknown, file: string): asserts data is Config {

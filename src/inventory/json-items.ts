@@ -20,7 +20,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** The most bytes one item (or any value the reader must hold whole) may take. */
-export const MAX_VALUE_BYTES = 128 * 1024 * 1024;
+const MAX_VALUE_BYTES = 128 * 1024 * 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -394,7 +394,7 @@ class Scanner {
     // (docs/performance.md#snapshot-files-item-by-item-any-size).
     const width = indent.length;
     const spaces = indent.charCodeAt(0) === TAB ? TAB : SPACE;
-    const uniform = [...indent].every((c) => c.charCodeAt(0) === spaces);
+    const uniform = indent === String.fromCharCode(spaces).repeat(width);
     let at = from - this.base;
     for (;;) {
       const buf = this.buf;

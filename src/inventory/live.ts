@@ -52,8 +52,8 @@ export interface LiveInventory extends Inventory {
   apiVersions: ReadonlyMap<KindId, string>;
 }
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-export const DEFAULT_AUDIT_TIMEOUT_MS = 600_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_AUDIT_TIMEOUT_MS = 600_000;
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_PAGE_SIZE = 500;
 

@@ -80,7 +80,7 @@ export interface SnapshotOptions {
  * time and cost memory; above it they pay off more as the file grows
  * (docs/performance.md#item-decoders-large-files-on-every-core; the runs are in bench/HISTORY.md).
  */
-export const DEFAULT_MIN_PARALLEL_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MIN_PARALLEL_BYTES = 256 * 1024 * 1024;
 
 /** Loads one or more snapshot files or directories into an inventory. */
 export function loadSnapshot(paths: string[], cwd = process.cwd(), options: SnapshotOptions = {}): Inventory {
@@ -200,7 +200,7 @@ function readDocuments(file: string, rel: string): Doc[] {
       }
       throw new KpostureError('input', `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`, 'write it again with `kubectl get … -o yaml`');
     }
-    const start = doc.contents?.range?.[0] ?? 0;
+    const start = doc.contents?.range[0] ?? 0;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
@@ -544,9 +544,9 @@ function collect(loaded: Loaded, id: KindId, metadata: unknown, at: Where): Kind
   const name = meta.name as string;
   const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
   let byNamespace = loaded.located.get(id);
-  if (!byNamespace) loaded.located.set(id, (byNamespace = new Map()));
+  if (!byNamespace) loaded.located.set(id, (byNamespace = new Map<string, Map<string, SourceLocation>>()));
   let byName = byNamespace.get(namespace);
-  if (!byName) byNamespace.set(namespace, (byName = new Map()));
+  if (!byName) byNamespace.set(namespace, (byName = new Map<string, SourceLocation>()));
   if (byName.has(name)) return undefined;
   byName.set(name, locationOf(at));
   return collection;

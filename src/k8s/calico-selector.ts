@@ -174,7 +174,7 @@ function atom(expr: Exclude<CalicoExpr, { op: 'all' | 'global' | 'not' | 'and' |
   }
 }
 
-export function triNot(a: Tri): Tri {
+function triNot(a: Tri): Tri {
   return a === 'T' ? 'F' : a === 'F' ? 'T' : a;
 }
 
@@ -187,7 +187,7 @@ export function triAnd(a: Tri, b: Tri): Tri {
 }
 
 /** OR: an unknown part might be true for everyone, so it wins over a pod-dependent part. */
-export function triOr(a: Tri, b: Tri): Tri {
+function triOr(a: Tri, b: Tri): Tri {
   if (a === 'T' || b === 'T') return 'T';
   if (a === 'F') return b;
   if (b === 'F') return a;

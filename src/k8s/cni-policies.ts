@@ -518,7 +518,7 @@ function adminPolicy(obj: K8sObject, baseline: boolean): ForeignPolicy {
   } else {
     return uninterpretable(obj, kind, 'spec.subject has neither namespaces nor pods');
   }
-  const inNamespace = (ns: NamespaceFacts) => evaluateSelector(nsSel!, (key) => namespaceLabel(ns, key));
+  const inNamespace = (ns: NamespaceFacts) => evaluateSelector(nsSel, (key) => namespaceLabel(ns, key));
   const effect = {} as Record<Direction, DirectionEffect>;
   for (const direction of DIRECTIONS) effect[direction] = adminDirection(obj, direction, baseline);
   return {

@@ -86,7 +86,7 @@ function buildImageGroups(pods: readonly K8sObject[], index: OwnerIndex, lists: 
 }
 
 /** The image as a subject: not a Kubernetes object, named by its canonical reference. */
-export function imageSubjectRef(group: ImageGroup): ResourceRef {
+function imageSubjectRef(group: ImageGroup): ResourceRef {
   return { kind: 'Image', name: group.key };
 }
 

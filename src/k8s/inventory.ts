@@ -36,7 +36,7 @@ export interface Inventory {
   locate(ref: ResourceRef): SourceLocation | undefined;
 }
 
-const MISSING: KindCollection = Object.freeze({ status: 'missing', items: [] }) as KindCollection;
+const MISSING: KindCollection = Object.freeze({ status: 'missing', items: [] });
 
 /** Why a kind kposture never reads is unknown, live and offline alike. */
 export const NEVER_READ_REASON = 'kposture never reads Secrets';

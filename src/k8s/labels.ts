@@ -158,7 +158,7 @@ function requirementHolds(r: Requirement, labels: Labels, valueSet: ReadonlySet<
   }
 }
 
-export function requirementText(r: Requirement): string {
+function requirementText(r: Requirement): string {
   switch (r.operator) {
     case 'In':
       return r.values.length === 1 ? `${r.key}=${r.values[0]}` : `${r.key} in (${r.values.join(',')})`;

@@ -33,7 +33,7 @@ export type Direction = 'Ingress' | 'Egress';
 export const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
 
 /** The spec field holding a direction's rules and the peer field of each rule. */
-export const RULES_FIELD: Record<Direction, { rules: 'ingress' | 'egress'; peers: 'from' | 'to' }> = {
+const RULES_FIELD: Record<Direction, { rules: 'ingress' | 'egress'; peers: 'from' | 'to' }> = {
   Ingress: { rules: 'ingress', peers: 'from' },
   Egress: { rules: 'egress', peers: 'to' },
 };
@@ -238,7 +238,7 @@ export function allowAllOf(rule: Rule): AllowAll | undefined {
  * means the policy's own namespace. ipBlock peers are about addresses: whether they cover pod
  * IPs is implementation-defined, so they never select a pod here.
  */
-export function peerSelectsPod(peer: Peer, policyNamespace: string, other: { namespace: string; labels: Labels }, namespaceLabels: Labels): boolean {
+function peerSelectsPod(peer: Peer, policyNamespace: string, other: { namespace: string; labels: Labels }, namespaceLabels: Labels): boolean {
   if (peer.type === 'ipBlock') return false;
   const inNamespace = peer.namespaceSelector ? peer.namespaceSelector.matches(namespaceLabels) : other.namespace === policyNamespace;
   return inNamespace && (peer.podSelector ? peer.podSelector.matches(other.labels) : true);
@@ -250,7 +250,7 @@ export function ruleSelectsPod(rule: Rule, policyNamespace: string, other: { nam
 }
 
 /** A rule that can match no traffic: every peer is an ipBlock whose `except` removes its whole CIDR. */
-export function allowsNothing(rule: Rule): boolean {
+function allowsNothing(rule: Rule): boolean {
   return rule.peers !== undefined && rule.peers.length > 0 && rule.peers.every((p) => p.type === 'ipBlock' && p.except.includes(p.cidr));
 }
 
@@ -332,7 +332,7 @@ export class NetworkPolicyIndex {
         if (pair === undefined) entry.rest.push(policy);
         else {
           let byValue = entry.byLabel.get(pair.key);
-          if (!byValue) entry.byLabel.set(pair.key, (byValue = new Map()));
+          if (!byValue) entry.byLabel.set(pair.key, (byValue = new Map<string, Policy[]>()));
           appendTo(byValue, pair.value, policy);
         }
       }

@@ -10,7 +10,7 @@ import { annotationOf, asArray, asRecord, asString, labelOf, metadata, nameOf, n
 import { kubectl } from '../util/shell.js';
 
 /** Set by the kubelet on the API copy ("mirror") of a static pod it runs from a manifest file. */
-export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 /** Added by the Deployment controller to its ReplicaSets' pods; the ReplicaSet is named `<deployment>-<hash>`. */
 const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 /** Controllers are followed at most this far up, so a cycle in malformed data cannot loop. */
@@ -34,7 +34,7 @@ export function ownerReferencesOf(obj: K8sObject): OwnerReference[] {
 }
 
 /** The ownerReference with `controller: true` (the API allows at most one). */
-export function controllerOf(obj: K8sObject): OwnerReference | undefined {
+function controllerOf(obj: K8sObject): OwnerReference | undefined {
   // Without building the whole list: this runs once per pod and per level of its owners.
   const raw = asArray(metadata(obj).ownerReferences);
   for (let i = 0; i < raw.length; i++) {

@@ -212,9 +212,11 @@ export function policyEnforcement(obj: K8sObject, spec: PolicyModeSpec): PolicyE
     }
   }
   if (spec.reportOnlyWhen) {
+    // The field is a scalar (Kyverno's `spec.admission: false`); a list or an object matches no value.
     const raw = path(obj, spec.reportOnlyWhen.field);
-    if (raw !== undefined && raw !== null && spec.reportOnlyWhen.values.includes(String(raw))) {
-      return { applies: true, units: [{ field: spec.reportOnlyWhen.field, mode: `${String(raw)} (reports only)`, class: 'audit' }] };
+    const text = typeof raw === 'string' || typeof raw === 'boolean' || typeof raw === 'number' ? String(raw) : undefined;
+    if (text !== undefined && spec.reportOnlyWhen.values.includes(text)) {
+      return { applies: true, units: [{ field: spec.reportOnlyWhen.field, mode: `${text} (reports only)`, class: 'audit' }] };
     }
   }
   if (!spec.rules) return { applies: true, units: [decide(obj, obj, spec.field, spec.field, spec)] };

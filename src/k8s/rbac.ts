@@ -4,9 +4,9 @@
  * namespaces, the few admin identities an installer binds by default) and which belong to people,
  * tools or everyone. Pure functions over listed objects.
  */
-import { asArray, asRecord, asString, field, nameOf, namespaceOf, type K8sObject } from './object.js';
+import { asArray, asRecord, asString, field, namespaceOf, type K8sObject } from './object.js';
 
-export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 export interface RbacSubject {
   kind: string;
@@ -20,7 +20,7 @@ export interface RoleRef {
   name: string;
 }
 
-export function roleRefOf(binding: K8sObject): RoleRef | undefined {
+function roleRefOf(binding: K8sObject): RoleRef | undefined {
   const r = asRecord(field(binding, 'roleRef'));
   const kind = asString(r.kind);
   const name = asString(r.name);
@@ -64,7 +64,7 @@ export interface PlatformAdminBinding {
   source: string;
 }
 
-export const PLATFORM_ADMIN_BINDINGS: readonly PlatformAdminBinding[] = [
+const PLATFORM_ADMIN_BINDINGS: readonly PlatformAdminBinding[] = [
   {
     platform: 'kubeadm 1.29+',
     binding: 'kubeadm:cluster-admins',
@@ -156,10 +156,4 @@ function serviceAccountClass(namespace: string | undefined, name: string, ctx: B
   return ctx.isSystemNamespace(namespace)
     ? { system: true, reason: 'system-service-account', note: `service account ${name} of system namespace ${namespace ?? ''}` }
     : { system: false, reason: 'service-account', note: `service account of namespace ${namespace ?? '(none)'}` };
-}
-
-/** `ClusterRoleBinding/<name>` or `RoleBinding/<ns>/<name>`, for evidence strings. */
-export function bindingLabel(binding: K8sObject, kind: 'ClusterRoleBinding' | 'RoleBinding'): string {
-  const ns = namespaceOf(binding);
-  return kind === 'RoleBinding' && ns ? `RoleBinding ${ns}/${nameOf(binding)}` : `ClusterRoleBinding ${nameOf(binding)}`;
 }

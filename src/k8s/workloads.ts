@@ -59,7 +59,7 @@ function cachedContainers(value: unknown, list: ContainerList, cache: ContainerC
   if (!Array.isArray(value) || value.length === 0) return NO_CONTAINERS;
   if (!cache) return listContainers(value, list);
   let byList = cache.get(value);
-  if (!byList) cache.set(value, (byList = new Map()));
+  if (!byList) cache.set(value, (byList = new Map<ContainerList, readonly PodContainer[]>()));
   let hit = byList.get(list);
   if (!hit) byList.set(list, (hit = listContainers(value, list)));
   return hit;

@@ -15,7 +15,7 @@ import type { EventEmitter } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 
 /** Buffers kept for the next bodies: the pages one list has in flight, for a few lists at once. */
-export const DEFAULT_SPARE_BUFFERS = 8;
+const DEFAULT_SPARE_BUFFERS = 8;
 
 /** The smallest buffer made: discovery documents and short lists fit without growing. */
 export const MIN_BUFFER_BYTES = 64 * 1024;

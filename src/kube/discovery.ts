@@ -62,7 +62,7 @@ export async function discover(client: ApiClient, wanted: readonly Wanted[], con
     if (root instanceof MalformedAnswerError) out.set(w.id, { state: 'failed', error: root, what: `discovery of ${w.group === '' ? '/api' : '/apis'}` });
   }
   const placeable = needed.filter((w) => !out.has(w.id));
-  return discoverServed(client, placeable, concurrency, core instanceof MalformedAnswerError ? [] : core, groups instanceof MalformedAnswerError ? new Map() : groups, out);
+  return discoverServed(client, placeable, concurrency, core instanceof MalformedAnswerError ? [] : core, groups instanceof MalformedAnswerError ? new Map<string, string[]>() : groups, out);
 }
 
 async function malformedAsFailure<T>(document: Promise<T>): Promise<T | MalformedAnswerError> {

@@ -55,7 +55,7 @@ export function describeValue(value: unknown): string {
  * is `<Kind>List`, whose `items` is an array, and whose `metadata.continue`, if any, is a string.
  * A `Status` object sent with 200 is named as such. Items are judged one by one (listItemProblem).
  */
-export function listPageProblem(page: unknown, kind: string): string | undefined {
+function listPageProblem(page: unknown, kind: string): string | undefined {
   const wrong = documentProblem(page, `${kind}List`);
   if (wrong) return wrong;
   const list = page as Record<string, unknown>;
@@ -76,7 +76,7 @@ export function listMetaProblem(meta: unknown): string | undefined {
  * (typed lists leave `kind` out of built-in items; custom resources carry their own), or one
  * nested deeper than any real object.
  */
-export function listItemProblem(item: unknown, index: number, kind: string): string | undefined {
+function listItemProblem(item: unknown, index: number, kind: string): string | undefined {
   if (!isRecord(item)) return `items[${index}] is ${describeValue(item)}, not an object`;
   if (item.kind !== undefined && item.kind !== kind) return `items[${index}].kind is ${describeValue(item.kind)}, not "${kind}"`;
   // As in snapshots: every later copy of the object would recurse once per level (k8s/depth.ts).
@@ -85,7 +85,7 @@ export function listItemProblem(item: unknown, index: number, kind: string): str
 }
 
 /** What is kept of one item of a page (checked with listItemProblem first). */
-export function listItemRecord(item: Record<string, unknown>, kind: PageKind, project: Projection): K8sObject | undefined {
+function listItemRecord(item: Record<string, unknown>, kind: PageKind, project: Projection): K8sObject | undefined {
   if (typeof item.apiVersion !== 'string') item.apiVersion = kind.apiVersion;
   if (typeof item.kind !== 'string') item.kind = kind.kind;
   return project(kind.id, item);

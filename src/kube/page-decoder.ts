@@ -38,7 +38,7 @@ export class PageDecodeError extends Error {
 
 
 /** Pages smaller than this are parsed on the main thread: a round trip costs more than it saves. */
-export const DEFAULT_MIN_WORKER_BYTES = 256 * 1024;
+const DEFAULT_MIN_WORKER_BYTES = 256 * 1024;
 
 export interface PageDecoderOptions {
   /** Worker threads (default: one per core, at least 2, at most 4). */

@@ -32,7 +32,7 @@ export interface ListResult {
  * Pages per list (--max-pages). 150,000 pods take 300 pages of 500; the default is far above any
  * real list, and ends a list whose server hands out fresh continue tokens forever.
  */
-export const DEFAULT_MAX_PAGES = 10_000;
+const DEFAULT_MAX_PAGES = 10_000;
 
 /**
  * Reading stops when the heap in use passes this share of the old generation's limit, which leaves
@@ -46,7 +46,7 @@ const YOUNG_GENERATION_BYTES = 48 * 2 ** 20;
  * Why reading must stop for memory, or undefined. A list that grows past the heap would end the
  * process without a report; stopping it turns only that kind into an error.
  */
-export function heapNearLimit(): string | undefined {
+function heapNearLimit(): string | undefined {
   const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
   if (used < Math.max(limit - YOUNG_GENERATION_BYTES, limit / 2) * HEAP_STOP_SHARE) return undefined;
   const mib = (n: number): number => Math.round(n / 2 ** 20);
@@ -77,7 +77,7 @@ export async function listAll(client: ApiClient, path: string, options: ListOpti
 }
 
 /** Restarts of one list after an expired continue token (410 Gone). */
-export const DEFAULT_RESTARTS = 2;
+const DEFAULT_RESTARTS = 2;
 
 /** A page as the pager gets it: parsed, or (for the page decoder) its metadata and its items being decoded. */
 type Fetched = { page: unknown } | { meta: Record<string, unknown>; decoded: Promise<unknown[]> };

@@ -127,7 +127,7 @@ export function describeAttempts(err: unknown): string {
 }
 
 function asFailure(err: unknown): RetryableFailure | undefined {
-  return typeof err === 'object' && err !== null ? (err as RetryableFailure) : undefined;
+  return typeof err === 'object' && err !== null ? err : undefined;
 }
 
 function defaultSleep(ms: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { refKey, type ResourceRef } from '../k8s/object.js';
 import type { Inventory, SourceLocation } from '../k8s/inventory.js';
-import { renderMessage, type CheckMeta, type Severity, type Verdict } from '../engine/check.js';
+import { renderMessage, type Severity, type Verdict } from '../engine/check.js';
 import { SCORING_METHOD, type Grade, type Scorecard } from '../engine/score.js';
 
 /** Bump the major part on any breaking change to the JSON report; documented in docs/report.md. */
@@ -151,15 +151,22 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
  * plugin may have added). Most subjects have just those and are shown as they are, not copied:
  * 150,000 fewer objects in the report of a 150,000-pod cluster.
  */
-function toSubject(s: { resource: ResourceRef; verdict: Verdict; details?: Record<string, unknown> }): ReportSubject {
-  // Empty details (a plugin's `null`) are left out, as the copy below leaves them out.
-  if (hasOnlyShownFields(s) && (s.details === undefined || s.details)) return s;
+function toSubject(s: ReturnedSubject): ReportSubject {
+  if (isShownAsIs(s)) return s;
   return s.details ? { resource: s.resource, verdict: s.verdict, details: s.details } : { resource: s.resource, verdict: s.verdict };
 }
 
-function hasOnlyShownFields(s: object): boolean {
+/** A subject as a check returned it: a plugin is not type-checked and may give `details: null`. */
+interface ReturnedSubject {
+  resource: ResourceRef;
+  verdict: Verdict;
+  details?: Record<string, unknown> | null;
+}
+
+/** Only the fields the report shows, and no empty details (the copy in toSubject leaves them out). */
+function isShownAsIs(s: ReturnedSubject): s is ReportSubject {
   for (const key in s) if (key !== 'resource' && key !== 'verdict' && key !== 'details') return false;
-  return true;
+  return s.details === undefined || Boolean(s.details);
 }
 
 function targetOf(inventory: Inventory): ReportTarget {
@@ -174,7 +181,7 @@ function targetOf(inventory: Inventory): ReportTarget {
  * Snapshot objects point at their file; live objects at a stable pseudo-path
  * `k8s/<context>/<namespace>/<Kind>/<name>.yaml` (`_cluster` for cluster-scoped objects).
  */
-export function locationOf(inventory: Inventory, ref: ResourceRef): SourceLocation {
+function locationOf(inventory: Inventory, ref: ResourceRef): SourceLocation {
   const found = inventory.locate(ref);
   if (found) return found;
   const context = inventory.source.type === 'live' ? inventory.source.context : 'snapshot';
@@ -185,5 +192,3 @@ export function locationOf(inventory: Inventory, ref: ResourceRef): SourceLocati
 export function fingerprintKey(checkId: string, ref: ResourceRef): string {
   return `${checkId}:${refKey(ref)}`;
 }
-
-export type { CheckMeta };

@@ -8,10 +8,10 @@ import { fingerprintKey, type Report, type ReportCheck, type ReportFinding } fro
  * facts behind it, is documented in docs/sarif.md.
  */
 
-export const SARIF_VERSION = '2.1.0';
+const SARIF_VERSION = '2.1.0';
 /** The schema URI GitHub's own examples use. */
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
-export const INFORMATION_URI = 'https://www.npmjs.com/package/kposture';
+const INFORMATION_URI = 'https://www.npmjs.com/package/kposture';
 /** Our own fingerprint; bump the suffix if its inputs ever change. */
 export const FINGERPRINT_KEY = 'kposture/v1';
 /** The one partialFingerprints key GitHub code scanning reads. */
@@ -41,27 +41,27 @@ const SECURITY_SEVERITY: Record<Severity, string | undefined> = {
 
 const LEVEL_ORDER: Record<Level, number> = { error: 0, warning: 1, note: 2 };
 
-export function levelFor(severity: Severity): Level {
+function levelFor(severity: Severity): Level {
   return LEVEL[severity];
 }
 
-export function securitySeverityFor(severity: Severity): string | undefined {
+function securitySeverityFor(severity: Severity): string | undefined {
   return SECURITY_SEVERITY[severity];
 }
 
 /** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects. */
-export function qualifiedName(ref: ResourceRef): string {
+function qualifiedName(ref: ResourceRef): string {
   return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
 }
 
 /** sha256 (hex) of check id + object key + message id: stable across runs, blind to line numbers. */
-export function findingFingerprint(checkId: string, finding: Pick<ReportFinding, 'resource' | 'messageId'>, extra: string[] = []): string {
+function findingFingerprint(checkId: string, finding: Pick<ReportFinding, 'resource' | 'messageId'>, extra: string[] = []): string {
   const key = [fingerprintKey(checkId, finding.resource), finding.messageId, ...extra].join('\u0000');
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 /** Percent-encodes each path segment, so a file name with spaces or `#` is still a valid URI reference. */
-export function toUriReference(filePath: string): string {
+function toUriReference(filePath: string): string {
   return filePath
     .split('/')
     .map((segment) => encodeURIComponent(segment))

@@ -16,7 +16,8 @@ function* layout(value: unknown, levels: number, indent: string): Generator<stri
     for (let i = 0; i < value.length; i++) {
       yield inner;
       // JSON.stringify writes null for array entries it cannot represent.
-      const item = value[i] === undefined || typeof value[i] === 'function' ? null : value[i];
+      const entry: unknown = value[i];
+      const item = entry === undefined || typeof entry === 'function' ? null : entry;
       yield* layout(item, levels - 1, inner);
       yield i < value.length - 1 ? ',\n' : '\n';
     }
@@ -50,12 +51,17 @@ function* layout(value: unknown, levels: number, indent: string): Generator<stri
  */
 function stringifyAt(value: unknown, indent: string): string {
   const depth = indent.length / 2;
-  if (depth === 0) return JSON.stringify(value, null, 2) ?? 'null';
+  if (depth === 0) return stringifyOrUndefined(value) ?? 'null';
   let wrapped: unknown = value;
   for (let i = 0; i < depth; i++) wrapped = [wrapped];
   const text = JSON.stringify(wrapped, null, 2);
   const cut = wrapperLengths(depth);
   return text.slice(cut.before, text.length - cut.after);
+}
+
+/** JSON.stringify with its real type: it gives undefined for undefined, functions and symbols. */
+function stringifyOrUndefined(value: unknown): string | undefined {
+  return JSON.stringify(value, null, 2);
 }
 
 /** Lengths of what `depth` wrapping arrays add before and after the value: `[\n  [\n    ` and `\n  ]\n]`. */

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { removeDir, runCli, tempDir, WEAK } from './run.js';
+import { jsonOf, removeDir, runCli, tempDir, WEAK } from './run.js';
 
 /** One line on stderr, naming what is wrong; never a stack trace unless --debug. */
 function expectOneLine(stderr: string, mentions: RegExp): void {
@@ -77,7 +77,7 @@ describe('usage and input errors', () => {
       expect.stringMatching(/^ran \d+ checks \(slowest: …\)$/),
       'wrote the report',
     ]);
-    expect(JSON.parse(run.stdout).score).toEqual(expect.any(Number));
+    expect(jsonOf(run).score).toEqual(expect.any(Number));
   });
 
   it('prints the stack trace only with --debug', async () => {

@@ -115,7 +115,7 @@ describe('report outputs', () => {
     mkdirSync(path.join(dir, 'a'));
     const run = await runCli(['audit', '--snapshot', STRONG, '--report', `sarif=${nested}`]);
     expect(run.code).toBe(0);
-    expect(JSON.parse(readFileSync(nested, 'utf8')).version).toBe('2.1.0');
+    expect((JSON.parse(readFileSync(nested, 'utf8')) as { version: string }).version).toBe('2.1.0');
     expect(filesIn(path.join(dir, 'a', 'b'))).toEqual(['kposture.sarif']);
   });
 });

@@ -8,7 +8,7 @@ import { spawnSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BUILTIN_CHECKS } from '../../checks/index.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { field, type K8sObject } from '../../src/k8s/object.js';
+import { asString, field, type K8sObject } from '../../src/k8s/object.js';
 import type { Report } from '../../src/report/model.js';
 import { closedPort, startFixtureServer, writeKubeconfig, type FixtureServer } from '../support/fixture-server.js';
 import { e2eNodes, expectExit, runBuiltCli } from '../support/fixture-cli.js';
@@ -152,7 +152,7 @@ describe('the fixture API server is faithful to a real client', () => {
     );
     const got = JSON.parse(stdout) as { kind: string; items: K8sObject[] };
     expect(got.kind).toBe('List');
-    const key = (o: K8sObject): string => `${String(o.apiVersion)} ${String(o.kind)} ${String(field(o, 'metadata', 'namespace') ?? '')}/${String(field(o, 'metadata', 'name'))}`;
+    const key = (o: K8sObject): string => `${String(o.apiVersion)} ${String(o.kind)} ${asString(field(o, 'metadata', 'namespace')) ?? ''}/${String(field(o, 'metadata', 'name'))}`;
     const served = [KINDS.Node, KINDS.Pod, KINDS.Namespace, KINDS.NetworkPolicy].flatMap((id) => server.objects(id));
     expect(served.length).toBeGreaterThan(20);
     expect(got.items.map(key).sort()).toEqual(served.map(key).sort());

@@ -25,7 +25,7 @@ describe('read-only RBAC for kposture', () => {
     let out = '';
     const io: Io = { stdout: (t) => void (out += t), stderr: () => undefined, stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: process.cwd() };
     expect(await main(['rbac', '--subject-kind', 'Group', '--subject-name', 'auditors'], io)).toBe(0);
-    const docs = parseAllDocuments(out).map((d) => d.toJS() as Record<string, any>);
+    const docs = parseAllDocuments(out).map((d) => d.toJS() as Record<string, unknown>);
     expect(docs.map((d) => d.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
     const rules = docs[0]!.rules as { apiGroups?: string[]; resources?: string[]; verbs: string[] }[];
     const granted = new Set(rules.flatMap((r) => (r.resources ?? []).map((res) => `${r.apiGroups![0]}/${res}`)));

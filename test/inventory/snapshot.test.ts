@@ -119,7 +119,7 @@ describe('snapshot loader', () => {
     [{ 'x.json': JSON.stringify({ items: [{ kind: 'Deployment', metadata: { name: 'd' } }], kind: 'PodList', apiVersion: 'v1' }) }, /field items\[0\]\.kind is Deployment, but the list is a PodList/],
     [{ 'empty.yaml': '   \n' }, /the file is empty/],
   ])('rejects malformed input with one line naming the file and field: %j', (files, message) => {
-    const err = loadError(files as Record<string, string>);
+    const err = loadError(files);
     expect(err.message).toMatch(message);
     expect(err.exitCode).toBe(2);
     expect(err.oneLine()).not.toContain('\n');

@@ -178,7 +178,7 @@ describe('freeChunksAfterUse', () => {
   });
 
   it('lets an HTTP client read whole bodies while the socket\'s and the answer\'s chunks are freed', async () => {
-    const big = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: Array.from({ length: 20 }, () => JSON.parse(page).items).flat() });
+    const big = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: Array.from({ length: 20 }, () => (JSON.parse(page) as { items: unknown[] }).items).flat() });
     const server = http.createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end(big);

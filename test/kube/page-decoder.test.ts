@@ -57,7 +57,7 @@ describe('PageDecoder', () => {
     const { page, pods } = podPage();
     const items = await decoder.decode(Buffer.from(JSON.stringify(page)), POD_KIND);
     const project = slimProjection();
-    const expected = pods.map((p) => project(KINDS.Pod, { ...JSON.parse(JSON.stringify(p)), apiVersion: 'v1', kind: 'Pod' }));
+    const expected = pods.map((p) => project(KINDS.Pod, { ...(JSON.parse(JSON.stringify(p)) as Record<string, unknown>), apiVersion: 'v1', kind: 'Pod' }));
     expect(items).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(items).toHaveLength(pods.length);
   });
@@ -200,8 +200,8 @@ describe('compactCopy: records from workers, laid out as the main thread lays ou
 
   it('keeps a __proto__ key as plain data', () => {
     const [record] = compactCopy([JSON.parse('{"kind":"ConfigMap","data":{"__proto__":{"polluted":true}}}') as Record<string, unknown>], new StringTable());
-    expect(Object.keys(record!.data as object)).toEqual(['__proto__']);
-    expect(Object.getPrototypeOf(record!.data)).toBe(Object.prototype);
+    expect(Object.keys(record.data as object)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(record.data)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

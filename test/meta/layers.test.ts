@@ -25,7 +25,7 @@ async function violations(root: string): Promise<Violation[]> {
   const { stdout } = await run(process.execPath, [DEPCRUISE, '--config', path.join(REPO_ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json', 'src', 'checks', 'bench'], {
     cwd: root,
     maxBuffer: 64 * 2 ** 20,
-  }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+  }).catch((err: unknown) => ({ stdout: (err as { stdout?: string }).stdout ?? '' }));
   return (JSON.parse(stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
 

@@ -43,7 +43,7 @@ function judge(inv: Inventory): string[] {
     const invalid = validateOutcome(outcome, check.meta.messages);
     if (invalid) problems.push(`${check.meta.id}: invalid outcome: ${invalid}`);
     if (outcome.status === 'unknown' && /failed while evaluating|malformed outcome/.test(outcome.reason)) problems.push(`${check.meta.id}: ${outcome.reason}`);
-    const unreadable = check.meta.reads.filter((k) => !isKnown(inv.kinds.get(k) ?? ({ status: 'missing', items: [] } as KindCollection)));
+    const unreadable = check.meta.reads.filter((k) => !isKnown(inv.kinds.get(k) ?? { status: 'missing', items: [] }));
     if (unreadable.length > 0 && outcome.status !== 'unknown') problems.push(`${check.meta.id}: ${outcome.status} although ${unreadable.join(', ')} could not be read`);
   }
   const report = buildReport({ scorecard: scoreResults(results), inventory: inv, version: '0.0.0-test', generatedAt: '2024-05-01T00:00:00.000Z' });

@@ -23,7 +23,7 @@ let cachedClusters: Inventory[] | undefined;
 let cached: Sample[] | undefined;
 
 /** Every fixtures/clusters/<name>/snapshot, loaded. */
-export function clusters(): Inventory[] {
+function clusters(): Inventory[] {
   if (cachedClusters) return cachedClusters;
   const root = path.join(REPO_ROOT, 'fixtures', 'clusters');
   cachedClusters = (existsSync(root) ? readdirSync(root).sort() : [])
@@ -50,19 +50,24 @@ export interface Mutation {
 }
 
 /** JSON a check could meet where it expects something else. */
-export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(null, '', 0, -1, 1.5, true, false, [], {}, 'Always', '*', 'kube-system', '0', 'NaN', '__proto__', 'constructor'),
   fc.string({ maxLength: 12 }),
   fc.integer(),
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-export const mutation: fc.Arbitrary<Mutation> = fc.record({ at: fc.nat(), op: fc.constantFrom(...OPS), value: hostileValue });
+const mutation: fc.Arbitrary<Mutation> = fc.record({ at: fc.nat(), op: fc.constantFrom(...OPS), value: hostileValue });
 
 /** Every path to a value inside `v` (objects and arrays), the root excluded. */
 function paths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   if (Array.isArray(v)) v.forEach((x, i) => (out.push([...prefix, i]), paths(x, [...prefix, i], out)));
-  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push([...prefix, k]), paths(x, [...prefix, k], out);
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      out.push([...prefix, k]);
+      paths(x, [...prefix, k], out);
+    }
+  }
   return out;
 }
 
@@ -75,21 +80,25 @@ function retype(v: unknown): unknown {
   return {};
 }
 
+/** An object or an array inside a sample, indexed by the keys paths() gives. */
+type Holder = Record<string | number, unknown>;
+
 /** A deep copy of `obj` with the mutations applied in turn. */
-export function mutate(obj: unknown, mutations: readonly Mutation[]): unknown {
-  const root = { value: structuredClone(obj) as unknown };
+function mutate(obj: unknown, mutations: readonly Mutation[]): unknown {
+  const root: { value: unknown } = { value: structuredClone(obj) };
   for (const m of mutations) {
     const all = paths(root.value);
     if (all.length === 0) break;
     const p = all[m.at % all.length]!;
-    let parent: any = root.value;
-    for (const key of p.slice(0, -1)) parent = parent[key];
+    // Every step of a path but the last leads into an object or an array.
+    let parent = root.value as Holder;
+    for (const key of p.slice(0, -1)) parent = parent[key] as Holder;
     const key = p.at(-1)!;
     const current = parent[key];
     switch (m.op) {
       case 'delete':
         if (Array.isArray(parent)) parent.splice(key as number, 1);
-        else delete parent[key];
+        else Reflect.deleteProperty(parent, key);
         break;
       case 'null':
         parent[key] = null;
@@ -104,10 +113,10 @@ export function mutate(obj: unknown, mutations: readonly Mutation[]): unknown {
         parent[key] = Array.isArray(current) ? [] : current !== null && typeof current === 'object' ? {} : '';
         break;
       case 'pad':
-        parent[key] = Array.isArray(current) ? [...current, structuredClone(m.value), structuredClone(current[0] ?? null)] : [current, structuredClone(m.value)];
+        parent[key] = Array.isArray(current) ? [...(current as unknown[]), structuredClone(m.value), structuredClone((current as unknown[])[0] ?? null)] : [current, structuredClone(m.value)];
         break;
       case 'addKey':
-        if (current !== null && typeof current === 'object' && !Array.isArray(current)) current[String(m.value).slice(0, 20) || 'k'] = structuredClone(m.value);
+        if (current !== null && typeof current === 'object' && !Array.isArray(current)) (current as Holder)[String(m.value).slice(0, 20) || 'k'] = structuredClone(m.value);
         else parent[key] = { value: current, extra: structuredClone(m.value) };
         break;
     }
@@ -116,7 +125,7 @@ export function mutate(obj: unknown, mutations: readonly Mutation[]): unknown {
 }
 
 /** A real object, mutated 0 to 6 times. */
-export const mutatedSample: fc.Arbitrary<Sample> = fc
+const mutatedSample: fc.Arbitrary<Sample> = fc
   .tuple(fc.nat(), fc.array(mutation, { maxLength: 6 }))
   .map(([i, ms]) => {
     const all = corpus();
@@ -127,7 +136,7 @@ export const mutatedSample: fc.Arbitrary<Sample> = fc
   });
 
 /** Arbitrary JSON under a known kind: apiVersion, kind, and whatever else. */
-export const arbitrarySample: fc.Arbitrary<Sample> = fc
+const arbitrarySample: fc.Arbitrary<Sample> = fc
   .tuple(fc.constantFrom(...knownKinds().filter((k) => !k.dynamic)), fc.dictionary(fc.constantFrom('metadata', 'spec', 'status', 'webhooks', 'rules', 'subjects', 'roleRef', 'data', 'x'), hostileValue, { maxKeys: 5 }), fc.string({ minLength: 1, maxLength: 8 }), fc.option(fc.string({ maxLength: 8 })))
   .map(([spec, fields, name, namespace]) => {
     const metadata = fields.metadata !== null && typeof fields.metadata === 'object' && !Array.isArray(fields.metadata) ? fields.metadata : {};
@@ -137,8 +146,8 @@ export const arbitrarySample: fc.Arbitrary<Sample> = fc
         ...structuredClone(fields),
         apiVersion: spec.group ? `${spec.group}/${spec.versions[0]}` : spec.versions[0],
         kind: spec.kind,
-        metadata: { ...(metadata as object), name, ...(spec.namespaced && namespace !== null ? { namespace } : {}) },
-      } as K8sObject,
+        metadata: { ...metadata, name, ...(spec.namespaced && namespace !== null ? { namespace } : {}) },
+      },
     };
   });
 

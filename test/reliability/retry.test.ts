@@ -24,9 +24,10 @@ function clock(start = 1_000_000): { now: () => number; sleep: (ms: number) => P
   const waits: number[] = [];
   return {
     now: () => t,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       waits.push(ms);
       t += ms;
+      return Promise.resolve();
     },
     waits,
   };
@@ -69,10 +70,9 @@ describe('withRetries', () => {
     const c = clock();
     let calls = 0;
     const value = await withRetries(
-      async () => {
+      () => {
         calls++;
-        if (calls < 4) throw failure({ retryable: '503' });
-        return 'ok';
+        return calls < 4 ? Promise.reject(failure({ retryable: '503' })) : Promise.resolve('ok');
       },
       { policy, sleep: c.sleep, now: c.now, random: () => 1 },
     );
@@ -85,9 +85,9 @@ describe('withRetries', () => {
     const c = clock();
     let calls = 0;
     const err = await withRetries(
-      async () => {
+      () => {
         calls++;
-        throw failure({ retryable: '500' });
+        return Promise.reject(failure({ retryable: '500' }));
       },
       { policy, sleep: c.sleep, now: c.now },
     ).catch((e: unknown) => e as RetryableFailure);
@@ -101,9 +101,9 @@ describe('withRetries', () => {
     let calls = 0;
     await expect(
       withRetries(
-        async () => {
+        () => {
           calls++;
-          throw failure({});
+          return Promise.reject(failure({}));
         },
         { policy, sleep: c.sleep, now: c.now },
       ),
@@ -116,9 +116,9 @@ describe('withRetries', () => {
     const c = clock();
     let calls = 0;
     const err = await withRetries(
-      async () => {
+      () => {
         calls++;
-        throw failure({ retryable: 'timeout', timedOut: true });
+        return Promise.reject(failure({ retryable: 'timeout', timedOut: true }));
       },
       { policy, sleep: c.sleep, now: c.now },
     ).catch((e: unknown) => e as RetryableFailure);
@@ -130,18 +130,15 @@ describe('withRetries', () => {
     const c = clock();
     let calls = 0;
     await withRetries(
-      async () => {
-        if (++calls === 1) throw failure({ retryable: '429', retryAfterMs: 7000 });
-        return 1;
-      },
+      () => (++calls === 1 ? Promise.reject(failure({ retryable: '429', retryAfterMs: 7000 })) : Promise.resolve(1)),
       { policy, sleep: c.sleep, now: c.now },
     );
     expect(c.waits).toEqual([7000]);
 
     const c2 = clock();
     const err = await withRetries(
-      async () => {
-        throw failure({ retryable: '429', retryAfterMs: 60_000 });
+      () => {
+        return Promise.reject(failure({ retryable: '429', retryAfterMs: 60_000 }));
       },
       { policy, sleep: c2.sleep, now: c2.now },
     ).catch((e: unknown) => e as RetryableFailure);
@@ -155,9 +152,9 @@ describe('withRetries', () => {
     const deadline = c.now() + 250;
     let calls = 0;
     const err = await withRetries(
-      async () => {
+      () => {
         calls++;
-        throw failure({ retryable: '503' });
+        return Promise.reject(failure({ retryable: '503' }));
       },
       { policy, sleep: c.sleep, now: c.now, random: () => 1, deadline },
     ).catch((e: unknown) => e as RetryableFailure);

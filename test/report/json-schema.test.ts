@@ -88,7 +88,7 @@ describe('JSON report against schemas/report.schema.json', () => {
       const pieces = [...renderJsonChunks(report)];
       expect(pieces.join('')).toBe(`${JSON.stringify(report, null, 2)}\n`);
       // One piece per examined subject or finding at least: no piece holds a whole check list.
-      const subjects = report.checks.reduce((n, c) => n + (c.subjects?.length ?? 0), 0);
+      const subjects = report.checks.reduce((n, c) => n + c.subjects.length, 0);
       expect(pieces.length).toBeGreaterThan(subjects);
     }
   });
@@ -113,8 +113,12 @@ describe('JSON report against schemas/report.schema.json', () => {
     it.each<[string, (r: Record<string, unknown> & { checks: Record<string, unknown>[] }) => void, RegExp]>([
       ['an unknown top-level field', (r) => void (r.extra = 1), /unknown field "extra"/],
       ['an unknown field on a check', (r) => void (r.checks[0]!.note = 'x'), /unknown field "note"/],
-      ['a finding without its verify command', (r) => void delete (r.checks[0]!.findings as Record<string, unknown>[])[0]!.verify, /verify/],
-      ['a finding without a location', (r) => void delete (r.checks[0]!.findings as Record<string, unknown>[])[0]!.location, /location/],
+      ['a finding without its verify command', (r) => {
+        delete (r.checks[0]!.findings as Record<string, unknown>[])[0]!.verify;
+      }, /verify/],
+      ['a finding without a location', (r) => {
+        delete (r.checks[0]!.findings as Record<string, unknown>[])[0]!.location;
+      }, /location/],
       ['a location with line 0', (r) => void (((r.checks[0]!.findings as Record<string, { startLine: number }>[])[0]!.location as { startLine: number }).startLine = 0), /startLine/],
       ['an unknown check status', (r) => void (r.checks[0]!.status = 'error'), /status/],
       ['an unknown check with a score', (r) => Object.assign(r.checks[0]!, { status: 'unknown', reason: 'x', findings: [] }), /score/],
@@ -148,7 +152,7 @@ describe('JSON report against schemas/report.schema.json', () => {
     const walk = (node: unknown): void => {
       if (Array.isArray(node)) return node.forEach(walk);
       if (typeof node !== 'object' || node === null) return;
-      for (const [key, value] of Object.entries(node)) {
+      for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
         if (key === 'properties' && typeof value === 'object' && value !== null) for (const f of Object.keys(value)) fields.add(f);
         walk(value);
       }

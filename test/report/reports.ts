@@ -22,7 +22,7 @@ import { evaluateGate } from '../../src/cli/commands/audit.js';
 import { inventoryOf, namespace } from '../support/inventory.js';
 import { REPO_ROOT } from '../cli/run.js';
 
-export const GENERATED_AT = '2025-03-01T10:00:00.000Z';
+const GENERATED_AT = '2025-03-01T10:00:00.000Z';
 
 export function reportFor(
   inventory: Inventory,
@@ -55,7 +55,7 @@ export function liveInventory(objects: K8sObject[], statuses: Partial<Record<Kin
   return { ...inv, source: { type: 'live', context, server: 'https://10.20.0.1:6443' } };
 }
 
-export function pod(ns: string, name: string, images: string[], initImages: string[] = []): K8sObject {
+function pod(ns: string, name: string, images: string[], initImages: string[] = []): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -67,7 +67,7 @@ export function pod(ns: string, name: string, images: string[], initImages: stri
   };
 }
 
-export function node(name: string, osImage: string): K8sObject {
+function node(name: string, osImage: string): K8sObject {
   return { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { nodeInfo: { osImage, kernelVersion: '6.6.0' } } };
 }
 
@@ -80,7 +80,7 @@ const imagesOf = (p: K8sObject, key: string): string[] =>
  * Unpinned images, grouped per namespace (one finding per namespace, pods as `affected`); init
  * containers get a second finding on the same namespace with the same message id.
  */
-export const GROUPED_CHECK = defineCheck({
+const GROUPED_CHECK = defineCheck({
   meta: {
     id: 'T-GROUP',
     title: 'Pods run images pinned by digest',
@@ -127,7 +127,7 @@ export const GROUPED_CHECK = defineCheck({
 });
 
 /** Reads Nodes; critical, so an unreadable node list costs a lot of coverage. */
-export const NODE_CHECK = defineCheck({
+const NODE_CHECK = defineCheck({
   meta: {
     id: 'T-NODE',
     title: 'Nodes run a container-specialized OS',
@@ -163,7 +163,7 @@ export const NODE_CHECK = defineCheck({
 });
 
 /** Low severity; not applicable when no namespace carries a `team` label. */
-export const LOW_CHECK = defineCheck({
+const LOW_CHECK = defineCheck({
   meta: {
     id: 'T-LOW',
     title: 'Team namespaces name an owner',
@@ -176,7 +176,7 @@ export const LOW_CHECK = defineCheck({
     messages: { owner: 'Namespace {namespace} has a team label but no owner annotation' },
   },
   evaluate(ctx, report) {
-    const teams = ctx.items(KINDS.Namespace).filter((n) => (field(n, 'metadata', 'labels', 'team') as unknown) !== undefined);
+    const teams = ctx.items(KINDS.Namespace).filter((n) => field(n, 'metadata', 'labels', 'team') !== undefined);
     if (teams.length === 0) return { status: 'not-applicable', reason: 'no namespace has a team label' };
     const findings = teams
       .filter((n) => field(n, 'metadata', 'annotations', 'owner') === undefined)
@@ -195,7 +195,7 @@ export const LOW_CHECK = defineCheck({
 });
 
 /** Info severity: shown, never scored; every subject is `info`. */
-export const INFO_CHECK = defineCheck({
+const INFO_CHECK = defineCheck({
   meta: {
     id: 'T-INFO',
     title: 'Inventory of namespaces',

@@ -56,7 +56,7 @@ describe('SARIF report', () => {
 
   it('always has a results array, empty when nothing fails', () => {
     const text = renderSarif(snapshotReport(STRONG));
-    expect(JSON.parse(text).runs[0].results).toEqual([]);
+    expect((JSON.parse(text) as SarifLog).runs[0]!.results).toEqual([]);
     expect(text).toContain('"results": []');
   });
 
@@ -177,7 +177,7 @@ describe('SARIF report', () => {
       const a = renderSarif(snapshotReport(WEAK, { generatedAt: '2025-03-01T10:00:00.000Z' }));
       const b = renderSarif(snapshotReport(WEAK, { generatedAt: '2025-03-02T11:30:00.000Z' }));
       expect(a).not.toBe(b);
-      expect(JSON.parse(a).runs[0].invocations[0].endTimeUtc).toBe('2025-03-01T10:00:00.000Z');
+      expect((JSON.parse(a) as SarifLog).runs[0]!.invocations[0]!.endTimeUtc).toBe('2025-03-01T10:00:00.000Z');
       expect(withoutTime(a)).toBe(withoutTime(b));
     });
 

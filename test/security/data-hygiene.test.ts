@@ -36,13 +36,13 @@ function plant(value: unknown, counts: { env: number; applied: number }): unknow
     if (['containers', 'initContainers', 'ephemeralContainers'].includes(k) && Array.isArray(v)) {
       out[k] = v.map((c: Record<string, unknown>) => {
         counts.env++;
-        const env = Array.isArray(c.env) ? c.env : [];
+        const env: unknown[] = Array.isArray(c.env) ? c.env : [];
         return { ...(plant(c, counts) as Record<string, unknown>), env: [...env, { name: 'PLANTED_TOKEN', value: `${ENV_MARKER}-${counts.env}` }, { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] };
       });
     } else if (k === 'metadata' && v !== null && typeof v === 'object' && typeof (v as Record<string, unknown>).name === 'string') {
       counts.applied++;
       const meta = plant(v, counts) as Record<string, unknown>;
-      const annotations = { ...((meta.annotations as Record<string, string>) ?? {}), [LAST_APPLIED]: JSON.stringify({ note: APPLIED_MARKER }), 'example.com/kept': 'visible' };
+      const annotations = { ...((meta.annotations as Record<string, string> | undefined) ?? {}), [LAST_APPLIED]: JSON.stringify({ note: APPLIED_MARKER }), 'example.com/kept': 'visible' };
       out[k] = { ...meta, annotations };
     } else {
       out[k] = plant(v, counts);
@@ -74,7 +74,7 @@ beforeAll(async () => {
   const marked = plant(list, counts) as typeof list;
   planted = counts;
   // A Secret in the data a snapshot audit reads, and one the server holds.
-  marked.items.push({ kind: 'SecretList', items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'team-a' }, data: { password: Buffer.from(SECRET_MARKER).toString('base64') }, stringData: { raw: SECRET_MARKER } } as Record<string, unknown>] } as never);
+  marked.items.push({ kind: 'SecretList', items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'team-a' }, data: { password: Buffer.from(SECRET_MARKER).toString('base64') }, stringData: { raw: SECRET_MARKER } }] });
   clusterFile = path.join(dir, 'marked.json');
   writeFileSync(clusterFile, JSON.stringify(marked));
   server = await startFixtureServer({

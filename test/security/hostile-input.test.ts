@@ -85,8 +85,18 @@ function expectAudited(run: CliRun): Report {
 
 // ---------------------------------------------------------------------------------------------
 
-function kubeconfigText(patch: (c: Record<string, any>) => void): string {
-  const config: Record<string, any> = {
+/** The kubeconfig the cases below break, one field at a time. */
+interface KubeconfigDoc {
+  apiVersion: string;
+  kind: string;
+  clusters: { name: string; cluster?: Record<string, unknown> }[];
+  users: { name: string; user: Record<string, unknown> }[];
+  contexts: { name: string; context: { cluster: string; user: string } }[];
+  'current-context': string;
+}
+
+function kubeconfigText(patch: (c: KubeconfigDoc) => void): string {
+  const config: KubeconfigDoc = {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority': path.join(TLS_DIR, 'ca.crt') } }],
@@ -106,15 +116,15 @@ const KUBECONFIGS: [string, () => string | Buffer, RegExp][] = [
   ['a YAML list', () => '- a\n- b\n', /sets no current-context \(it defines no context\)/],
   ['binary junk', () => junk(2048), /invalid YAML|not a kubeconfig/],
   ['current-context names no context', () => kubeconfigText((c) => (c['current-context'] = 'gone')), /context "gone" is not in kubeconfig .* \(available: x\)/],
-  ['the context names a cluster that is not defined', () => kubeconfigText((c) => (c.contexts[0].context.cluster = 'nowhere')), /names cluster "nowhere", which is not defined/],
-  ['the context names a user that is not defined', () => kubeconfigText((c) => (c.contexts[0].context.user = 'nobody')), /names user "nobody", which is not defined/],
-  ['a cluster entry without its cluster', () => kubeconfigText((c) => delete c.clusters[0].cluster), /clusters\[0\]\.cluster is missing/],
-  ['a server that is not a URL', () => kubeconfigText((c) => (c.clusters[0].cluster.server = 'not a url')), /server is not a URL/],
-  ['a server of the wrong type', () => kubeconfigText((c) => (c.clusters[0].cluster.server = 5)), /not a kubeconfig|server is not a URL/],
-  ['plain http without insecure-skip-tls-verify', () => kubeconfigText((c) => (c.clusters[0].cluster.server = 'http://127.0.0.1:8080')), /server must be an https:\/\/ URL/],
-  ['a certificate-authority file that does not exist', () => kubeconfigText((c) => (c.clusters[0].cluster['certificate-authority'] = '/nonexistent/ca.crt')), /cluster "c" certificate-authority \/nonexistent\/ca\.crt: no such file/],
-  ['a client-key file that does not exist', () => kubeconfigText((c) => Object.assign(c.users[0].user, { 'client-certificate': path.join(TLS_DIR, 'server.crt'), 'client-key': path.join(dir, 'missing.key') })), /user "u" client-key .*missing\.key: no such file/],
-  ['a client-certificate that is a directory', () => kubeconfigText((c) => Object.assign(c.users[0].user, { 'client-certificate': dir, 'client-key': path.join(TLS_DIR, 'server.key') })), /user "u" client-certificate .*: is a directory/],
+  ['the context names a cluster that is not defined', () => kubeconfigText((c) => (c.contexts[0]!.context.cluster = 'nowhere')), /names cluster "nowhere", which is not defined/],
+  ['the context names a user that is not defined', () => kubeconfigText((c) => (c.contexts[0]!.context.user = 'nobody')), /names user "nobody", which is not defined/],
+  ['a cluster entry without its cluster', () => kubeconfigText((c) => delete c.clusters[0]!.cluster), /clusters\[0\]\.cluster is missing/],
+  ['a server that is not a URL', () => kubeconfigText((c) => (c.clusters[0]!.cluster!.server = 'not a url')), /server is not a URL/],
+  ['a server of the wrong type', () => kubeconfigText((c) => (c.clusters[0]!.cluster!.server = 5)), /not a kubeconfig|server is not a URL/],
+  ['plain http without insecure-skip-tls-verify', () => kubeconfigText((c) => (c.clusters[0]!.cluster!.server = 'http://127.0.0.1:8080')), /server must be an https:\/\/ URL/],
+  ['a certificate-authority file that does not exist', () => kubeconfigText((c) => (c.clusters[0]!.cluster!['certificate-authority'] = '/nonexistent/ca.crt')), /cluster "c" certificate-authority \/nonexistent\/ca\.crt: no such file/],
+  ['a client-key file that does not exist', () => kubeconfigText((c) => Object.assign(c.users[0]!.user, { 'client-certificate': path.join(TLS_DIR, 'server.crt'), 'client-key': path.join(dir, 'missing.key') })), /user "u" client-key .*missing\.key: no such file/],
+  ['a client-certificate that is a directory', () => kubeconfigText((c) => Object.assign(c.users[0]!.user, { 'client-certificate': dir, 'client-key': path.join(TLS_DIR, 'server.key') })), /user "u" client-certificate .*: is a directory/],
 ];
 
 describe('kubeconfig', () => {
@@ -261,7 +271,7 @@ describe('a 1 GB snapshot', () => {
     }
   });
 
-  test('1 GB of valid JSON is streamed in bounded memory (a child with a 64 MB heap)', async () => {
+  test('1 GB of valid JSON is streamed in bounded memory (a child with a 64 MB heap)', () => {
     // Two namespaces with a gigabyte of whitespace between them: valid, and all of it must be read.
     const f = path.join(dir, 'padded.json');
     const fd = openSync(f, 'w');

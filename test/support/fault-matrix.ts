@@ -260,7 +260,7 @@ function judgeAudit(cell: Cell, r: { code: number; stdout: string; table: string
   const lost = new Set(cell.target.kinds.filter((k) => baseline.report.inventory.some((e) => e.kind === k)));
   for (const entry of report.inventory) {
     const before = baseline.report.inventory.find((e) => e.kind === entry.kind);
-    if (lost.has(entry.kind as KindId)) {
+    if (lost.has(entry.kind)) {
       if (entry.status !== 'error') problems.push(`${entry.kind} is ${entry.status}, not error`);
       const reason = entry.reason ?? '';
       const bare = reason.replace(/^discovery of [^:]+: /, '');

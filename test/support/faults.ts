@@ -58,7 +58,7 @@ export const MALFORMED_LISTS: readonly Malformed[] = ['empty-object', 'items-mis
 export const MALFORMED_DISCOVERY: readonly Malformed[] = ['empty-object', 'groups-null', 'status-200'];
 
 /** The body a malformed answer sends instead of `body`, the right one. */
-export function malformedBody(form: Malformed, body: unknown): unknown {
+function malformedBody(form: Malformed, body: unknown): unknown {
   const list = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   switch (form) {
     case 'empty-object':
@@ -70,7 +70,8 @@ export function malformedBody(form: Malformed, body: unknown): unknown {
     case 'items-null':
       return { ...list, items: null };
     case 'items-object':
-      return { ...list, items: { ...(Array.isArray(list.items) ? list.items : []) } };
+      // The array becomes an object keyed by index.
+      return { ...list, items: Object.fromEntries((Array.isArray(list.items) ? (list.items as unknown[]) : []).entries()) };
     case 'status-200':
       return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'etcdserver: leader changed', reason: 'InternalError', code: 500 };
     case 'wrong-kind':

@@ -98,7 +98,7 @@ export function syntheticCluster(shape: ClusterShape = {}): Record<string, unkno
   const replicaSets: Record<string, unknown>[] = [];
   let podIndex = 0;
   for (const ns of nsNames.filter((n) => n.startsWith('team-') || n === 'kube-system')) {
-    const dep = `${ns === 'kube-system' ? 'coredns' : 'web'}`;
+    const dep = ns === 'kube-system' ? 'coredns' : 'web';
     const template = { metadata: { labels: { app: dep } }, spec: podSpec(podIndex) };
     const depMeta = meta(dep, ns, { labels: { app: dep }, annotations: lastApplied({ kind: 'Deployment', spec: { template } }), managedFields });
     deployments.push({ metadata: depMeta, spec: { replicas: perNs, selector: { matchLabels: { app: dep } }, template }, status: { replicas: perNs } });
@@ -175,7 +175,7 @@ export function syntheticCluster(shape: ClusterShape = {}): Record<string, unkno
   const lists = [];
   for (const spec of [...knownKinds().filter((k) => k.builtin), ...knownKinds().filter((k) => k.group === 'kyverno.io')]) {
     const apiVersion = spec.group ? `${spec.group}/${spec.versions[0]}` : spec.versions[0]!;
-    const items = (typed[spec.id] ?? []).map((o) => ({ apiVersion, kind: spec.kind, ...o }) as K8sObject);
+    const items = (typed[spec.id] ?? []).map((o): K8sObject => ({ apiVersion, kind: spec.kind, ...o }));
     lists.push({ apiVersion, kind: `${spec.kind}List`, metadata: { resourceVersion: '5000' }, items });
   }
   return {

@@ -121,7 +121,7 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
         res.writeHead = ((code: number, ...rest: unknown[]) => {
           record.status = code;
           return (original as (...a: unknown[]) => http.ServerResponse)(code, ...rest);
-        }) as typeof res.writeHead;
+        });
       }
       const answer = (): Answer => route(url, resources, { serverVersion, forbidden, notFound, port: (server.address() as AddressInfo).port, maxPageSize: options.maxPageSize });
       if (options.intercept?.(record, res, answer)) return;
@@ -497,7 +497,8 @@ function fieldMatcher(selector: string): (o: K8sObject) => boolean {
   });
   return (o) => terms.every((t) => {
     const v = field(o, ...t.path);
-    const actual = v === undefined || v === null ? '' : String(v);
+    // Field selectors compare scalars; the API server refuses them on anything else.
+    const actual = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
     return t.negate ? actual !== t.value : actual === t.value;
   });
 }
@@ -511,7 +512,7 @@ function labelMatcher(selector: string): (o: K8sObject) => boolean {
   });
   return (o) => {
     const labels = field(o, 'metadata', 'labels');
-    const get = (k: string): string | undefined => (isRecord(labels) && typeof labels[k] === 'string' ? (labels[k] as string) : undefined);
+    const get = (k: string): string | undefined => (isRecord(labels) && typeof labels[k] === 'string' ? labels[k] : undefined);
     return terms.every((t) => {
       const v = get(t.key);
       if (!t.op) return t.not ? v === undefined : v !== undefined;

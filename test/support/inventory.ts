@@ -1,5 +1,5 @@
 import { kindId, splitApiVersion, type KindId } from '../../src/k8s/kinds.js';
-import type { K8sObject } from '../../src/k8s/object.js';
+import { asString, type K8sObject } from '../../src/k8s/object.js';
 import type { Inventory, KindCollection, KindStatus } from '../../src/k8s/inventory.js';
 import { runChecks } from '../../src/engine/run.js';
 import type { Check, Outcome } from '../../src/engine/check.js';
@@ -15,7 +15,7 @@ export function inventoryOf(
 ): Inventory {
   const kinds = new Map<KindId, KindCollection>();
   for (const obj of objects) {
-    const { group } = splitApiVersion(String(obj.apiVersion ?? 'v1'));
+    const { group } = splitApiVersion(asString(obj.apiVersion) ?? 'v1');
     const id = kindId(group, String(obj.kind));
     const c = kinds.get(id) ?? { status: 'ok' as KindStatus, items: [] };
     c.items.push(obj);

@@ -51,13 +51,13 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
   clusterOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
-    const debug = Boolean(flags.debug ?? (command.optsWithGlobals() as { debug?: boolean }).debug);
+    const debug = Boolean(flags.debug ?? command.optsWithGlobals<{ debug?: boolean }>().debug);
     setExit(await runAudit({ ...flags, debug }, io));
   });
   return cmd;
 }
 
-export function parseReportTargets(values: string[]): { format: string; file: string }[] {
+function parseReportTargets(values: string[]): { format: string; file: string }[] {
   return values.map((v) => {
     const eq = v.indexOf('=');
     const format = eq > 0 ? v.slice(0, eq) : '';
@@ -69,7 +69,7 @@ export function parseReportTargets(values: string[]): { format: string; file: st
   });
 }
 
-export function selectChecks(all: readonly Check[], config: Config, only: string[], skip: string[], configFile = 'the config file'): Check[] {
+function selectChecks(all: readonly Check[], config: Config, only: string[], skip: string[], configFile = 'the config file'): Check[] {
   const ids = new Set(all.map((c) => c.meta.id));
   const seen = new Set<string>();
   for (const c of all) {

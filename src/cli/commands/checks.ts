@@ -41,7 +41,7 @@ export function explainCommand(io: Io): Command {
     });
 }
 
-export function explainText(check: Check): string {
+function explainText(check: Check): string {
   const m = check.meta;
   return [
     `${m.id}: ${m.title}`,

@@ -41,7 +41,7 @@ export function clusterOptions(cmd: Command): Command {
     .option('--max-pages <n>', 'most pages one kind may take; a longer list makes its kind an error (default 10000)', (v) => parseCount(v, '--max-pages'));
 }
 
-export function parseCount(value: string, flag: string): number {
+function parseCount(value: string, flag: string): number {
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a whole number above 0`);
   return n;

@@ -20,7 +20,7 @@ export function snapshotCommand(io: Io): Command {
   clusterOptions(cmd);
   cmd.action(async (flags: SnapshotFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
-    const debug = Boolean(flags.debug ?? (command.optsWithGlobals() as { debug?: boolean }).debug);
+    const debug = Boolean(flags.debug ?? command.optsWithGlobals<{ debug?: boolean }>().debug);
     // A path that cannot be written is exit 2 now, not after reading the whole cluster.
     checkDestinations([flags.output]);
     const inventory = await collectLiveInventory({
@@ -124,8 +124,7 @@ export function scrub(obj: K8sObject): K8sObject {
     const meta = { ...copy.metadata };
     delete meta.managedFields;
     if (isRecord(meta.annotations) && LAST_APPLIED in meta.annotations) {
-      const annotations = { ...meta.annotations };
-      delete annotations[LAST_APPLIED];
+      const { [LAST_APPLIED]: _lastApplied, ...annotations } = meta.annotations;
       meta.annotations = annotations;
     }
     copy.metadata = meta;
@@ -148,7 +147,7 @@ function scrubContainer(container: unknown): unknown {
   if (!isRecord(c) || !Array.isArray(c.env)) return c;
   return {
     ...c,
-    env: c.env.map((e) => {
+    env: c.env.map((e: unknown) => {
       if (!isRecord(e)) return e;
       const { value: _dropped, ...rest } = e;
       return rest;

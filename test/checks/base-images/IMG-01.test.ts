@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import check from '../../../checks/base-images/IMG-01.js';
 import { KINDS } from '../../../src/k8s/kinds.js';
 import { checkScore } from '../../../src/engine/score.js';

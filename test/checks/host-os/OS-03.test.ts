@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import check, { skewOf } from '../../../checks/host-os/OS-03.js';
 import { KINDS } from '../../../src/k8s/kinds.js';
 import { checkScore } from '../../../src/engine/score.js';

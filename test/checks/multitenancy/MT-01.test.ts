@@ -64,7 +64,7 @@ describe('MT-01 a tenancy framework or model is in use', () => {
     ]));
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
-    const byFramework = Object.fromEntries(outcome.subjects.map((s) => [s.details?.framework, s]));
+    const byFramework = Object.fromEntries(outcome.subjects.map((s) => [s.details?.framework as string, s]));
     expect(Object.keys(byFramework).sort()).toEqual(['hnc', 'vcluster']);
     expect(byFramework.hnc!.resource).toMatchObject({ kind: 'Namespace', name: 'team-a' });
     expect(byFramework.hnc!.details).toMatchObject({ crds: [], namespaces: ['team-a', 'team-a-svc1'] });

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import check from '../../../checks/network/NP-01.js';
 import type { Outcome } from '../../../src/engine/check.js';
 import { KINDS } from '../../../src/k8s/kinds.js';

@@ -72,7 +72,7 @@ export function namespace(name: string, labels: Record<string, string> = {}): K8
 // ---------------------------------------------------------------- Kyverno
 
 /** The Helm chart's default webhook selector: kube-system from config.webhooks, kyverno from excludeKyvernoNamespace. */
-export const KYVERNO_SELECTOR = {
+const KYVERNO_SELECTOR = {
   matchExpressions: [
     { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] },
     { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kyverno'] },
@@ -139,7 +139,7 @@ export function clusterPolicy(name: string, spec: Record<string, unknown>): K8sO
 
 // ---------------------------------------------------------------- Gatekeeper
 
-export const GATEKEEPER_SELECTOR = {
+const GATEKEEPER_SELECTOR = {
   matchExpressions: [
     { key: 'admission.gatekeeper.sh/ignore', operator: 'DoesNotExist' },
     { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['gatekeeper-system'] },
