@@ -139,4 +139,3 @@ export function renderMessage(template: string, data: Record<string, string | nu
   );
 }
 
-export { type Inventory };

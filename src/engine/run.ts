@@ -127,7 +127,3 @@ function bySubject(a: Subject, b: Subject): number {
 function byFinding(a: Finding, b: Finding): number {
   return compareRefs(a.resource, b.resource) || a.messageId.localeCompare(b.messageId) || a.field.localeCompare(b.field);
 }
-
-export function subjectKey(ref: ResourceRef): string {
-  return refKey(ref);
-}

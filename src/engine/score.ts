@@ -49,7 +49,7 @@ function round1(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-export function subjectCredit(s: Subject): number | undefined {
+function subjectCredit(s: Subject): number | undefined {
   switch (s.verdict) {
     case 'pass':
       return s.credit ?? 1;

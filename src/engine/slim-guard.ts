@@ -66,10 +66,11 @@ export class SlimGuard {
     this.violation = undefined;
     try {
       const result = evaluate();
-      if (this.violation) throw this.violation;
+      const found = this.pendingViolation();
+      if (found) throw found;
       return result;
     } catch (err) {
-      throw this.violation ?? err;
+      throw this.pendingViolation() ?? err;
     } finally {
       this.reader = undefined;
       this.violation = undefined;
@@ -100,9 +101,14 @@ export class SlimGuard {
     return value;
   }
 
+  /** The violation a read recorded during `during` (set from the views' traps, so TypeScript cannot see it change). */
+  private pendingViolation(): SlimContractError | undefined {
+    return this.violation;
+  }
+
   private cached(value: object, shape: object, make: () => object): object {
     let byShape = this.views.get(value);
-    if (!byShape) this.views.set(value, (byShape = new Map()));
+    if (!byShape) this.views.set(value, (byShape = new Map<object, object>()));
     let view = byShape.get(shape);
     if (!view) byShape.set(shape, (view = make()));
     return view;
@@ -132,7 +138,7 @@ export class SlimGuard {
     return new Proxy({}, {
       ...READ_ONLY,
       get: (_, key) => {
-        if (typeof key === 'symbol') return Reflect.get(target, key);
+        if (typeof key === 'symbol') return Reflect.get(target, key) as unknown;
         const s = kept(key);
         if (s === undefined) {
           if (notAField(key)) return Reflect.get(target, key);
@@ -158,7 +164,7 @@ export class SlimGuard {
         }
         const own = Reflect.getOwnPropertyDescriptor(target, key);
         if (!own) return undefined;
-        const value = typeof key === 'symbol' ? own.value : this.wrap(own.value, s, at(key));
+        const value: unknown = typeof key === 'symbol' ? own.value : this.wrap(own.value, s, at(key));
         return { value, writable: false, enumerable: own.enumerable ?? true, configurable: true };
       },
     });
@@ -171,7 +177,7 @@ export class SlimGuard {
       ...READ_ONLY,
       get: (_, key) => {
         if (typeof key === 'string' && INDEX.test(key)) return this.wrap(target[Number(key)], element, at(key));
-        return Reflect.get(target, key);
+        return Reflect.get(target, key) as unknown;
       },
       has: (_, key) => Reflect.has(target, key),
       ownKeys: () => Reflect.ownKeys(target),
@@ -180,7 +186,7 @@ export class SlimGuard {
         if (key === 'length') return Reflect.getOwnPropertyDescriptor(dummy, key);
         const own = Reflect.getOwnPropertyDescriptor(target, key);
         if (!own) return undefined;
-        const value = typeof key === 'string' && INDEX.test(key) ? this.wrap(own.value, element, at(key)) : own.value;
+        const value: unknown = typeof key === 'string' && INDEX.test(key) ? this.wrap(own.value, element, at(key)) : own.value;
         return { value, writable: false, enumerable: own.enumerable ?? true, configurable: true };
       },
     });

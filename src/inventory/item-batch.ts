@@ -5,7 +5,7 @@
  * never depends on which thread made it.
  */
 import { readSync } from 'node:fs';
-import { isForbiddenKind, splitApiVersion } from '../k8s/kinds.js';
+import { isForbiddenKind } from '../k8s/kinds.js';
 import { isRecord } from '../k8s/object.js';
 import { isTooDeep } from '../k8s/depth.js';
 import type { Projection } from '../k8s/slim.js';

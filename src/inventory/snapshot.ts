@@ -266,7 +266,7 @@ class StreamedList implements ListHandler {
   /** Items read before the kind was known: the first index of each kind/group seen. */
   private readAhead = new Map<string, { kind: string; group: string; index: number }>();
   /** Items waiting for the list's kind, and the lists among them whose first error (if any) waits too. */
-  private waiting: ({ item: Record<string, unknown>; index: number } | { list: { error?: unknown } })[] = [];
+  private waiting: ({ item: Record<string, unknown>; index: number } | { list: { error?: Error } })[] = [];
   private nestedListAt: number | undefined;
 
   constructor(
@@ -357,7 +357,7 @@ class StreamedList implements ListHandler {
     if (this.waiting.length === 0) return nested;
     // Items before this list wait for this list's kind: an error inside the nested list is
     // reported after theirs, in the file's order, as a reading of the whole file would.
-    const list: { error?: unknown } = {};
+    const list: { error?: Error } = {};
     this.waiting.push({ list });
     return new ErrorsDeferred(nested, list);
   }
@@ -402,7 +402,7 @@ const IGNORED: ListHandler = {
 class ErrorsDeferred implements ListHandler {
   constructor(
     private readonly inner: ListHandler,
-    private readonly list: { error?: unknown },
+    private readonly list: { error?: Error },
   ) {}
 
   get nested(): boolean {
@@ -428,7 +428,7 @@ class ErrorsDeferred implements ListHandler {
     try {
       event();
     } catch (err) {
-      this.list.error = err;
+      this.list.error = err instanceof Error ? err : new Error(String(err));
     }
   }
 }

@@ -117,7 +117,7 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
  * transform rather than `{ '*': true, [LAST_APPLIED_ANNOTATION]: false }` so that the annotations
  * of an object without it are kept as they are, not copied.
  */
-export const WITHOUT_LAST_APPLIED: ShapeRecord = { '*': true, [LAST_APPLIED_ANNOTATION]: false };
+const WITHOUT_LAST_APPLIED: ShapeRecord = { '*': true, [LAST_APPLIED_ANNOTATION]: false };
 const withoutLastApplied = transform((annotations) => {
   if (!isRecord(annotations) || !(LAST_APPLIED_ANNOTATION in annotations)) return annotations;
   const out: Record<string, unknown> = {};
@@ -261,7 +261,7 @@ export function slimShapeOf(id: KindId): ShapeRecord {
   return SLIM_SHAPES.get(id) ?? ANY_KIND;
 }
 
-export const SLIM_SHAPES: ReadonlyMap<KindId, ShapeRecord> = new Map<KindId, ShapeRecord>([
+const SLIM_SHAPES: ReadonlyMap<KindId, ShapeRecord> = new Map<KindId, ShapeRecord>([
   [KINDS.Pod, POD],
   [KINDS.Deployment, WORKLOAD],
   [KINDS.ReplicaSet, REPLICA_SET],
@@ -282,7 +282,7 @@ export interface Projection {
 }
 
 /** Keeps objects whole (`kposture snapshot`, and audits that load plugin checks). */
-export const wholeObjects: Projection = (_id, obj) => obj as K8sObject;
+export const wholeObjects: Projection = (_id, obj) => obj;
 
 /**
  * A slim projection for one inventory. Each call returns a new object (the input is not

@@ -82,7 +82,7 @@ export class LimitError extends Error {
 }
 
 /** The largest answer body read (--max-page-mib); a real list page of 500 pods is a few MB. */
-export const DEFAULT_MAX_BODY_BYTES = 256 * 2 ** 20;
+const DEFAULT_MAX_BODY_BYTES = 256 * 2 ** 20;
 
 export interface ApiClientOptions {
   /** Per request (credentials, connection, whole body): --request-timeout. */
@@ -285,7 +285,7 @@ export class ApiClient {
     const { kc, fixed } = this.target;
     if (kc) await this.applyCredentials(kc, opts, signal, path);
     // Static credentials, made once (kubeconfig.ts): the same options for every request.
-    else Object.assign(opts, fixed, { headers: { ...opts.headers, ...fixed?.headers } });
+    else Object.assign(opts, fixed, { headers: { ...(opts.headers as http.OutgoingHttpHeaders), ...(fixed?.headers as http.OutgoingHttpHeaders | undefined) } });
     // One keep-alive agent for every request (client-node builds a fresh one per call). A proxy
     // agent (proxy-url in the kubeconfig, credentials per request) is kept as client-node made it.
     if (!this.target.cluster.proxyUrl) opts.agent = this.agent;
@@ -406,7 +406,7 @@ function checkReferencedFiles(target: ClusterTarget): void {
  * since a parsed page takes several times its bytes and a page that cannot be parsed ends the
  * process, not just its kind.
  */
-export function maxBodyBytes(configured: number | undefined): number {
+function maxBodyBytes(configured: number | undefined): number {
   return Math.min(configured ?? DEFAULT_MAX_BODY_BYTES, Math.floor(getHeapStatistics().heap_size_limit / 10));
 }
 
@@ -448,7 +448,7 @@ function transportError(err: unknown, path: string): TransportError {
   if (err instanceof TransportError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? 'EUNKNOWN';
-  return new TransportError(code, (e.message ?? String(err)).split('\n')[0]!, path);
+  return new TransportError(code, (err instanceof Error ? err.message : String(err)).split('\n')[0]!, path);
 }
 
 /**

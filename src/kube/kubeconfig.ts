@@ -80,7 +80,7 @@ function asBuffers(fixed: FixedRequestOptions | undefined): FixedRequestOptions 
     const value = out[field];
     if (value instanceof Uint8Array && !Buffer.isBuffer(value)) out[field] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }
-  return out as FixedRequestOptions;
+  return out;
 }
 
 /**
@@ -98,7 +98,7 @@ export async function fixedTarget(options: KubeconfigOptions): Promise<ClusterTa
   for (const field of FIXED_FIELDS) if (opts[field] !== undefined) (fixed as Record<string, unknown>)[field] = opts[field];
   if (opts.headers) fixed.headers = Object.fromEntries(Object.entries(opts.headers).map(([k, v]) => [k, String(v)]));
   const { token: _token, password: _password, certData: _certData, keyData: _keyData, ...publicUser } = user;
-  return { context: target.context, cluster, user: publicUser as User, server: target.server, origin: target.origin, fixed };
+  return { context: target.context, cluster, user: publicUser, server: target.server, origin: target.origin, fixed };
 }
 
 /**
@@ -232,7 +232,7 @@ function firstLine(s: string): string {
 
 /** kubectl's merge rule: for clusters, users and contexts the first file to define a name wins. */
 function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
-  const has = <T extends { name: string }>(list: T[], name: string): boolean => list.some((x) => x.name === name);
+  const has = (list: readonly { name: string }[], name: string): boolean => list.some((x) => x.name === name);
   for (const c of from.clusters) if (!has(into.clusters, c.name)) into.clusters.push(c);
   for (const u of from.users) if (!has(into.users, u.name)) into.users.push(u);
   for (const c of from.contexts) if (!has(into.contexts, c.name)) into.contexts.push(c);
@@ -322,7 +322,8 @@ function withTokenFile(kc: KubeConfig, user: User, tokenFile: TokenFile | undefi
  * kubeconfig. Checked on the options client-node makes from the user's static fields alone.
  */
 async function checkStaticCredentials(KubeConfigClass: typeof KubeConfig, target: ClusterTarget, tokenFile: TokenFile | undefined): Promise<void> {
-  const { exec: _exec, authProvider: _authProvider, ...staticUser } = target.user;
+  // The user without what makes credentials per request (exec plugins, auth providers).
+  const staticUser = { ...target.user, exec: undefined, authProvider: undefined };
   const { proxyUrl: _proxyUrl, ...cluster } = target.cluster;
   const probe = new KubeConfigClass();
   probe.loadFromClusterAndUser(cluster, staticUser);

@@ -2,6 +2,7 @@
  * The run's memo (ctx.memo): checks of one run share a computation, a second run computes it
  * again, and a key is only for checks that declare what it reads.
  */
+import { describe, expect, it } from '@jest/globals';
 import { runChecks } from '../../src/engine/run.js';
 import { memoKey, type Check, type CheckContext, type MemoKey, type Outcome } from '../../src/engine/check.js';
 import { makeContext, RunMemo } from '../../src/engine/context.js';
@@ -35,7 +36,7 @@ function counted(reads: string[] = [KINDS.Namespace]): { key: MemoKey<{ names: s
       seen.push(
         ctx.memo(key, () => {
           calls++;
-          return { names: ctx.items(KINDS.Namespace).map((n) => String((n.metadata as { name: string }).name)) };
+          return { names: ctx.items(KINDS.Namespace).map((n) => (n.metadata as { name: string }).name) };
         }),
       );
       return PASS;

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { kindsToCollect, runChecks } from '../../src/engine/run.js';
 import type { Check, CheckContext, Outcome } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';

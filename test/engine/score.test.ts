@@ -26,7 +26,7 @@ function outcome(subjects: Subject[]): Outcome {
 
 describe('scoring', () => {
   it('scores a check as the share of compliant subjects (7 of 10 → 70)', () => {
-    const subjects = [...Array(7)].map((_, i) => subj(`ok${i}`, 'pass')).concat([...Array(3)].map((_, i) => subj(`bad${i}`, 'fail')));
+    const subjects = Array.from({ length: 7 }, (_, i) => subj(`ok${i}`, 'pass')).concat(Array.from({ length: 3 }, (_, i) => subj(`bad${i}`, 'fail')));
     expect(checkScore(outcome(subjects))).toBe(70);
   });
 

@@ -97,7 +97,7 @@ describe('guardSlim', () => {
     expect([nodeName.kind, nodeName.path]).toEqual(['Pod', 'spec.nodeName']);
     expect(nodeName.message).toContain('add it to SLIM_SHAPES in src/k8s/slim.ts');
     expect(contractError(() => field(g, 'spec', 'tolerations')).path).toBe('spec.tolerations');
-    expect(contractError(() => (field(g, 'spec', 'containers') as object[])[0]!.hasOwnProperty('env')).path).toBe('spec.containers[0].env');
+    expect(contractError(() => Object.prototype.hasOwnProperty.call((field(g, 'spec', 'containers') as object[])[0]!, 'env')).path).toBe('spec.containers[0].env');
     expect(contractError(() => 'resources' in (field(g, 'spec', 'containers') as object[])[1]!).path).toBe('spec.containers[1].resources');
     expect(contractError(() => field(g, 'metadata', 'uid')).path).toBe('metadata.uid');
     expect(contractError(() => (field(g, 'metadata', 'ownerReferences') as Record<string, unknown>[])[0]!.uid).path).toBe('metadata.ownerReferences[0].uid');

@@ -29,7 +29,7 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kposture-broken-creds-'));
 const cluster = writeSyntheticCluster({ namespaces: 1, podsPerNamespace: 2 });
-let server: FixtureServer;
+let server: FixtureServer | undefined;
 /** Processes a plugin left behind, killed whatever the outcome. */
 const leftovers: number[] = [];
 
