@@ -1,6 +1,6 @@
 import type { KindId } from '../k8s/kinds.js';
 import type { K8sObject, ResourceRef } from '../k8s/object.js';
-import type { Inventory, KindCollection } from '../k8s/inventory.js';
+import type { KindCollection } from '../k8s/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
 
 export const CATEGORIES = [

@@ -1,5 +1,5 @@
 import type { KindId } from '../k8s/kinds.js';
-import { compareRefs, refKey, type ResourceRef } from '../k8s/object.js';
+import { compareRefs } from '../k8s/object.js';
 import { collectionOf, describeStatus, isKnown, type Inventory } from '../k8s/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
 import { describeError } from '../errors.js';
