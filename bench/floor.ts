@@ -28,7 +28,13 @@ function get(agent: https.Agent, url: URL, headers: Record<string, string>): Pro
   });
 }
 
-export async function liveFloor(server: string, token: string, ca: Buffer, paths: string[], limit: number): Promise<{ items: number; pages: number; bytes: number }> {
+export async function liveFloor(
+  server: string,
+  token: string,
+  ca: Buffer,
+  paths: string[],
+  limit: number,
+): Promise<{ items: number; pages: number; bytes: number }> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca });
   const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
   let items = 0;

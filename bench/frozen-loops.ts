@@ -61,7 +61,11 @@ console.log(`${PASSES} passes over ${OBJECTS.toLocaleString('en')} objects with 
 for (const [name, walk] of Object.entries(walks)) {
   for (const frozen of [false, true]) {
     const list = items(frozen);
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
     const started = performance.now();
     let result = 0;
     for (let pass = 0; pass < PASSES; pass++) result += walk(list);

@@ -62,7 +62,11 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
     };
-    if (a === '--sizes') o.sizes = value().split(',').map((s) => s.trim()).filter(Boolean);
+    if (a === '--sizes')
+      o.sizes = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--with-kubectl-xl') o.kubectlXl = true;
     else if (a === '--no-kubectl') o.kubectl = false;
     else if (a === '--repeat') o.repeat = Math.max(1, Number(value()));
@@ -106,7 +110,9 @@ async function stopServer(server: RunningServer): Promise<void> {
   clearTimeout(timer);
 }
 
-async function serverStats(server: RunningServer): Promise<{ listPages: number; bytes: number; byPath: Record<string, { pages: number; bytes: number; limits: number[] }> }> {
+async function serverStats(
+  server: RunningServer,
+): Promise<{ listPages: number; bytes: number; byPath: Record<string, { pages: number; bytes: number; limits: number[] }> }> {
   const https = await import('node:https');
   return new Promise((resolve, reject) => {
     https
@@ -237,8 +243,18 @@ function fmtStat(st: Stat | undefined, fmt: (n: number) => string, bare: (n: num
   const [min, max] = [bare(st.min), bare(st.max)];
   return min === max ? fmt(st.median) : `${fmt(st.median)} (${min}–${max})`;
 }
-const fmtSeconds = (st: Stat | undefined): string => fmtStat(st, (n) => fmtS(n), (n) => fmtS(n).slice(0, -1));
-const fmtRss = (st: Stat | undefined): string => fmtStat(st, (n) => fmtMiB(n), (n) => String(Math.round(n)));
+const fmtSeconds = (st: Stat | undefined): string =>
+  fmtStat(
+    st,
+    (n) => fmtS(n),
+    (n) => fmtS(n).slice(0, -1),
+  );
+const fmtRss = (st: Stat | undefined): string =>
+  fmtStat(
+    st,
+    (n) => fmtMiB(n),
+    (n) => String(Math.round(n)),
+  );
 
 /** a ÷ b of the medians, and the widest range the runs allow (a's lowest ÷ b's highest to a's highest ÷ b's lowest). */
 interface Ratio {
@@ -268,13 +284,21 @@ function roundRatio(r: Ratio | undefined): Ratio | null {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r, i) => {
-    const line = r.map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-    return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
+  return rows
+    .map((r, i) => {
+      const line = r.map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
 }
 
-async function benchSize(size: ClusterSize, o: Options, work: string, kubectl: string | undefined, log: (s: string) => void): Promise<{ rows: Row[]; extra: Record<string, unknown> }> {
+async function benchSize(
+  size: ClusterSize,
+  o: Options,
+  work: string,
+  kubectl: string | undefined,
+  log: (s: string) => void,
+): Promise<{ rows: Row[]; extra: Record<string, unknown> }> {
   const rows: Row[] = [];
   const extra: Record<string, unknown> = {};
   const dir = path.join(work, size.name);
@@ -297,14 +321,33 @@ async function benchSize(size: ClusterSize, o: Options, work: string, kubectl: s
 
     log(`${size.name}: floor (paged GET + JSON.parse)…`);
     const floor = await repeat(o.repeat, () =>
-      measure(node, [path.join(DIST_BENCH, 'floor.js'), 'live', '--server', server.url, '--token', server.token, '--ca', path.join(TLS_DIR, 'ca.crt'), '--paths', floorPaths().join(','), '--limit', '500'], { ...timeout, stdout: 'capture' }),
+      measure(
+        node,
+        [
+          path.join(DIST_BENCH, 'floor.js'),
+          'live',
+          '--server',
+          server.url,
+          '--token',
+          server.token,
+          '--ca',
+          path.join(TLS_DIR, 'ca.crt'),
+          '--paths',
+          floorPaths().join(','),
+          '--limit',
+          '500',
+        ],
+        { ...timeout, stdout: 'capture' },
+      ),
     );
     rows.push({ size: size.name, what: 'live floor', s: floor });
     await serverStats(server);
 
     log(`${size.name}: kposture audit, live…`);
     // -o to a file, never /dev/null: the report is written to a temp file then renamed.
-    const live = await repeat(o.repeat, () => measure(node, [KPOSTURE, 'audit', '--format', 'json', '-o', report('live'), '--kubeconfig', kubeconfig], timeout));
+    const live = await repeat(o.repeat, () =>
+      measure(node, [KPOSTURE, 'audit', '--format', 'json', '-o', report('live'), '--kubeconfig', kubeconfig], timeout),
+    );
     rows.push({ size: size.name, what: 'kposture live', s: live });
     extra.liveRequests = await serverStats(server);
     extra.liveReport = reportSummary(report('live'));
@@ -318,19 +361,31 @@ async function benchSize(size: ClusterSize, o: Options, work: string, kubectl: s
       rows.push({ size: size.name, what: 'kubectl', s: skipped(), note: 'not run at XL without --with-kubectl-xl' });
     } else {
       log(`${size.name}: kubectl get ${KUBECTL_RESOURCES} -A -o json --chunk-size=500…`);
-      const kubectl = await repeat(o.repeat, () => measure('kubectl', ['--kubeconfig', kubeconfig, 'get', KUBECTL_RESOURCES, '-A', '-o', 'json', '--chunk-size=500'], { ...timeout, stdout: 'discard' }));
+      const kubectl = await repeat(o.repeat, () =>
+        measure('kubectl', ['--kubeconfig', kubeconfig, 'get', KUBECTL_RESOURCES, '-A', '-o', 'json', '--chunk-size=500'], { ...timeout, stdout: 'discard' }),
+      );
       rows.push({ size: size.name, what: 'kubectl', s: kubectl });
       extra.kubectlRequests = await serverStats(server);
     }
 
     log(`${size.name}: snapshot floor (item-by-item parse)…`);
-    rows.push({ size: size.name, what: 'snapshot floor', s: await repeat(o.repeat, () => measure(node, [path.join(DIST_BENCH, 'floor.js'), 'snapshot', snapshotFile], { ...timeout, stdout: 'capture' })) });
+    rows.push({
+      size: size.name,
+      what: 'snapshot floor',
+      s: await repeat(o.repeat, () => measure(node, [path.join(DIST_BENCH, 'floor.js'), 'snapshot', snapshotFile], { ...timeout, stdout: 'capture' })),
+    });
     if (written.bytes <= WHOLE_PARSE_MAX_BYTES) {
-      rows.push({ size: size.name, what: 'whole-file JSON.parse', s: await repeat(o.repeat, () => measure(node, [path.join(DIST_BENCH, 'floor.js'), 'snapshot-whole', snapshotFile], { ...timeout, stdout: 'capture' })) });
+      rows.push({
+        size: size.name,
+        what: 'whole-file JSON.parse',
+        s: await repeat(o.repeat, () => measure(node, [path.join(DIST_BENCH, 'floor.js'), 'snapshot-whole', snapshotFile], { ...timeout, stdout: 'capture' })),
+      });
     }
 
     log(`${size.name}: kposture audit --snapshot…`);
-    const snap = await repeat(o.repeat, () => measure(node, [KPOSTURE, 'audit', '--format', 'json', '-o', report('snapshot'), '--snapshot', snapshotFile], timeout));
+    const snap = await repeat(o.repeat, () =>
+      measure(node, [KPOSTURE, 'audit', '--format', 'json', '-o', report('snapshot'), '--snapshot', snapshotFile], timeout),
+    );
     rows.push({ size: size.name, what: 'kposture snapshot', s: snap });
     extra.snapshotReport = reportSummary(report('snapshot'));
   } finally {

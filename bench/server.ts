@@ -105,8 +105,17 @@ function discovery(resources: Resource[]): Map<string, string> {
   const docs = new Map<string, string>();
   const core = resources.filter((r) => r.group === '');
   // A real server lists Secrets; this one answers 403 to any request for them.
-  const secrets = { kind: { listKind: 'SecretList', apiVersion: 'v1', resource: 'secrets', namespaced: true }, group: '', version: 'v1', kindName: 'Secret', packed: pack([], false) };
-  docs.set('/api', JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:443' }] }));
+  const secrets = {
+    kind: { listKind: 'SecretList', apiVersion: 'v1', resource: 'secrets', namespaced: true },
+    group: '',
+    version: 'v1',
+    kindName: 'Secret',
+    packed: pack([], false),
+  };
+  docs.set(
+    '/api',
+    JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:443' }] }),
+  );
   docs.set('/api/v1', JSON.stringify(apiResourceList('v1', [...core, secrets])));
   const groups = new Map<string, Resource[]>();
   for (const r of resources) if (r.group !== '') groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
@@ -122,7 +131,17 @@ function discovery(resources: Resource[]): Map<string, string> {
   const m = /^v(\d+)\.(\d+)/.exec(SYNTHETIC_SERVER_VERSION)!;
   docs.set(
     '/version',
-    JSON.stringify({ major: m[1], minor: m[2], gitVersion: SYNTHETIC_SERVER_VERSION, gitCommit: '0'.repeat(40), gitTreeState: 'clean', buildDate: '2024-10-22T20:28:14Z', goVersion: 'go1.22.8', compiler: 'gc', platform: 'linux/amd64' }),
+    JSON.stringify({
+      major: m[1],
+      minor: m[2],
+      gitVersion: SYNTHETIC_SERVER_VERSION,
+      gitCommit: '0'.repeat(40),
+      gitTreeState: 'clean',
+      buildDate: '2024-10-22T20:28:14Z',
+      goVersion: 'go1.22.8',
+      compiler: 'gc',
+      platform: 'linux/amd64',
+    }),
   );
   return docs;
 }
@@ -182,7 +201,8 @@ export async function startBenchServer(size: ClusterSize, token = randomBytes(24
     if (token) {
       const decoded = /^(\d+):(\d+)$/.exec(Buffer.from(token, 'base64url').toString('latin1'));
       if (!decoded) return send(res, 400, status(400, 'BadRequest', 'continue key is not valid'));
-      if (decoded[1] !== RESOURCE_VERSION) return send(res, 410, status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.'));
+      if (decoded[1] !== RESOURCE_VERSION)
+        return send(res, 410, status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.'));
       start = Number(decoded[2]);
     }
     const selected = (i: number): boolean => !packed.phases || filter(PHASES[packed.phases[i]!]!);
@@ -211,7 +231,9 @@ export async function startBenchServer(size: ClusterSize, token = randomBytes(24
       metadata.continue = Buffer.from(`${RESOURCE_VERSION}:${i}`, 'latin1').toString('base64url');
       metadata.remainingItemCount = remaining;
     }
-    const head = Buffer.from(`{"kind":${JSON.stringify(r.kind.listKind)},"apiVersion":${JSON.stringify(r.kind.apiVersion)},"metadata":${JSON.stringify(metadata)},"items":[`);
+    const head = Buffer.from(
+      `{"kind":${JSON.stringify(r.kind.listKind)},"apiVersion":${JSON.stringify(r.kind.apiVersion)},"metadata":${JSON.stringify(metadata)},"items":[`,
+    );
     // Runs end with a comma; the last one's is dropped.
     const body = chunks.length > 0 ? [...chunks.slice(0, -1), chunks[chunks.length - 1]!.subarray(0, -1)] : [];
     const tail = Buffer.from(']}');

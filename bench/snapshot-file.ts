@@ -60,7 +60,9 @@ export function writeSnapshotFile(size: ClusterSize, file: string, style: Snapsh
       const annotations = { 'kposture.dev/context': 'bench', 'kposture.dev/server-version': SYNTHETIC_SERVER_VERSION };
       out.write(`{\n  "apiVersion": "v1",\n  "kind": "List",\n  "metadata": {\n    "annotations": ${pretty(annotations, 2, 2)}\n  },\n  "items": [`);
       SYNTHETIC_KINDS.forEach((g, k) => {
-        out.write(`${k === 0 ? '' : ','}\n    {\n      "apiVersion": ${JSON.stringify(g.apiVersion)},\n      "kind": ${JSON.stringify(g.listKind)},\n      "items": [`);
+        out.write(
+          `${k === 0 ? '' : ','}\n    {\n      "apiVersion": ${JSON.stringify(g.apiVersion)},\n      "kind": ${JSON.stringify(g.listKind)},\n      "items": [`,
+        );
         let first = true;
         for (const item of g.items?.(size) ?? []) {
           out.write(`${first ? '' : ','}\n        ${pretty(item, 2, 4)}`);

@@ -111,13 +111,25 @@ function* nodes(size: ClusterSize): Generator<object> {
 function* namespaces(size: ClusterSize): Generator<object> {
   const rand = prng(2);
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-    yield { apiVersion: 'v1', kind: 'Namespace', metadata: { name, uid: uid(rand), creationTimestamp: TS, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
+    yield {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, uid: uid(rand), creationTimestamp: TS, labels: { 'kubernetes.io/metadata.name': name } },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    };
   }
   for (let i = 0; i < size.namespaces; i++) {
     const name = namespaceName(size, i);
     const labels: Record<string, string> = { 'kubernetes.io/metadata.name': name };
     if (i % 3 !== 0) labels['pod-security.kubernetes.io/enforce'] = i % 3 === 1 ? 'restricted' : 'baseline';
-    yield { apiVersion: 'v1', kind: 'Namespace', metadata: { name, uid: uid(rand), creationTimestamp: TS, labels }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
+    yield {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, uid: uid(rand), creationTimestamp: TS, labels },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    };
   }
 }
 
@@ -178,7 +190,11 @@ function* replicaSets(size: ClusterSize): Generator<object> {
         generation: 1,
         creationTimestamp: TS,
         labels: { app: name, 'pod-template-hash': hash },
-        annotations: { 'deployment.kubernetes.io/desired-replicas': String(size.podsPerDeployment), 'deployment.kubernetes.io/max-replicas': String(size.podsPerDeployment + 3), 'deployment.kubernetes.io/revision': '1' },
+        annotations: {
+          'deployment.kubernetes.io/desired-replicas': String(size.podsPerDeployment),
+          'deployment.kubernetes.io/max-replicas': String(size.podsPerDeployment + 3),
+          'deployment.kubernetes.io/revision': '1',
+        },
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: uid(rand), controller: true, blockOwnerDeletion: true }],
       },
       spec: {
@@ -186,7 +202,13 @@ function* replicaSets(size: ClusterSize): Generator<object> {
         selector: { matchLabels: { app: name, 'pod-template-hash': hash } },
         template: { metadata: { labels: { app: name, 'pod-template-hash': hash } }, spec: { containers: [{ name: 'app', image: IMAGES[d % IMAGES.length] }] } },
       },
-      status: { replicas: size.podsPerDeployment, fullyLabeledReplicas: size.podsPerDeployment, readyReplicas: size.podsPerDeployment, availableReplicas: size.podsPerDeployment, observedGeneration: 1 },
+      status: {
+        replicas: size.podsPerDeployment,
+        fullyLabeledReplicas: size.podsPerDeployment,
+        readyReplicas: size.podsPerDeployment,
+        availableReplicas: size.podsPerDeployment,
+        observedGeneration: 1,
+      },
     };
   }
 }
@@ -238,7 +260,14 @@ export function* pods(size: ClusterSize): Generator<object> {
         { name: 'UPSTREAM_URL', value: `http://${name}-upstream.${ns}.svc.cluster.local:8080` },
       ],
       resources: { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '128Mi' } },
-      livenessProbe: { httpGet: { path: '/healthz', port, scheme: 'HTTP' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+      livenessProbe: {
+        httpGet: { path: '/healthz', port, scheme: 'HTTP' },
+        initialDelaySeconds: 10,
+        periodSeconds: 10,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
       readinessProbe: { httpGet: { path: '/ready', port, scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
       securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: d % 2 === 0, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
       volumeMounts: [
@@ -260,12 +289,23 @@ export function* pods(size: ClusterSize): Generator<object> {
         creationTimestamp: TS,
         labels: { app: name, 'app.kubernetes.io/part-of': 'load', 'pod-template-hash': hash.slice(0, 10) },
         annotations: { 'kubectl.kubernetes.io/restartedAt': TS, 'prometheus.io/scrape': 'true' },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${hash.slice(0, 10)}`, uid: uid(rand), controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${hash.slice(0, 10)}`, uid: uid(rand), controller: true, blockOwnerDeletion: true },
+        ],
       },
       spec: {
         volumes: [
           { name: 'config', configMap: { name: `${name}-config`, defaultMode: 420 } },
-          { name: 'kube-api-access', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] } },
+          {
+            name: 'kube-api-access',
+            projected: {
+              defaultMode: 420,
+              sources: [
+                { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+                { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              ],
+            },
+          },
         ],
         containers: [container('app', image, 8080), container('sidecar', 'docker.io/library/busybox:1.36', 9090)],
         initContainers: d % 4 === 0 ? [{ name: 'migrate', image, command: ['/app/migrate'], resources: {} }] : [],
@@ -286,7 +326,12 @@ export function* pods(size: ClusterSize): Generator<object> {
       },
       status: {
         phase: 'Running',
-        conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: TS })),
+        conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
+          type,
+          status: 'True',
+          lastProbeTime: null,
+          lastTransitionTime: TS,
+        })),
         hostIP: `10.0.${(p >> 8) & 255}.${p & 255}`,
         podIP: `10.${100 + ((p >> 16) & 127)}.${(p >> 8) & 255}.${p & 255}`,
         startTime: TS,
@@ -306,8 +351,26 @@ export function* pods(size: ClusterSize): Generator<object> {
     };
     if (p % 10 === 0) {
       (pod.metadata as Record<string, unknown>).managedFields = [
-        { manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'v1', time: TS, fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:generateName': {}, 'f:labels': { '.': {}, 'f:app': {}, 'f:pod-template-hash': {} }, 'f:ownerReferences': { '.': {} } }, 'f:spec': { 'f:containers': {} } } },
-        { manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time: TS, fieldsType: 'FieldsV1', subresource: 'status', fieldsV1: { 'f:status': { 'f:conditions': {}, 'f:containerStatuses': {}, 'f:hostIP': {}, 'f:phase': {}, 'f:podIP': {} } } },
+        {
+          manager: 'kube-controller-manager',
+          operation: 'Update',
+          apiVersion: 'v1',
+          time: TS,
+          fieldsType: 'FieldsV1',
+          fieldsV1: {
+            'f:metadata': { 'f:generateName': {}, 'f:labels': { '.': {}, 'f:app': {}, 'f:pod-template-hash': {} }, 'f:ownerReferences': { '.': {} } },
+            'f:spec': { 'f:containers': {} },
+          },
+        },
+        {
+          manager: 'kubelet',
+          operation: 'Update',
+          apiVersion: 'v1',
+          time: TS,
+          fieldsType: 'FieldsV1',
+          subresource: 'status',
+          fieldsV1: { 'f:status': { 'f:conditions': {}, 'f:containerStatuses': {}, 'f:hostIP': {}, 'f:phase': {}, 'f:podIP': {} } },
+        },
       ];
     }
     yield pod;
@@ -349,10 +412,20 @@ const EMPTY_KINDS: SyntheticKind[] = [
   { listKind: 'ClusterRoleBindingList', apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'clusterrolebindings', namespaced: false },
   { listKind: 'RoleBindingList', apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'rolebindings', namespaced: true },
   { listKind: 'CustomResourceDefinitionList', apiVersion: 'apiextensions.k8s.io/v1', resource: 'customresourcedefinitions', namespaced: false },
-  { listKind: 'ValidatingWebhookConfigurationList', apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingwebhookconfigurations', namespaced: false },
+  {
+    listKind: 'ValidatingWebhookConfigurationList',
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    resource: 'validatingwebhookconfigurations',
+    namespaced: false,
+  },
   { listKind: 'MutatingWebhookConfigurationList', apiVersion: 'admissionregistration.k8s.io/v1', resource: 'mutatingwebhookconfigurations', namespaced: false },
   { listKind: 'ValidatingAdmissionPolicyList', apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicies', namespaced: false },
-  { listKind: 'ValidatingAdmissionPolicyBindingList', apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicybindings', namespaced: false },
+  {
+    listKind: 'ValidatingAdmissionPolicyBindingList',
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    resource: 'validatingadmissionpolicybindings',
+    namespaced: false,
+  },
 ];
 
 /** Every kind the synthetic cluster serves. */

@@ -28,4 +28,32 @@ import PE04 from './policy-engine/PE-04.js';
 import PE05 from './policy-engine/PE-05.js';
 
 /** The built-in checks, sorted by id. A test keeps this list complete and in order. */
-export const BUILTIN_CHECKS: readonly Check[] = [DIE01, DIE02, DIE03, IMG01, IMG02, IMG03, IMG04, MT01, MT02, MT03, MT04, MT05, NP01, NP02, NP03, NP04, NP05, NP06, OS01, OS02, OS03, OS04, PE01, PE02, PE03, PE04, PE05];
+export const BUILTIN_CHECKS: readonly Check[] = [
+  DIE01,
+  DIE02,
+  DIE03,
+  IMG01,
+  IMG02,
+  IMG03,
+  IMG04,
+  MT01,
+  MT02,
+  MT03,
+  MT04,
+  MT05,
+  NP01,
+  NP02,
+  NP03,
+  NP04,
+  NP05,
+  NP06,
+  OS01,
+  OS02,
+  OS03,
+  OS04,
+  PE01,
+  PE02,
+  PE03,
+  PE04,
+  PE05,
+];

@@ -19,8 +19,8 @@ export default defineCheck({
     remediation:
       'Reference images by digest (`registry/app:1.4.2@sha256:…`, which `crane digest` or `docker buildx imagetools ' +
       'inspect` prints), or at least by a version tag, in every Deployment, StatefulSet, DaemonSet, Job and CronJob. ' +
-      'A policy engine can enforce it: Kyverno\'s `disallow-latest-tag` and `require-image-digest` policies, ' +
-      'Gatekeeper\'s `K8sDisallowedTags`. Renovate or Dependabot keep pinned references up to date.',
+      "A policy engine can enforce it: Kyverno's `disallow-latest-tag` and `require-image-digest` policies, " +
+      "Gatekeeper's `K8sDisallowedTags`. Renovate or Dependabot keep pinned references up to date.",
     references: [
       'https://kubernetes.io/docs/concepts/containers/images/#image-names',
       'https://kubernetes.io/docs/concepts/configuration/overview/#container-images',
@@ -61,7 +61,10 @@ export default defineCheck({
             workloads: usedBy.length,
             usedBy: listSome(usedBy),
           },
-          evidence: state === 'latest' ? `${group.spellings.join(', ')}: tag latest` : `${group.spellings.join(', ')}: no tag, no digest (pulls ${group.parsed.ref.repository}:latest)`,
+          evidence:
+            state === 'latest'
+              ? `${group.spellings.join(', ')}: tag latest`
+              : `${group.spellings.join(', ')}: no tag, no digest (pulls ${group.parsed.ref.repository}:latest)`,
         }),
       );
     }

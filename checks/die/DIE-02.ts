@@ -32,9 +32,7 @@ export default defineCheck({
     },
   },
   evaluate(ctx, report) {
-    const pods = ctx
-      .items(KINDS.Pod)
-      .filter((p) => !ctx.isSystemNamespace(namespaceOf(p)) && !isMirrorPod(p));
+    const pods = ctx.items(KINDS.Pod).filter((p) => !ctx.isSystemNamespace(namespaceOf(p)) && !isMirrorPod(p));
     const index = sharedOwnerIndex(ctx);
     const subjects: Subject[] = [];
     const bare = new Map<string, K8sObject[]>();
@@ -55,7 +53,14 @@ export default defineCheck({
           data: { namespace: ns, count: list.length, pods: listSome(list.map(nameOf)) },
           field: 'metadata.ownerReferences',
           evidence: listSome(list.map(describeBarePod)),
-          verify: kubectl('-n', ns, 'get', 'pods', '-o', 'custom-columns=NAME:.metadata.name,PHASE:.status.phase,CONTROLLER:.metadata.ownerReferences[?(@.controller==true)].kind'),
+          verify: kubectl(
+            '-n',
+            ns,
+            'get',
+            'pods',
+            '-o',
+            'custom-columns=NAME:.metadata.name,PHASE:.status.phase,CONTROLLER:.metadata.ownerReferences[?(@.controller==true)].kind',
+          ),
           affected: list.map((p) => refOf(p, 'Pod')),
         }),
       );

@@ -21,7 +21,7 @@ export default defineCheck({
       'Immutable and ephemeral, the I and E of DIE: a pod that mounts a directory of its node depends on that node ' +
       'and leaves state behind on it, so neither the pod nor the node is disposable any more. It is also the ' +
       'shortest container escape: a writable hostPath to /, /etc, /var/lib/kubelet or the container runtime socket ' +
-      'hands the node, and every other tenant\'s pods on it, to whoever controls the container. Pod Security ' +
+      "hands the node, and every other tenant's pods on it, to whoever controls the container. Pod Security " +
       'Admission forbids hostPath from the baseline level up.',
     remediation:
       'Replace hostPath with a volume that does not reach into the node: emptyDir for scratch space, a ' +

@@ -97,7 +97,13 @@ export default defineCheck({
 
 function subjectOf(n: IdentifiedNode): Subject {
   const { family, osImage, evidence } = n.identity;
-  const details = { osImage: osImage ?? null, family: family?.name ?? null, familyId: family?.id ?? null, class: family?.class ?? null, evidence: evidence ?? null };
+  const details = {
+    osImage: osImage ?? null,
+    family: family?.name ?? null,
+    familyId: family?.id ?? null,
+    class: family?.class ?? null,
+    evidence: evidence ?? null,
+  };
   if (!family) return { resource: n.ref, verdict: 'unknown', details: { ...details, reason: 'no OS family in the catalogue matches this node' } };
   switch (family.class) {
     case 'container-optimized':

@@ -79,7 +79,13 @@ export default defineCheck({
     const fleet: FleetNode[] = nodes.map((node) => {
       const info = nodeInfoOf(node);
       const pool = nodePoolOf(node, poolLabels);
-      return { node, ref: refOf(node, 'Node'), info, ...(pool ? { pool } : {}), platform: `${info.operatingSystem ?? 'unknown-os'}/${info.architecture ?? 'unknown-arch'}` };
+      return {
+        node,
+        ref: refOf(node, 'Node'),
+        info,
+        ...(pool ? { pool } : {}),
+        platform: `${info.operatingSystem ?? 'unknown-os'}/${info.architecture ?? 'unknown-arch'}`,
+      };
     });
 
     const subjects: Subject[] = [];
@@ -162,9 +168,7 @@ function driftFinding(group: Group, drifting: AttributeSpread[], report: Finding
   const odd = new Map<string, FleetNode>();
   for (const s of drifting) for (const [, ns] of s.values.slice(1)) for (const n of ns) odd.set(n.ref.name, n);
   const affected = [...odd.values()].map((n) => n.ref).sort(compareRefs);
-  const evidence = drifting
-    .map((s) => `${s.attribute}: ${s.values.map(([value, ns]) => `${value} ×${ns.length}${listNames(ns)}`).join(', ')}`)
-    .join('; ');
+  const evidence = drifting.map((s) => `${s.attribute}: ${s.values.map(([value, ns]) => `${value} ×${ns.length}${listNames(ns)}`).join(', ')}`).join('; ');
   const attributes = drifting.map((s) => `${s.values.length} ${ATTRIBUTE_NAMES[s.attribute]}`).join(', ');
   const columns = ['-o', `custom-columns=${NODE_SOFTWARE_COLUMNS}`];
   const base = { resource: affected[0]!, affected, field: `status.nodeInfo.${drifting[0]!.attribute}`, evidence };

@@ -41,7 +41,7 @@ export default defineCheck({
       'fixes of newer minors are missing, and the next control-plane upgrade is blocked. Nodes left behind are pets that ' +
       'nobody replaced.',
     remediation:
-      'Upgrade or, better, replace the old nodes with nodes of the control plane\'s minor version (EKS managed node group ' +
+      "Upgrade or, better, replace the old nodes with nodes of the control plane's minor version (EKS managed node group " +
       'update, GKE node auto-upgrade, AKS `az aks nodepool upgrade`, `kubeadm upgrade node` plus the kubelet package, ' +
       '`talosctl upgrade-k8s`). A kubelet newer than the API server means the control plane must be upgraded first.',
     references: ['https://kubernetes.io/releases/version-skew-policy/#kubelet', 'https://kubernetes.io/docs/tasks/administer-cluster/cluster-upgrade/'],
@@ -54,7 +54,8 @@ export default defineCheck({
   evaluate(ctx, report) {
     const nodes = ctx.items(KINDS.Node);
     if (nodes.length === 0) return { status: 'not-applicable', reason: 'the cluster has no nodes' };
-    if (!ctx.serverVersion) return { status: 'unknown', reason: 'the API server version is not known (the /version endpoint was not readable, or the snapshot does not record it)' };
+    if (!ctx.serverVersion)
+      return { status: 'unknown', reason: 'the API server version is not known (the /version endpoint was not readable, or the snapshot does not record it)' };
     const server = parseKubeVersion(ctx.serverVersion);
     if (!server) return { status: 'unknown', reason: `the API server version "${ctx.serverVersion}" is not a Kubernetes version` };
 
@@ -74,7 +75,11 @@ export default defineCheck({
         continue;
       }
       const position = skewOf(v.version, server);
-      subjects.push({ resource: v.ref, verdict: position.state === 'supported' ? 'pass' : 'fail', details: { ...details, minorVersionsBehind: position.lag, supportedLag: position.allowed } });
+      subjects.push({
+        resource: v.ref,
+        verdict: position.state === 'supported' ? 'pass' : 'fail',
+        details: { ...details, minorVersionsBehind: position.lag, supportedLag: position.allowed },
+      });
       if (position.state === 'supported') continue;
       const key = `${v.version.major}.${v.version.minor}`;
       const group = offending.get(key) ?? { position, members: [] };

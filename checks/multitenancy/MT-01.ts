@@ -87,7 +87,12 @@ interface Detection {
   details: Record<string, unknown>;
 }
 
-function detect(framework: TenancyFramework, crds: readonly K8sObject[], namespaces: readonly K8sObject[], workloads: readonly K8sObject[]): Detection | undefined {
+function detect(
+  framework: TenancyFramework,
+  crds: readonly K8sObject[],
+  namespaces: readonly K8sObject[],
+  workloads: readonly K8sObject[],
+): Detection | undefined {
   const crdNames = new Set(crds.map(nameOf));
   const foundCrds = framework.crds.filter((c) => crdNames.has(c));
   const keyPatterns = framework.namespaceLabels.map(globToRegExp);
@@ -101,11 +106,7 @@ function detect(framework: TenancyFramework, crds: readonly K8sObject[], namespa
 
   const firstCrd = crds.find((c) => nameOf(c) === foundCrds[0]);
   const firstNamespace = namespaces.find((n) => nameOf(n) === labelled[0]);
-  const resource = firstCrd
-    ? refOf(firstCrd, 'CustomResourceDefinition')
-    : firstNamespace
-      ? refOf(firstNamespace, 'Namespace')
-      : refOf(running[0]!);
+  const resource = firstCrd ? refOf(firstCrd, 'CustomResourceDefinition') : firstNamespace ? refOf(firstNamespace, 'Namespace') : refOf(running[0]!);
   return {
     resource,
     details: {

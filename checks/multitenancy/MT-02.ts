@@ -58,7 +58,10 @@ export default defineCheck({
           data: { workload: label, pods: members.length },
           field: 'metadata.namespace',
           evidence: `namespace: default; pods ${listSome(members.map((p) => `${nameOf(p)} (${asString(field(p, 'status', 'phase')) ?? 'phase unknown'})`))}`,
-          verify: workload.ref.kind === 'Pod' ? kubectl('-n', 'default', 'get', 'pod', workload.ref.name, '-o', 'wide') : `${kubectlGet(workload.ref)}; ${kubectl('-n', 'default', 'get', 'pods')}`,
+          verify:
+            workload.ref.kind === 'Pod'
+              ? kubectl('-n', 'default', 'get', 'pod', workload.ref.name, '-o', 'wide')
+              : `${kubectlGet(workload.ref)}; ${kubectl('-n', 'default', 'get', 'pods')}`,
           affected: members.map((p) => refOf(p, 'Pod')),
         }),
       );

@@ -63,7 +63,12 @@ export default defineCheck({
         report(missing, {
           resource,
           data: { namespace: ns, pods },
-          field: missing === 'missingBoth' ? 'ResourceQuota.spec.hard, LimitRange.spec.limits' : missing === 'missingQuota' ? 'ResourceQuota.spec.hard' : 'LimitRange.spec.limits',
+          field:
+            missing === 'missingBoth'
+              ? 'ResourceQuota.spec.hard, LimitRange.spec.limits'
+              : missing === 'missingQuota'
+                ? 'ResourceQuota.spec.hard'
+                : 'LimitRange.spec.limits',
           evidence: `ResourceQuota: ${quota.evidence}; LimitRange: ${limitRange.evidence}`,
           verify: kubectl('-n', ns, 'get', 'resourcequota,limitrange', '-o', 'wide'),
         }),

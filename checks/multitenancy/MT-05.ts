@@ -17,12 +17,12 @@ export default defineCheck({
     rationale:
       'cluster-admin can do anything to any object, including reading every Secret and rewriting RBAC, so whoever ' +
       'holds it can cross every tenant boundary the other controls build. Kubernetes and the installer bind it to a ' +
-      'few system identities (the system:masters group, kubeadm\'s admin.conf group, EKS\'s add-on manager, service ' +
+      "few system identities (the system:masters group, kubeadm's admin.conf group, EKS's add-on manager, service " +
       'accounts of kube-system); every other binding is a person, a CI job or an operator that now owns the cluster. ' +
       'A RoleBinding to cluster-admin gives full control of its namespace, which for kube-system is the cluster.',
     remediation:
       'For each binding listed, give the subject a role scoped to what it does: the built-in admin/edit/view ' +
-      'ClusterRoles through RoleBindings in the tenant\'s namespaces, or a custom Role. Keep cluster-wide admin to ' +
+      "ClusterRoles through RoleBindings in the tenant's namespaces, or a custom Role. Keep cluster-wide admin to " +
       'break-glass identities used through a just-in-time process, and bind groups from your identity provider, not ' +
       'individual users. Remove the binding with `kubectl delete clusterrolebinding <name>` once the replacement is ' +
       'in place. On AKS, disable local accounts (`az aks update --disable-local-accounts`) to drop clusterAdmin.',
@@ -69,10 +69,19 @@ export default defineCheck({
       findings.push(
         report(messageId, {
           resource,
-          data: { binding: kind === 'RoleBinding' ? `${ns ?? ''}/${nameOf(binding)}` : nameOf(binding), bindingKind: kind, namespace: ns ?? '', subjects: names, everyone: everyone.join(', ') },
+          data: {
+            binding: kind === 'RoleBinding' ? `${ns ?? ''}/${nameOf(binding)}` : nameOf(binding),
+            bindingKind: kind,
+            namespace: ns ?? '',
+            subjects: names,
+            everyone: everyone.join(', '),
+          },
           field: offending.map((x) => `subjects[${x.index}]`).join(', '),
           evidence: `roleRef: ClusterRole/${CLUSTER_ADMIN}; ${offending.map((x) => `${describeSubject(x.s)} (${x.c.note})`).join('; ')}`,
-          verify: kind === 'RoleBinding' ? kubectl('-n', ns ?? '', 'get', 'rolebinding', nameOf(binding), '-o', 'yaml') : kubectl('get', 'clusterrolebinding', nameOf(binding), '-o', 'yaml'),
+          verify:
+            kind === 'RoleBinding'
+              ? kubectl('-n', ns ?? '', 'get', 'rolebinding', nameOf(binding), '-o', 'yaml')
+              : kubectl('get', 'clusterrolebinding', nameOf(binding), '-o', 'yaml'),
         }),
       );
     }

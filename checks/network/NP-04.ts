@@ -76,7 +76,14 @@ export default defineCheck({
       subjects.push({
         resource,
         verdict: 'info',
-        details: { pods: c.pods, isolatedIngress: c.Ingress, isolatedEgress: c.Egress, undecidedIngress: c.uncertain.Ingress, undecidedEgress: c.uncertain.Egress, hostNetworkPods: view.hostNetworkPods.get(namespace) ?? 0 },
+        details: {
+          pods: c.pods,
+          isolatedIngress: c.Ingress,
+          isolatedEgress: c.Egress,
+          undecidedIngress: c.uncertain.Ingress,
+          undecidedEgress: c.uncertain.Egress,
+          hostNetworkPods: view.hostNetworkPods.get(namespace) ?? 0,
+        },
       });
       const ingressOpen = c.pods - c.Ingress - c.uncertain.Ingress;
       const egressOpen = c.pods - c.Egress - c.uncertain.Egress;

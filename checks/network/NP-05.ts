@@ -34,17 +34,24 @@ export default defineCheck({
     for (const policy of index.all()) {
       if (ctx.isSystemNamespace(policy.namespace)) continue;
       // Only rules of a direction in the effective policyTypes take effect.
-      const hits = DIRECTIONS.flatMap((d) => effectiveRules(policy, d).flatMap((rule) => {
-        const at = allowAllOf(rule);
-        return at ? [{ direction: d, ...at }] : [];
-      }));
+      const hits = DIRECTIONS.flatMap((d) =>
+        effectiveRules(policy, d).flatMap((rule) => {
+          const at = allowAllOf(rule);
+          return at ? [{ direction: d, ...at }] : [];
+        }),
+      );
       subjects.push({ resource: policy.ref, verdict: hits.length === 0 ? 'pass' : 'fail', details: { allowAll: hits.map((h) => h.path) } });
       if (hits.length === 0) continue;
       const first = hits[0]!;
       findings.push(
         report('allowAll', {
           resource: policy.ref,
-          data: { namespace: policy.namespace, policy: policy.name, direction: [...new Set(hits.map((h) => h.direction))].join(' and '), path: hits.map((h) => h.path).join(', ') },
+          data: {
+            namespace: policy.namespace,
+            policy: policy.name,
+            direction: [...new Set(hits.map((h) => h.direction))].join(' and '),
+            path: hits.map((h) => h.path).join(', '),
+          },
           field: first.path,
           evidence: hits.map((h) => `${h.path}: ${h.reason}`).join('; '),
           verify: verifyPolicy(policy),

@@ -26,7 +26,12 @@ export function sharedPolicyIndex(ctx: CheckContext): NetworkPolicyIndex {
 /** Pods per namespace, policies and CNI policies, as NP-02..NP-04 see them, once per run. */
 export function sharedNetpolView(ctx: CheckContext): NetpolView {
   return ctx.memo(VIEW, (run) =>
-    netpolView({ pods: sharedPodFacts(run), policies: sharedPolicyIndex(run), collection: (kind) => run.collection(kind), isSystemNamespace: (ns) => run.isSystemNamespace(ns) }),
+    netpolView({
+      pods: sharedPodFacts(run),
+      policies: sharedPolicyIndex(run),
+      collection: (kind) => run.collection(kind),
+      isSystemNamespace: (ns) => run.isSystemNamespace(ns),
+    }),
   );
 }
 
@@ -40,11 +45,7 @@ export const NAMESPACE_DEFAULT_MESSAGES = {
  * The outcome of a namespace default-deny check: one subject and at most one finding per
  * non-system namespace that has pods NetworkPolicy governs.
  */
-export function namespaceDefaultOutcome(
-  ctx: CheckContext,
-  direction: Direction,
-  report: FindingFactory<typeof NAMESPACE_DEFAULT_MESSAGES>,
-): Outcome {
+export function namespaceDefaultOutcome(ctx: CheckContext, direction: Direction, report: FindingFactory<typeof NAMESPACE_DEFAULT_MESSAGES>): Outcome {
   const view = sharedNetpolView(ctx);
   const subjects: Subject[] = [];
   const findings: Finding[] = [];
@@ -60,11 +61,26 @@ export function namespaceDefaultOutcome(
       continue;
     }
     if (decision.verdict === 'pass') {
-      subjects.push({ resource, verdict: 'pass', details: { pods, hostNetworkPods: hostNetwork, via: decision.via, policies: decision.policies, evidence: decision.evidence } });
+      subjects.push({
+        resource,
+        verdict: 'pass',
+        details: { pods, hostNetworkPods: hostNetwork, via: decision.via, policies: decision.policies, evidence: decision.evidence },
+      });
       continue;
     }
-    subjects.push({ resource, verdict: 'fail', details: { pods, hostNetworkPods: hostNetwork, why: decision.why, evidence: decision.evidence, partialPolicies: decision.partial } });
-    const data = { namespace, direction, pods, evidence: decision.evidence, policy: `${decision.resource.kind} ${decision.resource.name}`, path: decision.field };
+    subjects.push({
+      resource,
+      verdict: 'fail',
+      details: { pods, hostNetworkPods: hostNetwork, why: decision.why, evidence: decision.evidence, partialPolicies: decision.partial },
+    });
+    const data = {
+      namespace,
+      direction,
+      pods,
+      evidence: decision.evidence,
+      policy: `${decision.resource.kind} ${decision.resource.name}`,
+      path: decision.field,
+    };
     findings.push(
       report(decision.why === 'none' ? 'noDefaultDeny' : 'allowAll', {
         resource: decision.resource.kind === 'Namespace' ? resource : { ...decision.resource },

@@ -18,11 +18,11 @@ export default defineCheck({
       'failing open by default; Kyverno fails closed unless a policy (or the Helm flag forceFailurePolicyIgnore) asks ' +
       'for Ignore.',
     remediation:
-      'Set failurePolicy: Fail on the engine\'s resource webhooks and run the engine highly available (PE-04) so that ' +
+      "Set failurePolicy: Fail on the engine's resource webhooks and run the engine highly available (PE-04) so that " +
       'failing closed does not block the cluster. Gatekeeper: Helm `validatingWebhookFailurePolicy=Fail`. Kyverno: ' +
       'remove `failurePolicy: Ignore` (1.13+: `webhookConfiguration.failurePolicy`) from policies and keep ' +
       '`features.forceFailurePolicyIgnore.enabled=false`. Kubewarden and jsPolicy: `spec.failurePolicy: Fail` on each ' +
-      'policy (the default). Exclude kube-system and the engine\'s own namespace from the webhook so that the engine ' +
+      "policy (the default). Exclude kube-system and the engine's own namespace from the webhook so that the engine " +
       'can always restart.',
     references: [
       'https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#failure-policy',
@@ -32,7 +32,8 @@ export default defineCheck({
     ],
     reads: [KINDS.CustomResourceDefinition, KINDS.ValidatingWebhookConfiguration],
     messages: {
-      failOpen: '{engine} webhook configuration {configuration} fails open ({webhooks}: failurePolicy {policy}); requests it checks are admitted unchecked when {engine} is unreachable',
+      failOpen:
+        '{engine} webhook configuration {configuration} fails open ({webhooks}: failurePolicy {policy}); requests it checks are admitted unchecked when {engine} is unreachable',
     },
   },
   evaluate(ctx, report) {

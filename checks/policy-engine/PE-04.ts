@@ -58,7 +58,9 @@ export default defineCheck({
     for (const d of engines) {
       const found = admissionDeployments(d, deployments.items);
       if (found.length === 0) {
-        notFound.push(`${d.engine.name}: no Deployment matching ${(d.engine.admissionDeployments ?? []).join(' | ') || '(none in the catalogue)'} in ${d.namespaces.join(', ')}`);
+        notFound.push(
+          `${d.engine.name}: no Deployment matching ${(d.engine.admissionDeployments ?? []).join(' | ') || '(none in the catalogue)'} in ${d.namespaces.join(', ')}`,
+        );
         subjects.push({
           resource: refOf(d.webhooks[0]!.configuration, 'ValidatingWebhookConfiguration'),
           verdict: 'unknown',
@@ -80,8 +82,20 @@ export default defineCheck({
         const verify = kubectl('-n', namespaceOf(dep) ?? '', 'get', 'deployment', nameOf(dep));
         findings.push(
           desired < MIN_READY
-            ? report('tooFewReplicas', { resource, data, field: 'spec.replicas', evidence: `spec.replicas: ${desired}; status.readyReplicas: ${ready}`, verify })
-            : report('notReady', { resource, data, field: 'status.readyReplicas', evidence: `status.readyReplicas: ${ready} of spec.replicas: ${desired}`, verify }),
+            ? report('tooFewReplicas', {
+                resource,
+                data,
+                field: 'spec.replicas',
+                evidence: `spec.replicas: ${desired}; status.readyReplicas: ${ready}`,
+                verify,
+              })
+            : report('notReady', {
+                resource,
+                data,
+                field: 'status.readyReplicas',
+                evidence: `status.readyReplicas: ${ready} of spec.replicas: ${desired}`,
+                verify,
+              }),
         );
       }
     }

@@ -24,12 +24,12 @@ export default defineCheck({
     category: 'policy-engine',
     severity: 'high',
     rationale:
-      'The API server sends a request to a webhook only when the webhook\'s namespaceSelector selects the ' +
+      "The API server sends a request to a webhook only when the webhook's namespaceSelector selects the " +
       'namespace. Engines exclude kube-system and their own namespace so that they can always restart; every other ' +
       'namespace the selector misses (a label such as admission.gatekeeper.sh/ignore, a NotIn list that grew, an opt-in ' +
       'matchLabels) is a namespace where no policy applies, and anyone allowed to deploy there bypasses them all.',
     remediation:
-      'Keep webhook exclusions to kube-system, kube-public, kube-node-lease and the engine\'s own namespace: Kyverno ' +
+      "Keep webhook exclusions to kube-system, kube-public, kube-node-lease and the engine's own namespace: Kyverno " +
       'Helm `config.webhooks` namespaceSelector, Gatekeeper `--exempt-namespace` and Config `spec.match[].excludedNamespaces`, ' +
       'the namespaceSelector of Kubewarden ClusterAdmissionPolicies and jsPolicies. Remove admission.gatekeeper.sh/ignore ' +
       'from tenant namespaces. Where a workload needs an exception, use a narrow policy exception (Kyverno ' +
@@ -164,7 +164,9 @@ function configExemptions(gatekeeper: DetectedEngine, configs: readonly K8sObjec
       const match = asRecord(raw);
       const processes = asArray(match.processes).map(asString);
       if (!processes.some((p) => p === '*' || p === 'webhook')) continue;
-      const patterns = asArray(match.excludedNamespaces).map(asString).filter((p): p is string => p !== undefined);
+      const patterns = asArray(match.excludedNamespaces)
+        .map(asString)
+        .filter((p): p is string => p !== undefined);
       const hit = patterns.find((p) => globMatches(p, namespace));
       if (hit === undefined) continue;
       out.push({

@@ -139,7 +139,13 @@ function stageAndCommit(files: { file: string; content: FileContent }[], rename:
     for (const { file, content } of files) {
       // A device or pipe (`-o /dev/stdout`, `/dev/null`) is written in place: renaming over it
       // would replace the device node itself (as root) with a regular file.
-      if (isSpecialFile(file)) writeContent(onFile(file, () => openSync(file, 'w')), file, content, undefined);
+      if (isSpecialFile(file))
+        writeContent(
+          onFile(file, () => openSync(file, 'w')),
+          file,
+          content,
+          undefined,
+        );
     }
   } catch (err) {
     for (const { tmp } of staged) removeQuietly(tmp);
@@ -337,7 +343,11 @@ function createParents(file: string): string[] {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && isFolder(level)) continue;
       for (const made of created.reverse()) removeEmptyFolder(made);
-      throw new KpostureError('input', `cannot write ${file}: cannot create folder ${level}: ${code ?? (err as Error).message}`, 'check that the folder exists and is writable');
+      throw new KpostureError(
+        'input',
+        `cannot write ${file}: cannot create folder ${level}: ${code ?? (err as Error).message}`,
+        'check that the folder exists and is writable',
+      );
     }
   }
   return created;
@@ -354,7 +364,11 @@ function onFile<T>(file: string, step: () => T): T {
 
 function cannotWrite(file: string, err: unknown): KpostureError {
   if (err instanceof KpostureError) return err;
-  return new KpostureError('input', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
+  return new KpostureError(
+    'input',
+    `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    'check that the folder exists and is writable',
+  );
 }
 
 /** Whether anything, a dangling symbolic link included, has this name. */

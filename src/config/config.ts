@@ -20,7 +20,11 @@ export function loadConfig(file: string): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new KpostureError('config', `config ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass an existing file to --config');
+    throw new KpostureError(
+      'config',
+      `config ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      'pass an existing file to --config',
+    );
   }
   let data: unknown;
   try {

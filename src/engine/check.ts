@@ -124,18 +124,12 @@ export function defineCheck<M extends Record<string, string>>(check: {
   };
 }
 
-export type FindingFactory<M> = (
-  messageId: keyof M & string,
-  finding: Omit<Finding, 'messageId'>,
-) => Finding;
+export type FindingFactory<M> = (messageId: keyof M & string, finding: Omit<Finding, 'messageId'>) => Finding;
 
 function makeFindingFactory<M>(): FindingFactory<M> {
   return (messageId, finding) => ({ messageId, ...finding });
 }
 
 export function renderMessage(template: string, data: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    Object.prototype.hasOwnProperty.call(data, key) ? String(data[key]) : whole,
-  );
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (Object.prototype.hasOwnProperty.call(data, key) ? String(data[key]) : whole));
 }
-

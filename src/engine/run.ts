@@ -63,9 +63,7 @@ export function runChecks(input: EngineInput): CheckResult[] {
 
 function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: SlimGuard | undefined): Outcome {
   const { inventory } = input;
-  const unreadable = check.meta.reads
-    .map((id) => ({ id, c: collectionOf(inventory, id) }))
-    .filter(({ c }) => !isKnown(c));
+  const unreadable = check.meta.reads.map((id) => ({ id, c: collectionOf(inventory, id) })).filter(({ c }) => !isKnown(c));
   if (unreadable.length > 0) {
     return {
       status: 'unknown',
@@ -114,9 +112,7 @@ function normalise(outcome: Outcome): Outcome {
   if (outcome.status === 'not-applicable') return outcome;
   const subjects = outcome.subjects ? [...outcome.subjects].sort(bySubject) : undefined;
   if (outcome.status === 'unknown') return subjects ? { ...outcome, subjects } : outcome;
-  const findings = [...outcome.findings].sort(byFinding).map((f) =>
-    f.affected ? { ...f, affected: [...f.affected].sort(compareRefs) } : f,
-  );
+  const findings = [...outcome.findings].sort(byFinding).map((f) => (f.affected ? { ...f, affected: [...f.affected].sort(compareRefs) } : f));
   return { ...outcome, subjects: subjects ?? [], findings };
 }
 

@@ -33,7 +33,10 @@ process.on('uncaughtExceptionMonitor', (err) => {
 });
 process.on('exit', (code) => {
   answer({
-    failure: uncaught !== undefined ? `failed outside evaluate, ending its worker thread: ${uncaught}` : `ended its worker thread with process.exit(${code}) before answering`,
+    failure:
+      uncaught !== undefined
+        ? `failed outside evaluate, ending its worker thread: ${uncaught}`
+        : `ended its worker thread with process.exit(${code}) before answering`,
   });
 });
 

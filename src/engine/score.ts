@@ -81,8 +81,7 @@ export function scoreResults(results: CheckResult[], categoryWeights?: Partial<R
     const evaluated = applicable.filter((c) => c.score !== null);
     const evaluatedWeight = evaluated.reduce((a, c) => a + c.weight, 0);
     const totalWeight = applicable.reduce((a, c) => a + c.weight, 0);
-    const score =
-      evaluatedWeight > 0 ? round1(evaluated.reduce((a, c) => a + (c.score as number) * c.weight, 0) / evaluatedWeight) : null;
+    const score = evaluatedWeight > 0 ? round1(evaluated.reduce((a, c) => a + (c.score as number) * c.weight, 0) / evaluatedWeight) : null;
     return { id: cat.id, title: cat.title, inTotal: categoryWeights?.[cat.id] ?? cat.inTotal, score, evaluatedWeight, totalWeight };
   });
   const counted = categories.filter((c) => c.inTotal);

@@ -135,39 +135,42 @@ export class SlimGuard {
     const kept = (key: string | symbol): Shape | undefined => (typeof key === 'symbol' ? true : fieldShape(shape, key));
     /** Keys read by the language or inherited (hasOwnProperty, toJSON) are not fields. */
     const notAField = (key: string): boolean => !Object.prototype.hasOwnProperty.call(target, key) && (PROTOCOL_KEYS.has(key) || key in target);
-    return new Proxy({}, {
-      ...READ_ONLY,
-      get: (_, key) => {
-        if (typeof key === 'symbol') return Reflect.get(target, key) as unknown;
-        const s = kept(key);
-        if (s === undefined) {
-          if (notAField(key)) return Reflect.get(target, key);
-          this.dropped(where, key);
-          return undefined;
-        }
-        return this.wrap(Reflect.get(target, key), s, at(key));
+    return new Proxy(
+      {},
+      {
+        ...READ_ONLY,
+        get: (_, key) => {
+          if (typeof key === 'symbol') return Reflect.get(target, key) as unknown;
+          const s = kept(key);
+          if (s === undefined) {
+            if (notAField(key)) return Reflect.get(target, key);
+            this.dropped(where, key);
+            return undefined;
+          }
+          return this.wrap(Reflect.get(target, key), s, at(key));
+        },
+        has: (_, key) => {
+          if (kept(key) === undefined) {
+            if (notAField(key as string)) return Reflect.has(target, key);
+            this.dropped(where, key as string);
+            return false;
+          }
+          return Reflect.has(target, key);
+        },
+        ownKeys: () => Reflect.ownKeys(target).filter((key) => kept(key) !== undefined),
+        getOwnPropertyDescriptor: (_, key) => {
+          const s = kept(key);
+          if (s === undefined) {
+            this.dropped(where, key as string);
+            return undefined;
+          }
+          const own = Reflect.getOwnPropertyDescriptor(target, key);
+          if (!own) return undefined;
+          const value: unknown = typeof key === 'symbol' ? own.value : this.wrap(own.value, s, at(key));
+          return { value, writable: false, enumerable: own.enumerable ?? true, configurable: true };
+        },
       },
-      has: (_, key) => {
-        if (kept(key) === undefined) {
-          if (notAField(key as string)) return Reflect.has(target, key);
-          this.dropped(where, key as string);
-          return false;
-        }
-        return Reflect.has(target, key);
-      },
-      ownKeys: () => Reflect.ownKeys(target).filter((key) => kept(key) !== undefined),
-      getOwnPropertyDescriptor: (_, key) => {
-        const s = kept(key);
-        if (s === undefined) {
-          this.dropped(where, key as string);
-          return undefined;
-        }
-        const own = Reflect.getOwnPropertyDescriptor(target, key);
-        if (!own) return undefined;
-        const value: unknown = typeof key === 'symbol' ? own.value : this.wrap(own.value, s, at(key));
-        return { value, writable: false, enumerable: own.enumerable ?? true, configurable: true };
-      },
-    });
+    );
   }
 
   private arrayView(target: unknown[], element: Shape, where: Where): object {

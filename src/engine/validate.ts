@@ -9,7 +9,8 @@ const VERDICTS = new Set(['pass', 'fail', 'partial', 'unknown', 'info']);
  */
 export function validateOutcome(value: unknown, messages: Record<string, string>): string | undefined {
   if (!isRecord(value)) return 'not an object';
-  if (typeof value.status !== 'string' || !STATUSES.has(value.status)) return `status ${JSON.stringify(value.status)} is not one of pass, fail, unknown, not-applicable`;
+  if (typeof value.status !== 'string' || !STATUSES.has(value.status))
+    return `status ${JSON.stringify(value.status)} is not one of pass, fail, unknown, not-applicable`;
   if (value.status === 'unknown' || value.status === 'not-applicable') {
     if (typeof value.reason !== 'string' || value.reason === '') return `${value.status} needs a reason`;
   }

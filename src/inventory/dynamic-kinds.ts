@@ -60,11 +60,7 @@ function expectedKinds(
   return { known, kinds };
 }
 
-function aggregate(
-  spec: KindSpec,
-  dynamic: NonNullable<KindSpec['dynamic']>,
-  collections: ReadonlyMap<KindId, KindCollection>,
-): KindCollection | undefined {
+function aggregate(spec: KindSpec, dynamic: NonNullable<KindSpec['dynamic']>, collections: ReadonlyMap<KindId, KindCollection>): KindCollection | undefined {
   const { known, kinds } = expectedKinds(spec, dynamic, collections);
   const members = memberIds(spec.group, collections);
   if (!known) {

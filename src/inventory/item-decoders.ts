@@ -129,7 +129,11 @@ export class ItemDecoders {
       const { port1, port2 } = new MessageChannel();
       const signal = new Int32Array(new SharedArrayBuffer(4));
       const workerData: ItemWorkerData = { file, port: port2, signal };
-      const worker = new Worker(new URL('./item-decoder-worker.js', import.meta.url), { workerData, transferList: [port2], resourceLimits: DECODER_WORKER_HEAP });
+      const worker = new Worker(new URL('./item-decoder-worker.js', import.meta.url), {
+        workerData,
+        transferList: [port2],
+        resourceLimits: DECODER_WORKER_HEAP,
+      });
       worker.unref();
       // A worker that fails is noticed as an answer that never comes (the main thread is blocked
       // meanwhile, so events would come too late anyway); this only keeps the error unthrown.
@@ -191,7 +195,13 @@ export class ItemDecoders {
     const open = this.open;
     if (!open) return;
     this.open = undefined;
-    const batch: ItemBatch = { seq: ++this.seq, kind: open.kind, group: open.group, starts: Float64Array.from(open.starts), ends: Float64Array.from(open.ends) };
+    const batch: ItemBatch = {
+      seq: ++this.seq,
+      kind: open.kind,
+      group: open.group,
+      starts: Float64Array.from(open.starts),
+      ends: Float64Array.from(open.ends),
+    };
     const capacity = this.slots.length * BATCHES_PER_WORKER;
     this.deliverReady();
     if (this.local && this.withWorkers >= capacity) {

@@ -173,7 +173,10 @@ function planLists(wanted: readonly Wanted[], placements: ReadonlyMap<KindId, Pl
     if (p.state === 'served') tasks.push(task(w.id, w.group, w.kind, p.version, p.resource));
     if (p.state === 'group') {
       const members = p.members.map((m) => task(kindId(w.group, m.kind), w.group, m.kind, p.version, m.resource));
-      groups.set(w.id, members.map((m) => m.id));
+      groups.set(
+        w.id,
+        members.map((m) => m.id),
+      );
       tasks.push(...members.filter((m) => !wanted.some((x) => x.id === m.id)));
     }
   }
@@ -223,13 +226,7 @@ async function readServerVersion(client: ApiClient, target: ClusterTarget, timeo
   }
 }
 
-async function placeKinds(
-  client: ApiClient,
-  target: ClusterTarget,
-  wanted: Wanted[],
-  concurrency: number,
-  timeoutMs: number,
-): Promise<Map<KindId, Placement>> {
+async function placeKinds(client: ApiClient, target: ClusterTarget, wanted: Wanted[], concurrency: number, timeoutMs: number): Promise<Map<KindId, Placement>> {
   try {
     const placements = await discover(client, wanted, concurrency);
     for (const p of placements.values()) {
@@ -302,26 +299,38 @@ function clusterError(err: unknown, target: ClusterTarget, timeoutMs: number): K
   const where = `context "${target.context}" (${target.server})`;
   const make = (what: string, hint: string): KpostureError => new KpostureError('cluster', `${where}: ${what}`, hint, { cause: err });
   if (err instanceof CredentialError && err.unusable) {
-    return new KpostureError('input', `context "${target.context}", user "${target.user.name}": ${err.message}`, 'run the credential command by hand and check the credential it prints', { cause: err });
+    return new KpostureError(
+      'input',
+      `context "${target.context}", user "${target.user.name}": ${err.message}`,
+      'run the credential command by hand and check the credential it prints',
+      { cause: err },
+    );
   }
   if (err instanceof CredentialError) {
     return make(`cannot get credentials: ${err.message}`, 'run the credential command by hand to see why, or log in to the cluster again');
   }
   if (err instanceof ApiStatusError) {
     if (err.status === 401) {
-      return make('the server rejected the credentials (401 Unauthorized)', 'the token or client certificate is wrong or expired: log in again or refresh the kubeconfig');
+      return make(
+        'the server rejected the credentials (401 Unauthorized)',
+        'the token or client certificate is wrong or expired: log in again or refresh the kubeconfig',
+      );
     }
     return make(`${err.status} ${err.reason}: ${err.message}${describeAttempts(err)}`, 'check the server with `kubectl get --raw /version`');
   }
   if (err instanceof TransportError) {
     const code = err.code;
     if (code === 'ECONNREFUSED') return make('connection refused', 'is the cluster running and the server address right? try `kubectl cluster-info`');
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return make('the server host name does not resolve', 'check the server address in the kubeconfig, DNS or VPN');
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return make('the server host name does not resolve', 'check the server address in the kubeconfig, DNS or VPN');
     if (code === 'ETIMEDOUT') return make(`no answer within ${formatSeconds(timeoutMs)}`, 'check the network or VPN, or raise --request-timeout');
     if (code === DEADLINE_CODE) return make('no answer before the audit deadline', 'check the network or VPN, or raise --timeout');
     if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return make(`the server is unreachable (${code})`, 'check the network or VPN');
     if (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code === 'EPROTO') {
-      return make(`TLS verification failed: ${err.message}`, "the kubeconfig's certificate-authority does not match the server: refresh the kubeconfig from the cluster's provider");
+      return make(
+        `TLS verification failed: ${err.message}`,
+        "the kubeconfig's certificate-authority does not match the server: refresh the kubeconfig from the cluster's provider",
+      );
     }
     return make(`${err.message} (${code})${describeAttempts(err)}`, 'check the server address and the network, then retry');
   }

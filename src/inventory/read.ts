@@ -39,7 +39,9 @@ export async function readInventory(request: ReadRequest): Promise<Inventory> {
   if (request.ownsProcess) {
     const { before, after, growth } = collectReadingGarbage();
     const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
-    request.debug?.(`collected the garbage of reading (${mib(before)} -> ${mib(after)} MiB; ${typeof growth === 'number' ? `heap growth capped at ${growth}x from here` : `heap growth ${growth}`})`);
+    request.debug?.(
+      `collected the garbage of reading (${mib(before)} -> ${mib(after)} MiB; ${typeof growth === 'number' ? `heap growth capped at ${growth}x from here` : `heap growth ${growth}`})`,
+    );
   }
   return inventory;
 }

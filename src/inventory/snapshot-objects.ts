@@ -35,7 +35,8 @@ export function itemKind(item: Record<string, unknown>, list: { kind: string; gr
   const { kind, apiVersion } = item;
   if (apiVersion !== undefined && typeof apiVersion !== 'string') return ['apiVersion', 'must be a string'];
   if (list) {
-    if (kind !== undefined && kind !== list.kind) return ['kind', `is ${typeof kind === 'string' ? kind : JSON.stringify(kind)}, but the list holds ${list.kind} objects`];
+    if (kind !== undefined && kind !== list.kind)
+      return ['kind', `is ${typeof kind === 'string' ? kind : JSON.stringify(kind)}, but the list holds ${list.kind} objects`];
     return list;
   }
   if (typeof kind !== 'string' || kind === '') return ['kind', 'must be a non-empty string'];

@@ -21,7 +21,9 @@ export const SNAPSHOT_ANNOTATIONS = {
   context: 'kposture.dev/context',
 } as const;
 
-const CRD_KIND_IDS: KindId[] = knownKinds().filter((k) => !k.builtin).map((k) => k.id);
+const CRD_KIND_IDS: KindId[] = knownKinds()
+  .filter((k) => !k.builtin)
+  .map((k) => k.id);
 /**
  * JSON files are read item by item (see json-items.ts), whatever their size. Other files are
  * parsed whole, as one string: a V8 string holds at most ~512 MiB, and a YAML tree takes many
@@ -105,7 +107,14 @@ function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: 
     for (const file of expand(path.resolve(cwd, p), p)) {
       const rel = path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
       if (path.extname(file).toLowerCase() === '.json' && startsLikeJson(file)) {
-        const decoders = parallel && statSync(file).size >= (parallel.minBytes ?? DEFAULT_MIN_PARALLEL_BYTES) ? new ItemDecoders(file, { workers: parallel.workers ?? defaultItemWorkers(), local: loaded.project, ...(parallel.batchBytes ? { batchBytes: parallel.batchBytes } : {}) }) : undefined;
+        const decoders =
+          parallel && statSync(file).size >= (parallel.minBytes ?? DEFAULT_MIN_PARALLEL_BYTES)
+            ? new ItemDecoders(file, {
+                workers: parallel.workers ?? defaultItemWorkers(),
+                local: loaded.project,
+                ...(parallel.batchBytes ? { batchBytes: parallel.batchBytes } : {}),
+              })
+            : undefined;
         try {
           if (decoders) loaded.decoders = decoders;
           streamJsonFile(file, rel, loaded);
@@ -143,7 +152,11 @@ function expand(full: string, given: string): string[] {
   try {
     stat = statSync(full);
   } catch {
-    throw new KpostureError('input', `snapshot ${given}: no such file or directory`, 'pass a file or folder written by `kubectl get … -o json` or `kposture snapshot`');
+    throw new KpostureError(
+      'input',
+      `snapshot ${given}: no such file or directory`,
+      'pass a file or folder written by `kubectl get … -o json` or `kposture snapshot`',
+    );
   }
   if (stat.isFile()) return [full];
   if (!stat.isDirectory()) throw new KpostureError('input', `snapshot ${given}: not a file or directory`);
@@ -196,9 +209,17 @@ function readDocuments(file: string, rel: string): Doc[] {
       const pos = error.linePos?.[0];
       // The parser recurses once per level of nesting: past a few hundred, it runs out of stack.
       if (error.message.startsWith('Maximum call stack size exceeded')) {
-        throw new KpostureError('input', `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: a value nests too deeply for the YAML parser`, TOO_DEEP_HINT);
+        throw new KpostureError(
+          'input',
+          `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: a value nests too deeply for the YAML parser`,
+          TOO_DEEP_HINT,
+        );
       }
-      throw new KpostureError('input', `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`, 'write it again with `kubectl get … -o yaml`');
+      throw new KpostureError(
+        'input',
+        `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`,
+        'write it again with `kubectl get … -o yaml`',
+      );
     }
     const start = doc.contents?.range[0] ?? 0;
     let value: unknown;
@@ -206,7 +227,11 @@ function readDocuments(file: string, rel: string): Doc[] {
       value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
     } catch (err) {
       // An alias bomb ("billion laughs"): the yaml library refuses to expand it.
-      throw new KpostureError('input', `snapshot ${rel}:${lines.linePos(start).line}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'write it again with `kubectl get … -o yaml`');
+      throw new KpostureError(
+        'input',
+        `snapshot ${rel}:${lines.linePos(start).line}: invalid YAML: ${(err as Error).message.split('\n')[0]}`,
+        'write it again with `kubectl get … -o yaml`',
+      );
     }
     if (value === null || value === undefined) continue;
     out.push({ value, line: lines.linePos(start).line });
@@ -238,7 +263,11 @@ function streamJsonFile(file: string, rel: string, loaded: Loaded): void {
   } catch (err) {
     if (err instanceof JsonSyntaxError) {
       const inside = err.where ? `, in ${err.where}` : '';
-      throw new KpostureError('input', `snapshot ${rel}: invalid JSON: ${err.message} (byte ${err.offset}${inside})`, 'write it again with `kubectl get … -o json`');
+      throw new KpostureError(
+        'input',
+        `snapshot ${rel}: invalid JSON: ${err.message} (byte ${err.offset}${inside})`,
+        'write it again with `kubectl get … -o json`',
+      );
     }
     if (err instanceof BinaryDataError) throw new KpostureError('input', `snapshot ${rel}: binary data, not JSON or YAML`);
     throw err;
@@ -372,7 +401,11 @@ class StreamedList implements ListHandler {
         if (this.nestedListAt !== undefined) fail(itemWhere(this.at, this.nestedListAt), '(item)', `is a list, but ${listKind} holds ${this.typed} objects`);
         for (const seen of this.readAhead.values()) {
           if (seen.kind !== this.typed || seen.group !== this.group) {
-            fail(itemWhere(this.at, seen.index), 'kind', `is ${seen.kind}${seen.group ? ` (${seen.group})` : ''}, but the list is a ${listKind}${this.group ? ` (${this.group})` : ''}`);
+            fail(
+              itemWhere(this.at, seen.index),
+              'kind',
+              `is ${seen.kind}${seen.group ? ` (${seen.group})` : ''}, but the list is a ${listKind}${this.group ? ` (${this.group})` : ''}`,
+            );
           }
         }
       }
@@ -443,11 +476,7 @@ function fail(at: Where, field: string, problem: string): never {
 }
 
 function tooDeep(at: Where, obj: Record<string, unknown>): never {
-  throw new KpostureError(
-    'input',
-    `snapshot ${at.file}: ${describeObject(obj)}${at.where ? ` (${at.where})` : ''} ${TOO_DEEP}`,
-    TOO_DEEP_HINT,
-  );
+  throw new KpostureError('input', `snapshot ${at.file}: ${describeObject(obj)}${at.where ? ` (${at.where})` : ''} ${TOO_DEEP}`, TOO_DEEP_HINT);
 }
 
 /** Lists inside lists are read by recursion too: they are held to the limit objects are held to. */
@@ -503,7 +532,11 @@ function readListAnnotations(list: Record<string, unknown>, loaded: Loaded): voi
   if (typeof version === 'string' && version) loaded.serverVersion = version;
   const notServed = annotations[SNAPSHOT_ANNOTATIONS.notServed];
   if (typeof notServed === 'string') {
-    for (const id of notServed.split(',').map((s) => s.trim()).filter(Boolean)) loaded.notServed.add(id);
+    for (const id of notServed
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      loaded.notServed.add(id);
   }
 }
 
@@ -613,4 +646,3 @@ function markUndefinedCrdKinds(loaded: Loaded, defined: Set<string>): void {
     }
   }
 }
-

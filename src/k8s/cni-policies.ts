@@ -225,8 +225,32 @@ function namespaceLabel(ns: NamespaceFacts, key: string): { value: string | unde
 const CILIUM_NS = 'io.kubernetes.pod.namespace';
 const CILIUM_NS_LABELS = 'io.cilium.k8s.namespace.labels.';
 const CILIUM_SA = 'io.cilium.k8s.policy.serviceaccount';
-const CILIUM_INGRESS_FIELDS = new Set(['fromEndpoints', 'fromRequires', 'fromCIDR', 'fromCIDRSet', 'fromEntities', 'fromGroups', 'fromNodes', 'toPorts', 'icmps', 'authentication']);
-const CILIUM_EGRESS_FIELDS = new Set(['toEndpoints', 'toRequires', 'toCIDR', 'toCIDRSet', 'toEntities', 'toServices', 'toFQDNs', 'toGroups', 'toNodes', 'toPorts', 'icmps', 'authentication']);
+const CILIUM_INGRESS_FIELDS = new Set([
+  'fromEndpoints',
+  'fromRequires',
+  'fromCIDR',
+  'fromCIDRSet',
+  'fromEntities',
+  'fromGroups',
+  'fromNodes',
+  'toPorts',
+  'icmps',
+  'authentication',
+]);
+const CILIUM_EGRESS_FIELDS = new Set([
+  'toEndpoints',
+  'toRequires',
+  'toCIDR',
+  'toCIDRSet',
+  'toEntities',
+  'toServices',
+  'toFQDNs',
+  'toGroups',
+  'toNodes',
+  'toPorts',
+  'icmps',
+  'authentication',
+]);
 
 /** Cilium label keys carry a source prefix (`k8s:app`, `any:app`); pods only have k8s labels. */
 function ciliumKey(raw: string): { key: string; podSource: boolean } {
@@ -301,7 +325,10 @@ function ciliumDirection(rule: Record<string, unknown>, path: string, direction:
   const known = direction === 'Ingress' ? CILIUM_INGRESS_FIELDS : CILIUM_EGRESS_FIELDS;
   const allows = asArray(rule[allowField]);
   const denies = asArray(rule[denyField]);
-  for (const [list, name] of [[allows, allowField], [denies, denyField]] as const) {
+  for (const [list, name] of [
+    [allows, allowField],
+    [denies, denyField],
+  ] as const) {
     for (const [i, r] of list.entries()) {
       if (!isRecord(r)) return { reason: `${path}.${name}[${i}] is not an object` };
       const unknown = Object.keys(r).find((k) => !known.has(k));
@@ -322,7 +349,10 @@ function ciliumDirection(rule: Record<string, unknown>, path: string, direction:
     if (why) return { isolates, verdict: 'allow-all', path: `${path}.${allowField}[${i}]`, evidence: why };
   }
   if (isolates) {
-    const evidence = allows.length === 0 ? `${path}.${denyField} present: selected pods deny by default` : `${path}.${allowField}: selected pods deny what the rules do not allow`;
+    const evidence =
+      allows.length === 0
+        ? `${path}.${denyField} present: selected pods deny by default`
+        : `${path}.${allowField}: selected pods deny what the rules do not allow`;
     return { isolates, verdict: 'isolated', path: `${path}.${allows.length > 0 ? allowField : denyField}`, evidence };
   }
   return NONE;
@@ -382,8 +412,7 @@ function calicoPodLookup(ns: NamespaceFacts, pod: PodFacts | undefined) {
 }
 
 function calicoNamespaceLookup(ns: NamespaceFacts) {
-  return (key: string): { value: string | undefined } | 'pod' | 'unknown' =>
-    key === 'projectcalico.org/name' ? { value: ns.name } : namespaceLabel(ns, key);
+  return (key: string): { value: string | undefined } | 'pod' | 'unknown' => (key === 'projectcalico.org/name' ? { value: ns.name } : namespaceLabel(ns, key));
 }
 
 function parseOptional(value: unknown, path: string): { expr?: CalicoExpr } | { reason: string } {
@@ -459,7 +488,8 @@ function calicoDirection(spec: Record<string, unknown>, direction: Direction, gl
     if (action === 'Log') continue;
     if (action === 'Pass') return uncertain(path, `${path}: action Pass hands the decision to later tiers, which kposture does not model`);
     if (action !== 'Allow' && action !== 'Deny') return uncertain(path, `${path}: action ${JSON.stringify(action)} is not Allow, Deny, Log or Pass`);
-    const unconditioned = ['protocol', 'notProtocol', 'icmp', 'notICMP', 'ipVersion', 'http'].every((k) => raw[k] === undefined) && isEmptyEntity(raw[localField]);
+    const unconditioned =
+      ['protocol', 'notProtocol', 'icmp', 'notICMP', 'ipVersion', 'http'].every((k) => raw[k] === undefined) && isEmptyEntity(raw[localField]);
     if (!unconditioned) continue;
     const peer = asRecord(raw[peerField]);
     if (action === 'Deny' && (isEmptyEntity(peer) || coversAllNets(peer))) {
@@ -492,7 +522,9 @@ function calicoAllowAll(peer: Record<string, unknown>, side: string, global: boo
   }
   const isAll = (v: unknown) => typeof v === 'string' && v.replace(/\s/g, '') === 'all()';
   // In a global policy a rule selector without namespaceSelector matches every namespace.
-  const everyPod = keys.every((k) => k === 'selector' || k === 'namespaceSelector') && (peer.selector === undefined || isAll(peer.selector)) &&
+  const everyPod =
+    keys.every((k) => k === 'selector' || k === 'namespaceSelector') &&
+    (peer.selector === undefined || isAll(peer.selector)) &&
     (isAll(peer.namespaceSelector) || (global && isAll(peer.selector)));
   return everyPod ? `action Allow from every pod of every namespace (${side} all()), every port` : undefined;
 }
@@ -543,7 +575,8 @@ function adminDirection(obj: K8sObject, direction: Direction, baseline: boolean)
     const path = `spec.${listField}[${i}]`;
     if (!isRecord(raw)) return { isolates: 'uncertain', verdict: 'uncertain', path, evidence: `${path} is not an object` };
     const coverage = adminPeersCoverage(asArray(raw[peersField]), direction);
-    if (coverage === 'unknown') return { isolates: 'uncertain', verdict: 'uncertain', path, evidence: `${path}.${peersField} has a peer kposture does not model` };
+    if (coverage === 'unknown')
+      return { isolates: 'uncertain', verdict: 'uncertain', path, evidence: `${path}.${peersField} has a peer kposture does not model` };
     if (asArray(raw.ports).length > 0 || coverage === 'some') continue;
     const action = raw.action;
     if (action === 'Deny' && coverage === 'everything') {
@@ -551,7 +584,8 @@ function adminDirection(obj: K8sObject, direction: Direction, baseline: boolean)
         ? { isolates: true, verdict: 'isolated', path, evidence: 'BaselineAdminNetworkPolicy denies every peer that no NetworkPolicy allows' }
         : { isolates: true, verdict: 'hard-deny', path, evidence: 'AdminNetworkPolicy denies every peer' };
     }
-    if (action === 'Allow') return baseline ? NONE : { isolates: false, verdict: 'allow-all', path, evidence: 'AdminNetworkPolicy allows every peer, overriding NetworkPolicies' };
+    if (action === 'Allow')
+      return baseline ? NONE : { isolates: false, verdict: 'allow-all', path, evidence: 'AdminNetworkPolicy allows every peer, overriding NetworkPolicies' };
     if (action === 'Pass') return NONE;
     if (action !== 'Deny') return { isolates: 'uncertain', verdict: 'uncertain', path, evidence: `${path}: action ${JSON.stringify(action)} is not modelled` };
   }

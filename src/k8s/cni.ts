@@ -64,7 +64,11 @@ function decide(entry: CniEntry, containers: Container[]): Pick<CniDetection, 'e
     const hit = ruleMatch(rule, containers);
     if (hit) return { enforcement: rule.enforces ? 'yes' : 'no', path: hit.path, evidence: `${hit.value}: ${rule.because}` };
   }
-  return { enforcement: entry.otherwise ?? 'unknown', path: 'spec.template.spec.containers', evidence: entry.condition ?? `${entry.name}: enforcement depends on its configuration` };
+  return {
+    enforcement: entry.otherwise ?? 'unknown',
+    path: 'spec.template.spec.containers',
+    evidence: entry.condition ?? `${entry.name}: enforcement depends on its configuration`,
+  };
 }
 
 function ruleMatch(rule: CniEnforcementRule, containers: Container[]): { path: string; value: string } | undefined {

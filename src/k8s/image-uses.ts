@@ -113,7 +113,10 @@ export function imageFindingTarget(uses: readonly ImageUse[]): { resource: Resou
     resource: first.workload.ref,
     affected,
     field: workloadFieldPath(first.workload, first.container, 'image'),
-    verify: podsUsingImageCommand(namespaces, sorted.map((u) => u.image)),
+    verify: podsUsingImageCommand(
+      namespaces,
+      sorted.map((u) => u.image),
+    ),
   };
 }
 

@@ -23,9 +23,7 @@ export interface SourceLocation {
   startLine: number;
 }
 
-export type InventorySource =
-  | { type: 'snapshot'; paths: string[] }
-  | { type: 'live'; context: string; server: string };
+export type InventorySource = { type: 'snapshot'; paths: string[] } | { type: 'live'; context: string; server: string };
 
 export interface Inventory {
   source: InventorySource;
@@ -68,9 +66,7 @@ export function describeStatus(id: KindId, collection: KindCollection, source: I
     case 'error':
       return `listing ${id} failed${collection.reason ? `: ${collection.reason}` : ''}`;
     case 'missing':
-      return source.type === 'snapshot'
-        ? `the snapshot contains no ${id} list (add it, e.g. with \`kposture snapshot\`)`
-        : `${id} was not collected`;
+      return source.type === 'snapshot' ? `the snapshot contains no ${id} list (add it, e.g. with \`kposture snapshot\`)` : `${id} was not collected`;
     case 'not-served':
       return `${id} is not served by this cluster`;
     case 'ok':

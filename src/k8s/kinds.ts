@@ -36,14 +36,7 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
   return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
-function spec(
-  group: string,
-  versions: string[],
-  kind: string,
-  resource: string,
-  namespaced: boolean,
-  builtin: boolean,
-): KindSpec {
+function spec(group: string, versions: string[], kind: string, resource: string, namespaced: boolean, builtin: boolean): KindSpec {
   return { id: kindId(group, kind), group, versions, kind, resource, namespaced, builtin };
 }
 

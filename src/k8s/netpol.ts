@@ -153,7 +153,10 @@ function compileRules(spec: unknown, direction: Direction, problems: string[]): 
     const path = PATHS.intern(`spec.${rulesField}[${i}]`);
     const rawPeers = isRecord(raw) ? raw[peersField] : undefined;
     const list = asArray(rawPeers);
-    const peers = list.length === 0 ? undefined : list.map((p, j) => compilePeer(p, PATHS.intern(`${path}.${peersField}[${j}]`), problems)).filter((p): p is Peer => p !== undefined);
+    const peers =
+      list.length === 0
+        ? undefined
+        : list.map((p, j) => compilePeer(p, PATHS.intern(`${path}.${peersField}[${j}]`), problems)).filter((p): p is Peer => p !== undefined);
     return { direction, path, peers, allPorts: asArray(isRecord(raw) ? raw.ports : undefined).length === 0 };
   });
 }
@@ -306,7 +309,8 @@ function sharedFacts(facts: PodFacts, seen: WeakMap<Labels, PodFacts[]>): PodFac
   if (!candidates) seen.set(facts.labels, (candidates = []));
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
-    if (c.namespace === facts.namespace && c.hostNetwork === facts.hostNetwork && c.finished === facts.finished && c.serviceAccount === facts.serviceAccount) return c;
+    if (c.namespace === facts.namespace && c.hostNetwork === facts.hostNetwork && c.finished === facts.finished && c.serviceAccount === facts.serviceAccount)
+      return c;
   }
   const frozen = Object.freeze(facts);
   if (candidates.length < MAX_FACTS_PER_LABELS) candidates.push(frozen);

@@ -116,9 +116,5 @@ export function refKey(ref: ResourceRef): string {
 }
 
 export function compareRefs(a: ResourceRef, b: ResourceRef): number {
-  return (
-    a.kind.localeCompare(b.kind, 'en') ||
-    (a.namespace ?? '').localeCompare(b.namespace ?? '', 'en') ||
-    a.name.localeCompare(b.name, 'en')
-  );
+  return a.kind.localeCompare(b.kind, 'en') || (a.namespace ?? '').localeCompare(b.namespace ?? '', 'en') || a.name.localeCompare(b.name, 'en');
 }

@@ -166,7 +166,11 @@ export function ownerIndex(...lists: readonly (readonly K8sObject[])[]): OwnerIn
 export const POD_OWNER_KINDS: readonly KindId[] = [KINDS.ReplicaSet, KINDS.Job];
 
 export function podOwnerIndex(collection: (kind: KindId) => KindCollection): OwnerIndex {
-  return ownerIndex(...POD_OWNER_KINDS.map(collection).filter(isKnown).map((c) => c.items));
+  return ownerIndex(
+    ...POD_OWNER_KINDS.map(collection)
+      .filter(isKnown)
+      .map((c) => c.items),
+  );
 }
 
 export interface Workload {

@@ -80,11 +80,7 @@ function classify(engine: PolicyEngine, config: K8sObject): EngineWebhook | unde
  * The catalogue's webhook-based engines (not the built-in ValidatingAdmissionPolicy) that
  * show any trace in the cluster: one of their CRDs or webhook configurations.
  */
-export function detectWebhookEngines(
-  engines: readonly PolicyEngine[],
-  crds: readonly K8sObject[],
-  validatingConfigs: readonly K8sObject[],
-): DetectedEngine[] {
+export function detectWebhookEngines(engines: readonly PolicyEngine[], crds: readonly K8sObject[], validatingConfigs: readonly K8sObject[]): DetectedEngine[] {
   const crdNames = new Set(crds.map(nameOf));
   const detected: DetectedEngine[] = [];
   for (const engine of engines) {

@@ -86,9 +86,7 @@ const PLATFORM_ADMIN_BINDINGS: readonly PlatformAdminBinding[] = [
 export type SystemReason = 'superuser-group' | 'component' | 'system-service-account' | 'platform-default';
 export type NonSystemReason = 'everyone' | 'nodes' | 'bootstrap' | 'service-account' | 'user' | 'group' | 'other';
 
-export type SubjectClass =
-  | { system: true; reason: SystemReason; note: string }
-  | { system: false; reason: NonSystemReason; note: string };
+export type SubjectClass = { system: true; reason: SystemReason; note: string } | { system: false; reason: NonSystemReason; note: string };
 
 export interface BindingContext {
   bindingKind: 'ClusterRoleBinding' | 'RoleBinding';
@@ -134,7 +132,10 @@ export function classifySubject(subject: RbacSubject, ctx: BindingContext): Subj
   if ((kind === 'Group' && name === 'system:nodes') || (kind === 'User' && name.startsWith('system:node:'))) {
     return { system: false, reason: 'nodes', note: 'node credentials sit on machines that run tenant pods' };
   }
-  if ((kind === 'Group' && (name === 'system:bootstrappers' || name.startsWith('system:bootstrappers:'))) || (kind === 'User' && name.startsWith('system:bootstrap:'))) {
+  if (
+    (kind === 'Group' && (name === 'system:bootstrappers' || name.startsWith('system:bootstrappers:'))) ||
+    (kind === 'User' && name.startsWith('system:bootstrap:'))
+  ) {
     return { system: false, reason: 'bootstrap', note: 'bootstrap tokens are handed out to join nodes' };
   }
   if (kind === 'Group' && name === 'system:masters') {

@@ -118,11 +118,7 @@ export interface WorkloadContainer {
  * pod of the workload has (the slim projection shares the spec of a ReplicaSet's pods) add
  * nothing new and are skipped: 150,000 pods then make ~30,000 instances, not 300,000.
  */
-export function workloadContainers(
-  pods: readonly K8sObject[],
-  index: OwnerIndex,
-  lists: readonly ContainerList[] = ALL_CONTAINER_LISTS,
-): WorkloadContainer[] {
+export function workloadContainers(pods: readonly K8sObject[], index: OwnerIndex, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): WorkloadContainer[] {
   const out: WorkloadContainer[] = [];
   const cache: ContainerCache = new WeakMap();
   for (const group of groupByWorkload(pods, index)) {
@@ -160,11 +156,7 @@ export interface ImageUse {
 }
 
 /** Every (image, workload) use, one per workload container and distinct image spelling. */
-export function imageUses(
-  pods: readonly K8sObject[],
-  index: OwnerIndex,
-  lists: readonly ContainerList[] = ALL_CONTAINER_LISTS,
-): ImageUse[] {
+export function imageUses(pods: readonly K8sObject[], index: OwnerIndex, lists: readonly ContainerList[] = ALL_CONTAINER_LISTS): ImageUse[] {
   const out: ImageUse[] = [];
   for (const wc of workloadContainers(pods, index, lists)) {
     // One entry per workload container already: only its spellings of the image can differ.

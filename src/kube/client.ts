@@ -201,7 +201,8 @@ export class ApiClient {
     return withRetries(() => this.getOnce(path, shown, parse), {
       policy,
       ...(this.options.deadline !== undefined ? { deadline: this.options.deadline } : {}),
-      onRetry: ({ attempt, delayMs, why }) => this.options.logRequest?.(`retrying GET ${shown} in ${formatSeconds(delayMs)} (${why}; attempt ${attempt + 1} of ${policy.attempts})`),
+      onRetry: ({ attempt, delayMs, why }) =>
+        this.options.logRequest?.(`retrying GET ${shown} in ${formatSeconds(delayMs)} (${why}; attempt ${attempt + 1} of ${policy.attempts})`),
     });
   }
 
@@ -285,7 +286,8 @@ export class ApiClient {
     const { kc, fixed } = this.target;
     if (kc) await this.applyCredentials(kc, opts, signal, path);
     // Static credentials, made once (kubeconfig.ts): the same options for every request.
-    else Object.assign(opts, fixed, { headers: { ...(opts.headers as http.OutgoingHttpHeaders), ...(fixed?.headers as http.OutgoingHttpHeaders | undefined) } });
+    else
+      Object.assign(opts, fixed, { headers: { ...(opts.headers as http.OutgoingHttpHeaders), ...(fixed?.headers as http.OutgoingHttpHeaders | undefined) } });
     // One keep-alive agent for every request (client-node builds a fresh one per call). A proxy
     // agent (proxy-url in the kubeconfig, credentials per request) is kept as client-node made it.
     if (!this.target.cluster.proxyUrl) opts.agent = this.agent;
@@ -302,7 +304,11 @@ export class ApiClient {
     this.credentialQueue = apply.catch(() => undefined);
     const aborted = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(new TransportError('ETIMEDOUT', 'credentials were not ready in time', path));
-      signal.addEventListener('abort', () => reject(new TransportError('ETIMEDOUT', `the credential provider did not answer within ${formatSeconds(this.options.timeoutMs)}`, path)), { once: true });
+      signal.addEventListener(
+        'abort',
+        () => reject(new TransportError('ETIMEDOUT', `the credential provider did not answer within ${formatSeconds(this.options.timeoutMs)}`, path)),
+        { once: true },
+      );
     });
     aborted.catch(() => undefined);
     try {
@@ -317,7 +323,11 @@ export class ApiClient {
   }
 
   /** One request; the answer's body is in pooled memory, which the caller releases. */
-  private send(opts: https.RequestOptions, path: string, state: { phase: Phase }): Promise<{ status: number; body: BodyCollector; headers: http.IncomingHttpHeaders }> {
+  private send(
+    opts: https.RequestOptions,
+    path: string,
+    state: { phase: Phase },
+  ): Promise<{ status: number; body: BodyCollector; headers: http.IncomingHttpHeaders }> {
     const secure = this.base.protocol === 'https:';
     const maxBody = maxBodyBytes(this.options.maxBodyBytes);
     return new Promise((resolve, reject) => {
@@ -327,7 +337,10 @@ export class ApiClient {
         const declared = Number(res.headers['content-length']);
         const tooLarge = (): LimitError => {
           const mib = Math.round(maxBody / 2 ** 20);
-          return new LimitError(`the answer to GET ${path} is larger than ${mib} MiB`, 'raise --max-page-mib (at most a tenth of the heap limit, NODE_OPTIONS=--max-old-space-size) if the cluster really sends pages that large');
+          return new LimitError(
+            `the answer to GET ${path} is larger than ${mib} MiB`,
+            'raise --max-page-mib (at most a tenth of the heap limit, NODE_OPTIONS=--max-old-space-size) if the cluster really sends pages that large',
+          );
         };
         if (ok && Number.isSafeInteger(declared) && declared > maxBody) {
           req.destroy();
@@ -396,7 +409,11 @@ function checkReferencedFiles(target: ClusterTarget): void {
     if (typeof file !== 'string' || file === '') continue;
     const problem = !existsSync(file) ? 'no such file' : statSync(file).isDirectory() ? 'is a directory' : undefined;
     if (problem) {
-      throw new KpostureError('config', `kubeconfig ${target.origin}: ${field} ${file}: ${problem}`, 'fix the path in the kubeconfig, or embed the file with the -data field');
+      throw new KpostureError(
+        'config',
+        `kubeconfig ${target.origin}: ${field} ${file}: ${problem}`,
+        'fix the path in the kubeconfig, or embed the file with the -data field',
+      );
     }
   }
 }
@@ -458,7 +475,14 @@ function transportError(err: unknown, path: string): TransportError {
 function describeCredentialFailure(target: ClusterTarget, err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (execOf(target)) {
-    const why = code === 'ENOENT' ? 'was not found on PATH' : code ? `could not start (${code})` : err instanceof SyntaxError ? 'printed something that is not an ExecCredential' : 'exited with an error';
+    const why =
+      code === 'ENOENT'
+        ? 'was not found on PATH'
+        : code
+          ? `could not start (${code})`
+          : err instanceof SyntaxError
+            ? 'printed something that is not an ExecCredential'
+            : 'exited with an error';
     return `${credentialSource(target)} ${why}`;
   }
   if ((target.user as { authProvider?: unknown }).authProvider) return `${credentialSource(target)} failed${code ? ` (${code})` : ''}`;
@@ -471,7 +495,15 @@ function describeUnusable(target: ClusterTarget, found: CredentialProblem): stri
   const [cert, key] = exec ? ['status.clientCertificateData', 'status.clientKeyData'] : ['the client certificate', 'the client key'];
   const token = exec ? 'status.token' : 'the token';
   const field =
-    found.part === 'header' ? (found.header.toLowerCase() === 'authorization' ? token : `the ${found.header} header`) : found.part === 'cert' ? cert : found.part === 'key' ? key : `${cert} and ${key}`;
+    found.part === 'header'
+      ? found.header.toLowerCase() === 'authorization'
+        ? token
+        : `the ${found.header} header`
+      : found.part === 'cert'
+        ? cert
+        : found.part === 'key'
+          ? key
+          : `${cert} and ${key}`;
   return exec ? `printed an ExecCredential whose ${field} ${found.problem}` : `made credentials that cannot be sent: ${field} ${found.problem}`;
 }
 

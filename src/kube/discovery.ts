@@ -62,7 +62,14 @@ export async function discover(client: ApiClient, wanted: readonly Wanted[], con
     if (root instanceof MalformedAnswerError) out.set(w.id, { state: 'failed', error: root, what: `discovery of ${w.group === '' ? '/api' : '/apis'}` });
   }
   const placeable = needed.filter((w) => !out.has(w.id));
-  return discoverServed(client, placeable, concurrency, core instanceof MalformedAnswerError ? [] : core, groups instanceof MalformedAnswerError ? new Map<string, string[]>() : groups, out);
+  return discoverServed(
+    client,
+    placeable,
+    concurrency,
+    core instanceof MalformedAnswerError ? [] : core,
+    groups instanceof MalformedAnswerError ? new Map<string, string[]>() : groups,
+    out,
+  );
 }
 
 async function malformedAsFailure<T>(document: Promise<T>): Promise<T | MalformedAnswerError> {
@@ -83,7 +90,6 @@ async function discoverServed(
   groups: Map<string, string[]>,
   out: Map<KindId, Placement>,
 ): Promise<Map<KindId, Placement>> {
-
   // Fetch each group-version document at most once, a bounded number at a time.
   const gvsToFetch = new Set<string>();
   const candidates = new Map<KindId, string[]>();
@@ -164,9 +170,7 @@ async function groupVersions(client: ApiClient): Promise<Map<string, string[]>> 
   const out = new Map<string, string[]>();
   for (const g of groups) {
     if (!isRecord(g) || typeof g.name !== 'string' || !Array.isArray(g.versions)) continue;
-    const versions = g.versions
-      .map((v) => (isRecord(v) ? asString(v.version) : undefined))
-      .filter((v): v is string => v !== undefined);
+    const versions = g.versions.map((v) => (isRecord(v) ? asString(v.version) : undefined)).filter((v): v is string => v !== undefined);
     const preferred = isRecord(g.preferredVersion) ? asString(g.preferredVersion.version) : undefined;
     out.set(g.name, preferred && versions.includes(preferred) ? [preferred, ...versions.filter((v) => v !== preferred)] : versions);
   }

@@ -176,7 +176,11 @@ async function loadFile(kc: KubeConfig, file: string, label: string, tokenFiles:
   try {
     kc.loadFromString(text);
   } catch (err) {
-    throw new KpostureError('config', `kubeconfig ${label}: ${firstLine(describeLoadError(err))}`, 'check the file with `kubectl config view --kubeconfig FILE`');
+    throw new KpostureError(
+      'config',
+      `kubeconfig ${label}: ${firstLine(describeLoadError(err))}`,
+      'check the file with `kubectl config view --kubeconfig FILE`',
+    );
   }
   // Relative certificate paths are relative to the kubeconfig file, as kubectl resolves them.
   kc.makePathsAbsolute(dir);
@@ -197,7 +201,11 @@ async function boundedParse(text: string, label: string): Promise<unknown> {
     return parseYamlBounded(text);
   } catch (err) {
     if (err instanceof ReferenceError) {
-      throw new KpostureError('config', `kubeconfig ${label}: invalid YAML: ${firstLine(err.message)}`, "a kubeconfig needs no YAML aliases: remove them, or get a new kubeconfig from the cluster's provider");
+      throw new KpostureError(
+        'config',
+        `kubeconfig ${label}: invalid YAML: ${firstLine(err.message)}`,
+        "a kubeconfig needs no YAML aliases: remove them, or get a new kubeconfig from the cluster's provider",
+      );
     }
     return undefined;
   }
@@ -208,7 +216,12 @@ function collectTokenFiles(raw: unknown, dir: string, into: TokenFiles): void {
   for (const entry of users) {
     if (!isRecord(entry) || typeof entry.name !== 'string' || into.has(entry.name)) continue;
     const user = isRecord(entry.user) ? entry.user : {};
-    const field = typeof user.tokenFile === 'string' && user.tokenFile !== '' ? 'tokenFile' : typeof user['token-file'] === 'string' && user['token-file'] !== '' ? 'token-file' : undefined;
+    const field =
+      typeof user.tokenFile === 'string' && user.tokenFile !== ''
+        ? 'tokenFile'
+        : typeof user['token-file'] === 'string' && user['token-file'] !== ''
+          ? 'token-file'
+          : undefined;
     into.set(entry.name, field ? { field, file: path.resolve(dir, user[field] as string) } : undefined);
   }
 }
@@ -277,11 +290,19 @@ function selectContext(kc: KubeConfig, wanted: string | undefined, origin: strin
   kc.setCurrentContext(name);
   const cluster = kc.getCluster(context.cluster);
   if (!cluster) {
-    throw new KpostureError('config', `context "${name}" in kubeconfig ${origin} names cluster "${context.cluster}", which is not defined`, 'add the cluster or fix the context');
+    throw new KpostureError(
+      'config',
+      `context "${name}" in kubeconfig ${origin} names cluster "${context.cluster}", which is not defined`,
+      'add the cluster or fix the context',
+    );
   }
   const defined = kc.getUser(context.user);
   if (!defined) {
-    throw new KpostureError('config', `context "${name}" in kubeconfig ${origin} names user "${context.user}", which is not defined`, 'add the user or fix the context');
+    throw new KpostureError(
+      'config',
+      `context "${name}" in kubeconfig ${origin} names user "${context.user}", which is not defined`,
+      'add the user or fix the context',
+    );
   }
   const user = withTokenFile(kc, defined, tokenFiles.get(defined.name), `kubeconfig ${origin}: context "${name}", user "${defined.name}"`);
   let url: URL;
@@ -291,7 +312,11 @@ function selectContext(kc: KubeConfig, wanted: string | undefined, origin: strin
     throw new KpostureError('config', `cluster "${cluster.name}" in kubeconfig ${origin}: server is not a URL`, 'expected e.g. https://203.0.113.10:6443');
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && cluster.skipTLSVerify)) {
-    throw new KpostureError('config', `cluster "${cluster.name}" in kubeconfig ${origin}: server must be an https:// URL`, 'plain http is accepted only with insecure-skip-tls-verify: true');
+    throw new KpostureError(
+      'config',
+      `cluster "${cluster.name}" in kubeconfig ${origin}: server must be an https:// URL`,
+      'plain http is accepted only with insecure-skip-tls-verify: true',
+    );
   }
   return { kc, context: name, cluster, user, server: displayServer(url), origin };
 }
@@ -307,9 +332,18 @@ function withTokenFile(kc: KubeConfig, user: User, tokenFile: TokenFile | undefi
   try {
     token = readFileSync(tokenFile.file, 'utf8').trim();
   } catch (err) {
-    throw new KpostureError('config', `${where}: tokenFile ${tokenFile.file}: ${describeReadError(err)}`, 'fix the path in the kubeconfig, or put the token itself in token');
+    throw new KpostureError(
+      'config',
+      `${where}: tokenFile ${tokenFile.file}: ${describeReadError(err)}`,
+      'fix the path in the kubeconfig, or put the token itself in token',
+    );
   }
-  if (token === '') throw new KpostureError('config', `${where}: tokenFile ${tokenFile.file}: the file is empty`, 'write the token into the file, or fix the path in the kubeconfig');
+  if (token === '')
+    throw new KpostureError(
+      'config',
+      `${where}: tokenFile ${tokenFile.file}: the file is empty`,
+      'write the token into the file, or fix the path in the kubeconfig',
+    );
   const withToken: User = { ...user, token };
   kc.users = kc.users.map((u) => (u === user ? withToken : u));
   return withToken;

@@ -16,7 +16,12 @@ parentPort!.on('message', (request: DecodeRequest) => {
   parentPort!.postMessage(answer, [request.body]);
 });
 
-function decode({ seq, body, length, kind }: DecodeRequest): { seq: number; items: unknown[] } | { seq: number; error: string } | { seq: number; problem: string } {
+function decode({
+  seq,
+  body,
+  length,
+  kind,
+}: DecodeRequest): { seq: number; items: unknown[] } | { seq: number; error: string } | { seq: number; problem: string } {
   let page: unknown;
   try {
     page = JSON.parse(Buffer.from(body, 0, length).toString('utf8'));

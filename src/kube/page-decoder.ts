@@ -17,7 +17,6 @@ import { MalformedAnswerError, type PageKind } from './list-page.js';
  * reads it again on the main thread (pager.ts), so a broken worker never costs data.
  */
 
-
 export interface DecodeRequest {
   seq: number;
   body: ArrayBuffer;
@@ -35,7 +34,6 @@ export class PageDecodeError extends Error {
     this.name = 'PageDecodeError';
   }
 }
-
 
 /** Pages smaller than this are parsed on the main thread: a round trip costs more than it saves. */
 const DEFAULT_MIN_WORKER_BYTES = 256 * 1024;
@@ -127,7 +125,6 @@ export class PageDecoder {
     }
   }
 }
-
 
 /**
  * The bytes as an ArrayBuffer of their own, to transfer rather than copy. A Buffer that shares

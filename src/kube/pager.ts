@@ -147,9 +147,14 @@ async function listOnce(client: ApiClient, path: string, options: ListOptions): 
     token = typeof listMeta.continue === 'string' && listMeta.continue !== '' ? listMeta.continue : undefined;
     if (token !== undefined) {
       if (seenTokens.has(token)) throw new MalformedAnswerError(`GET ${path} returned the same continue token twice`);
-      if (pages >= maxPages) throw new LimitError(`the list of ${kind.id} did not end after ${maxPages} pages`, 'raise --max-pages if the cluster really holds that many');
+      if (pages >= maxPages)
+        throw new LimitError(`the list of ${kind.id} did not end after ${maxPages} pages`, 'raise --max-pages if the cluster really holds that many');
       const full = heapFull();
-      if (full) throw new LimitError(`stopped reading ${kind.id} after ${pages} pages: ${full}`, "give Node more heap (NODE_OPTIONS=--max-old-space-size=MiB) or audit fewer kinds");
+      if (full)
+        throw new LimitError(
+          `stopped reading ${kind.id} after ${pages} pages: ${full}`,
+          'give Node more heap (NODE_OPTIONS=--max-old-space-size=MiB) or audit fewer kinds',
+        );
       seenTokens.add(token);
       // The server prepares the next page while this one is processed.
       next = get(token);

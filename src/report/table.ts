@@ -76,7 +76,9 @@ function categoryTable(report: Report, c: ChalkInstance, color: boolean): string
     const checks = report.checks.filter((ch) => ch.category === cat.id);
     if (checks.length === 0) continue;
     const title = visible(cat.inTotal ? cat.title : `${cat.title} (not in total)`);
-    const list = checks.map((ch) => `${visible(ch.id)} ${statusText(ch.status, c)}${ch.score !== null && ch.status === 'fail' ? ` ${ch.score}` : ''}`).join('\n');
+    const list = checks
+      .map((ch) => `${visible(ch.id)} ${statusText(ch.status, c)}${ch.score !== null && ch.status === 'fail' ? ` ${ch.score}` : ''}`)
+      .join('\n');
     table.push([title, scoreText(cat.score), list]);
   }
   return table.toString();

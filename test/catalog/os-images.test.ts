@@ -194,10 +194,7 @@ describe('user overrides from the config file', () => {
       },
     };
     validateConfig(config, 'kposture.yaml');
-    const merged = mergeCatalogs(
-      { osFamilies: families, imageRules: rules, policyEngines: [], cnis: [], tenancyFrameworks: [] },
-      config.catalogs,
-    );
+    const merged = mergeCatalogs({ osFamilies: families, imageRules: rules, policyEngines: [], cnis: [], tenancyFrameworks: [] }, config.catalogs);
     const parsed = parseImageRef('registry.corp/base/team/api:1.0');
     expect(parsed.ok && classifyImage(parsed.ref, merged.imageRules).rule?.id).toBe('corp-base');
     expect(identifyOsImage('CorpOS 3.1', merged.osFamilies)?.class).toBe('container-optimized');

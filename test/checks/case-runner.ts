@@ -63,7 +63,11 @@ function describeRef(ref: ResourceRef): string {
 function summarise(check: Check, outcome: Outcome): Required<Pick<Expected, 'status'>> & Expected {
   if (outcome.status === 'not-applicable') return { status: outcome.status, reason: outcome.reason };
   if (outcome.status === 'unknown') {
-    return { status: outcome.status, reason: outcome.reason, ...(outcome.subjects ? { subjects: outcome.subjects.map((s) => `${describeRef(s.resource)}: ${s.verdict}`) } : {}) };
+    return {
+      status: outcome.status,
+      reason: outcome.reason,
+      ...(outcome.subjects ? { subjects: outcome.subjects.map((s) => `${describeRef(s.resource)}: ${s.verdict}`) } : {}),
+    };
   }
   return {
     status: outcome.status,
@@ -93,7 +97,14 @@ export function differences(expected: Expected, actual: Expected): string[] {
     const unmatched = [...(expected.findings ?? [])];
     const unexpected: ExpectedFinding[] = [];
     for (const f of actual.findings ?? []) {
-      const i = unmatched.findIndex((e) => e.resource === f.resource && e.field === f.field && e.message === f.message && (e.evidence ?? f.evidence) === f.evidence && (e.verify ?? f.verify) === f.verify);
+      const i = unmatched.findIndex(
+        (e) =>
+          e.resource === f.resource &&
+          e.field === f.field &&
+          e.message === f.message &&
+          (e.evidence ?? f.evidence) === f.evidence &&
+          (e.verify ?? f.verify) === f.verify,
+      );
       if (i >= 0) unmatched.splice(i, 1);
       else unexpected.push(f);
     }
@@ -148,7 +159,9 @@ export function runCase(check: Check, dir: string): void {
     ? expected.score === undefined || expected.findings === undefined || expected.reason !== undefined
     : expected.reason === undefined || expected.score !== undefined || expected.findings !== undefined;
   if (shape) {
-    throw new Error(`${where}/expected.json: a ${expected.status} case states ${scored ? 'score and findings' : 'reason'}, and no ${scored ? 'reason' : 'score or findings'}`);
+    throw new Error(
+      `${where}/expected.json: a ${expected.status} case states ${scored ? 'score and findings' : 'reason'}, and no ${scored ? 'reason' : 'score or findings'}`,
+    );
   }
   const configFile = path.join(dir, 'kposture.yaml');
   const config = existsSync(configFile) ? loadConfig(configFile) : {};

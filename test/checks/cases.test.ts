@@ -33,9 +33,19 @@ describe('the case runner', () => {
       subjects: ['Namespace blog: fail', 'Namespace shop: pass'],
     };
     expect(differences(actual, actual)).toEqual([]);
-    expect(differences({ status: 'fail', score: 50, findings: [{ resource: 'Namespace blog', field: 'metadata.labels', message: 'no label' }] }, actual)).toEqual([]);
     expect(
-      differences({ status: 'pass', score: 100, findings: [{ resource: 'Namespace shop', field: 'metadata.labels', message: 'no label' }], subjects: ['Namespace blog: fail'] }, actual),
+      differences({ status: 'fail', score: 50, findings: [{ resource: 'Namespace blog', field: 'metadata.labels', message: 'no label' }] }, actual),
+    ).toEqual([]);
+    expect(
+      differences(
+        {
+          status: 'pass',
+          score: 100,
+          findings: [{ resource: 'Namespace shop', field: 'metadata.labels', message: 'no label' }],
+          subjects: ['Namespace blog: fail'],
+        },
+        actual,
+      ),
     ).toEqual([
       'status: expected pass, got fail',
       'score: expected 100, got 50',
@@ -43,8 +53,8 @@ describe('the case runner', () => {
       'finding reported, not expected: {"resource":"Namespace blog","field":"metadata.labels","message":"no label","evidence":"label absent","verify":"kubectl get namespace blog"}',
       'subject reported, not expected: Namespace shop: pass',
     ]);
-    expect(differences({ status: 'unknown', reason: 'the snapshot contains no Namespace list' }, { status: 'unknown', reason: 'listing Namespace was forbidden' })).toEqual([
-      'reason: expected "the snapshot contains no Namespace list", got "listing Namespace was forbidden"',
-    ]);
+    expect(
+      differences({ status: 'unknown', reason: 'the snapshot contains no Namespace list' }, { status: 'unknown', reason: 'listing Namespace was forbidden' }),
+    ).toEqual(['reason: expected "the snapshot contains no Namespace list", got "listing Namespace was forbidden"']);
   });
 });

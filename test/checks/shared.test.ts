@@ -16,7 +16,14 @@ const inventory = inventoryOf(objects);
 const catalogs = loadBuiltinCatalogs();
 
 function contextOf(check: Check, memo: RunMemo): CheckContext {
-  return makeContext({ meta: check.meta, collection: (kind) => collectionOf(inventory, kind), catalogs, systemNamespaces: new Set(['kube-system']), options: {}, memo });
+  return makeContext({
+    meta: check.meta,
+    collection: (kind) => collectionOf(inventory, kind),
+    catalogs,
+    systemNamespaces: new Set(['kube-system']),
+    options: {},
+    memo,
+  });
 }
 
 describe('what checks of several categories share', () => {

@@ -142,7 +142,11 @@ describe('output files: all or none', () => {
     const adir = path.join(dir, 'adir');
     writeFileSync(good, 'the previous report\n');
     mkdirSync(adir);
-    const write = (): void => writeFilesAtomic([{ file: good, content: 'new\n' }, { file: adir, content: 'new\n' }]);
+    const write = (): void =>
+      writeFilesAtomic([
+        { file: good, content: 'new\n' },
+        { file: adir, content: 'new\n' },
+      ]);
     expect(write).toThrow(KpostureError);
     expect(write).toThrow(`cannot write ${adir}: it is a folder`);
     expect(readFileSync(good, 'utf8')).toBe('the previous report\n');

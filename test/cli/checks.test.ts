@@ -2,7 +2,7 @@ import { BUILTIN_CHECKS } from '../../checks/index.js';
 import { runCli } from './run.js';
 
 describe('kposture explain', () => {
-  it('prints MT-04\'s rationale, remediation and references', async () => {
+  it("prints MT-04's rationale, remediation and references", async () => {
     const run = await runCli(['explain', 'MT-04']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');

@@ -57,7 +57,10 @@ describe('usage and input errors', () => {
     const dir = tempDir('errors');
     try {
       const file = path.join(dir, 'namespaces.json');
-      writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { team: 5 } } }] }));
+      writeFileSync(
+        file,
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { team: 5 } } }] }),
+      );
       const run = await runCli(['audit', '--snapshot', file], { cwd: dir });
       expect(run.code).toBe(2);
       expectOneLine(run.stderr, /snapshot namespaces\.json: field items\[0\]\.metadata\.labels\.team must be a string/);

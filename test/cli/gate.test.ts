@@ -79,7 +79,9 @@ describe('CI gate', () => {
         const codes: Record<string, number> = {};
         for (const format of ['table', 'json', 'sarif']) {
           codes[format] = (await runCli(['audit', '--snapshot', snapshot, ...PINNED, '--format', format, ...gate])).code;
-          codes[`${format} -o`] = (await runCli(['audit', '--snapshot', snapshot, ...PINNED, '--format', format, '-o', path.join(dir, `out.${format}`), ...gate])).code;
+          codes[`${format} -o`] = (
+            await runCli(['audit', '--snapshot', snapshot, ...PINNED, '--format', format, '-o', path.join(dir, `out.${format}`), ...gate])
+          ).code;
         }
         const values = new Set(Object.values(codes));
         expect(values.size).toBe(1);

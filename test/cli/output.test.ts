@@ -23,7 +23,12 @@ describe('report outputs', () => {
     expect(run.stdout).not.toContain('"schemaVersion"');
     expect(run.stderr).toBe(`wrote ${sarifFile}\nwrote ${jsonFile}\n`);
 
-    const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as { generatedAt: string; score: number; summary: { findings: number }; gate: { passed: boolean } };
+    const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as {
+      generatedAt: string;
+      score: number;
+      summary: { findings: number };
+      gate: { passed: boolean };
+    };
     expect(validateReport(report) || formatAjvError(validateReport.errors)).toBe(true);
     const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as { runs: { results: unknown[]; invocations: { endTimeUtc: string; exitCode: number }[] }[] };
     // Same run: same timestamp, same findings, same outcome as the table and the exit code.

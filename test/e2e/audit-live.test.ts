@@ -51,7 +51,12 @@ describe.each(nodes)('$label', ({ bin }) => {
       const liveReport = parseReport(live.stdout, live.stderr);
       const snapReport = parseReport(snap.stdout, snap.stderr);
 
-      expect(liveReport.target).toEqual({ source: 'live', context: 'e2e-cluster', server: server.url, serverVersion: snapReport.target.serverVersion ?? 'v1.31.2' });
+      expect(liveReport.target).toEqual({
+        source: 'live',
+        context: 'e2e-cluster',
+        server: server.url,
+        serverVersion: snapReport.target.serverVersion ?? 'v1.31.2',
+      });
       expect(comparable(liveReport)).toEqual(comparable(snapReport));
       expect(liveReport.checks.length).toBe(BUILTIN_CHECKS.length);
 
@@ -93,7 +98,9 @@ describe.each(nodes)('$label', ({ bin }) => {
           });
         }
       }
-      const weightLost = b.checks.filter((c) => readers.includes(c.id) && c.status !== 'unknown' && c.status !== 'not-applicable').reduce((n, c) => n + c.weight, 0);
+      const weightLost = b.checks
+        .filter((c) => readers.includes(c.id) && c.status !== 'unknown' && c.status !== 'not-applicable')
+        .reduce((n, c) => n + c.weight, 0);
       if (weightLost > 0) expect(d.coverage).toBeLessThan(b.coverage);
       expect(d.inventory.find((k) => k.kind === kind)).toMatchObject({ status: 'forbidden', count: 0 });
       // The kind was asked for and refused, not skipped.
@@ -142,26 +149,43 @@ if (!kubectl) {
 }
 
 describe('the fixture API server is faithful to a real client', () => {
-  (kubectl ? test : test.skip)('kubectl get nodes,pods,namespaces,networkpolicies -A -o json --chunk-size=2 sees exactly the served objects (managedFields shown)', async () => {
-    const server = await serve({ snapshot: sets[0]!.paths });
-    const kc = writeKubeconfig(server, { context: 'kubectl' });
-    const { stdout } = await run(
-      kubectl!,
-      ['--kubeconfig', kc.file, '--cache-dir', `${kc.dir}/cache`, 'get', 'nodes,pods,namespaces,networkpolicies', '-A', '-o', 'json', '--chunk-size=2', '--show-managed-fields', '--request-timeout=20s'],
-      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { PATH: process.env.PATH ?? '', HOME: kc.dir } },
-    );
-    const got = JSON.parse(stdout) as { kind: string; items: K8sObject[] };
-    expect(got.kind).toBe('List');
-    const key = (o: K8sObject): string => `${String(o.apiVersion)} ${String(o.kind)} ${asString(field(o, 'metadata', 'namespace')) ?? ''}/${String(field(o, 'metadata', 'name'))}`;
-    const served = [KINDS.Node, KINDS.Pod, KINDS.Namespace, KINDS.NetworkPolicy].flatMap((id) => server.objects(id));
-    expect(served.length).toBeGreaterThan(20);
-    expect(got.items.map(key).sort()).toEqual(served.map(key).sort());
-    const byKey = new Map(served.map((o) => [key(o), o]));
-    for (const item of got.items) expect(item).toEqual(byKey.get(key(item)));
-    // kubectl paged every list with the server's continue tokens, and only read.
-    const pods = server.requests.filter((r) => r.path === '/api/v1/pods');
-    expect(pods.length).toBe(Math.ceil(server.objects(KINDS.Pod).length / 2));
-    expect(pods.slice(1).every((r) => r.query.limit === '2' && r.query.continue)).toBe(true);
-    expect(server.requests.every((r) => r.method === 'GET')).toBe(true);
-  });
+  (kubectl ? test : test.skip)(
+    'kubectl get nodes,pods,namespaces,networkpolicies -A -o json --chunk-size=2 sees exactly the served objects (managedFields shown)',
+    async () => {
+      const server = await serve({ snapshot: sets[0]!.paths });
+      const kc = writeKubeconfig(server, { context: 'kubectl' });
+      const { stdout } = await run(
+        kubectl!,
+        [
+          '--kubeconfig',
+          kc.file,
+          '--cache-dir',
+          `${kc.dir}/cache`,
+          'get',
+          'nodes,pods,namespaces,networkpolicies',
+          '-A',
+          '-o',
+          'json',
+          '--chunk-size=2',
+          '--show-managed-fields',
+          '--request-timeout=20s',
+        ],
+        { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { PATH: process.env.PATH ?? '', HOME: kc.dir } },
+      );
+      const got = JSON.parse(stdout) as { kind: string; items: K8sObject[] };
+      expect(got.kind).toBe('List');
+      const key = (o: K8sObject): string =>
+        `${String(o.apiVersion)} ${String(o.kind)} ${asString(field(o, 'metadata', 'namespace')) ?? ''}/${String(field(o, 'metadata', 'name'))}`;
+      const served = [KINDS.Node, KINDS.Pod, KINDS.Namespace, KINDS.NetworkPolicy].flatMap((id) => server.objects(id));
+      expect(served.length).toBeGreaterThan(20);
+      expect(got.items.map(key).sort()).toEqual(served.map(key).sort());
+      const byKey = new Map(served.map((o) => [key(o), o]));
+      for (const item of got.items) expect(item).toEqual(byKey.get(key(item)));
+      // kubectl paged every list with the server's continue tokens, and only read.
+      const pods = server.requests.filter((r) => r.path === '/api/v1/pods');
+      expect(pods.length).toBe(Math.ceil(server.objects(KINDS.Pod).length / 2));
+      expect(pods.slice(1).every((r) => r.query.limit === '2' && r.query.continue)).toBe(true);
+      expect(server.requests.every((r) => r.method === 'GET')).toBe(true);
+    },
+  );
 });

@@ -28,7 +28,11 @@ const run = (checks: Check[], inventory: Inventory = inventoryOf([namespace('a')
   runChecks({ inventory, checks, catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set(['kube-system']) }).map((r) => r.outcome);
 
 /** A key whose computation counts its calls, and checks that record the value they got. */
-function counted(reads: string[] = [KINDS.Namespace]): { key: MemoKey<{ names: string[] }>; calls: () => number; user: (id: string, seen: unknown[]) => Check } {
+function counted(reads: string[] = [KINDS.Namespace]): {
+  key: MemoKey<{ names: string[] }>;
+  calls: () => number;
+  user: (id: string, seen: unknown[]) => Check;
+} {
   let calls = 0;
   const key = memoKey<{ names: string[] }>('test/namespace-names', reads);
   const user = (id: string, seen: unknown[]): Check =>
@@ -85,12 +89,20 @@ describe('ctx.memo', () => {
 
   it("computes in a context of the key's own: its kinds only, no options", () => {
     const key = memoKey<number>('test/namespaces-only', [KINDS.Namespace]);
-    const input = { meta: checkWith('T-01', () => PASS, [KINDS.Namespace, KINDS.Pod]).meta, collection: () => ({ status: 'ok' as const, items: [] }), catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set<string>(), options: { strict: true } };
+    const input = {
+      meta: checkWith('T-01', () => PASS, [KINDS.Namespace, KINDS.Pod]).meta,
+      collection: () => ({ status: 'ok' as const, items: [] }),
+      catalogs: loadBuiltinCatalogs(),
+      systemNamespaces: new Set<string>(),
+      options: { strict: true },
+    };
     const ctx = makeContext(input);
     expect(ctx.settings.options).toEqual({ strict: true });
     expect(ctx.memo(key, (own) => Object.keys(own.settings.options).length + own.items(KINDS.Namespace).length)).toBe(0);
     // The check may read pods; what its key does not list, the computation may not.
-    expect(() => makeContext(input).memo(key, (own) => own.items(KINDS.Pod).length)).toThrow(/test\/namespaces-only \(memo of check T-01\) reads Pod without declaring it/);
+    expect(() => makeContext(input).memo(key, (own) => own.items(KINDS.Pod).length)).toThrow(
+      /test\/namespaces-only \(memo of check T-01\) reads Pod without declaring it/,
+    );
   });
 
   it('refuses two keys of one name: their values could have different types', () => {
@@ -120,14 +132,26 @@ describe('ctx.memo', () => {
 
   it('turns a key that needs its own value into an error, not an endless recursion', () => {
     const key: MemoKey<number> = memoKey<number>('test/cycle', []);
-    const ctx = makeContext({ meta: checkWith('T-01', () => PASS).meta, collection: () => ({ status: 'ok', items: [] }), catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set(), options: {} });
+    const ctx = makeContext({
+      meta: checkWith('T-01', () => PASS).meta,
+      collection: () => ({ status: 'ok', items: [] }),
+      catalogs: loadBuiltinCatalogs(),
+      systemNamespaces: new Set(),
+      options: {},
+    });
     const compute = (): number => ctx.memo(key, compute) + 1;
     expect(() => ctx.memo(key, compute)).toThrow(/test\/cycle needs its own value/);
   });
 
   it('shares values between the contexts given one memo, and not otherwise', () => {
     const key = memoKey<object>('test/object', []);
-    const input = { meta: checkWith('T-01', () => PASS).meta, collection: () => ({ status: 'ok' as const, items: [] }), catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set<string>(), options: {} };
+    const input = {
+      meta: checkWith('T-01', () => PASS).meta,
+      collection: () => ({ status: 'ok' as const, items: [] }),
+      catalogs: loadBuiltinCatalogs(),
+      systemNamespaces: new Set<string>(),
+      options: {},
+    };
     const memo = new RunMemo();
     const [a, b] = [makeContext({ ...input, memo }), makeContext({ ...input, memo })];
     expect(b.memo(key, () => ({}))).toBe(a.memo(key, () => ({})));
@@ -140,10 +164,12 @@ describe('ctx.memo', () => {
 describe('built-in checks share per run, not across runs', () => {
   const outcomesOf = (inventory: Inventory, ids: string[]): Record<string, Outcome> =>
     Object.fromEntries(
-      runChecks({ inventory, checks: BUILTIN_CHECKS.filter((c) => ids.includes(c.meta.id)), catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set(DEFAULT_SYSTEM_NAMESPACES) }).map((r) => [
-        r.check.meta.id,
-        r.outcome,
-      ]),
+      runChecks({
+        inventory,
+        checks: BUILTIN_CHECKS.filter((c) => ids.includes(c.meta.id)),
+        catalogs: loadBuiltinCatalogs(),
+        systemNamespaces: new Set(DEFAULT_SYSTEM_NAMESPACES),
+      }).map((r) => [r.check.meta.id, r.outcome]),
     );
 
   it('NetworkPolicy checks see the policies as they are at each run', () => {

@@ -40,12 +40,16 @@ describe('a plugin check that ends its worker thread', () => {
     ['process.exit(0)', 'process.exit(0);', /ended its worker thread with process\.exit\(0\) before answering/],
     ['process.exit(7)', 'process.exit(7);', /ended its worker thread with process\.exit\(7\) before answering/],
     ['process.exit() after starting a timer', 'setTimeout(() => {}, 150_000); process.exit();', /process\.exit\(0\)/],
-  ])('%s: unknown with the reason at once, the other checks run', async (_what, body, reason) => {
-    const checks = await audit('exits.mjs', [check('ACME-01', body), check('ACME-02', PASS)]);
-    expect(checks.find((c) => c.id === 'ACME-01')).toMatchObject({ status: 'unknown', reason: expect.stringMatching(reason) });
-    expect(checks.find((c) => c.id === 'ACME-02')).toMatchObject({ status: 'pass' });
-    expect(checks.find((c) => c.id === 'MT-04')).toMatchObject({ status: 'fail' });
-  }, 150_000);
+  ])(
+    '%s: unknown with the reason at once, the other checks run',
+    async (_what, body, reason) => {
+      const checks = await audit('exits.mjs', [check('ACME-01', body), check('ACME-02', PASS)]);
+      expect(checks.find((c) => c.id === 'ACME-01')).toMatchObject({ status: 'unknown', reason: expect.stringMatching(reason) });
+      expect(checks.find((c) => c.id === 'ACME-02')).toMatchObject({ status: 'pass' });
+      expect(checks.find((c) => c.id === 'MT-04')).toMatchObject({ status: 'fail' });
+    },
+    150_000,
+  );
 
   test('an error thrown from a timer after the answer changes nothing, and does not end the audit', async () => {
     const checks = await audit('late.mjs', [check('ACME-01', `setTimeout(() => { throw new Error('late bug'); }, 0); ${PASS}`), check('ACME-02', PASS)]);

@@ -101,7 +101,10 @@ describe('plugins', () => {
       return { status: 'pass', subjects: names.map((name) => ({ resource: { kind: 'Namespace', name }, verdict: 'pass' })), findings: [] };
     }`;
     const io = captureIo();
-    const code = await main(['audit', '--snapshot', snapshot, '--plugin', plugin('memo.mjs', `export default { meta: ${META}, ${body} };`), '--check', 'ACME-01', '--format', 'json'], io);
+    const code = await main(
+      ['audit', '--snapshot', snapshot, '--plugin', plugin('memo.mjs', `export default { meta: ${META}, ${body} };`), '--check', 'ACME-01', '--format', 'json'],
+      io,
+    );
     expect(code).toBe(0);
     const report = JSON.parse(io.out) as { checks: { id: string; status: string }[] };
     expect(report.checks).toEqual([expect.objectContaining({ id: 'ACME-01', status: 'pass' })]);

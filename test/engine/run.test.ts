@@ -42,8 +42,10 @@ describe('engine', () => {
   });
 
   it('treats a kind the API does not serve as known and empty', () => {
-    const outcome = run(checkWith((ctx) => ({ status: 'pass', subjects: [], findings: [], n: ctx.items(KINDS.KyvernoClusterPolicy).length }), [KINDS.KyvernoClusterPolicy]),
-      inventoryOf([], { [KINDS.KyvernoClusterPolicy]: 'not-served' }));
+    const outcome = run(
+      checkWith((ctx) => ({ status: 'pass', subjects: [], findings: [], n: ctx.items(KINDS.KyvernoClusterPolicy).length }), [KINDS.KyvernoClusterPolicy]),
+      inventoryOf([], { [KINDS.KyvernoClusterPolicy]: 'not-served' }),
+    );
     expect(outcome.status).toBe('pass');
   });
 
@@ -53,7 +55,10 @@ describe('engine', () => {
     });
     const good = { ...checkWith(() => ({ status: 'pass', subjects: [], findings: [] })), meta: { ...bad.meta, id: 'T-02' } };
     const results = runChecks({ inventory: inventoryOf([namespace('a')]), checks: [good, bad], catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set() });
-    expect(results.map((r) => [r.check.meta.id, r.outcome.status])).toEqual([['T-01', 'unknown'], ['T-02', 'pass']]);
+    expect(results.map((r) => [r.check.meta.id, r.outcome.status])).toEqual([
+      ['T-01', 'unknown'],
+      ['T-02', 'pass'],
+    ]);
     expect(results[0]!.outcome).toMatchObject({ reason: expect.stringContaining('boom') });
   });
 
@@ -62,7 +67,10 @@ describe('engine', () => {
     [{ status: 'great' }, /status "great"/],
     [{ status: 'fail', subjects: [], findings: [] }, /needs at least one finding/],
     [{ status: 'pass', subjects: [{ resource: { kind: 'Namespace' }, verdict: 'pass' }], findings: [] }, /needs string kind and name/],
-    [{ status: 'fail', subjects: [], findings: [{ messageId: 'nope', data: {}, resource: { kind: 'N', name: 'a' }, field: 'f', evidence: 'e', verify: 'v' }] }, /not in meta.messages/],
+    [
+      { status: 'fail', subjects: [], findings: [{ messageId: 'nope', data: {}, resource: { kind: 'N', name: 'a' }, field: 'f', evidence: 'e', verify: 'v' }] },
+      /not in meta.messages/,
+    ],
     [{ status: 'unknown' }, /needs a reason/],
     [{ status: 'pass', subjects: [{ resource: { kind: 'N', name: 'a' }, verdict: 'pass', credit: 3 }], findings: [] }, /credit must be within/],
   ])('turns a malformed outcome %j into unknown', (value, reason) => {
@@ -77,11 +85,23 @@ describe('engine', () => {
   });
 
   it('sorts subjects and findings for deterministic output', () => {
-    const outcome = run(checkWith(() => ({
-      status: 'fail',
-      subjects: [{ resource: { kind: 'Namespace', name: 'b' }, verdict: 'fail' }, { resource: { kind: 'Namespace', name: 'a' }, verdict: 'fail' }],
-      findings: ['b', 'a'].map((name) => ({ messageId: 'bad', data: { name }, resource: { kind: 'Namespace', name }, field: 'f', evidence: 'e', verify: 'v' })),
-    })));
+    const outcome = run(
+      checkWith(() => ({
+        status: 'fail',
+        subjects: [
+          { resource: { kind: 'Namespace', name: 'b' }, verdict: 'fail' },
+          { resource: { kind: 'Namespace', name: 'a' }, verdict: 'fail' },
+        ],
+        findings: ['b', 'a'].map((name) => ({
+          messageId: 'bad',
+          data: { name },
+          resource: { kind: 'Namespace', name },
+          field: 'f',
+          evidence: 'e',
+          verify: 'v',
+        })),
+      })),
+    );
     expect(outcome.status === 'fail' && outcome.findings.map((f) => f.resource.name)).toEqual(['a', 'b']);
     expect(outcome.status === 'fail' && outcome.subjects.map((s) => s.resource.name)).toEqual(['a', 'b']);
   });

@@ -36,7 +36,10 @@ function pod(): K8sObject {
         { name: 'app', image: 'nginx:1.27', env: [{ name: 'A', value: 'x' }], securityContext: { runAsNonRoot: true } },
         { name: 'sidecar', image: 'envoy:1.31' },
       ],
-      volumes: [{ name: 'host', hostPath: { path: '/var/run' } }, { name: 'cfg', configMap: { name: 'c' } }],
+      volumes: [
+        { name: 'host', hostPath: { path: '/var/run' } },
+        { name: 'cfg', configMap: { name: 'c' } },
+      ],
     },
     status: { phase: 'Running', podIP: '10.0.0.1' },
   };
@@ -97,7 +100,9 @@ describe('guardSlim', () => {
     expect([nodeName.kind, nodeName.path]).toEqual(['Pod', 'spec.nodeName']);
     expect(nodeName.message).toContain('add it to SLIM_SHAPES in src/k8s/slim.ts');
     expect(contractError(() => field(g, 'spec', 'tolerations')).path).toBe('spec.tolerations');
-    expect(contractError(() => Object.prototype.hasOwnProperty.call((field(g, 'spec', 'containers') as object[])[0]!, 'env')).path).toBe('spec.containers[0].env');
+    expect(contractError(() => Object.prototype.hasOwnProperty.call((field(g, 'spec', 'containers') as object[])[0]!, 'env')).path).toBe(
+      'spec.containers[0].env',
+    );
     expect(contractError(() => 'resources' in (field(g, 'spec', 'containers') as object[])[1]!).path).toBe('spec.containers[1].resources');
     expect(contractError(() => field(g, 'metadata', 'uid')).path).toBe('metadata.uid');
     expect(contractError(() => (field(g, 'metadata', 'ownerReferences') as Record<string, unknown>[])[0]!.uid).path).toBe('metadata.ownerReferences[0].uid');
@@ -111,13 +116,25 @@ describe('guardSlim', () => {
     expect(field(cm, 'data', 'a')).toBe('1');
     expect(field(cm, 'metadata', 'uid')).toBe('u');
     expect(contractError(() => field(cm, 'metadata', 'managedFields')).path).toBe('metadata.managedFields');
-    const node = guardSlim(KINDS.Node, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: { podCIDR: '10.0.0.0/24' }, status: { nodeInfo: { osImage: 'Talos' }, images: [] } });
+    const node = guardSlim(KINDS.Node, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n' },
+      spec: { podCIDR: '10.0.0.0/24' },
+      status: { nodeInfo: { osImage: 'Talos' }, images: [] },
+    });
     expect(field(node, 'spec', 'podCIDR')).toBe('10.0.0.0/24');
     expect(contractError(() => field(node, 'status', 'images')).kind).toBe('Node');
   });
 
   it('keeps values of an unexpected shape as they are, as the projection does', () => {
-    const odd = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: 5, ownerReferences: 'x' }, spec: { containers: { not: 'a list' }, volumes: [7, null] }, status: 'weird' };
+    const odd = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', labels: 5, ownerReferences: 'x' },
+      spec: { containers: { not: 'a list' }, volumes: [7, null] },
+      status: 'weird',
+    };
     expect(JSON.parse(JSON.stringify(guardSlim(KINDS.Pod, odd)))).toEqual(odd);
   });
 
@@ -205,7 +222,9 @@ describe('runChecks({ guardSlim: true })', () => {
     expect(run(throws, true)).toMatchObject({ status: 'unknown', reason: expect.stringContaining('boom') });
     const readsImages = testCheck((ctx) => ({
       status: 'pass',
-      subjects: ctx.items(KINDS.Pod).map((p) => ({ resource: { kind: 'Pod', name: 'x' }, verdict: 'pass', details: { images: JSON.stringify(field(p, 'spec', 'containers')) } })),
+      subjects: ctx
+        .items(KINDS.Pod)
+        .map((p) => ({ resource: { kind: 'Pod', name: 'x' }, verdict: 'pass', details: { images: JSON.stringify(field(p, 'spec', 'containers')) } })),
       findings: [],
     }));
     // The guard shows a whole object as its slim record would read.
@@ -216,7 +235,13 @@ describe('runChecks({ guardSlim: true })', () => {
   it('lets the engine and tests read an outcome holding a view: dropped fields read as absent there', () => {
     const keepsOwner = testCheck((ctx) => ({
       status: 'pass',
-      subjects: [{ resource: { kind: 'Pod', name: 'web-1' }, verdict: 'pass', details: { owner: (field(ctx.items(KINDS.Pod)[0], 'metadata', 'ownerReferences') as Record<string, unknown>[])[0]! } }],
+      subjects: [
+        {
+          resource: { kind: 'Pod', name: 'web-1' },
+          verdict: 'pass',
+          details: { owner: (field(ctx.items(KINDS.Pod)[0], 'metadata', 'ownerReferences') as Record<string, unknown>[])[0]! },
+        },
+      ],
       findings: [],
     }));
     const outcome = run(keepsOwner, true);

@@ -56,14 +56,22 @@ describe('Gatekeeper constraints as one dynamic kind', () => {
 
   it('learns constraint kinds from the CRDs when templates were not listed', () => {
     const c = derive([
-      [KINDS.CustomResourceDefinition, ok([crd('constraints.gatekeeper.sh', 'K8sRequiredLabels', 'k8srequiredlabels'), crd('kyverno.io', 'ClusterPolicy', 'clusterpolicies')])],
+      [
+        KINDS.CustomResourceDefinition,
+        ok([crd('constraints.gatekeeper.sh', 'K8sRequiredLabels', 'k8srequiredlabels'), crd('kyverno.io', 'ClusterPolicy', 'clusterpolicies')]),
+      ],
     ]);
     expect(c?.status).toBe('missing');
     expect(c?.reason).toBe('K8sRequiredLabels.constraints.gatekeeper.sh was not listed');
   });
 
   it('is not served when Gatekeeper is not installed, and ok-empty when it has no template', () => {
-    expect(derive([[KINDS.GatekeeperConstraintTemplate, { status: 'not-served', items: [] }], [KINDS.CustomResourceDefinition, ok([])]])?.status).toBe('not-served');
+    expect(
+      derive([
+        [KINDS.GatekeeperConstraintTemplate, { status: 'not-served', items: [] }],
+        [KINDS.CustomResourceDefinition, ok([])],
+      ])?.status,
+    ).toBe('not-served');
     expect(derive([[KINDS.GatekeeperConstraintTemplate, ok([])]])).toEqual({ status: 'ok', items: [] });
   });
 

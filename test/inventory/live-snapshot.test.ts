@@ -21,7 +21,16 @@ beforeAll(async () => {
   server = await startFixtureServer({
     snapshot: [writeSyntheticCluster({ finishedPods: 2 })],
     forbidden: [KINDS.ReplicaSet],
-    extra: [{ group: 'constraints.gatekeeper.sh', version: 'v1beta1', resource: 'k8srequiredlabels', kind: 'K8sRequiredLabels', namespaced: false, items: [{ metadata: { name: 'must-have-team' }, spec: {} }] }],
+    extra: [
+      {
+        group: 'constraints.gatekeeper.sh',
+        version: 'v1beta1',
+        resource: 'k8srequiredlabels',
+        kind: 'K8sRequiredLabels',
+        namespaced: false,
+        items: [{ metadata: { name: 'must-have-team' }, spec: {} }],
+      },
+    ],
   });
   kubeconfig = writeKubeconfig(server, { context: 'kind-dev' }).file;
   out = path.join(mkdtempSync(path.join(os.tmpdir(), 'kposture-snap-')), 'nested', 'cluster.json');
@@ -44,7 +53,12 @@ describe('kposture snapshot -o FILE', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^wrote .*cluster\.json: \d+ kinds, \d+ objects from context "kind-dev"\n$/m);
 
-    const written = JSON.parse(readFileSync(out, 'utf8')) as { apiVersion: string; kind: string; metadata: { annotations: Record<string, string> }; items: { apiVersion: string; kind: string; items: K8sObject[] }[] };
+    const written = JSON.parse(readFileSync(out, 'utf8')) as {
+      apiVersion: string;
+      kind: string;
+      metadata: { annotations: Record<string, string> };
+      items: { apiVersion: string; kind: string; items: K8sObject[] }[];
+    };
     expect([written.apiVersion, written.kind]).toEqual(['v1', 'List']);
     expect(written.metadata.annotations[SNAPSHOT_ANNOTATIONS.context]).toBe('kind-dev');
     expect(written.metadata.annotations[SNAPSHOT_ANNOTATIONS.serverVersion]).toBe('v1.30.3');
@@ -129,7 +143,11 @@ describe('kposture snapshot -o FILE', () => {
         }),
       ]),
     );
-    expect((field(pod, 'spec', 'initContainers') as { env: unknown[] }[])[0]!.env).toEqual([{ name: 'API_PASSWORD' }, { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }, { name: 'LOG_LEVEL' }]);
+    expect((field(pod, 'spec', 'initContainers') as { env: unknown[] }[])[0]!.env).toEqual([
+      { name: 'API_PASSWORD' },
+      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+      { name: 'LOG_LEVEL' },
+    ]);
   });
 
   test('scrub reaches containers in every kind of pod template and leaves the input untouched', () => {
@@ -137,8 +155,15 @@ describe('kposture snapshot -o FILE', () => {
     const cronJob: K8sObject = {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
-      metadata: { name: 'nightly', namespace: 'ops', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"s3cr3t":1}', keep: 'me' }, managedFields: [{}] },
-      spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox', env }], ephemeralContainers: [{ name: 'debug', env }] } } } } },
+      metadata: {
+        name: 'nightly',
+        namespace: 'ops',
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"s3cr3t":1}', keep: 'me' },
+        managedFields: [{}],
+      },
+      spec: {
+        jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox', env }], ephemeralContainers: [{ name: 'debug', env }] } } } },
+      },
     };
     const before = JSON.stringify(cronJob);
     const clean = scrub(cronJob);

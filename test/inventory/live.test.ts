@@ -10,7 +10,16 @@ import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { field } from '../../src/k8s/object.js';
 import { KpostureError } from '../../src/errors.js';
-import { closedPort, startFixtureServer, writeKubeconfig, writeKubeconfigFor, TLS_DIR, type FixtureServer, type FixtureServerOptions, type ServedResource } from '../support/fixture-server.js';
+import {
+  closedPort,
+  startFixtureServer,
+  writeKubeconfig,
+  writeKubeconfigFor,
+  TLS_DIR,
+  type FixtureServer,
+  type FixtureServerOptions,
+  type ServedResource,
+} from '../support/fixture-server.js';
 import { writeSyntheticCluster } from '../support/fixture-cluster.js';
 import { runMain } from '../support/fixture-cli.js';
 
@@ -89,7 +98,16 @@ describe('paging', () => {
         if (req.path === '/api/v1/namespaces' && req.query.continue && !expired) {
           expired = true;
           res.writeHead(410, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'The provided continue parameter is too old' }));
+          res.end(
+            JSON.stringify({
+              kind: 'Status',
+              apiVersion: 'v1',
+              status: 'Failure',
+              reason: 'Expired',
+              code: 410,
+              message: 'The provided continue parameter is too old',
+            }),
+          );
           return true;
         }
         return false;
@@ -106,7 +124,11 @@ describe('paging', () => {
 
   test('many pages of several kinds share a few keep-alive connections', async () => {
     const server = await serve();
-    await collect(server, { kinds: [KINDS.Pod, KINDS.Namespace, KINDS.Node, KINDS.ReplicaSet, KINDS.Deployment, KINDS.NetworkPolicy], pageSize: 2, concurrency: 4 });
+    await collect(server, {
+      kinds: [KINDS.Pod, KINDS.Namespace, KINDS.Node, KINDS.ReplicaSet, KINDS.Deployment, KINDS.NetworkPolicy],
+      pageSize: 2,
+      concurrency: 4,
+    });
     expect(server.requests.length).toBeGreaterThan(30);
     expect(server.connections()).toBeGreaterThan(0);
     expect(server.connections()).toBeLessThanOrEqual(4);
@@ -159,14 +181,24 @@ describe('discovery and per-kind status', () => {
     const server = await serve({
       hidden: [KINDS.ValidatingAdmissionPolicy],
       extra: [
-        { group: 'admissionregistration.k8s.io', version: 'v1beta1', resource: 'validatingadmissionpolicies', kind: 'ValidatingAdmissionPolicy', namespaced: false, items: [{ metadata: { name: 'no-privileged' }, spec: {} }] },
+        {
+          group: 'admissionregistration.k8s.io',
+          version: 'v1beta1',
+          resource: 'validatingadmissionpolicies',
+          kind: 'ValidatingAdmissionPolicy',
+          namespaced: false,
+          items: [{ metadata: { name: 'no-privileged' }, spec: {} }],
+        },
         { group: 'policy.jspolicy.com', version: 'v1alpha9', resource: 'jspolicies', kind: 'JsPolicy', namespaced: false },
       ],
     });
     const inv = await collect(server, { kinds: [KINDS.ValidatingAdmissionPolicy, KINDS.JsPolicy] });
     expect(inv.kinds.get(KINDS.ValidatingAdmissionPolicy)!.status).toBe('ok');
     expect(inv.apiVersions.get(KINDS.ValidatingAdmissionPolicy)).toBe('admissionregistration.k8s.io/v1beta1');
-    expect(inv.kinds.get(KINDS.ValidatingAdmissionPolicy)!.items[0]).toMatchObject({ apiVersion: 'admissionregistration.k8s.io/v1beta1', kind: 'ValidatingAdmissionPolicy' });
+    expect(inv.kinds.get(KINDS.ValidatingAdmissionPolicy)!.items[0]).toMatchObject({
+      apiVersion: 'admissionregistration.k8s.io/v1beta1',
+      kind: 'ValidatingAdmissionPolicy',
+    });
     const js = inv.kinds.get(KINDS.JsPolicy)!;
     expect(js.status).toBe('not-served');
     expect(js.reason).toContain('served: v1alpha9');
@@ -174,7 +206,16 @@ describe('discovery and per-kind status', () => {
 
   test('a kind declared by a plugin but unknown to kposture is placed by discovery', async () => {
     const server = await serve({
-      extra: [{ group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, items: [{ metadata: { name: 'web', namespace: 'team-a' }, spec: { minAvailable: 1 } }] }],
+      extra: [
+        {
+          group: 'policy',
+          version: 'v1',
+          resource: 'poddisruptionbudgets',
+          kind: 'PodDisruptionBudget',
+          namespaced: true,
+          items: [{ metadata: { name: 'web', namespace: 'team-a' }, spec: { minAvailable: 1 } }],
+        },
+      ],
     });
     const inv = await collect(server, { kinds: ['PodDisruptionBudget.policy', 'Widget.example.com'] });
     expect(inv.kinds.get('PodDisruptionBudget.policy')!.items).toEqual([
@@ -200,12 +241,17 @@ describe('discovery and per-kind status', () => {
       'constraints.gatekeeper.sh/v1beta1 K8sRequiredLabels must-have-team',
     ]);
     expect(inv.kinds.get('K8sAllowedRepos.constraints.gatekeeper.sh')).toEqual({ status: 'ok', items: [] });
-    expect(server.requests.filter((r) => r.path.startsWith('/apis/constraints.gatekeeper.sh/v1beta1/')).map((r) => r.path).sort()).toEqual([
-      '/apis/constraints.gatekeeper.sh/v1beta1/k8sallowedrepos',
-      '/apis/constraints.gatekeeper.sh/v1beta1/k8srequiredlabels',
-    ]);
+    expect(
+      server.requests
+        .filter((r) => r.path.startsWith('/apis/constraints.gatekeeper.sh/v1beta1/'))
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/apis/constraints.gatekeeper.sh/v1beta1/k8sallowedrepos', '/apis/constraints.gatekeeper.sh/v1beta1/k8srequiredlabels']);
 
-    const partial = await serve({ extra: [constraint('K8sRequiredLabels', 'must-have-team'), constraint('K8sAllowedRepos', '')], forbidden: ['K8sAllowedRepos.constraints.gatekeeper.sh'] });
+    const partial = await serve({
+      extra: [constraint('K8sRequiredLabels', 'must-have-team'), constraint('K8sAllowedRepos', '')],
+      forbidden: ['K8sAllowedRepos.constraints.gatekeeper.sh'],
+    });
     const denied = (await collect(partial, { kinds: [KINDS.GatekeeperConstraint] })).kinds.get(KINDS.GatekeeperConstraint)!;
     expect(denied.status).toBe('forbidden');
     expect(denied.reason).toContain('K8sAllowedRepos.constraints.gatekeeper.sh: k8sallowedrepos is forbidden');
@@ -227,7 +273,16 @@ describe('discovery and per-kind status', () => {
       intercept: (req, res) => {
         if (req.path !== '/apis/kyverno.io/v1') return false;
         res.writeHead(503, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'ServiceUnavailable', code: 503, message: 'the server is currently unable to handle the request' }));
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            reason: 'ServiceUnavailable',
+            code: 503,
+            message: 'the server is currently unable to handle the request',
+          }),
+        );
         return true;
       },
     });
@@ -238,7 +293,16 @@ describe('discovery and per-kind status', () => {
       intercept: (req, res) => {
         if (!req.path.startsWith('/apis/kyverno.io/')) return false;
         res.writeHead(503, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'ServiceUnavailable', code: 503, message: 'the server is currently unable to handle the request' }));
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            reason: 'ServiceUnavailable',
+            code: 503,
+            message: 'the server is currently unable to handle the request',
+          }),
+        );
         return true;
       },
     });
@@ -335,7 +399,13 @@ describe('kubeconfig resolution', () => {
         { token: server.token },
       );
       const lines: string[] = [];
-      const inv = await collectLiveInventory({ kubeconfig: file, kinds: [KINDS.Namespace, KINDS.Pod], pageSize: 10, logRequests: true, log: (l) => lines.push(l) });
+      const inv = await collectLiveInventory({
+        kubeconfig: file,
+        kinds: [KINDS.Namespace, KINDS.Pod],
+        pageSize: 10,
+        logRequests: true,
+        log: (l) => lines.push(l),
+      });
       expect([...inv.kinds.values()].map((c) => c.status)).toEqual(['ok', 'ok']);
       expect(inv.kinds.get(KINDS.Pod)!.items).toHaveLength(45);
       expect(lines).toContain('credentials: made per request by client-node');
@@ -387,7 +457,12 @@ describe('kubeconfig resolution', () => {
   });
 
   test('no kubeconfig anywhere is a configuration error (exit 2)', async () => {
-    const err = await collectLiveInventory({ kinds: [KINDS.Namespace], env: {}, homeDir: mkdtempSync(path.join(os.tmpdir(), 'kposture-empty-')), serviceAccountDir: '/nonexistent' }).catch((e: unknown) => e);
+    const err = await collectLiveInventory({
+      kinds: [KINDS.Namespace],
+      env: {},
+      homeDir: mkdtempSync(path.join(os.tmpdir(), 'kposture-empty-')),
+      serviceAccountDir: '/nonexistent',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KpostureError);
     expect((err as KpostureError).exitCode).toBe(2);
     expect((err as KpostureError).message).toContain('no kubeconfig found');
@@ -508,7 +583,11 @@ describe('exit codes and one-line errors', () => {
     const server = await serve();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kposture-exec-ok-'));
     const plugin = path.join(dir, 'get-token');
-    const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: server.token, expirationTimestamp: '2999-01-01T00:00:00Z' } };
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token: server.token, expirationTimestamp: '2999-01-01T00:00:00Z' },
+    };
     writeFileSync(plugin, `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify(credential)}\nEOF\n`);
     chmodSync(plugin, 0o755);
     const file = writeKubeconfigFor(

@@ -87,7 +87,10 @@ const FORMATS: { name: string; format: (value: unknown) => string }[] = [
 ];
 
 // Strings full of what a careless scanner would take for structure.
-const tricky = fc.string({ unit: fc.constantFrom('a', '"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', '\t', 'é', '😀', '/', '\u0000', '\u2028'), maxLength: 10 });
+const tricky = fc.string({
+  unit: fc.constantFrom('a', '"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', '\t', 'é', '😀', '/', '\u0000', '\u2028'),
+  maxLength: 10,
+});
 const scalar = fc.oneof(tricky, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
 const value = fc.oneof({ maxDepth: 3 }, scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(tricky, scalar, { maxKeys: 3 }));
 const kind = fc.oneof(fc.constantFrom('List', 'PodList', 'NamespaceList', 'Pod', 'Namespace', ''), fc.integer());
@@ -153,7 +156,20 @@ describe('readJsonItems', () => {
       close: (fields) => events.push(`${name} closes ${JSON.stringify(fields)}`),
     });
     const file = fileWith(
-      JSON.stringify({ apiVersion: 'v1', items: [{ kind: 'PodList', items: [1, 2] }, { apiVersion: 'v1', items: [], kind: 'NodeList' }, { kind: 'Pod', items: [3] }], kind: 'List', metadata: {} }, null, 4),
+      JSON.stringify(
+        {
+          apiVersion: 'v1',
+          items: [
+            { kind: 'PodList', items: [1, 2] },
+            { apiVersion: 'v1', items: [], kind: 'NodeList' },
+            { kind: 'Pod', items: [3] },
+          ],
+          kind: 'List',
+          metadata: {},
+        },
+        null,
+        4,
+      ),
     );
     readJsonItems(file, { value: () => events.push('value'), openList: (head) => (events.push(`opens ${JSON.stringify(head)}`), handler('top')), isListKind });
     expect(events).toEqual([
@@ -171,7 +187,8 @@ describe('readJsonItems', () => {
   });
 
   it('falls back to scanning when indentation is irregular', () => {
-    const text = '{"kind":"PodList","items":[\n  {"metadata": {"name": "a", "labels": {\n  }}, "spec": {}\n  },\n  {"metadata": {"name": "b"}}\n,\n  {"metadata": {"name": "c"}}]}';
+    const text =
+      '{"kind":"PodList","items":[\n  {"metadata": {"name": "a", "labels": {\n  }}, "spec": {}\n  },\n  {"metadata": {"name": "b"}}\n,\n  {"metadata": {"name": "c"}}]}';
     expect(rebuild(fileWith(text))).toEqual(JSON.parse(text));
   });
 
@@ -230,13 +247,23 @@ function loadBothWays(text: string): { streamed: unknown; whole: unknown } {
 }
 
 const meta = (name: string, namespace?: string): Record<string, unknown> => ({ name, ...(namespace ? { namespace } : {}), labels: { app: name } });
-const podItem = (name: string, ns = 'team-a'): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Pod', metadata: meta(name, ns), spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } });
+const podItem = (name: string, ns = 'team-a'): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: meta(name, ns),
+  spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] },
+});
 
 describe('loadSnapshot on JSON read item by item', () => {
   it('gives the same inventory as reading the whole file, for kubectl output, typed lists and Lists of typed lists', () => {
     const docs: unknown[] = [
       // kubectl get pods,namespaces -A -o json: kind after items, items self-describing
-      { apiVersion: 'v1', items: [podItem('a'), { apiVersion: 'v1', kind: 'Namespace', metadata: meta('team-a') }], kind: 'List', metadata: { resourceVersion: '' } },
+      {
+        apiVersion: 'v1',
+        items: [podItem('a'), { apiVersion: 'v1', kind: 'Namespace', metadata: meta('team-a') }],
+        kind: 'List',
+        metadata: { resourceVersion: '' },
+      },
       // the API's typed list: items without apiVersion/kind
       { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '42' }, items: [{ metadata: meta('p', 'x') }, { metadata: meta('q', 'x') }] },
       // kposture snapshot: a List of typed lists with annotations, empty lists marking kinds collected
@@ -247,13 +274,23 @@ describe('loadSnapshot on JSON read item by item', () => {
         items: [
           { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicyList', items: [] },
           { apiVersion: 'v1', kind: 'PodList', items: [podItem('x'), podItem('y', 'team-b')] },
-          { apiVersion: 'apps/v1', kind: 'DeploymentList', items: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('d', 'team-a'), spec: { replicas: 2 } }] },
+          {
+            apiVersion: 'apps/v1',
+            kind: 'DeploymentList',
+            items: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('d', 'team-a'), spec: { replicas: 2 } }],
+          },
         ],
       },
       // a typed list whose kind comes after its items (sorted keys), items without kind
       { apiVersion: 'v1', items: [{ metadata: meta('n1') }], kind: 'NamespaceList' },
       // nested Lists, a duplicate object (the first wins), a Secret (dropped unseen)
-      { kind: 'List', items: [{ kind: 'List', items: [podItem('dup'), { apiVersion: 'v1', kind: 'Secret', metadata: meta('s', 'x'), data: { k: 'c2VjcmV0' } }] }, podItem('dup')] },
+      {
+        kind: 'List',
+        items: [
+          { kind: 'List', items: [podItem('dup'), { apiVersion: 'v1', kind: 'Secret', metadata: meta('s', 'x'), data: { k: 'c2VjcmV0' } }] },
+          podItem('dup'),
+        ],
+      },
       // a List without items, a single object
       { apiVersion: 'v1', kind: 'List', metadata: {} },
       podItem('alone'),
@@ -267,26 +304,53 @@ describe('loadSnapshot on JSON read item by item', () => {
     }
   });
 
-  it('reports the first error in the file\'s order when a nested list fails while earlier items wait for the kind', () => {
+  it("reports the first error in the file's order when a nested list fails while earlier items wait for the kind", () => {
     // Keys sorted (kubectl): both lists' kinds come after their items. The PodList's Secret is
     // refused, but items[0] (no kind) comes first in the file, and so does its error.
-    const doc = { items: [{ metadata: { name: 'a' } }, { items: [{ metadata: { name: 'a' } }, { kind: 'Secret', metadata: { name: 'a' } }], kind: 'PodList' }], kind: 'List' };
+    const doc = {
+      items: [{ metadata: { name: 'a' } }, { items: [{ metadata: { name: 'a' } }, { kind: 'Secret', metadata: { name: 'a' } }], kind: 'PodList' }],
+      kind: 'List',
+    };
     const { streamed, whole } = loadBothWays(JSON.stringify(doc));
     expect(whole).toEqual({ error: 'snapshot FILE: field items[0].kind must be a non-empty string' });
     expect(streamed).toEqual(whole);
   });
 
   it('gives the same inventory or the same error as reading the whole file, for any document', () => {
-    const entry = fc.record({
-      apiVersion: fc.constantFrom('v1', 'apps/v1', 'networking.k8s.io/v1'),
-      kind: fc.constantFrom('Pod', 'Namespace', 'Deployment', 'NetworkPolicy', 'Secret'),
-      metadata: fc.record({ name: fc.constantFrom('a', 'b', 'c'), namespace: fc.constantFrom('x', 'y', undefined), labels: fc.dictionary(tricky, tricky, { maxKeys: 2 }) }, { requiredKeys: ['name'] }),
-    }, { requiredKeys: ['metadata'] });
-    const typedList = fc.record({ apiVersion: fc.constantFrom('v1', 'apps/v1'), kind: fc.constantFrom('PodList', 'NamespaceList', 'DeploymentList'), items: fc.array(entry, { maxLength: 4 }) }, { requiredKeys: ['kind', 'items'] });
-    const list = fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('List'), items: fc.array(fc.oneof(entry, typedList), { maxLength: 5 }) }, { requiredKeys: ['kind', 'items'] });
+    const entry = fc.record(
+      {
+        apiVersion: fc.constantFrom('v1', 'apps/v1', 'networking.k8s.io/v1'),
+        kind: fc.constantFrom('Pod', 'Namespace', 'Deployment', 'NetworkPolicy', 'Secret'),
+        metadata: fc.record(
+          { name: fc.constantFrom('a', 'b', 'c'), namespace: fc.constantFrom('x', 'y', undefined), labels: fc.dictionary(tricky, tricky, { maxKeys: 2 }) },
+          { requiredKeys: ['name'] },
+        ),
+      },
+      { requiredKeys: ['metadata'] },
+    );
+    const typedList = fc.record(
+      {
+        apiVersion: fc.constantFrom('v1', 'apps/v1'),
+        kind: fc.constantFrom('PodList', 'NamespaceList', 'DeploymentList'),
+        items: fc.array(entry, { maxLength: 4 }),
+      },
+      { requiredKeys: ['kind', 'items'] },
+    );
+    const list = fc.record(
+      { apiVersion: fc.constant('v1'), kind: fc.constant('List'), items: fc.array(fc.oneof(entry, typedList), { maxLength: 5 }) },
+      { requiredKeys: ['kind', 'items'] },
+    );
     // Keys sorted (as kubectl writes them) or not: kind before or after items.
     const sorted = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+      Array.isArray(v)
+        ? v.map(sorted)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+            )
+          : v;
     fc.assert(
       fc.property(fc.oneof(list, typedList), fc.boolean(), fc.constantFrom(...FORMATS.filter((f) => f.name !== 'BOM')), (doc, sortKeys, { format }) => {
         const { streamed, whole } = loadBothWays(format(sortKeys ? sorted(doc) : doc));
@@ -309,7 +373,11 @@ describe('loadSnapshot on JSON read item by item', () => {
   });
 
   it('reports a truncated file in one line naming the file, wherever it was cut', () => {
-    const text = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ kind: 'PodList', apiVersion: 'v1', items: [podItem('a'), podItem('b"}]')] }] }, null, 2);
+    const text = JSON.stringify(
+      { apiVersion: 'v1', kind: 'List', items: [{ kind: 'PodList', apiVersion: 'v1', items: [podItem('a'), podItem('b"}]')] }] },
+      null,
+      2,
+    );
     for (let cut = 1; cut < text.trimEnd().length; cut++) {
       const file = fileWith(text.slice(0, cut));
       let message = '';
@@ -330,10 +398,22 @@ describe('loadSnapshot on JSON read item by item', () => {
   });
 
   it.each([
-    ['a field of a streamed item', { kind: 'List', items: [podItem('a'), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 5 } } }] }, /field items\[1\]\.metadata\.labels\.a must be a string/],
-    ['an item of a nested typed list', { kind: 'List', items: [{ kind: 'PodList', items: [{ metadata: { name: 'ok' } }, { metadata: {} }] }] }, /field items\[0\]\.items\[1\]\.metadata\.name must be a non-empty string/],
+    [
+      'a field of a streamed item',
+      { kind: 'List', items: [podItem('a'), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 5 } } }] },
+      /field items\[1\]\.metadata\.labels\.a must be a string/,
+    ],
+    [
+      'an item of a nested typed list',
+      { kind: 'List', items: [{ kind: 'PodList', items: [{ metadata: { name: 'ok' } }, { metadata: {} }] }] },
+      /field items\[0\]\.items\[1\]\.metadata\.name must be a non-empty string/,
+    ],
     ['an item that is not an object', { kind: 'PodList', items: [5] }, /field items\[0\]\.\(item\) must be an object/],
-    ['a typed list whose kind follows items of another kind', { items: [podItem('a')], kind: 'DeploymentList' }, /field items\[0\]\.kind is Pod, but the list is a DeploymentList/],
+    [
+      'a typed list whose kind follows items of another kind',
+      { items: [podItem('a')], kind: 'DeploymentList' },
+      /field items\[0\]\.kind is Pod, but the list is a DeploymentList/,
+    ],
     ['an object with items whose kind, after them, is not a list', { items: [podItem('a')], kind: 'Pod' }, /field kind is Pod, which is not a list/],
     ['a list without a kind', { apiVersion: 'v1', items: [podItem('a')] }, /field kind must be a non-empty string/],
   ])('rejects %s in one line', (_what, doc, message) => {
@@ -376,7 +456,13 @@ describe('loadSnapshot with typed lists parsed in worker threads', () => {
     const stats: ItemDecoderStats[] = [];
     const run = (withWorkers: boolean): unknown => {
       try {
-        const parallel = { minBytes: 0, workers: 1, batchBytes, onFallback: (why: string) => fallbacks.push(why), onStats: (s: ItemDecoderStats) => stats.push(s) };
+        const parallel = {
+          minBytes: 0,
+          workers: 1,
+          batchBytes,
+          onFallback: (why: string) => fallbacks.push(why),
+          onStats: (s: ItemDecoderStats) => stats.push(s),
+        };
         const options = { project: slimProjection(), ...(withWorkers ? { slimInWorkers: parallel } : {}) };
         return observable(loadSnapshot([file], dir, options));
       } catch (err) {
@@ -388,7 +474,14 @@ describe('loadSnapshot with typed lists parsed in worker threads', () => {
   }
 
   it('gives the inventory the main thread gives, without falling back, for kposture and API lists', () => {
-    const pods = Array.from({ length: 3000 }, (_, i) => ({ metadata: { ...meta(`web-${i}`, `team-${i % 7}`), ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `web-${i % 40}`, controller: true }] }, spec: { containers: [{ name: 'web', image: `registry.example.com/web:${i % 3}` }] }, status: { phase: 'Running' } }));
+    const pods = Array.from({ length: 3000 }, (_, i) => ({
+      metadata: {
+        ...meta(`web-${i}`, `team-${i % 7}`),
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `web-${i % 40}`, controller: true }],
+      },
+      spec: { containers: [{ name: 'web', image: `registry.example.com/web:${i % 3}` }] },
+      status: { phase: 'Running' },
+    }));
     const doc = {
       apiVersion: 'v1',
       kind: 'List',
@@ -402,7 +495,15 @@ describe('loadSnapshot with typed lists parsed in worker threads', () => {
       ],
     };
     // kubectl get pods,namespaces -A -o json: items that say their own kind, the List's kind after them
-    const kubectl = { apiVersion: 'v1', items: [...doc.items[0]!.items.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', ...n })), ...pods.map((p) => ({ apiVersion: 'v1', kind: 'Pod', ...p }))], kind: 'List', metadata: { resourceVersion: '' } };
+    const kubectl = {
+      apiVersion: 'v1',
+      items: [
+        ...doc.items[0]!.items.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', ...n })),
+        ...pods.map((p) => ({ apiVersion: 'v1', kind: 'Pod', ...p })),
+      ],
+      kind: 'List',
+      metadata: { resourceVersion: '' },
+    };
     for (const written of [doc, kubectl]) {
       for (const { format } of FORMATS.filter((f) => ['compact', 'indent 4 (kubectl)', 'tabs', 'CRLF'].includes(f.name))) {
         const { workers, main, fallbacks, stats } = loadWithAndWithoutWorkers(format(written), 8192);
@@ -426,7 +527,23 @@ describe('loadSnapshot with typed lists parsed in worker threads', () => {
 
   it('reads the file again on the main thread when indentation misleads the shortcut, with the same result', () => {
     // The first pod's metadata closes on a line indented like the pod itself.
-    const text = ['{', '  "kind": "PodList",', '  "apiVersion": "v1",', '  "items": [', '    {', '      "metadata": {"name": "a",', '    "namespace": "x"', '    },', '      "spec": {}', '    },', '    {', '      "metadata": {"name": "b", "namespace": "x"}', '    }', '  ]', '}'].join('\n');
+    const text = [
+      '{',
+      '  "kind": "PodList",',
+      '  "apiVersion": "v1",',
+      '  "items": [',
+      '    {',
+      '      "metadata": {"name": "a",',
+      '    "namespace": "x"',
+      '    },',
+      '      "spec": {}',
+      '    },',
+      '    {',
+      '      "metadata": {"name": "b", "namespace": "x"}',
+      '    }',
+      '  ]',
+      '}',
+    ].join('\n');
     const { workers, main, fallbacks } = loadWithAndWithoutWorkers(text);
     expect(main).not.toHaveProperty('error');
     expect(workers).toEqual(main);
@@ -435,7 +552,10 @@ describe('loadSnapshot with typed lists parsed in worker threads', () => {
   });
 
   it.each([
-    ['metadata that breaks the rules', { kind: 'List', items: [{ kind: 'PodList', items: [{ metadata: { name: 'ok' } }, { metadata: { name: 'p', labels: { a: 5 } } }] }] }],
+    [
+      'metadata that breaks the rules',
+      { kind: 'List', items: [{ kind: 'PodList', items: [{ metadata: { name: 'ok' } }, { metadata: { name: 'p', labels: { a: 5 } } }] }] },
+    ],
     ['invalid JSON inside an item', '{"kind":"PodList","items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b",}}]}'],
     ['a file cut inside an item', JSON.stringify({ kind: 'PodList', items: [podItem('a'), podItem('b')] }, null, 2).slice(0, -40)],
   ])('reports %s exactly as the main thread does', (_what, doc) => {
@@ -446,21 +566,56 @@ describe('loadSnapshot with typed lists parsed in worker threads', () => {
   });
 
   it('gives the same inventory or the same error as the main thread, for any document', () => {
-    const entry = fc.record({
-      metadata: fc.record({ name: fc.constantFrom('a', 'b', 'c', ''), namespace: fc.constantFrom('x', 'y', undefined), labels: fc.dictionary(tricky, fc.oneof(tricky, fc.integer()), { maxKeys: 2 }) }, { requiredKeys: ['name'] }),
-      spec: fc.record({ hostNetwork: fc.boolean(), containers: fc.array(fc.record({ name: tricky, image: tricky }), { maxLength: 2 }) }),
-    }, { requiredKeys: ['metadata'] });
-    const typedList = fc.record({ apiVersion: fc.constantFrom('v1', 'apps/v1'), kind: fc.constantFrom('PodList', 'NamespaceList', 'DeploymentList', 'SecretList'), items: fc.array(entry, { maxLength: 4 }) }, { requiredKeys: ['kind', 'items'] });
+    const entry = fc.record(
+      {
+        metadata: fc.record(
+          {
+            name: fc.constantFrom('a', 'b', 'c', ''),
+            namespace: fc.constantFrom('x', 'y', undefined),
+            labels: fc.dictionary(tricky, fc.oneof(tricky, fc.integer()), { maxKeys: 2 }),
+          },
+          { requiredKeys: ['name'] },
+        ),
+        spec: fc.record({ hostNetwork: fc.boolean(), containers: fc.array(fc.record({ name: tricky, image: tricky }), { maxLength: 2 }) }),
+      },
+      { requiredKeys: ['metadata'] },
+    );
+    const typedList = fc.record(
+      {
+        apiVersion: fc.constantFrom('v1', 'apps/v1'),
+        kind: fc.constantFrom('PodList', 'NamespaceList', 'DeploymentList', 'SecretList'),
+        items: fc.array(entry, { maxLength: 4 }),
+      },
+      { requiredKeys: ['kind', 'items'] },
+    );
     // Items of a List say their own kind (kubectl's output); some say it oddly.
-    const ownKind = fc.record({
-      apiVersion: fc.oneof(fc.constantFrom('v1', 'apps/v1', 'networking.k8s.io/v1'), fc.constant(7)),
-      kind: fc.oneof(fc.constantFrom('Pod', 'Namespace', 'Deployment', 'NetworkPolicy', 'Secret'), fc.constantFrom('', 3)),
-      metadata: entry.map((e) => e.metadata),
-    }, { requiredKeys: ['kind', 'metadata'] });
-    const list = fc.record({ apiVersion: fc.constant('v1'), kind: fc.constantFrom('List', 'PodList'), items: fc.array(fc.oneof({ weight: 3, arbitrary: ownKind }, { weight: 1, arbitrary: typedList }), { maxLength: 6 }) }, { requiredKeys: ['kind', 'items'] });
+    const ownKind = fc.record(
+      {
+        apiVersion: fc.oneof(fc.constantFrom('v1', 'apps/v1', 'networking.k8s.io/v1'), fc.constant(7)),
+        kind: fc.oneof(fc.constantFrom('Pod', 'Namespace', 'Deployment', 'NetworkPolicy', 'Secret'), fc.constantFrom('', 3)),
+        metadata: entry.map((e) => e.metadata),
+      },
+      { requiredKeys: ['kind', 'metadata'] },
+    );
+    const list = fc.record(
+      {
+        apiVersion: fc.constant('v1'),
+        kind: fc.constantFrom('List', 'PodList'),
+        items: fc.array(fc.oneof({ weight: 3, arbitrary: ownKind }, { weight: 1, arbitrary: typedList }), { maxLength: 6 }),
+      },
+      { requiredKeys: ['kind', 'items'] },
+    );
     // Keys sorted (as kubectl writes them: a List's kind after its items) or not.
     const sorted = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+      Array.isArray(v)
+        ? v.map(sorted)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+            )
+          : v;
     fc.assert(
       fc.property(fc.oneof(list, typedList), fc.boolean(), fc.constantFrom(...FORMATS.filter((f) => f.name !== 'BOM')), (doc, sortKeys, { format }) => {
         const { workers, main } = loadWithAndWithoutWorkers(format(sortKeys ? sorted(doc) : doc));

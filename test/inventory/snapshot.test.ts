@@ -80,7 +80,11 @@ describe('snapshot loader', () => {
       spec: { group, names: { kind, plural } },
     });
     const dir = dirWith({
-      'crds.json': JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinitionList', items: [crd('kyverno.io', 'ClusterPolicy', 'clusterpolicies')] }),
+      'crds.json': JSON.stringify({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinitionList',
+        items: [crd('kyverno.io', 'ClusterPolicy', 'clusterpolicies')],
+      }),
     });
     const inv = loadSnapshot([dir], dir);
     expect(collectionOf(inv, KINDS.GatekeeperConstraintTemplate).status).toBe('not-served');
@@ -108,15 +112,27 @@ describe('snapshot loader', () => {
     [{ 'x.json': '[1,2]' }, /x\.json: field \(document\) must be a Kubernetes object or list/],
     [{ 'x.json': '{"kind":"List","items":{}}' }, /x\.json: field items must be an array/],
     [{ 'x.json': '{"kind":"List","items":[5]}' }, /field items\[0\]\.\(item\) must be an object/],
-    [{ 'x.json': JSON.stringify({ kind: 'List', items: [{ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', labels: 5 } }] }) }, /field items\[0\]\.metadata\.labels must be a map of strings/],
+    [
+      { 'x.json': JSON.stringify({ kind: 'List', items: [{ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', labels: 5 } }] }) },
+      /field items\[0\]\.metadata\.labels must be a map of strings/,
+    ],
     [{ 'x.json': JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', labels: { a: 1 } } }) }, /field metadata\.labels\.a must be a string/],
     [{ 'x.json': JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: {} }) }, /field metadata\.name must be a non-empty string/],
     [{ 'x.json': JSON.stringify({ apiVersion: 'v1', metadata: { name: 'a' } }) }, /field kind must be a non-empty string/],
     [{ 'x.bin.json': '\u0000\u0001binary' }, /binary data/],
     // A typed list holds its own kind: an item that names another is refused, not relabelled.
-    [{ 'x.json': JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [{ kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: 'd' } }] }) }, /field items\[0\]\.kind is Deployment, but the list holds Pod objects/],
-    [{ 'x.yaml': 'kind: PodList\napiVersion: v1\nitems:\n- kind: Deployment\n  metadata: {name: d}\n' }, /field items\[0\]\.kind is Deployment, but the list holds Pod objects/],
-    [{ 'x.json': JSON.stringify({ items: [{ kind: 'Deployment', metadata: { name: 'd' } }], kind: 'PodList', apiVersion: 'v1' }) }, /field items\[0\]\.kind is Deployment, but the list is a PodList/],
+    [
+      { 'x.json': JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [{ kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: 'd' } }] }) },
+      /field items\[0\]\.kind is Deployment, but the list holds Pod objects/,
+    ],
+    [
+      { 'x.yaml': 'kind: PodList\napiVersion: v1\nitems:\n- kind: Deployment\n  metadata: {name: d}\n' },
+      /field items\[0\]\.kind is Deployment, but the list holds Pod objects/,
+    ],
+    [
+      { 'x.json': JSON.stringify({ items: [{ kind: 'Deployment', metadata: { name: 'd' } }], kind: 'PodList', apiVersion: 'v1' }) },
+      /field items\[0\]\.kind is Deployment, but the list is a PodList/,
+    ],
     [{ 'empty.yaml': '   \n' }, /the file is empty/],
   ])('rejects malformed input with one line naming the file and field: %j', (files, message) => {
     const err = loadError(files);

@@ -43,7 +43,7 @@ describe('Calico selector expressions', () => {
   });
 
   it('reports syntax errors instead of guessing', () => {
-    for (const bad of ["app = 'web'", "app == web", "app in {'a'", '(all()', "app == 'web' &&", 'has(app']) {
+    for (const bad of ["app = 'web'", 'app == web', "app in {'a'", '(all()', "app == 'web' &&", 'has(app']) {
       const parsed = parseCalicoSelector(bad);
       expect([bad, parsed.ok]).toEqual([bad, false]);
     }

@@ -28,10 +28,14 @@ describe('Cilium policies', () => {
   });
 
   it('reads namespace keys with or without the k8s: source prefix, and namespace labels', () => {
-    const byName = policies(KINDS.CiliumClusterwideNetworkPolicy, [ccnp('p', { endpointSelector: { matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'shop' } }, ingress: [{}] })]);
+    const byName = policies(KINDS.CiliumClusterwideNetworkPolicy, [
+      ccnp('p', { endpointSelector: { matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'shop' } }, ingress: [{}] }),
+    ]);
     expect(coverage(byName, shop).deny).toBe(1);
     expect(coverage(byName, system).deny).toBe(0);
-    const byLabel = policies(KINDS.CiliumClusterwideNetworkPolicy, [ccnp('p', { endpointSelector: { matchLabels: { 'io.cilium.k8s.namespace.labels.team': 'a' } }, ingress: [{}] })]);
+    const byLabel = policies(KINDS.CiliumClusterwideNetworkPolicy, [
+      ccnp('p', { endpointSelector: { matchLabels: { 'io.cilium.k8s.namespace.labels.team': 'a' } }, ingress: [{}] }),
+    ]);
     expect(coverage(byLabel, shop).deny).toBe(1);
     // namespace labels unknown: the policy might cover the namespace
     expect(coverage(byLabel, { name: 'shop', labels: undefined })).toMatchObject({ deny: 0, uncertain: 1 });
@@ -48,7 +52,8 @@ describe('Cilium policies', () => {
   });
 
   it('recognises allow-all peers (entities, default routes, every endpoint) and ignores rules with ports', () => {
-    const allowAll = (rule: Record<string, unknown>) => coverage(policies(KINDS.CiliumClusterwideNetworkPolicy, [ccnp('p', { endpointSelector: {}, ingress: [rule] })]), shop).allowAll;
+    const allowAll = (rule: Record<string, unknown>) =>
+      coverage(policies(KINDS.CiliumClusterwideNetworkPolicy, [ccnp('p', { endpointSelector: {}, ingress: [rule] })]), shop).allowAll;
     expect(allowAll({ fromEntities: ['world'] })).toBe(1);
     expect(allowAll({ fromEntities: ['cluster'] })).toBe(1);
     expect(allowAll({ fromCIDR: ['0.0.0.0/0'] })).toBe(1);
@@ -68,10 +73,17 @@ describe('Cilium policies', () => {
   it('a nodeSelector rule is a host policy and selects no pod; each rule of specs selects on its own', () => {
     const host = policies(KINDS.CiliumClusterwideNetworkPolicy, [ccnp('host', { nodeSelector: {}, ingress: [{}] })]);
     expect(coverage(host, shop).deny).toBe(0);
-    const multi = policies(KINDS.CiliumClusterwideNetworkPolicy, [{
-      apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name: 'multi' },
-      specs: [{ endpointSelector: {}, egress: [{}] }, { endpointSelector: { matchLabels: { app: 'web' } }, ingress: [{}] }],
-    }]);
+    const multi = policies(KINDS.CiliumClusterwideNetworkPolicy, [
+      {
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumClusterwideNetworkPolicy',
+        metadata: { name: 'multi' },
+        specs: [
+          { endpointSelector: {}, egress: [{}] },
+          { endpointSelector: { matchLabels: { app: 'web' } }, ingress: [{}] },
+        ],
+      },
+    ]);
     // the ingress rule selects only app=web pods: it does not cover the namespace
     expect(coverage(multi, shop, 'Ingress').deny).toBe(0);
     expect(coverage(multi, shop, 'Egress').deny).toBe(1);
@@ -83,7 +95,9 @@ describe('Cilium policies', () => {
 
 describe('Calico policies', () => {
   it('types default to the directions with rules, Ingress when there are none', () => {
-    const egressOnly = policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('p', { selector: 'all()', egress: [{ action: 'Allow', destination: { ports: [53] }, protocol: 'UDP' }] })]);
+    const egressOnly = policies(KINDS.CalicoGlobalNetworkPolicy, [
+      gnp('p', { selector: 'all()', egress: [{ action: 'Allow', destination: { ports: [53] }, protocol: 'UDP' }] }),
+    ]);
     expect(coverage(egressOnly, shop, 'Ingress').deny).toBe(0);
     expect(coverage(egressOnly, shop, 'Egress').deny).toBe(1);
     const bare = policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('p', { selector: 'all()' })]);
@@ -92,7 +106,8 @@ describe('Calico policies', () => {
   });
 
   it('reads rules in order: an unconditioned Deny is a hard deny, an unconditioned Allow is allow-all, Log passes on', () => {
-    const ordered = (ingress: unknown[]) => coverage(policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('p', { selector: 'all()', types: ['Ingress'], ingress })]), shop);
+    const ordered = (ingress: unknown[]) =>
+      coverage(policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('p', { selector: 'all()', types: ['Ingress'], ingress })]), shop);
     expect(ordered([{ action: 'Log' }, { action: 'Deny' }])).toMatchObject({ hard: 1, allowAll: 0 });
     expect(ordered([{ action: 'Allow', source: { nets: ['0.0.0.0/0'] } }, { action: 'Deny' }])).toMatchObject({ hard: 0, allowAll: 1 });
     expect(ordered([{ action: 'Allow', protocol: 'TCP', destination: { ports: [443] } }, { action: 'Deny' }])).toMatchObject({ hard: 1 });
@@ -103,8 +118,13 @@ describe('Calico policies', () => {
   it('honours namespaceSelector, pcns labels and host-only policies; non-default tiers are uncertain', () => {
     expect(coverage(policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('p', { namespaceSelector: "team == 'a'", types: ['Ingress'] })]), shop).deny).toBe(1);
     expect(coverage(policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('p', { selector: "pcns.team == 'b'", types: ['Ingress'] })]), shop).deny).toBe(0);
-    expect(coverage(policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('p', { selector: 'all()', preDNAT: true, applyOnForward: true, types: ['Ingress'] })]), shop).deny).toBe(0);
-    expect(coverage(policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('security.p', { tier: 'security', selector: 'all()', types: ['Ingress'] })]), shop).uncertain).toBe(1);
+    expect(
+      coverage(policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('p', { selector: 'all()', preDNAT: true, applyOnForward: true, types: ['Ingress'] })]), shop)
+        .deny,
+    ).toBe(0);
+    expect(
+      coverage(policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('security.p', { tier: 'security', selector: 'all()', types: ['Ingress'] })]), shop).uncertain,
+    ).toBe(1);
     expect(coverage(policies(KINDS.CalicoGlobalNetworkPolicy, [gnp('p', { selector: 'app ==', types: ['Ingress'] })]), shop).uncertain).toBe(1);
   });
 
@@ -117,22 +137,40 @@ describe('Calico policies', () => {
 
 describe('AdminNetworkPolicy API', () => {
   it('an AdminNetworkPolicy Deny of every namespace is a hard deny; a Pass first hands over to NetworkPolicy', () => {
-    const deny = policies(KINDS.AdminNetworkPolicy, [anp('deny', { priority: 50, subject: { namespaces: { matchLabels: { team: 'a' } } }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] })]);
+    const deny = policies(KINDS.AdminNetworkPolicy, [
+      anp('deny', { priority: 50, subject: { namespaces: { matchLabels: { team: 'a' } } }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] }),
+    ]);
     expect(coverage(deny, shop)).toMatchObject({ deny: 1, hard: 1 });
     expect(coverage(deny, system)).toMatchObject({ deny: 0 });
-    const pass = policies(KINDS.AdminNetworkPolicy, [anp('pass', { priority: 50, subject: { namespaces: {} }, ingress: [{ action: 'Pass', from: [{ namespaces: {} }] }, { action: 'Deny', from: [{ namespaces: {} }] }] })]);
+    const pass = policies(KINDS.AdminNetworkPolicy, [
+      anp('pass', {
+        priority: 50,
+        subject: { namespaces: {} },
+        ingress: [
+          { action: 'Pass', from: [{ namespaces: {} }] },
+          { action: 'Deny', from: [{ namespaces: {} }] },
+        ],
+      }),
+    ]);
     expect(coverage(pass, shop).deny).toBe(0);
   });
 
   it('a BaselineAdminNetworkPolicy egress deny needs every pod and a default route', () => {
     const partial = policies(KINDS.BaselineAdminNetworkPolicy, [banp({ subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ namespaces: {} }] }] })]);
     expect(coverage(partial, shop, 'Egress').deny).toBe(0);
-    const full = policies(KINDS.BaselineAdminNetworkPolicy, [banp({ subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ namespaces: {} }, { networks: ['0.0.0.0/0'] }] }] })]);
+    const full = policies(KINDS.BaselineAdminNetworkPolicy, [
+      banp({ subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ namespaces: {} }, { networks: ['0.0.0.0/0'] }] }] }),
+    ]);
     expect(coverage(full, shop, 'Egress')).toMatchObject({ deny: 1, hard: 0 });
   });
 
   it('a subject on some pods does not cover the namespace but isolates those pods', () => {
-    const set = policies(KINDS.BaselineAdminNetworkPolicy, [banp({ subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'db' } } } }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] })]);
+    const set = policies(KINDS.BaselineAdminNetworkPolicy, [
+      banp({
+        subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'db' } } } },
+        ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }],
+      }),
+    ]);
     expect(coverage(set, shop).deny).toBe(0);
     expect(set.podIsolation(podFacts(pod('shop', 'db', { app: 'db' })), shop, 'Ingress').by).toHaveLength(1);
   });

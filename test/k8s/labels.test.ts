@@ -60,9 +60,21 @@ describe('label selectors (apimachinery LabelSelectorAsSelector semantics)', () 
   it('In and NotIn with long value lists (looked up in a set) select the same as short ones', () => {
     const values = Array.from({ length: 20 }, (_, i) => `v${i}`);
     const selectorIn = compile({ matchExpressions: [{ key: 'app', operator: 'In', values }] });
-    const selectorNotIn = compile({ matchExpressions: [{ key: 'app', operator: 'NotIn', values }, { key: 'tier', operator: 'Exists' }] });
-    expect(([{ app: 'v0' }, { app: 'v19' }, { app: 'v20' }, bare] as Record<string, string>[]).map((l) => selectorIn.matches(l))).toEqual([true, true, false, false]);
-    expect(([{ app: 'v7', tier: 'x' }, { app: 'v20', tier: 'x' }, { tier: 'x' }, { app: 'v20' }] as Record<string, string>[]).map((l) => selectorNotIn.matches(l))).toEqual([false, true, true, false]);
+    const selectorNotIn = compile({
+      matchExpressions: [
+        { key: 'app', operator: 'NotIn', values },
+        { key: 'tier', operator: 'Exists' },
+      ],
+    });
+    expect(([{ app: 'v0' }, { app: 'v19' }, { app: 'v20' }, bare] as Record<string, string>[]).map((l) => selectorIn.matches(l))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(
+      ([{ app: 'v7', tier: 'x' }, { app: 'v20', tier: 'x' }, { tier: 'x' }, { app: 'v20' }] as Record<string, string>[]).map((l) => selectorNotIn.matches(l)),
+    ).toEqual([false, true, true, false]);
     expect(selectorIn.text).toBe(`app in (${values.join(',')})`);
   });
 
@@ -92,8 +104,14 @@ describe('label selectors (apimachinery LabelSelectorAsSelector semantics)', () 
 
 describe('compiled selectors are shared', () => {
   it('compiles each distinct selector once: the same selector in many policies is one object', () => {
-    const a = compileLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] }, { absent: 'everything' });
-    const b = compileLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] }, { absent: 'everything' });
+    const a = compileLabelSelector(
+      { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] },
+      { absent: 'everything' },
+    );
+    const b = compileLabelSelector(
+      { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] },
+      { absent: 'everything' },
+    );
     const c = compileLabelSelector({ matchLabels: { app: 'api' } }, { absent: 'everything' });
     expect(a).toBe(b);
     expect(c).not.toBe(a);

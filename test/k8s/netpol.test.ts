@@ -111,7 +111,9 @@ describe('peers: namespaceSelector AND podSelector in one peer, OR across peers'
   });
 
   it('the same selectors in two peers match either', () => {
-    const p = policy({ ingress: [{ from: [{ namespaceSelector: { matchLabels: { env: 'prod' } } }, { podSelector: { matchLabels: { role: 'frontend' } } }] }] });
+    const p = policy({
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { env: 'prod' } } }, { podSelector: { matchLabels: { role: 'frontend' } } }] }],
+    });
     const rule = effectiveRules(p, 'Ingress')[0]!;
     expect(ruleSelectsPod(rule, 'shop', frontendInProd, prodLabels)).toBe(true);
     expect(ruleSelectsPod(rule, 'shop', backendInProd, prodLabels)).toBe(true);
@@ -124,7 +126,9 @@ describe('peers: namespaceSelector AND podSelector in one peer, OR across peers'
 describe('allow-all rules', () => {
   const first = (spec: Record<string, unknown>, dir: 'Ingress' | 'Egress' = 'Ingress') => {
     const p = policy(spec);
-    return effectiveRules(p, dir).map(allowAllOf).find((a) => a !== undefined);
+    return effectiveRules(p, dir)
+      .map(allowAllOf)
+      .find((a) => a !== undefined);
   };
 
   it('a rule without from (or with from: []) and without ports allows every source', () => {
@@ -139,7 +143,9 @@ describe('allow-all rules', () => {
   });
 
   it('an empty namespaceSelector peer (alone or with an empty podSelector) is every pod of every namespace', () => {
-    expect(first({ ingress: [{ from: [{ podSelector: { matchLabels: { a: 'b' } } }, { namespaceSelector: {} }] }] })).toMatchObject({ path: 'spec.ingress[0].from[1]' });
+    expect(first({ ingress: [{ from: [{ podSelector: { matchLabels: { a: 'b' } } }, { namespaceSelector: {} }] }] })).toMatchObject({
+      path: 'spec.ingress[0].from[1]',
+    });
     expect(first({ ingress: [{ from: [{ namespaceSelector: {}, podSelector: {} }] }] })).toMatchObject({ path: 'spec.ingress[0].from[0]' });
     // restricted by the podSelector: not every pod
     expect(first({ ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'probe' } } }] }] })).toBeUndefined();
@@ -148,7 +154,9 @@ describe('allow-all rules', () => {
   });
 
   it('ipBlock 0.0.0.0/0 or ::/0 without except is every address; with except it is not', () => {
-    expect(first({ policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }, 'Egress')).toMatchObject({ path: 'spec.egress[0].to[0]' });
+    expect(first({ policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }, 'Egress')).toMatchObject({
+      path: 'spec.egress[0].to[0]',
+    });
     expect(first({ policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '::/0' } }] }] }, 'Egress')).toMatchObject({ path: 'spec.egress[0].to[0]' });
     expect(first({ policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }] }] }, 'Egress')).toBeUndefined();
     expect(first({ policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] }, 'Egress')).toBeUndefined();
@@ -166,13 +174,18 @@ describe('default deny', () => {
   });
 
   it('a rule that allows nothing keeps it a default deny', () => {
-    expect(isDefaultDeny(policy({ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.0.0.0/8'] } }] }] }), 'Ingress')).toBe(true);
+    expect(isDefaultDeny(policy({ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.0.0.0/8'] } }] }] }), 'Ingress')).toBe(
+      true,
+    );
   });
 
   it('classifies a namespace: default-deny, allowlist, allow-all, none', () => {
     const index = new NetworkPolicyIndex([
       defaultDeny('strict'),
-      netpol('listed', 'from-ingress-controller', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }] }),
+      netpol('listed', 'from-ingress-controller', {
+        podSelector: {},
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }],
+      }),
       defaultDeny('reopened'),
       netpol('reopened', 'allow-all', { podSelector: {}, ingress: [{}] }),
       netpol('partial', 'web-only', { podSelector: { matchLabels: { app: 'web' } }, ingress: [] }),
@@ -215,8 +228,18 @@ describe('the index', () => {
       pod('blog', 'w', { app: 'web' }),
     ].map(podFacts);
     for (const p of pods) {
-      const scan = policies.filter((q) => q.namespace === p.namespace && q.podSelector!.matches(p.labels)).map((q) => q.name).sort();
-      expect([p.namespace, p.labels, index.selecting(p).policies.map((q) => q.name).sort()]).toEqual([p.namespace, p.labels, scan]);
+      const scan = policies
+        .filter((q) => q.namespace === p.namespace && q.podSelector!.matches(p.labels))
+        .map((q) => q.name)
+        .sort();
+      expect([
+        p.namespace,
+        p.labels,
+        index
+          .selecting(p)
+          .policies.map((q) => q.name)
+          .sort(),
+      ]).toEqual([p.namespace, p.labels, scan]);
     }
     expect(index.isolation(pods[2]!, 'Egress').by.map((q) => q.name)).toEqual(['db']);
   });
@@ -225,7 +248,10 @@ describe('the index', () => {
 describe('podFactsOf', () => {
   it('gives pods with the same labels object and the same facts one shared, frozen PodFacts', () => {
     const web = { app: 'web', 'pod-template-hash': '5d9f' };
-    const withLabels = (p: ReturnType<typeof pod>, labels: Record<string, string>): ReturnType<typeof pod> => ({ ...p, metadata: { ...(p.metadata as object), labels } });
+    const withLabels = (p: ReturnType<typeof pod>, labels: Record<string, string>): ReturnType<typeof pod> => ({
+      ...p,
+      metadata: { ...(p.metadata as object), labels },
+    });
     const pods = [
       withLabels(pod('shop', 'web-1'), web),
       withLabels(pod('shop', 'web-2'), web),

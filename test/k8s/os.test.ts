@@ -8,9 +8,31 @@ function node(nodeInfo: Record<string, unknown> | undefined, labels: Record<stri
 }
 
 const families: OsFamily[] = [
-  { id: 'kairos', name: 'Kairos', class: 'container-optimized', osImage: ['^kairos\\b'], labels: { 'kairos.io/managed': '^true$' }, labelsOverrideOsImage: true, source: 's' },
-  { id: 'cos', name: 'COS', class: 'container-optimized', osImage: ['^Container-Optimized OS'], labels: { 'cloud.google.com/gke-os-distribution': '^cos' }, source: 's' },
-  { id: 'ubuntu', name: 'Ubuntu', class: 'general-purpose', osImage: ['^Ubuntu\\b'], labels: { 'cloud.google.com/gke-os-distribution': '^ubuntu' }, source: 's' },
+  {
+    id: 'kairos',
+    name: 'Kairos',
+    class: 'container-optimized',
+    osImage: ['^kairos\\b'],
+    labels: { 'kairos.io/managed': '^true$' },
+    labelsOverrideOsImage: true,
+    source: 's',
+  },
+  {
+    id: 'cos',
+    name: 'COS',
+    class: 'container-optimized',
+    osImage: ['^Container-Optimized OS'],
+    labels: { 'cloud.google.com/gke-os-distribution': '^cos' },
+    source: 's',
+  },
+  {
+    id: 'ubuntu',
+    name: 'Ubuntu',
+    class: 'general-purpose',
+    osImage: ['^Ubuntu\\b'],
+    labels: { 'cloud.google.com/gke-os-distribution': '^ubuntu' },
+    source: 's',
+  },
   { id: 'broken', name: 'Broken', class: 'general-purpose', osImage: ['(('], source: 's' },
 ];
 

@@ -56,13 +56,17 @@ describe('policy-engine catalogue', () => {
   it('rejects an entry without a source or with an unknown field', () => {
     const validate = compileSchema('policy-engines.schema.json');
     expect(validate({ entries: [{ id: 'x', name: 'X', crds: [], webhooks: [], namespaces: [] }] })).toBe(false);
-    expect(validate({ entries: [{ id: 'x', name: 'X', crds: [], webhooks: [], namespaces: [], source: 's', enforcingWebhooks: [{ scope: 'cluster' }] }] })).toBe(false);
+    expect(
+      validate({ entries: [{ id: 'x', name: 'X', crds: [], webhooks: [], namespaces: [], source: 's', enforcingWebhooks: [{ scope: 'cluster' }] }] }),
+    ).toBe(false);
   });
 });
 
 describe('engine detection', () => {
   it('finds Kyverno by CRDs and webhooks, marks only the resource webhook as enforcing, and learns namespaces from webhook services', () => {
-    const moved = validatingWebhookConfiguration('kyverno-resource-validating-webhook-cfg', [{ name: 'validate.kyverno.svc-fail', failurePolicy: 'Fail', service: { namespace: 'policy-system', name: 'kyverno-svc' } }]);
+    const moved = validatingWebhookConfiguration('kyverno-resource-validating-webhook-cfg', [
+      { name: 'validate.kyverno.svc-fail', failurePolicy: 'Fail', service: { namespace: 'policy-system', name: 'kyverno-svc' } },
+    ]);
     const [kyverno, ...rest] = detectWebhookEngines(catalog, kyvernoCrds(), [moved, kyvernoPolicyWebhook()]);
     expect(rest).toEqual([]);
     expect(kyverno!.engine.id).toBe('kyverno');
@@ -118,7 +122,10 @@ describe('enforce or audit', () => {
   const kyverno = modeSpec('kyverno', 'ClusterPolicy.kyverno.io');
 
   it('Kyverno: a rule-level failureAction wins over the policy, both case-insensitive; absent means Audit', () => {
-    const result = policyEnforcement(clusterPolicy('p', { validationFailureAction: 'enforce', rules: [validateRule('a'), validateRule('b', 'Audit'), { name: 'm', mutate: {} }] }), kyverno);
+    const result = policyEnforcement(
+      clusterPolicy('p', { validationFailureAction: 'enforce', rules: [validateRule('a'), validateRule('b', 'Audit'), { name: 'm', mutate: {} }] }),
+      kyverno,
+    );
     expect(result).toEqual({
       applies: true,
       units: [
@@ -146,7 +153,15 @@ describe('enforce or audit', () => {
     };
     expect(cls({})).toBe('enforce');
     expect(cls({ enforcementAction: 'dryrun' })).toBe('audit');
-    expect(cls({ enforcementAction: 'scoped', scopedEnforcementActions: [{ action: 'deny', enforcementPoints: [{ name: 'audit.gatekeeper.sh' }] }, { action: 'warn', enforcementPoints: [{ name: '*' }] }] })).toBe('audit');
+    expect(
+      cls({
+        enforcementAction: 'scoped',
+        scopedEnforcementActions: [
+          { action: 'deny', enforcementPoints: [{ name: 'audit.gatekeeper.sh' }] },
+          { action: 'warn', enforcementPoints: [{ name: '*' }] },
+        ],
+      }),
+    ).toBe('audit');
     expect(cls({ enforcementAction: 'scoped', scopedEnforcementActions: [{ action: 'deny', enforcementPoints: [{ name: '*' }] }] })).toBe('enforce');
     expect(cls({ enforcementAction: 'scoped', scopedEnforcementActions: [{ action: 'deny', enforcementPoints: [{ name: 'vap.k8s.io' }] }] })).toBe('enforce');
     expect(cls({ enforcementAction: 'scoped' })).toBe('unknown');
@@ -154,7 +169,10 @@ describe('enforce or audit', () => {
 
   it('jsPolicy: only Validating policies apply (the default type); Deny is the default', () => {
     const js = modeSpec('jspolicy', 'JsPolicy.policy.jspolicy.com');
-    expect(policyEnforcement(jsPolicy('a.b.c'), js)).toEqual({ applies: true, units: [{ field: 'spec.violationPolicy', mode: '(Deny by default)', class: 'enforce' }] });
+    expect(policyEnforcement(jsPolicy('a.b.c'), js)).toEqual({
+      applies: true,
+      units: [{ field: 'spec.violationPolicy', mode: '(Deny by default)', class: 'enforce' }],
+    });
     expect(policyEnforcement(jsPolicy('a.b.c', { type: 'Mutating' }), js)).toEqual({ applies: false, why: 'spec.type is Mutating' });
     const dry = policyEnforcement(jsPolicy('a.b.c', { violationPolicy: 'Dry' }), js);
     expect(dry.applies && dry.units[0]!.class).toBe('audit');

@@ -210,7 +210,16 @@ describe('slim records', () => {
     expect(JSON.stringify(pod)).toContain(LAST_APPLIED_ANNOTATION);
     const slim = slimProjection()(KINDS.Pod, pod);
     const text = JSON.stringify(slim);
-    for (const gone of ['managedFields', LAST_APPLIED_ANNOTATION, 'livenessProbe', 'readinessProbe', '"env"', 'conditions', 'containerStatuses', 'resourceVersion']) {
+    for (const gone of [
+      'managedFields',
+      LAST_APPLIED_ANNOTATION,
+      'livenessProbe',
+      'readinessProbe',
+      '"env"',
+      'conditions',
+      'containerStatuses',
+      'resourceVersion',
+    ]) {
       expect(text).not.toContain(gone);
     }
   });
@@ -248,7 +257,7 @@ describe('slim records', () => {
     const [a, b, c] = [fullPod(), fullPod(), fullPod()];
     (b.metadata as Record<string, unknown>).name = 'other-pod';
     // c belongs to the same ReplicaSet but runs another image (a rollout in progress).
-    ((c.spec as { containers: { image: string }[] }).containers[0]!).image = 'registry.example.com/new:2';
+    (c.spec as { containers: { image: string }[] }).containers[0]!.image = 'registry.example.com/new:2';
     const [sa, sb, sc] = [project(KINDS.Pod, a), project(KINDS.Pod, b), project(KINDS.Pod, c)];
     expect(field(sb, 'spec', 'containers')).toBe(field(sa, 'spec', 'containers'));
     expect(field(sb, 'metadata', 'labels')).toBe(field(sa, 'metadata', 'labels'));
@@ -270,7 +279,13 @@ describe('slim records', () => {
   });
 
   it('keep odd shapes as they are, so that checks see the same odd data', () => {
-    const odd = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: 5, ownerReferences: 'x' }, spec: { containers: { not: 'a list' }, volumes: [7, null] }, status: 'weird' };
+    const odd = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', labels: 5, ownerReferences: 'x' },
+      spec: { containers: { not: 'a list' }, volumes: [7, null] },
+      status: 'weird',
+    };
     expect(slimProjection()(KINDS.Pod, odd)).toEqual(odd);
   });
 

@@ -26,11 +26,22 @@ describe('label selector semantics for webhook namespaceSelector', () => {
   it('Exists and DoesNotExist look only at the key', () => {
     expect(selectorMatches({ matchExpressions: [{ key: 'team', operator: 'Exists' }] }, labels)).toBe(true);
     expect(selectorMatches({ matchExpressions: [{ key: 'admission.gatekeeper.sh/ignore', operator: 'DoesNotExist' }] }, labels)).toBe(true);
-    expect(selectorMatches({ matchExpressions: [{ key: 'admission.gatekeeper.sh/ignore', operator: 'DoesNotExist' }] }, { ...labels, 'admission.gatekeeper.sh/ignore': '' })).toBe(false);
+    expect(
+      selectorMatches(
+        { matchExpressions: [{ key: 'admission.gatekeeper.sh/ignore', operator: 'DoesNotExist' }] },
+        { ...labels, 'admission.gatekeeper.sh/ignore': '' },
+      ),
+    ).toBe(false);
   });
 
   it('ANDs matchLabels and every expression', () => {
-    const selector = { matchLabels: { team: 'shop' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }, { key: 'frozen', operator: 'DoesNotExist' }] };
+    const selector = {
+      matchLabels: { team: 'shop' },
+      matchExpressions: [
+        { key: 'tier', operator: 'In', values: ['web'] },
+        { key: 'frozen', operator: 'DoesNotExist' },
+      ],
+    };
     expect(selectorMatches(selector, labels)).toBe(true);
     expect(selectorMatches(selector, { ...labels, frozen: 'true' })).toBe(false);
   });
@@ -61,13 +72,26 @@ describe('webhook entries', () => {
       kind: 'ValidatingWebhookConfiguration',
       metadata: { name: 'gatekeeper-validating-webhook-configuration' },
       webhooks: [
-        { name: 'validation.gatekeeper.sh', failurePolicy: 'Ignore', clientConfig: { service: { namespace: 'gatekeeper-system', name: 'gatekeeper-webhook-service' } }, rules: [{}] },
+        {
+          name: 'validation.gatekeeper.sh',
+          failurePolicy: 'Ignore',
+          clientConfig: { service: { namespace: 'gatekeeper-system', name: 'gatekeeper-webhook-service' } },
+          rules: [{}],
+        },
         { name: 'check-ignore-label.gatekeeper.sh', clientConfig: { url: 'https://example.com' } },
         'garbage',
       ],
     });
     expect(entries).toEqual([
-      { index: 0, name: 'validation.gatekeeper.sh', failurePolicy: 'Ignore', failurePolicyExplicit: true, namespaceSelector: undefined, ruleCount: 1, service: { namespace: 'gatekeeper-system', name: 'gatekeeper-webhook-service' } },
+      {
+        index: 0,
+        name: 'validation.gatekeeper.sh',
+        failurePolicy: 'Ignore',
+        failurePolicyExplicit: true,
+        namespaceSelector: undefined,
+        ruleCount: 1,
+        service: { namespace: 'gatekeeper-system', name: 'gatekeeper-webhook-service' },
+      },
       { index: 1, name: 'check-ignore-label.gatekeeper.sh', failurePolicy: 'Fail', failurePolicyExplicit: false, namespaceSelector: undefined, ruleCount: 0 },
     ]);
   });

@@ -32,7 +32,10 @@ describe('containers and images of pods', () => {
       ...pod,
       spec: { ...(pod.spec as Record<string, unknown>), volumes: [{ name: `kube-api-access-${token}`, projected: { sources: [] } }] },
     });
-    const [a, b] = [['a1', 'x7k2p'], ['b2', 'q9z4m']].map(([s, t]) => project(KINDS.Pod, withToken(podOf(rs, s!), t!)));
+    const [a, b] = [
+      ['a1', 'x7k2p'],
+      ['b2', 'q9z4m'],
+    ].map(([s, t]) => project(KINDS.Pod, withToken(podOf(rs, s!), t!)));
     expect(a!.spec).not.toBe(b!.spec);
     const cache: ContainerCache = new WeakMap();
     expect(podContainers(a!, undefined, cache)).toBe(podContainers(b!, undefined, cache));
@@ -68,7 +71,10 @@ describe('containers and images of pods', () => {
     const [two] = workloadContainers([a, b], ownerIndex([rs]));
     expect(two!.instances.map((i) => i.pod)).toEqual([a, b]);
     // A rollout in progress: the pod with the other image is an instance of its own.
-    const rolled = { ...b, spec: { ...(b.spec as Record<string, unknown>), containers: [{ name: 'web-7d4b9c8f5d', image: 'registry.example.com/web:2.0.0' }] } };
+    const rolled = {
+      ...b,
+      spec: { ...(b.spec as Record<string, unknown>), containers: [{ name: 'web-7d4b9c8f5d', image: 'registry.example.com/web:2.0.0' }] },
+    };
     const [both] = workloadContainers([a, sharing, rolled], ownerIndex([rs]));
     expect(both!.instances.map((i) => i.container.image)).toEqual(['registry.example.com/web-7d4b9c8f5d:1.4.2', 'registry.example.com/web:2.0.0']);
   });

@@ -16,7 +16,10 @@ const page = JSON.stringify({
   kind: 'PodList',
   apiVersion: 'v1',
   metadata: { resourceVersion: '4711', continue: 'eyJ2IjoxfQ' },
-  items: Array.from({ length: 400 }, (_, i) => ({ metadata: { name: `web-${i}`, namespace: 'shop', labels: { app: 'web', 'pod-template-hash': '7d4b9c8f5d' } }, spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1.4.2' }] } })),
+  items: Array.from({ length: 400 }, (_, i) => ({
+    metadata: { name: `web-${i}`, namespace: 'shop', labels: { app: 'web', 'pod-template-hash': '7d4b9c8f5d' } },
+    spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1.4.2' }] },
+  })),
 });
 
 describe('BodyBuffers', () => {
@@ -130,7 +133,7 @@ describe('freeNow', () => {
     expect(chunk.buffer.byteLength).toBe(0);
   });
 
-  it('leaves chunks that share their memory: slices, and the small Buffers of Node\'s pool', () => {
+  it("leaves chunks that share their memory: slices, and the small Buffers of Node's pool", () => {
     const whole = Buffer.alloc(32 * 1024, 1);
     const slice = whole.subarray(16 * 1024);
     expect(freeNow(slice)).toBe(false);
@@ -177,8 +180,13 @@ describe('freeChunksAfterUse', () => {
     expect(stream.listenerCount('data')).toBe(1);
   });
 
-  it('lets an HTTP client read whole bodies while the socket\'s and the answer\'s chunks are freed', async () => {
-    const big = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: Array.from({ length: 20 }, () => (JSON.parse(page) as { items: unknown[] }).items).flat() });
+  it("lets an HTTP client read whole bodies while the socket's and the answer's chunks are freed", async () => {
+    const big = JSON.stringify({
+      kind: 'PodList',
+      apiVersion: 'v1',
+      metadata: {},
+      items: Array.from({ length: 20 }, () => (JSON.parse(page) as { items: unknown[] }).items).flat(),
+    });
     const server = http.createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end(big);

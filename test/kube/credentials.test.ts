@@ -19,8 +19,16 @@ describe('credentialProblem: what Node would refuse to send, by the option it is
     ['a certificate with its own key and a bearer token', { cert: CERT, key: KEY, headers: { Authorization: 'Bearer abc.def' } }, undefined],
     ['PEM text as strings, as exec plugins give it', { cert: CERT.toString(), key: KEY.toString() }, undefined],
     ['no credentials at all', {}, undefined],
-    ['an encrypted key with its passphrase: read, then found not to be the certificate’s', { cert: CERT, key: ENCRYPTED_KEY, passphrase: 'kp-passphrase' }, { part: 'pair' }],
-    ['a certificate that is not PEM', { cert: Buffer.from('garbage'), key: KEY }, { part: 'cert', problem: expect.stringMatching(/^is not a PEM certificate \(OpenSSL: .+\)$/) }],
+    [
+      'an encrypted key with its passphrase: read, then found not to be the certificate’s',
+      { cert: CERT, key: ENCRYPTED_KEY, passphrase: 'kp-passphrase' },
+      { part: 'pair' },
+    ],
+    [
+      'a certificate that is not PEM',
+      { cert: Buffer.from('garbage'), key: KEY },
+      { part: 'cert', problem: expect.stringMatching(/^is not a PEM certificate \(OpenSSL: .+\)$/) },
+    ],
     ['a key that is the certificate', { cert: CERT, key: CERT }, { part: 'key', problem: expect.stringMatching(/^is not a usable PEM private key/) }],
     ['an encrypted key without its passphrase', { cert: CERT, key: ENCRYPTED_KEY }, { part: 'key' }],
     ['a key that is not the certificate’s', { cert: CERT, key: OTHER_KEY }, { part: 'pair', problem: expect.stringMatching(/^do not match/) }],

@@ -58,7 +58,10 @@ describe('fixedTarget: request options made once for static credentials', () => 
 
 describe('resolveTarget', () => {
   it('resolves static credentials in a worker: no KubeConfig here, key material as Buffers', async () => {
-    const file = kubeconfig({ 'certificate-authority': path.join(TLS_DIR, 'ca.crt') }, { 'client-certificate': path.join(TLS_DIR, 'server.crt'), 'client-key': path.join(TLS_DIR, 'server.key') });
+    const file = kubeconfig(
+      { 'certificate-authority': path.join(TLS_DIR, 'ca.crt') },
+      { 'client-certificate': path.join(TLS_DIR, 'server.crt'), 'client-key': path.join(TLS_DIR, 'server.key') },
+    );
     const target = await resolveTarget({ kubeconfig: file });
     expect(target.kc).toBeUndefined();
     expect(target.context).toBe('ctx');

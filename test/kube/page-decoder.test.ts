@@ -19,7 +19,10 @@ const POD_KIND: PageKind = { id: KINDS.Pod, apiVersion: 'v1', kind: 'Pod' };
 function podPage(): { page: Record<string, unknown>; pods: Record<string, unknown>[] } {
   const cluster = syntheticCluster({ namespaces: 2, podsPerNamespace: 6 }) as { items: { kind: string; items: Record<string, unknown>[] }[] };
   const pods = cluster.items.find((l) => l.kind === 'PodList')!.items;
-  return { page: { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '4711', continue: 'eyJ2IjoxfQ', remainingItemCount: 3 }, items: pods }, pods };
+  return {
+    page: { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '4711', continue: 'eyJ2IjoxfQ', remainingItemCount: 3 }, items: pods },
+    pods,
+  };
 }
 
 describe('listMetadataOf: the continue token from the first bytes of a page', () => {
@@ -70,12 +73,20 @@ describe('PageDecoder', () => {
 
   it('rejects a page that is not valid JSON with PageDecodeError (read again), and one that is not the list with MalformedAnswerError', async () => {
     await expect(decoder.decode(Buffer.from('{"items":[{"metadata":'), POD_KIND)).rejects.toThrow(PageDecodeError);
-    await expect(decoder.decode(Buffer.from('{"kind":"PodList","items":{"a":1}}'), POD_KIND)).rejects.toThrow(new MalformedAnswerError('items is an object, not an array'));
-    await expect(decoder.decode(Buffer.from('{"kind":"NodeList","items":[]}'), POD_KIND)).rejects.toThrow(new MalformedAnswerError('kind is "NodeList", not "PodList"'));
-    await expect(decoder.decode(Buffer.from('{"kind":"PodList","items":[{"kind":"Node"}]}'), POD_KIND)).rejects.toThrow(new MalformedAnswerError('items[0].kind is "Node", not "Pod"'));
+    await expect(decoder.decode(Buffer.from('{"kind":"PodList","items":{"a":1}}'), POD_KIND)).rejects.toThrow(
+      new MalformedAnswerError('items is an object, not an array'),
+    );
+    await expect(decoder.decode(Buffer.from('{"kind":"NodeList","items":[]}'), POD_KIND)).rejects.toThrow(
+      new MalformedAnswerError('kind is "NodeList", not "PodList"'),
+    );
+    await expect(decoder.decode(Buffer.from('{"kind":"PodList","items":[{"kind":"Node"}]}'), POD_KIND)).rejects.toThrow(
+      new MalformedAnswerError('items[0].kind is "Node", not "Pod"'),
+    );
     // 100,000 levels: parsed, but no copy of it could be made without running out of stack.
     const deep = `{"kind":"PodList","items":[{},{"metadata":{"name":"deep","namespace":"shop"},"spec":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`;
-    await expect(decoder.decode(Buffer.from(deep), POD_KIND)).rejects.toThrow(new MalformedAnswerError('items[1] (Pod shop/deep) is nested more than 500 levels deep'));
+    await expect(decoder.decode(Buffer.from(deep), POD_KIND)).rejects.toThrow(
+      new MalformedAnswerError('items[1] (Pod shop/deep) is nested more than 500 levels deep'),
+    );
   });
 
   it('transfers memory lent from a pool as it is, and gives it back to that pool with the answer', async () => {
@@ -110,7 +121,10 @@ describe('listAll with the page decoder', () => {
       requests.push(req.path);
       return false;
     };
-    server = await startFixtureServer({ snapshot: [writeSyntheticCluster({ namespaces: 3, podsPerNamespace: 9 })], intercept: composeIntercepts(record, plan.intercept) });
+    server = await startFixtureServer({
+      snapshot: [writeSyntheticCluster({ namespaces: 3, podsPerNamespace: 9 })],
+      intercept: composeIntercepts(record, plan.intercept),
+    });
   });
   afterAll(async () => {
     plan.close();
@@ -169,8 +183,16 @@ describe('compactCopy: records from workers, laid out as the main thread lays ou
   const pod = (i: number): Record<string, unknown> => ({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `web-${i}`, namespace: 'shop', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d4b9c8f5d', controller: true }] },
-    spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1.4.2', securityContext: { runAsNonRoot: true, capabilities: { drop: ['ALL'] } } }], hostNetwork: false },
+    metadata: {
+      name: `web-${i}`,
+      namespace: 'shop',
+      labels: { app: 'web' },
+      ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d4b9c8f5d', controller: true }],
+    },
+    spec: {
+      containers: [{ name: 'web', image: 'registry.example.com/web:1.4.2', securityContext: { runAsNonRoot: true, capabilities: { drop: ['ALL'] } } }],
+      hostNetwork: false,
+    },
     status: { phase: null },
   });
 

@@ -10,9 +10,14 @@ describe.each(fixtureNames())('findings on fixture %s', (name) => {
   const findings = results.flatMap((r) => (r.outcome.status === 'fail' ? r.outcome.findings.map((f) => ({ id: r.check.meta.id, f })) : []));
 
   it('each names its object and field, shows evidence and a read-only kubectl command', () => {
-    const bad = findings.filter(({ f }) =>
-      !f.resource.kind || !f.resource.name || f.field.trim() === '' || f.evidence.trim() === '' ||
-      !/^kubectl (-n \S+ )?(get|describe|version)\b/.test(f.verify) || /\bkubectl (delete|apply|edit|patch|label|annotate|create)\b/.test(f.verify),
+    const bad = findings.filter(
+      ({ f }) =>
+        !f.resource.kind ||
+        !f.resource.name ||
+        f.field.trim() === '' ||
+        f.evidence.trim() === '' ||
+        !/^kubectl (-n \S+ )?(get|describe|version)\b/.test(f.verify) ||
+        /\bkubectl (delete|apply|edit|patch|label|annotate|create)\b/.test(f.verify),
     );
     expect(bad.map(({ id, f }) => `${id} ${f.resource.kind}/${f.resource.name}: ${f.verify}`)).toEqual([]);
   });

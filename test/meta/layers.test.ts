@@ -22,10 +22,14 @@ interface Violation {
 }
 
 async function violations(root: string): Promise<Violation[]> {
-  const { stdout } = await run(process.execPath, [DEPCRUISE, '--config', path.join(REPO_ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json', 'src', 'checks', 'bench'], {
-    cwd: root,
-    maxBuffer: 64 * 2 ** 20,
-  }).catch((err: unknown) => ({ stdout: (err as { stdout?: string }).stdout ?? '' }));
+  const { stdout } = await run(
+    process.execPath,
+    [DEPCRUISE, '--config', path.join(REPO_ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json', 'src', 'checks', 'bench'],
+    {
+      cwd: root,
+      maxBuffer: 64 * 2 ** 20,
+    },
+  ).catch((err: unknown) => ({ stdout: (err as { stdout?: string }).stdout ?? '' }));
   return (JSON.parse(stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
 
@@ -42,7 +46,7 @@ describe('layers', () => {
         writeFileSync(path.join(root, file), text);
       };
       copyFileSync(path.join(REPO_ROOT, 'tsconfig.json'), path.join(root, 'tsconfig.json'));
-      write('src/util/a.ts', "export const a = 1;\n");
+      write('src/util/a.ts', 'export const a = 1;\n');
       write('src/k8s/up.ts', "import { run } from '../engine/run.js';\nexport const up = run;\n");
       write('src/engine/run.ts', "import { a } from '../util/a.js';\nexport const run = a;\n");
       write('checks/c.ts', "import { model } from '../src/report/model.js';\nexport const c = model;\n");

@@ -44,7 +44,8 @@ function judge(inv: Inventory): string[] {
     if (invalid) problems.push(`${check.meta.id}: invalid outcome: ${invalid}`);
     if (outcome.status === 'unknown' && /failed while evaluating|malformed outcome/.test(outcome.reason)) problems.push(`${check.meta.id}: ${outcome.reason}`);
     const unreadable = check.meta.reads.filter((k) => !isKnown(inv.kinds.get(k) ?? { status: 'missing', items: [] }));
-    if (unreadable.length > 0 && outcome.status !== 'unknown') problems.push(`${check.meta.id}: ${outcome.status} although ${unreadable.join(', ')} could not be read`);
+    if (unreadable.length > 0 && outcome.status !== 'unknown')
+      problems.push(`${check.meta.id}: ${outcome.status} although ${unreadable.join(', ')} could not be read`);
   }
   const report = buildReport({ scorecard: scoreResults(results), inventory: inv, version: '0.0.0-test', generatedAt: '2024-05-01T00:00:00.000Z' });
   if (!reportSchema(report)) problems.push(`report: ${formatAjvError(reportSchema.errors)}`);

@@ -113,10 +113,13 @@ function mutate(obj: unknown, mutations: readonly Mutation[]): unknown {
         parent[key] = Array.isArray(current) ? [] : current !== null && typeof current === 'object' ? {} : '';
         break;
       case 'pad':
-        parent[key] = Array.isArray(current) ? [...(current as unknown[]), structuredClone(m.value), structuredClone((current as unknown[])[0] ?? null)] : [current, structuredClone(m.value)];
+        parent[key] = Array.isArray(current)
+          ? [...(current as unknown[]), structuredClone(m.value), structuredClone((current as unknown[])[0] ?? null)]
+          : [current, structuredClone(m.value)];
         break;
       case 'addKey':
-        if (current !== null && typeof current === 'object' && !Array.isArray(current)) (current as Holder)[String(m.value).slice(0, 20) || 'k'] = structuredClone(m.value);
+        if (current !== null && typeof current === 'object' && !Array.isArray(current))
+          (current as Holder)[String(m.value).slice(0, 20) || 'k'] = structuredClone(m.value);
         else parent[key] = { value: current, extra: structuredClone(m.value) };
         break;
     }
@@ -125,19 +128,22 @@ function mutate(obj: unknown, mutations: readonly Mutation[]): unknown {
 }
 
 /** A real object, mutated 0 to 6 times. */
-const mutatedSample: fc.Arbitrary<Sample> = fc
-  .tuple(fc.nat(), fc.array(mutation, { maxLength: 6 }))
-  .map(([i, ms]) => {
-    const all = corpus();
-    const s = all[i % all.length]!;
-    const obj = mutate(s.obj, ms);
-    // The loader guarantees an object with kind and metadata.name (or rejects the file): keep that shape.
-    return { id: s.id, obj: (obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? obj : { value: obj }) as K8sObject };
-  });
+const mutatedSample: fc.Arbitrary<Sample> = fc.tuple(fc.nat(), fc.array(mutation, { maxLength: 6 })).map(([i, ms]) => {
+  const all = corpus();
+  const s = all[i % all.length]!;
+  const obj = mutate(s.obj, ms);
+  // The loader guarantees an object with kind and metadata.name (or rejects the file): keep that shape.
+  return { id: s.id, obj: (obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? obj : { value: obj }) as K8sObject };
+});
 
 /** Arbitrary JSON under a known kind: apiVersion, kind, and whatever else. */
 const arbitrarySample: fc.Arbitrary<Sample> = fc
-  .tuple(fc.constantFrom(...knownKinds().filter((k) => !k.dynamic)), fc.dictionary(fc.constantFrom('metadata', 'spec', 'status', 'webhooks', 'rules', 'subjects', 'roleRef', 'data', 'x'), hostileValue, { maxKeys: 5 }), fc.string({ minLength: 1, maxLength: 8 }), fc.option(fc.string({ maxLength: 8 })))
+  .tuple(
+    fc.constantFrom(...knownKinds().filter((k) => !k.dynamic)),
+    fc.dictionary(fc.constantFrom('metadata', 'spec', 'status', 'webhooks', 'rules', 'subjects', 'roleRef', 'data', 'x'), hostileValue, { maxKeys: 5 }),
+    fc.string({ minLength: 1, maxLength: 8 }),
+    fc.option(fc.string({ maxLength: 8 })),
+  )
   .map(([spec, fields, name, namespace]) => {
     const metadata = fields.metadata !== null && typeof fields.metadata === 'object' && !Array.isArray(fields.metadata) ? fields.metadata : {};
     return {

@@ -45,15 +45,61 @@ const GOOD: Check = {
 } as unknown as Check;
 
 const weird = fc.oneof(
-  fc.anything({ withNullPrototype: true, withBigInt: true, withBoxedValues: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, maxDepth: 3 }),
+  fc.anything({
+    withNullPrototype: true,
+    withBigInt: true,
+    withBoxedValues: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withSparseArray: true,
+    maxDepth: 3,
+  }),
   fc.constantFrom<unknown>(
     Symbol('thrown'),
     Object.create(null),
-    { toString: () => { throw new Error('toString throws'); } },
-    { get status(): never { throw new Error('status getter throws'); } },
-    new Proxy({}, { get: () => { throw new Error('proxy get throws'); } }),
-    new Proxy({ status: 'pass', subjects: [], findings: [] }, { ownKeys: () => { throw new Error('proxy keys throw'); } }),
-    { status: 'fail', findings: [{ messageId: 'm', resource: { kind: 'Namespace', name: 'a' }, field: 'f', evidence: 'e', verify: 'v', get data(): never { throw new Error('data getter throws'); } }], subjects: [] },
+    {
+      toString: () => {
+        throw new Error('toString throws');
+      },
+    },
+    {
+      get status(): never {
+        throw new Error('status getter throws');
+      },
+    },
+    new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('proxy get throws');
+        },
+      },
+    ),
+    new Proxy(
+      { status: 'pass', subjects: [], findings: [] },
+      {
+        ownKeys: () => {
+          throw new Error('proxy keys throw');
+        },
+      },
+    ),
+    {
+      status: 'fail',
+      findings: [
+        {
+          messageId: 'm',
+          resource: { kind: 'Namespace', name: 'a' },
+          field: 'f',
+          evidence: 'e',
+          verify: 'v',
+          get data(): never {
+            throw new Error('data getter throws');
+          },
+        },
+      ],
+      subjects: [],
+    },
   ),
 );
 
@@ -61,7 +107,13 @@ test(`checks that throw or return anything are contained (${RUNS} cases)`, () =>
   fc.assert(
     fc.property(fc.boolean(), weird, (throws, value) => {
       tally.cases++;
-      const hostile = { meta: meta('ZZZ-01'), evaluate: () => { if (throws) throw value; return value; } } as unknown as Check;
+      const hostile = {
+        meta: meta('ZZZ-01'),
+        evaluate: () => {
+          if (throws) throw value;
+          return value;
+        },
+      } as unknown as Check;
       const results = runChecks({ inventory, checks: [hostile, GOOD], catalogs, systemNamespaces: new Set(['kube-system']) });
       expect(results.map((r) => r.check.meta.id)).toEqual(['AAA-01', 'ZZZ-01']);
       expect(results[0]!.outcome).toEqual({ status: 'pass', subjects: [{ resource: { kind: 'Namespace', name: 'team-a' }, verdict: 'pass' }], findings: [] });

@@ -87,7 +87,8 @@ function judge(file: string, content: Buffer | string): string[] {
     tally.outcomes++;
     const invalid = validateOutcome(outcome, check.meta.messages);
     if (invalid) problems.push(`${check.meta.id}: ${invalid}`);
-    if (outcome.status === 'unknown' && /failed while evaluating|malformed outcome|cannot be read/.test(outcome.reason)) problems.push(`${check.meta.id}: ${outcome.reason}`);
+    if (outcome.status === 'unknown' && /failed while evaluating|malformed outcome|cannot be read/.test(outcome.reason))
+      problems.push(`${check.meta.id}: ${outcome.reason}`);
   }
   return problems;
 }

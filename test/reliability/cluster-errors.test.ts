@@ -81,7 +81,12 @@ const scenarios: Scenario[] = [
     name: 'the token is wrong or expired (401)',
     setup: async () => {
       const s = await serve();
-      return { kubeconfig: writeKubeconfig(s, { token: 'expired-token-b7c1', context: 'stale' }).file, server: s.url, context: 'stale', planted: ['expired-token-b7c1'] };
+      return {
+        kubeconfig: writeKubeconfig(s, { token: 'expired-token-b7c1', context: 'stale' }).file,
+        server: s.url,
+        context: 'stale',
+        planted: ['expired-token-b7c1'],
+      };
     },
     code: 3,
     says: /: the server rejected the credentials \(401 Unauthorized\) \(the token or client certificate is wrong or expired: log in again or refresh the kubeconfig\)$/,
@@ -166,9 +171,18 @@ describe.each(['audit', 'snapshot'])('%s', (command) => {
   test('an unknown context: exit 2 naming the kubeconfig file and the contexts it has', async () => {
     const s = await serve();
     const kc = writeKubeconfig(s, { context: 'prod-eu' });
-    const run = await runMain([command, ...(command === 'snapshot' ? ['-o', path.join(kc.dir, 'x.json')] : []), '--kubeconfig', kc.file, '--context', 'prod-us']);
+    const run = await runMain([
+      command,
+      ...(command === 'snapshot' ? ['-o', path.join(kc.dir, 'x.json')] : []),
+      '--kubeconfig',
+      kc.file,
+      '--context',
+      'prod-us',
+    ]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`kposture: context "prod-us" is not in kubeconfig ${kc.file} (available: prod-eu) (pick one of the available contexts with --context)\n`);
+    expect(run.stderr).toBe(
+      `kposture: context "prod-us" is not in kubeconfig ${kc.file} (available: prod-eu) (pick one of the available contexts with --context)\n`,
+    );
     expect(s.requests).toEqual([]);
   });
 

@@ -55,8 +55,18 @@ describe('--timeout', () => {
     expect(report.inventory.filter((k) => k.kind !== KINDS.Pod && (k.status === 'error' || k.status === 'forbidden'))).toEqual([]);
     const podReaders = BUILTIN_CHECKS.filter((c) => c.meta.reads.includes(KINDS.Pod)).map((c) => c.meta.id);
     for (const check of report.checks) {
-      if (podReaders.includes(check.id)) expect({ id: check.id, status: check.status, reason: check.reason }).toEqual({ id: check.id, status: 'unknown', reason: `listing Pod failed: ${DEADLINE_REASON}` });
-      else expect({ id: check.id, status: check.status, score: check.score }).toEqual({ id: check.id, status: baseline.checks.find((c) => c.id === check.id)!.status, score: baseline.checks.find((c) => c.id === check.id)!.score });
+      if (podReaders.includes(check.id))
+        expect({ id: check.id, status: check.status, reason: check.reason }).toEqual({
+          id: check.id,
+          status: 'unknown',
+          reason: `listing Pod failed: ${DEADLINE_REASON}`,
+        });
+      else
+        expect({ id: check.id, status: check.status, score: check.score }).toEqual({
+          id: check.id,
+          status: baseline.checks.find((c) => c.id === check.id)!.status,
+          score: baseline.checks.find((c) => c.id === check.id)!.score,
+        });
     }
   });
 
@@ -100,7 +110,9 @@ describe('--timeout', () => {
     const report = JSON.parse(run.stdout) as Report;
     expect(report.coverage).toBe(0);
     expect(report.score).toBeNull();
-    expect(new Set(report.inventory.map((k) => `${k.status}: ${k.reason}`))).toEqual(new Set(['error: API discovery: audit deadline reached (--timeout): the list did not finish in time']));
+    expect(new Set(report.inventory.map((k) => `${k.status}: ${k.reason}`))).toEqual(
+      new Set(['error: API discovery: audit deadline reached (--timeout): the list did not finish in time']),
+    );
     expect(report.checks.every((c) => c.status === 'unknown' || c.status === 'not-applicable')).toBe(true);
   });
 
@@ -125,7 +137,9 @@ describe('--timeout', () => {
         // Not the 30 s request timeout.
         expect(run.ms).toBeLessThan(10_000);
         expect(run.stdout).toBe('');
-        expect(run.stderr).toBe(`kposture: context "mute" (${silent.url}): no answer before the audit deadline (check the network or VPN, or raise --timeout)\n`);
+        expect(run.stderr).toBe(
+          `kposture: context "mute" (${silent.url}): no answer before the audit deadline (check the network or VPN, or raise --timeout)\n`,
+        );
         // A connection that never came up is not tried again.
         expect(silent.connections()).toBe(1);
       } finally {

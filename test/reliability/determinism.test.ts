@@ -41,12 +41,15 @@ const intercept: NonNullable<FixtureServerOptions['intercept']> = (req, res, ans
       [b.items[i], b.items[j]] = [b.items[j], b.items[i]];
     }
   }
-  setTimeout(() => {
-    if (res.destroyed) return;
-    const text = JSON.stringify(b);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-    res.end(text);
-  }, Math.floor(random() * 25));
+  setTimeout(
+    () => {
+      if (res.destroyed) return;
+      const text = JSON.stringify(b);
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    },
+    Math.floor(random() * 25),
+  );
   return true;
 };
 
@@ -64,8 +67,28 @@ afterAll(async () => {
 
 async function audit(tag: string): Promise<{ json: string; sarif: string; table: string }> {
   const files = { json: path.join(dir, `${tag}.json`), sarif: path.join(dir, `${tag}.sarif`), table: path.join(dir, `${tag}.txt`) };
-  const run = await runMain(['audit', '--kubeconfig', kubeconfig, '--format', 'json', '-o', files.json, '--report', `sarif=${files.sarif}`, '--report', `table=${files.table}`, '--request-timeout', '2']);
-  expect({ code: run.code, stderr: run.stderr.split('\n').filter((l) => !l.startsWith('wrote ')).join('') }).toEqual({ code: 0, stderr: '' });
+  const run = await runMain([
+    'audit',
+    '--kubeconfig',
+    kubeconfig,
+    '--format',
+    'json',
+    '-o',
+    files.json,
+    '--report',
+    `sarif=${files.sarif}`,
+    '--report',
+    `table=${files.table}`,
+    '--request-timeout',
+    '2',
+  ]);
+  expect({
+    code: run.code,
+    stderr: run.stderr
+      .split('\n')
+      .filter((l) => !l.startsWith('wrote '))
+      .join(''),
+  }).toEqual({ code: 0, stderr: '' });
   return { json: readFileSync(files.json, 'utf8'), sarif: readFileSync(files.sarif, 'utf8'), table: readFileSync(files.table, 'utf8') };
 }
 

@@ -6,7 +6,15 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { ApiClient } from '../../src/kube/client.js';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
-import { DEFAULT_RETRY_POLICY, backoffDelay, describeAttempts, parseRetryAfter, withRetries, type RetryPolicy, type RetryableFailure } from '../../src/kube/retry.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  backoffDelay,
+  describeAttempts,
+  parseRetryAfter,
+  withRetries,
+  type RetryPolicy,
+  type RetryableFailure,
+} from '../../src/kube/retry.js';
 import { startFixtureServer, writeKubeconfig, type FixtureServer, type RecordedRequest } from '../support/fixture-server.js';
 import { writeSyntheticCluster } from '../support/fixture-cluster.js';
 import { FaultPlan, composeIntercepts, type Fault } from '../support/faults.js';
@@ -129,10 +137,11 @@ describe('withRetries', () => {
   test('waits exactly what Retry-After asks, and refuses a wait longer than the policy allows', async () => {
     const c = clock();
     let calls = 0;
-    await withRetries(
-      () => (++calls === 1 ? Promise.reject(failure({ retryable: '429', retryAfterMs: 7000 })) : Promise.resolve(1)),
-      { policy, sleep: c.sleep, now: c.now },
-    );
+    await withRetries(() => (++calls === 1 ? Promise.reject(failure({ retryable: '429', retryAfterMs: 7000 })) : Promise.resolve(1)), {
+      policy,
+      sleep: c.sleep,
+      now: c.now,
+    });
     expect(c.waits).toEqual([7000]);
 
     const c2 = clock();
@@ -174,7 +183,10 @@ describe('the client against the fixture server', () => {
     await Promise.all(servers.map((s) => s.close()));
   });
 
-  async function clientFor(plan: FaultPlan, opts: { timeoutMs?: number; retry?: RetryPolicy } = {}): Promise<{ client: ApiClient; times: { path: string; at: number }[]; server: FixtureServer; log: string[] }> {
+  async function clientFor(
+    plan: FaultPlan,
+    opts: { timeoutMs?: number; retry?: RetryPolicy } = {},
+  ): Promise<{ client: ApiClient; times: { path: string; at: number }[]; server: FixtureServer; log: string[] }> {
     const times: { path: string; at: number }[] = [];
     const stamp = (req: RecordedRequest): boolean => {
       times.push({ path: req.path, at: Date.now() });
@@ -184,7 +196,12 @@ describe('the client against the fixture server', () => {
     servers.push(server);
     const log: string[] = [];
     const target = await resolveKubeconfig({ kubeconfig: writeKubeconfig(server).file });
-    const client = new ApiClient(target, { timeoutMs: opts.timeoutMs ?? 2000, maxSockets: 2, logRequest: (l) => log.push(l), ...(opts.retry ? { retry: opts.retry } : {}) });
+    const client = new ApiClient(target, {
+      timeoutMs: opts.timeoutMs ?? 2000,
+      maxSockets: 2,
+      logRequest: (l) => log.push(l),
+      ...(opts.retry ? { retry: opts.retry } : {}),
+    });
     return { client, times, server, log };
   }
 
@@ -207,7 +224,10 @@ describe('the client against the fixture server', () => {
   test('without Retry-After, waits grow: each gap at least half its ceiling, the series capped', async () => {
     const plan = new FaultPlan([{ fault: 'unavailable', kind: 'Namespace' }]);
     const { client, times } = await clientFor(plan, { retry: { ...DEFAULT_RETRY_POLICY, attempts: 5, baseDelayMs: 100, maxDelayMs: 400 } });
-    const err = (await client.getJson('/api/v1/namespaces').then(() => undefined, (e: unknown) => e)) as Error & RetryableFailure;
+    const err = (await client.getJson('/api/v1/namespaces').then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error & RetryableFailure;
     client.close();
     expect(err.message).toBe('the server is currently unable to handle the request');
     expect(err.attempts).toBe(5);
@@ -238,7 +258,10 @@ describe('the client against the fixture server', () => {
     const plan = new FaultPlan([{ fault: 'slow', kind: 'Node', delayMs: 1500 }]);
     const { client, times } = await clientFor(plan, { timeoutMs: 300 });
     const started = Date.now();
-    const err = (await client.getJson('/api/v1/nodes').then(() => undefined, (e: unknown) => e)) as Error & RetryableFailure & { code: string };
+    const err = (await client.getJson('/api/v1/nodes').then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error & RetryableFailure & { code: string };
     client.close();
     plan.close();
     expect(err.code).toBe('ETIMEDOUT');

@@ -45,10 +45,15 @@ interface Run {
 }
 
 async function auditAgainst(intercept: Intercept, args: string[] = []): Promise<Run> {
-  const server: FixtureServer = await startFixtureServer({ snapshot: [clusterFile], intercept: (req, res) => requestsKind(KINDS.Pod, req) && intercept(req, res) });
+  const server: FixtureServer = await startFixtureServer({
+    snapshot: [clusterFile],
+    intercept: (req, res) => requestsKind(KINDS.Pod, req) && intercept(req, res),
+  });
   try {
     const kc = writeKubeconfig(server, { dir: mkdtempSync(path.join(dir, 'kc-')) });
-    const run = await runBuiltCli(process.execPath, ['audit', '--kubeconfig', kc.file, '--format', 'json', '--timeout', '240', ...args], { NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` });
+    const run = await runBuiltCli(process.execPath, ['audit', '--kubeconfig', kc.file, '--format', 'json', '--timeout', '240', ...args], {
+      NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}`,
+    });
     expectExit(run, 0);
     expect(run.stderr).not.toMatch(/heap|\n\s+at /i);
     return { report: JSON.parse(run.stdout) as Report, podRequests: server.requests.filter((r) => requestsKind(KINDS.Pod, r)).length, stderr: run.stderr };
@@ -104,21 +109,24 @@ describe('an answer larger than any list page', () => {
   test('a body streamed without a length is cut at the page limit, read once, never retried', async () => {
     let sent = 0;
     const chunk = Buffer.alloc(MIB, 0x20);
-    const run = await auditAgainst((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.write('{"kind":"PodList","items":[');
-      // Up to 600 MiB, written as the client takes it; the client hangs up long before.
-      const pump = (): void => {
-        while (sent < 600 * MIB && !res.destroyed) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        if (!res.destroyed) res.end(']}');
-      };
-      res.on('close', () => undefined);
-      pump();
-      return true;
-    }, ['--max-page-mib', '8']);
+    const run = await auditAgainst(
+      (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"kind":"PodList","items":[');
+        // Up to 600 MiB, written as the client takes it; the client hangs up long before.
+        const pump = (): void => {
+          while (sent < 600 * MIB && !res.destroyed) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          if (!res.destroyed) res.end(']}');
+        };
+        res.on('close', () => undefined);
+        pump();
+        return true;
+      },
+      ['--max-page-mib', '8'],
+    );
     expectPodsLost(run.report, /^the answer to GET \/api\/v1\/pods is larger than 8 MiB \(raise --max-page-mib/);
     expect(run.podRequests).toBe(1);
     expect(sent).toBeLessThan(100 * MIB);

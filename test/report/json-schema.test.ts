@@ -94,7 +94,10 @@ describe('JSON report against schemas/report.schema.json', () => {
   });
 
   it('validates a report with a not-applicable check', () => {
-    const report = reportFor(liveInventory(liveCluster()), TEST_CHECKS.filter((c) => c.meta.id === 'T-LOW'));
+    const report = reportFor(
+      liveInventory(liveCluster()),
+      TEST_CHECKS.filter((c) => c.meta.id === 'T-LOW'),
+    );
     const low = report.checks[0]!;
     expect(low.status).toBe('fail');
     const na = reportFor(liveInventory(liveCluster().filter((o) => !(o.kind === 'Namespace' && JSON.stringify(o).includes('team')))), TEST_CHECKS);
@@ -113,13 +116,25 @@ describe('JSON report against schemas/report.schema.json', () => {
     it.each<[string, (r: Record<string, unknown> & { checks: Record<string, unknown>[] }) => void, RegExp]>([
       ['an unknown top-level field', (r) => void (r.extra = 1), /unknown field "extra"/],
       ['an unknown field on a check', (r) => void (r.checks[0]!.note = 'x'), /unknown field "note"/],
-      ['a finding without its verify command', (r) => {
-        delete (r.checks[0]!.findings as Record<string, unknown>[])[0]!.verify;
-      }, /verify/],
-      ['a finding without a location', (r) => {
-        delete (r.checks[0]!.findings as Record<string, unknown>[])[0]!.location;
-      }, /location/],
-      ['a location with line 0', (r) => void (((r.checks[0]!.findings as Record<string, { startLine: number }>[])[0]!.location as { startLine: number }).startLine = 0), /startLine/],
+      [
+        'a finding without its verify command',
+        (r) => {
+          delete (r.checks[0]!.findings as Record<string, unknown>[])[0]!.verify;
+        },
+        /verify/,
+      ],
+      [
+        'a finding without a location',
+        (r) => {
+          delete (r.checks[0]!.findings as Record<string, unknown>[])[0]!.location;
+        },
+        /location/,
+      ],
+      [
+        'a location with line 0',
+        (r) => void (((r.checks[0]!.findings as Record<string, { startLine: number }>[])[0]!.location as { startLine: number }).startLine = 0),
+        /startLine/,
+      ],
       ['an unknown check status', (r) => void (r.checks[0]!.status = 'error'), /status/],
       ['an unknown check with a score', (r) => Object.assign(r.checks[0]!, { status: 'unknown', reason: 'x', findings: [] }), /score/],
       ['an unknown check without a reason', (r) => Object.assign(r.checks[0]!, { status: 'unknown', score: null, findings: [] }), /reason/],
@@ -129,7 +144,11 @@ describe('JSON report against schemas/report.schema.json', () => {
       ['the next major schema version', (r) => void (r.schemaVersion = '2.0'), /schemaVersion/],
       ['a failed gate without reasons', (r) => void ((r.gate as { reasons: string[] }).reasons = []), /reasons/],
       ['a snapshot target with a context', (r) => void ((r.target as Record<string, unknown>).context = 'prod'), /target/],
-      ['a kind that was forbidden yet has items', (r) => void Object.assign((r.inventory as Record<string, unknown>[])[0]!, { status: 'forbidden', count: 3 }), /count/],
+      [
+        'a kind that was forbidden yet has items',
+        (r) => void Object.assign((r.inventory as Record<string, unknown>[])[0]!, { status: 'forbidden', count: 3 }),
+        /count/,
+      ],
     ])('rejects %s', (_name, mutate, where) => {
       const r = clone(report) as Record<string, unknown> & { checks: Record<string, unknown>[] };
       expect(r.checks[0]!.status).toBe('fail');

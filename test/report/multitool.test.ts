@@ -36,7 +36,9 @@ function multitoolValidate(sarifFile: string, dir: string): ValidationResult[] {
   const run = spawnSync(MULTITOOL, ['validate', sarifFile, '--rule-kind', 'Gh;Sarif', '-o', out], { encoding: 'utf8', timeout: 120_000 });
   if (run.error) throw run.error;
   if (run.status !== 0 || !existsSync(out)) throw new Error(`multitool exited ${run.status}: ${run.stdout}\n${run.stderr}`);
-  const log = JSON.parse(readFileSync(out, 'utf8')) as { runs: { results?: { ruleId: string; level?: string; message: { id?: string; text?: string; arguments?: string[] } }[] }[] };
+  const log = JSON.parse(readFileSync(out, 'utf8')) as {
+    runs: { results?: { ruleId: string; level?: string; message: { id?: string; text?: string; arguments?: string[] } }[] }[];
+  };
   return (log.runs[0]!.results ?? []).map((r) => ({
     ruleId: r.ruleId,
     // SARIF: a result without a level is a warning.

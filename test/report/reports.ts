@@ -189,7 +189,10 @@ const LOW_CHECK = defineCheck({
           verify: `kubectl get namespace ${nameOf(n)} -o jsonpath='{.metadata.annotations}'`,
         }),
       );
-    const subjects = teams.map((n): Subject => ({ resource: refOf(n, 'Namespace'), verdict: findings.some((f) => f.resource.name === nameOf(n)) ? 'fail' : 'pass' }));
+    const subjects = teams.map((n): Subject => ({
+      resource: refOf(n, 'Namespace'),
+      verdict: findings.some((f) => f.resource.name === nameOf(n)) ? 'fail' : 'pass',
+    }));
     return { status: findings.length > 0 ? 'fail' : 'pass', subjects, findings };
   },
 });
@@ -208,7 +211,11 @@ const INFO_CHECK = defineCheck({
     messages: { none: 'unused' },
   },
   evaluate(ctx) {
-    const subjects = ctx.items(KINDS.Namespace).map((n): Subject => ({ resource: refOf(n, 'Namespace'), verdict: 'info', details: { labels: Object.keys(field(n, 'metadata', 'labels') ?? {}).length } }));
+    const subjects = ctx.items(KINDS.Namespace).map((n): Subject => ({
+      resource: refOf(n, 'Namespace'),
+      verdict: 'info',
+      details: { labels: Object.keys(field(n, 'metadata', 'labels') ?? {}).length },
+    }));
     return { status: 'pass', subjects, findings: [] };
   },
 });

@@ -26,8 +26,7 @@ function expectValidSarif(text: string): SarifLog {
   return log;
 }
 
-const liveReport = (): Report =>
-  reportFor(liveInventory(liveCluster()), [...BUILTIN_CHECKS, ...TEST_CHECKS], { failUnder: 90 });
+const liveReport = (): Report => reportFor(liveInventory(liveCluster()), [...BUILTIN_CHECKS, ...TEST_CHECKS], { failUnder: 90 });
 
 function withoutTime(text: string): string {
   const log = JSON.parse(text) as { runs: { invocations: { endTimeUtc?: string }[] }[] };
@@ -42,7 +41,10 @@ describe('SARIF report', () => {
       ['a strong snapshot (no results)', () => snapshotReport(STRONG)],
       ['a snapshot with an unknown check', () => snapshotReport(PARTIAL)],
       ['a live cluster with grouped findings of every severity', liveReport],
-      ['a live cluster whose nodes are forbidden', () => reportFor(liveInventory(liveCluster(), { [KINDS.Node]: 'forbidden' }), [...BUILTIN_CHECKS, ...TEST_CHECKS])],
+      [
+        'a live cluster whose nodes are forbidden',
+        () => reportFor(liveInventory(liveCluster(), { [KINDS.Node]: 'forbidden' }), [...BUILTIN_CHECKS, ...TEST_CHECKS]),
+      ],
     ])('%s', (_name, build) => {
       const report = build();
       const log = expectValidSarif(renderSarif(report));
@@ -81,7 +83,7 @@ describe('SARIF report', () => {
     }
   });
 
-  it('maps severities to levels and to security-severity inside GitHub\'s bands', () => {
+  it("maps severities to levels and to security-severity inside GitHub's bands", () => {
     const rules = buildSarif(liveReport()).runs[0]!.tool.driver.rules;
     const bySeverity = (id: string) => rules.find((r) => r.id === id)!;
     // GitHub: over 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low.
@@ -192,7 +194,7 @@ describe('SARIF report', () => {
   describe('fingerprints', () => {
     const fingerprints = (log: SarifLog): string[] => log.runs[0]!.results.map((r) => r.partialFingerprints[FINGERPRINT_KEY]!);
 
-    it('are sha256 hex, one per result, distinct within a run, and also set as GitHub\'s primaryLocationLineHash', () => {
+    it("are sha256 hex, one per result, distinct within a run, and also set as GitHub's primaryLocationLineHash", () => {
       const log = buildSarif(liveReport());
       const fps = fingerprints(log);
       expect(fps.length).toBeGreaterThan(5);
@@ -257,7 +259,9 @@ describe('SARIF report', () => {
   });
 
   it('names rules in PascalCase without articles, as SARIF tools expect', () => {
-    expect(ruleName({ id: 'PE-01', title: 'A policy engine is installed and serving admission requests' })).toBe('PolicyEngineIsInstalledAndServingAdmissionRequests');
+    expect(ruleName({ id: 'PE-01', title: 'A policy engine is installed and serving admission requests' })).toBe(
+      'PolicyEngineIsInstalledAndServingAdmissionRequests',
+    );
     expect(ruleName({ id: 'OS-01', title: 'Nodes run a container-specialized OS' })).toBe('NodesRunContainerSpecializedOs');
     expect(ruleName({ id: 'NP-02', title: 'Every namespace has a default-deny NetworkPolicy' })).toBe('EveryNamespaceHasDefaultDenyNetworkPolicy');
     expect(ruleName({ id: 'X-1', title: '1 thing' })).toBe('CheckX11Thing');

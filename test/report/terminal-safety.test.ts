@@ -110,7 +110,10 @@ describe('the table report of a snapshot with escape sequences in its content', 
     // osImage (OS-01, OS-02), kubeletVersion and containerRuntimeVersion (OS-02), a namespace label
     // value (MT-04), a container name (IMG-03), the server version (header and OS-03's unknown line).
     expectEscaped(run.stdout, ['clear', 'title', 'link', 'conceal', 'c1', 'del', 'cr', 'lf']);
-    const unknownLine = run.stdout.replace(OWN_SGR, '').split('\n').find((l) => l.startsWith('  ? OS-03 '));
+    const unknownLine = run.stdout
+      .replace(OWN_SGR, '')
+      .split('\n')
+      .find((l) => l.startsWith('  ? OS-03 '));
     expect(unknownLine).toContain(`"v1.30.3${ESCAPED.title}${ESCAPED.lf}" is not a Kubernetes version`);
     // A line feed in a value does not start a line of its own.
     expect(run.stdout).not.toMatch(/^wrote \/etc\/passwd/m);

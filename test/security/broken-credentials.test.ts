@@ -56,13 +56,19 @@ function file(name: string, content: string): string {
 }
 
 function kubeconfig(s: FixtureServer, user: Record<string, unknown>, context: string): string {
-  return writeKubeconfigFor({ server: s.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') }, user, { context, dir: mkdtempSync(path.join(dir, 'kc-')) });
+  return writeKubeconfigFor({ server: s.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') }, user, {
+    context,
+    dir: mkdtempSync(path.join(dir, 'kc-')),
+  });
 }
 
 /** An executable node script printing an ExecCredential with this status; named after the case. */
 function execPlugin(name: string, status: Record<string, unknown>): Record<string, unknown> {
   const cmd = path.join(mkdtempSync(path.join(dir, 'plugin-')), name);
-  writeFileSync(cmd, `#!${process.execPath}\nconsole.log(${JSON.stringify(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status }))});\n`);
+  writeFileSync(
+    cmd,
+    `#!${process.execPath}\nconsole.log(${JSON.stringify(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status }))});\n`,
+  );
   chmodSync(cmd, 0o755);
   return { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: cmd, interactiveMode: 'Never' } };
 }
@@ -116,7 +122,8 @@ const KUBECONFIG_CASES: Broken[] = [
   {
     name: 'certificate and key files that are not a pair',
     user: () => ({ 'client-certificate': path.join(TLS_DIR, 'server.crt'), 'client-key': file('other.key', OTHER_KEY_PEM) }),
-    says: (user) => new RegExp(`^client-certificate ${escape(path.join(TLS_DIR, 'server.crt'))} and client-key ${escape(user['client-key'] as string)} do not match`),
+    says: (user) =>
+      new RegExp(`^client-certificate ${escape(path.join(TLS_DIR, 'server.crt'))} and client-key ${escape(user['client-key'] as string)} do not match`),
   },
   {
     name: 'a client certificate without its key',
@@ -239,7 +246,9 @@ test('in a pod, a service account token with CR/LF: exit 2 naming the provider a
   }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(KpostureError);
   expect((err as KpostureError).exitCode).toBe(2);
-  expect((err as KpostureError).oneLine()).toMatch(/^context "in-cluster", user "in-cluster": the tokenFile credential provider made credentials that cannot be sent: the token contains a character an HTTP header cannot carry/);
+  expect((err as KpostureError).oneLine()).toMatch(
+    /^context "in-cluster", user "in-cluster": the tokenFile credential provider made credentials that cannot be sent: the token contains a character an HTTP header cannot carry/,
+  );
   expect((err as KpostureError).oneLine()).not.toContain('kp-injected-8a9b');
   expect(s.requests.length).toBe(before);
 });
@@ -251,7 +260,12 @@ test('in a pod, a service account token with CR/LF: exit 2 naming the provider a
  */
 function aliasBomb(s: FixtureServer, levels: number): string {
   const lines = ['x0: &a0 [xxxxxxxx, xxxxxxxx, xxxxxxxx, xxxxxxxx, xxxxxxxx, xxxxxxxx, xxxxxxxx, xxxxxxxx, xxxxxxxx]'];
-  for (let i = 1; i < levels; i++) lines.push(`x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `x${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
   lines.push(
     `clusters: [{name: c, cluster: {server: "${s.url}", certificate-authority: "${path.join(TLS_DIR, 'ca.crt')}"}}]`,
     `users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/true, args: *a${levels - 1}}}}]`,
@@ -313,37 +327,46 @@ function processState(pid: number): string | undefined {
  */
 const STUCK_BOUND_MS = 90_000;
 
-test('a plugin that leaves a child holding its stdout: the built CLI exits at --timeout, and the child is killed with the plugin', async () => {
-  const s = await fixture();
-  const pluginDir = mkdtempSync(path.join(dir, 'stuck-'));
-  const pidFile = path.join(pluginDir, 'child.pid');
-  const plugin = path.join(pluginDir, 'stuck-plugin.sh');
-  // A valid credential, printed by a plugin that exits at once; the background sleep keeps the
-  // pipe open, and client-node waits for the pipe to close.
-  writeFileSync(
-    plugin,
-    `#!/bin/sh\nsleep 600 &\necho $! > '${pidFile}'\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${TOKEN}"}}'\n`,
-  );
-  chmodSync(plugin, 0o755);
-  const kc = writeKubeconfigFor(
-    { server: s.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') },
-    { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } },
-    { context: 'stuck', dir: pluginDir },
-  );
-  const running = runBuiltCli(process.execPath, ['audit', '--kubeconfig', kc, '--timeout', '3'], {});
-  // Bounded even where the deadline does not hold: the sleep is killed here, which releases the CLI.
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([running, new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), STUCK_BOUND_MS)))]);
-  clearTimeout(timer);
-  const child = Number(readFileSync(pidFile, 'utf8'));
-  leftovers.push(child);
-  const state = processState(child);
-  if (outcome === 'still running') process.kill(child, 'SIGKILL');
-  expect(outcome).not.toBe('still running');
-  const run = outcome as CliRun;
-  expect(run.code).toBe(3);
-  expect(run.stderr).toMatch(/^kposture: context "stuck" \(https:\/\/[^)]+\): cannot get credentials: the credential plugin "stuck-plugin\.sh" did not answer before the audit deadline/);
-  // Killed with the plugin's process group (a zombie until something reaps it), not left running.
-  expect([undefined, 'Z']).toContain(state);
-  expect(s.requests.filter((r) => r.status !== 200)).toEqual([]);
-}, STUCK_BOUND_MS + 60_000);
+test(
+  'a plugin that leaves a child holding its stdout: the built CLI exits at --timeout, and the child is killed with the plugin',
+  async () => {
+    const s = await fixture();
+    const pluginDir = mkdtempSync(path.join(dir, 'stuck-'));
+    const pidFile = path.join(pluginDir, 'child.pid');
+    const plugin = path.join(pluginDir, 'stuck-plugin.sh');
+    // A valid credential, printed by a plugin that exits at once; the background sleep keeps the
+    // pipe open, and client-node waits for the pipe to close.
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\nsleep 600 &\necho $! > '${pidFile}'\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${TOKEN}"}}'\n`,
+    );
+    chmodSync(plugin, 0o755);
+    const kc = writeKubeconfigFor(
+      { server: s.url, 'certificate-authority': path.join(TLS_DIR, 'ca.crt') },
+      { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } },
+      { context: 'stuck', dir: pluginDir },
+    );
+    const running = runBuiltCli(process.execPath, ['audit', '--kubeconfig', kc, '--timeout', '3'], {});
+    // Bounded even where the deadline does not hold: the sleep is killed here, which releases the CLI.
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      running,
+      new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), STUCK_BOUND_MS))),
+    ]);
+    clearTimeout(timer);
+    const child = Number(readFileSync(pidFile, 'utf8'));
+    leftovers.push(child);
+    const state = processState(child);
+    if (outcome === 'still running') process.kill(child, 'SIGKILL');
+    expect(outcome).not.toBe('still running');
+    const run = outcome as CliRun;
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /^kposture: context "stuck" \(https:\/\/[^)]+\): cannot get credentials: the credential plugin "stuck-plugin\.sh" did not answer before the audit deadline/,
+    );
+    // Killed with the plugin's process group (a zombie until something reaps it), not left running.
+    expect([undefined, 'Z']).toContain(state);
+    expect(s.requests.filter((r) => r.status !== 200)).toEqual([]);
+  },
+  STUCK_BOUND_MS + 60_000,
+);

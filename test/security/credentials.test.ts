@@ -28,7 +28,12 @@ const NEEDLES: Record<string, string[]> = {
   password: [PASSWORD, Buffer.from(`auditor:${PASSWORD}`).toString('base64')],
   'plugin stderr': [PLUGIN_NOISE],
   // The key's body lines (any one of them is a leak) and the kubeconfig's base64 of the whole PEM.
-  'client key': [...KEY_PEM.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----')).slice(0, 5), Buffer.from(KEY_PEM).toString('base64').slice(0, 60)],
+  'client key': [
+    ...KEY_PEM.split('\n')
+      .filter((l) => l.length >= 40 && !l.startsWith('-----'))
+      .slice(0, 5),
+    Buffer.from(KEY_PEM).toString('base64').slice(0, 60),
+  ],
 };
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kposture-creds-'));
@@ -75,7 +80,20 @@ function plugin(name: string, body: string): string {
 async function everything(kc: string): Promise<{ runs: CliRun[]; text: string }> {
   const out = mkdtempSync(path.join(dir, 'out-'));
   const runs = [
-    await runMain(['audit', '--debug', '--kubeconfig', kc, '--format', 'json', '-o', path.join(out, 'report.json'), '--report', `sarif=${path.join(out, 'report.sarif')}`, '--report', `table=${path.join(out, 'report.txt')}`]),
+    await runMain([
+      'audit',
+      '--debug',
+      '--kubeconfig',
+      kc,
+      '--format',
+      'json',
+      '-o',
+      path.join(out, 'report.json'),
+      '--report',
+      `sarif=${path.join(out, 'report.sarif')}`,
+      '--report',
+      `table=${path.join(out, 'report.txt')}`,
+    ]),
     await runMain(['--debug', 'audit', '--kubeconfig', kc, '--request-timeout', '5']),
     await runMain(['snapshot', '--debug', '--kubeconfig', kc, '-o', path.join(out, 'snapshot.json')]),
   ];
@@ -85,7 +103,9 @@ async function everything(kc: string): Promise<{ runs: CliRun[]; text: string }>
 
 function expectNoCredential(text: string): void {
   searched += text.length;
-  const found = Object.entries(NEEDLES).filter(([, forms]) => forms.some((f) => text.includes(f))).map(([what]) => what);
+  const found = Object.entries(NEEDLES)
+    .filter(([, forms]) => forms.some((f) => text.includes(f)))
+    .map(([what]) => what);
   expect(found).toEqual([]);
 }
 
@@ -96,7 +116,11 @@ describe('nothing printed or written carries a credential', () => {
 
   test('a bearer token with a client certificate and key: success, with --debug', async () => {
     const server = await serve(TOKEN);
-    const kc = kubeconfig(server.url, { token: TOKEN, 'client-certificate-data': Buffer.from(CERT_PEM).toString('base64'), 'client-key-data': Buffer.from(KEY_PEM).toString('base64') }, 'token-and-key');
+    const kc = kubeconfig(
+      server.url,
+      { token: TOKEN, 'client-certificate-data': Buffer.from(CERT_PEM).toString('base64'), 'client-key-data': Buffer.from(KEY_PEM).toString('base64') },
+      'token-and-key',
+    );
     const { runs, text } = await everything(kc);
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
     // The debug log is there (so there was something to leak into), and every request was authenticated.
@@ -130,7 +154,11 @@ console.log(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind
       kubeconfig(server.url, { username: 'auditor', password: PASSWORD }, 'rejected-password'),
       kubeconfig(server.url, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: failing } }, 'failing-plugin'),
       kubeconfig(server.url, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: garbage } }, 'garbage-plugin'),
-      kubeconfig(unreachable, { token: TOKEN, 'client-key-data': Buffer.from(KEY_PEM).toString('base64'), 'client-certificate-data': Buffer.from(CERT_PEM).toString('base64') }, 'unreachable'),
+      kubeconfig(
+        unreachable,
+        { token: TOKEN, 'client-key-data': Buffer.from(KEY_PEM).toString('base64'), 'client-certificate-data': Buffer.from(CERT_PEM).toString('base64') },
+        'unreachable',
+      ),
     ];
     for (const kc of configs) {
       const { runs, text } = await everything(kc);

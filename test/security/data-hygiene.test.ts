@@ -37,12 +37,23 @@ function plant(value: unknown, counts: { env: number; applied: number }): unknow
       out[k] = v.map((c: Record<string, unknown>) => {
         counts.env++;
         const env: unknown[] = Array.isArray(c.env) ? c.env : [];
-        return { ...(plant(c, counts) as Record<string, unknown>), env: [...env, { name: 'PLANTED_TOKEN', value: `${ENV_MARKER}-${counts.env}` }, { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] };
+        return {
+          ...(plant(c, counts) as Record<string, unknown>),
+          env: [
+            ...env,
+            { name: 'PLANTED_TOKEN', value: `${ENV_MARKER}-${counts.env}` },
+            { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+          ],
+        };
       });
     } else if (k === 'metadata' && v !== null && typeof v === 'object' && typeof (v as Record<string, unknown>).name === 'string') {
       counts.applied++;
       const meta = plant(v, counts) as Record<string, unknown>;
-      const annotations = { ...((meta.annotations as Record<string, string> | undefined) ?? {}), [LAST_APPLIED]: JSON.stringify({ note: APPLIED_MARKER }), 'example.com/kept': 'visible' };
+      const annotations = {
+        ...((meta.annotations as Record<string, string> | undefined) ?? {}),
+        [LAST_APPLIED]: JSON.stringify({ note: APPLIED_MARKER }),
+        'example.com/kept': 'visible',
+      };
       out[k] = { ...meta, annotations };
     } else {
       out[k] = plant(v, counts);
@@ -55,14 +66,34 @@ function plant(value: unknown, counts: { env: number; applied: number }): unknow
 function workloads(): Record<string, Record<string, unknown>[]> {
   const template = (app: string): Record<string, unknown> => ({
     metadata: { labels: { app } },
-    spec: { containers: [{ name: 'main', image: 'cgr.dev/chainguard/static:latest' }], initContainers: [{ name: 'init', image: 'busybox:1.36' }], ephemeralContainers: [{ name: 'debug', image: 'busybox:1.36' }] },
+    spec: {
+      containers: [{ name: 'main', image: 'cgr.dev/chainguard/static:latest' }],
+      initContainers: [{ name: 'init', image: 'busybox:1.36' }],
+      ephemeralContainers: [{ name: 'debug', image: 'busybox:1.36' }],
+    },
   });
   const meta = (name: string): Record<string, unknown> => ({ name, namespace: 'team-a', uid: `uid-${name}` });
   return {
-    DaemonSetList: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta('agent'), spec: { selector: { matchLabels: { app: 'agent' } }, template: template('agent') } }],
-    StatefulSetList: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta('db'), spec: { replicas: 2, selector: { matchLabels: { app: 'db' } }, template: template('db') } }],
+    DaemonSetList: [
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta('agent'), spec: { selector: { matchLabels: { app: 'agent' } }, template: template('agent') } },
+    ],
+    StatefulSetList: [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: meta('db'),
+        spec: { replicas: 2, selector: { matchLabels: { app: 'db' } }, template: template('db') },
+      },
+    ],
     JobList: [{ apiVersion: 'batch/v1', kind: 'Job', metadata: meta('migrate'), spec: { template: template('migrate') } }],
-    CronJobList: [{ apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta('nightly'), spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: template('nightly') } } } }],
+    CronJobList: [
+      {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: meta('nightly'),
+        spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: template('nightly') } } },
+      },
+    ],
   };
 }
 
@@ -74,12 +105,32 @@ beforeAll(async () => {
   const marked = plant(list, counts) as typeof list;
   planted = counts;
   // A Secret in the data a snapshot audit reads, and one the server holds.
-  marked.items.push({ kind: 'SecretList', items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'team-a' }, data: { password: Buffer.from(SECRET_MARKER).toString('base64') }, stringData: { raw: SECRET_MARKER } }] });
+  marked.items.push({
+    kind: 'SecretList',
+    items: [
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'db', namespace: 'team-a' },
+        data: { password: Buffer.from(SECRET_MARKER).toString('base64') },
+        stringData: { raw: SECRET_MARKER },
+      },
+    ],
+  });
   clusterFile = path.join(dir, 'marked.json');
   writeFileSync(clusterFile, JSON.stringify(marked));
   server = await startFixtureServer({
     snapshot: [clusterFile],
-    extra: [{ group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true, items: [{ metadata: { name: 'db', namespace: 'team-a' }, data: { password: Buffer.from(SECRET_MARKER).toString('base64') } }] }],
+    extra: [
+      {
+        group: '',
+        version: 'v1',
+        resource: 'secrets',
+        kind: 'Secret',
+        namespaced: true,
+        items: [{ metadata: { name: 'db', namespace: 'team-a' }, data: { password: Buffer.from(SECRET_MARKER).toString('base64') } }],
+      },
+    ],
   });
 });
 
@@ -122,7 +173,8 @@ describe('no env value, Secret data or last-applied-configuration in anything wr
     expect(text).toContain('"secretKeyRef"');
     expect(text).toContain('"example.com/kept": "visible"');
     // (CronJobs are read by no check, so not snapshotted: their planted values cannot leak either way.)
-    for (const kind of ['DaemonSetList', 'StatefulSetList', 'JobList', 'DeploymentList', 'ReplicaSetList', 'PodList']) expect(text).toContain(`"kind": "${kind}"`);
+    for (const kind of ['DaemonSetList', 'StatefulSetList', 'JobList', 'DeploymentList', 'ReplicaSetList', 'PodList'])
+      expect(text).toContain(`"kind": "${kind}"`);
     expect(text).not.toContain('"SecretList"');
   });
 

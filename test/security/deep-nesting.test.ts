@@ -92,7 +92,12 @@ describe('audit --snapshot', () => {
       ['without a plugin', []],
       ['with a plugin that reads it', ['--plugin', plugin]],
     ])('is refused with exit 2 naming the file and the object, %s', async (_how, extra) => {
-      expectRefused(await runMain(['audit', '--snapshot', snapshot, ...extra, '--format', 'json'], { cwd: dir }), `deep-${depth}.json`, 'ConfigMap shop/deep', 'items[1]');
+      expectRefused(
+        await runMain(['audit', '--snapshot', snapshot, ...extra, '--format', 'json'], { cwd: dir }),
+        `deep-${depth}.json`,
+        'ConfigMap shop/deep',
+        'items[1]',
+      );
     });
   });
 
@@ -102,11 +107,18 @@ describe('audit --snapshot', () => {
     expect(run.stderr).toBe('');
     const report = JSON.parse(run.stdout) as Report;
     expect(report.checks[0]).toMatchObject({ id: 'ACME-02', status: 'pass', subjects: [{ resource: { name: 'deep' } }] });
-    expectRefused(await runMain(['audit', '--snapshot', snapshotWith('over-limit.json', MAX_OBJECT_DEPTH + 1)], { cwd: dir }), 'over-limit.json', 'ConfigMap shop/deep');
+    expectRefused(
+      await runMain(['audit', '--snapshot', snapshotWith('over-limit.json', MAX_OBJECT_DEPTH + 1)], { cwd: dir }),
+      'over-limit.json',
+      'ConfigMap shop/deep',
+    );
   });
 
   test.each([5_000, 100_000])('a YAML object %i levels deep is refused with exit 2 naming the file', async (depth) => {
-    const yaml = file(`deep-${depth}.yaml`, `apiVersion: v1\nkind: ConfigMapList\nitems:\n- metadata: {name: deep, namespace: shop}\n  extra: ${nestedText(depth)}\n`);
+    const yaml = file(
+      `deep-${depth}.yaml`,
+      `apiVersion: v1\nkind: ConfigMapList\nitems:\n- metadata: {name: deep, namespace: shop}\n  extra: ${nestedText(depth)}\n`,
+    );
     expectRefused(await runMain(['audit', '--snapshot', yaml, '--plugin', plugin], { cwd: dir }), `deep-${depth}.yaml`);
   });
 
@@ -114,14 +126,21 @@ describe('audit --snapshot', () => {
     ['JSON', 'json'],
     ['YAML', 'yml'],
   ])('lists inside lists 5,000 deep (%s) are refused with exit 2 naming the file', async (_format, ext) => {
-    const lists = file(`lists.${ext}`, `${'{"kind":"List","apiVersion":"v1","items":['.repeat(5_000)}{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop"}}${']}'.repeat(5_000)}`);
+    const lists = file(
+      `lists.${ext}`,
+      `${'{"kind":"List","apiVersion":"v1","items":['.repeat(5_000)}{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop"}}${']}'.repeat(5_000)}`,
+    );
     expectRefused(await runMain(['audit', '--snapshot', lists], { cwd: dir }), `lists.${ext}`, 'a list inside lists');
   });
 
   test('the worker threads that read large files refuse the same object with the same line', () => {
-    const typed = file('typed.json', `{"apiVersion":"v1","kind":"ConfigMapList","items":[{"metadata":{"name":"fine","namespace":"shop"}},${configMapText(5_000).replace('"apiVersion":"v1","kind":"ConfigMap",', '')}]}`);
+    const typed = file(
+      'typed.json',
+      `{"apiVersion":"v1","kind":"ConfigMapList","items":[{"metadata":{"name":"fine","namespace":"shop"}},${configMapText(5_000).replace('"apiVersion":"v1","kind":"ConfigMap",', '')}]}`,
+    );
     const fallbacks: string[] = [];
-    const read = (): unknown => loadSnapshot([typed], dir, { project: slimProjection(), slimInWorkers: { workers: 1, minBytes: 0, onFallback: (why) => fallbacks.push(why) } });
+    const read = (): unknown =>
+      loadSnapshot([typed], dir, { project: slimProjection(), slimInWorkers: { workers: 1, minBytes: 0, onFallback: (why) => fallbacks.push(why) } });
     expect(read).toThrow('snapshot typed.json: ConfigMap shop/deep (items[1]) is nested more than');
     expect(fallbacks).toHaveLength(1);
   });
@@ -140,7 +159,10 @@ describe('kposture snapshot', () => {
       res.end(text);
       return true;
     };
-    const server = await startFixtureServer({ extra: [{ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, items: [{ metadata: { name: 'shop' } }] }], intercept });
+    const server = await startFixtureServer({
+      extra: [{ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, items: [{ metadata: { name: 'shop' } }] }],
+      intercept,
+    });
     servers.push(server);
     return server;
   }
@@ -150,7 +172,9 @@ describe('kposture snapshot', () => {
     const out = path.join(dir, `snap-${depth}.json`);
     const run = await runMain(['snapshot', '-o', out], { env: { KUBECONFIG: writeKubeconfig(server).file, NO_COLOR: '1' }, cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain('left out Namespace: error: the answer to GET /api/v1/namespaces is not a NamespaceList: items[1] (Namespace deep) is nested more than 500 levels deep');
+    expect(run.stderr).toContain(
+      'left out Namespace: error: the answer to GET /api/v1/namespaces is not a NamespaceList: items[1] (Namespace deep) is nested more than 500 levels deep',
+    );
     expect(run.stderr).not.toMatch(/\n\s+at |stack/);
     expect(loadSnapshot([out]).kinds.get('Namespace')).toBeUndefined();
   });
@@ -160,7 +184,9 @@ describe('kposture snapshot', () => {
     const out = path.join(dir, 'snap-at-limit.json');
     const run = await runMain(['snapshot', '-o', out], { env: { KUBECONFIG: writeKubeconfig(server).file, NO_COLOR: '1' }, cwd: dir });
     expect(run.code).toBe(0);
-    const deep = loadSnapshot([out]).kinds.get('Namespace')!.items.find((n) => (n.metadata as { name: string }).name === 'deep')!;
+    const deep = loadSnapshot([out])
+      .kinds.get('Namespace')!
+      .items.find((n) => (n.metadata as { name: string }).name === 'deep')!;
     expect(depthOf(deep)).toBe(MAX_OBJECT_DEPTH);
     expect(readFileSync(out, 'utf8')).toContain('"a": {');
   });

@@ -116,15 +116,42 @@ const KUBECONFIGS: [string, () => string | Buffer, RegExp][] = [
   ['a YAML list', () => '- a\n- b\n', /sets no current-context \(it defines no context\)/],
   ['binary junk', () => junk(2048), /invalid YAML|not a kubeconfig/],
   ['current-context names no context', () => kubeconfigText((c) => (c['current-context'] = 'gone')), /context "gone" is not in kubeconfig .* \(available: x\)/],
-  ['the context names a cluster that is not defined', () => kubeconfigText((c) => (c.contexts[0]!.context.cluster = 'nowhere')), /names cluster "nowhere", which is not defined/],
-  ['the context names a user that is not defined', () => kubeconfigText((c) => (c.contexts[0]!.context.user = 'nobody')), /names user "nobody", which is not defined/],
+  [
+    'the context names a cluster that is not defined',
+    () => kubeconfigText((c) => (c.contexts[0]!.context.cluster = 'nowhere')),
+    /names cluster "nowhere", which is not defined/,
+  ],
+  [
+    'the context names a user that is not defined',
+    () => kubeconfigText((c) => (c.contexts[0]!.context.user = 'nobody')),
+    /names user "nobody", which is not defined/,
+  ],
   ['a cluster entry without its cluster', () => kubeconfigText((c) => delete c.clusters[0]!.cluster), /clusters\[0\]\.cluster is missing/],
   ['a server that is not a URL', () => kubeconfigText((c) => (c.clusters[0]!.cluster!.server = 'not a url')), /server is not a URL/],
   ['a server of the wrong type', () => kubeconfigText((c) => (c.clusters[0]!.cluster!.server = 5)), /not a kubeconfig|server is not a URL/],
-  ['plain http without insecure-skip-tls-verify', () => kubeconfigText((c) => (c.clusters[0]!.cluster!.server = 'http://127.0.0.1:8080')), /server must be an https:\/\/ URL/],
-  ['a certificate-authority file that does not exist', () => kubeconfigText((c) => (c.clusters[0]!.cluster!['certificate-authority'] = '/nonexistent/ca.crt')), /cluster "c" certificate-authority \/nonexistent\/ca\.crt: no such file/],
-  ['a client-key file that does not exist', () => kubeconfigText((c) => Object.assign(c.users[0]!.user, { 'client-certificate': path.join(TLS_DIR, 'server.crt'), 'client-key': path.join(dir, 'missing.key') })), /user "u" client-key .*missing\.key: no such file/],
-  ['a client-certificate that is a directory', () => kubeconfigText((c) => Object.assign(c.users[0]!.user, { 'client-certificate': dir, 'client-key': path.join(TLS_DIR, 'server.key') })), /user "u" client-certificate .*: is a directory/],
+  [
+    'plain http without insecure-skip-tls-verify',
+    () => kubeconfigText((c) => (c.clusters[0]!.cluster!.server = 'http://127.0.0.1:8080')),
+    /server must be an https:\/\/ URL/,
+  ],
+  [
+    'a certificate-authority file that does not exist',
+    () => kubeconfigText((c) => (c.clusters[0]!.cluster!['certificate-authority'] = '/nonexistent/ca.crt')),
+    /cluster "c" certificate-authority \/nonexistent\/ca\.crt: no such file/,
+  ],
+  [
+    'a client-key file that does not exist',
+    () =>
+      kubeconfigText((c) =>
+        Object.assign(c.users[0]!.user, { 'client-certificate': path.join(TLS_DIR, 'server.crt'), 'client-key': path.join(dir, 'missing.key') }),
+      ),
+    /user "u" client-key .*missing\.key: no such file/,
+  ],
+  [
+    'a client-certificate that is a directory',
+    () => kubeconfigText((c) => Object.assign(c.users[0]!.user, { 'client-certificate': dir, 'client-key': path.join(TLS_DIR, 'server.key') })),
+    /user "u" client-certificate .*: is a directory/,
+  ],
 ];
 
 describe('kubeconfig', () => {
@@ -139,7 +166,10 @@ describe('kubeconfig', () => {
     expectRejected(await runMain(['audit', '--kubeconfig', path.join(dir, 'no-such-kubeconfig')]), 'no-such-kubeconfig', /no such file/);
     expectRejected(await runMain(['audit', '--kubeconfig', dir]), dir, /is a directory/);
     if (process.getuid?.() !== 0) {
-      const f = file('kubeconfigs/locked', kubeconfigText(() => undefined));
+      const f = file(
+        'kubeconfigs/locked',
+        kubeconfigText(() => undefined),
+      );
       execFileSync('chmod', ['000', f]);
       expectRejected(await runMain(['audit', '--kubeconfig', f]), 'locked', /permission denied/);
     }
@@ -156,20 +186,50 @@ const SNAPSHOTS: [string, string, () => string | Buffer, RegExp][] = [
   ['invalid JSON (syntax)', 'syntax.json', () => '{,}', /invalid JSON: .*\(byte 1\)/],
   ['invalid YAML (tabs)', 'tabs.yaml', () => 'apiVersion: v1\nkind: List\nitems:\n\t- a\n', /:\d+: invalid YAML/],
   ['invalid YAML (unclosed flow)', 'flow.yaml', () => 'items: [a, b\n', /invalid YAML/],
-  ['a YAML alias bomb', 'bomb.yaml', () => ['a: &a [1,1,1,1,1,1,1,1,1]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n'), /invalid YAML: Excessive alias count/],
+  [
+    'a YAML alias bomb',
+    'bomb.yaml',
+    () => ['a: &a [1,1,1,1,1,1,1,1,1]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n'),
+    /invalid YAML: Excessive alias count/,
+  ],
   ['a string', 'string.json', () => '"hello"', /field \(document\) must be a Kubernetes object or list/],
   ['a number', 'number.yaml', () => '42\n', /field \(document\) must be a Kubernetes object or list/],
   ['an array of numbers', 'array.json', () => '[1, 2, 3]', /must be a Kubernetes object or list/],
   ['items that are not an array', 'items.json', () => JSON.stringify({ kind: 'List', items: 'nope' }), /field items must be an array/],
-  ['a typed list whose items are an object', 'typed.json', () => JSON.stringify({ apiVersion: 'v1', kind: 'PodList', items: {} }), /field items must be an array/],
+  [
+    'a typed list whose items are an object',
+    'typed.json',
+    () => JSON.stringify({ apiVersion: 'v1', kind: 'PodList', items: {} }),
+    /field items must be an array/,
+  ],
   ['labels: 5', 'labels.json', () => list('NamespaceList', [{ metadata: { name: 'a', labels: 5 } }]), /field items\[0\]\.metadata\.labels must be/],
-  ['a label value that is a number', 'label-value.json', () => list('NamespaceList', [{ metadata: { name: 'a', labels: { team: 5 } } }]), /field items\[0\]\.metadata\.labels\.team must be a string/],
+  [
+    'a label value that is a number',
+    'label-value.json',
+    () => list('NamespaceList', [{ metadata: { name: 'a', labels: { team: 5 } } }]),
+    /field items\[0\]\.metadata\.labels\.team must be a string/,
+  ],
   ['metadata: a string', 'metadata.json', () => list('NamespaceList', [{ metadata: 'x' }]), /field items\[0\]\.metadata must be an object/],
   ['name: a number', 'name.json', () => list('NamespaceList', [{ metadata: { name: 5 } }]), /field items\[0\]\.metadata\.name must be a non-empty string/],
-  ['namespace: a list', 'namespace.json', () => list('PodList', [{ metadata: { name: 'p', namespace: ['a'] } }]), /field items\[0\]\.metadata\.namespace must be a string/],
-  ['annotations: a list', 'annotations.yaml', () => 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: [x]\n', /metadata\.annotations must be/],
+  [
+    'namespace: a list',
+    'namespace.json',
+    () => list('PodList', [{ metadata: { name: 'p', namespace: ['a'] } }]),
+    /field items\[0\]\.metadata\.namespace must be a string/,
+  ],
+  [
+    'annotations: a list',
+    'annotations.yaml',
+    () => 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: [x]\n',
+    /metadata\.annotations must be/,
+  ],
   ['an item without metadata', 'no-metadata.json', () => list('PodList', [{}]), /field items\[0\]\.metadata must be an object/],
-  ['an item without a name', 'no-name.json', () => list('PodList', [{ metadata: { namespace: 'a' } }]), /field items\[0\]\.metadata\.name must be a non-empty string/],
+  [
+    'an item without a name',
+    'no-name.json',
+    () => list('PodList', [{ metadata: { namespace: 'a' } }]),
+    /field items\[0\]\.metadata\.name must be a non-empty string/,
+  ],
   ['a list without kind', 'no-kind.json', () => JSON.stringify({ items: [{ metadata: { name: 'p' } }] }), /field kind must be a non-empty string/],
   ['binary junk in a .json file', 'junk.json', () => junk(8192), /binary data, not JSON or YAML/],
   ['binary junk in a .yaml file', 'junk.yaml', () => junk(8192), /binary data|invalid YAML/],
@@ -185,7 +245,11 @@ describe('snapshot', () => {
   });
 
   test('wrong types deeper than the loader looks are audited: the checks stay within the contract', async () => {
-    const pod = (spec: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ metadata: { name: 'p', namespace: 'team-a', ...extra }, spec, status: { phase: 'Running' } });
+    const pod = (spec: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      metadata: { name: 'p', namespace: 'team-a', ...extra },
+      spec,
+      status: { phase: 'Running' },
+    });
     const cases: [string, unknown[]][] = [
       ['containers: a string', [pod({ containers: 'x' })]],
       ['image: a number', [pod({ containers: [{ name: 'a', image: 5 }] })]],
@@ -198,7 +262,17 @@ describe('snapshot', () => {
       ['labels: {} and annotations: {}', [pod({ containers: [{ name: 'a', image: 'alpine' }] }, { labels: {}, annotations: {} })]],
     ];
     for (const [name, pods] of cases) {
-      const f = file(`snapshots/deep/${name.replace(/\W+/g, '-')}.json`, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'PodList', items: pods }, { apiVersion: 'v1', kind: 'NamespaceList', items: [{ metadata: { name: 'team-a' } }] }] }));
+      const f = file(
+        `snapshots/deep/${name.replace(/\W+/g, '-')}.json`,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            { apiVersion: 'v1', kind: 'PodList', items: pods },
+            { apiVersion: 'v1', kind: 'NamespaceList', items: [{ metadata: { name: 'team-a' } }] },
+          ],
+        }),
+      );
       const report = expectAudited(await runMain(['audit', '--snapshot', f, '--format', 'json']));
       expect(report.inventory.find((k) => k.kind === 'Pod')).toMatchObject({ status: 'ok', count: 1 });
     }
@@ -262,7 +336,12 @@ describe('a 1 GB snapshot', () => {
   });
 
   test('one value of hundreds of MB is refused with bounded memory (a child with a 64 MB heap)', async () => {
-    const f = sparse('giant-value.json', '{"apiVersion":"v1","kind":"NamespaceList","items":[{"metadata":{"name":"a","annotations":{"x":"', 0x61, 200 * 1024 * 1024);
+    const f = sparse(
+      'giant-value.json',
+      '{"apiVersion":"v1","kind":"NamespaceList","items":[{"metadata":{"name":"a","annotations":{"x":"',
+      0x61,
+      200 * 1024 * 1024,
+    );
     try {
       const run = await runBuiltCli(process.execPath, ['audit', '--snapshot', f], { NODE_OPTIONS: '--max-old-space-size=64' });
       expectRejected(run, 'giant-value.json', /a value larger than 128 MiB, which no Kubernetes object is \(byte \d+, in items\[0\]\)/);
@@ -312,10 +391,20 @@ const CONFIGS: [string, string, () => string | Buffer, RegExp][] = [
   ['a namespace that is a number', 'item-type.yaml', () => 'systemNamespaces: [kube-system, 5]\n', /field systemNamespaces\.1: must be string/],
   ['checks.disable: a string', 'disable.yaml', () => 'checks:\n  disable: NP-02\n', /field checks\.disable: must be array/],
   ['categories.die: "yes"', 'category.yaml', () => 'categories:\n  die: "yes"\n', /field categories\.die: must be boolean/],
-  ['a catalogue entry missing a field', 'catalog.yaml', () => 'catalogs:\n  osFamilies:\n    - id: x\n', /field catalogs\.osFamilies\.0: must have required property/],
+  [
+    'a catalogue entry missing a field',
+    'catalog.yaml',
+    () => 'catalogs:\n  osFamilies:\n    - id: x\n',
+    /field catalogs\.osFamilies\.0: must have required property/,
+  ],
   ['a list at the top', 'list.yaml', () => '- a\n- b\n', /field \(top level\): must be object/],
   ['a number in JSON', 'number.json', () => '42', /field \(top level\): must be object/],
-  ['a YAML alias bomb', 'bomb.yaml', () => ['a: &a [1,1,1,1,1,1,1,1,1]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n'), /invalid YAML: Excessive alias count/],
+  [
+    'a YAML alias bomb',
+    'bomb.yaml',
+    () => ['a: &a [1,1,1,1,1,1,1,1,1]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n'),
+    /invalid YAML: Excessive alias count/,
+  ],
   ['binary junk', 'junk.yaml', () => junk(4096), /invalid YAML/],
 ];
 

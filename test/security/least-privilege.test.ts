@@ -38,9 +38,18 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-async function audit(set: DataSet, rules: PolicyRule[] | undefined, extra: FixtureServerOptions = {}): Promise<{ report: Report; denied: string[]; server: FixtureServer }> {
+async function audit(
+  set: DataSet,
+  rules: PolicyRule[] | undefined,
+  extra: FixtureServerOptions = {},
+): Promise<{ report: Report; denied: string[]; server: FixtureServer }> {
   const enforcer = rules ? enforce(rules) : undefined;
-  const server = await startFixtureServer({ snapshot: set.serve, ...mirrorLacking(set), ...extra, ...(enforcer ? { intercept: composeIntercepts(enforcer) } : {}) });
+  const server = await startFixtureServer({
+    snapshot: set.serve,
+    ...mirrorLacking(set),
+    ...extra,
+    ...(enforcer ? { intercept: composeIntercepts(enforcer) } : {}),
+  });
   servers.push(server);
   const run = await runMain(['audit', '--format', 'json', '--kubeconfig', writeKubeconfig(server, { context: 'rbac' }).file]);
   if (run.code !== 0) throw new Error(`audit exited ${run.code}: ${run.stderr}`);
@@ -89,7 +98,10 @@ describe('with exactly the ClusterRole `kposture rbac` prints', () => {
     const run = await runMain(['snapshot', '-o', out, '--kubeconfig', writeKubeconfig(server).file]);
     expect(run.code).toBe(0);
     expect(enforcer.denied).toEqual([]);
-    const leftOut = run.stderr.split('\n').filter((l) => l.startsWith('left out ')).map((l) => l.split(':')[0]!.slice('left out '.length));
+    const leftOut = run.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('left out '))
+      .map((l) => l.split(':')[0]!.slice('left out '.length));
     expect(leftOut.sort()).toEqual([...set.lacking].sort());
     expect(readFileSync(out, 'utf8').length).toBeGreaterThan(1000);
   });
@@ -124,7 +136,10 @@ describe('with exactly the ClusterRole `kposture rbac` prints', () => {
 
   test('without the discovery rule nothing can be placed: every kind is an error, nothing passes or fails', async () => {
     const set = sets[0]!.prepare();
-    const { report, denied } = await audit(set, role.filter((r) => !r.nonResourceURLs));
+    const { report, denied } = await audit(
+      set,
+      role.filter((r) => !r.nonResourceURLs),
+    );
     expect(denied).toContain('get /api');
     expect(report.coverage).toBe(0);
     expect(report.checks.filter((c) => c.status === 'pass' || c.status === 'fail')).toEqual([]);

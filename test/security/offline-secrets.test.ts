@@ -37,7 +37,17 @@ function file(name: string, content: string): string {
 }
 
 const snapshots = {
-  'a typed SecretList': file('typed.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'NamespaceList', items: [namespace] }, { apiVersion: 'v1', kind: 'SecretList', items: [secret] }] })),
+  'a typed SecretList': file(
+    'typed.json',
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'v1', kind: 'NamespaceList', items: [namespace] },
+        { apiVersion: 'v1', kind: 'SecretList', items: [secret] },
+      ],
+    }),
+  ),
   'Secrets as items of a List': file('list.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [namespace, secret] })),
   'a YAML SecretList': file(
     'typed.yaml',
@@ -70,7 +80,10 @@ beforeAll(async () => {
     snapshot: [snapshots['a typed SecretList']],
     extra: [{ group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true, items: [secret] }],
   });
-  live = await runMain(['audit', '--plugin', PLUGIN, '--check', 'ACME-S1', '--check', 'ACME-S2', '--format', 'json'], { env: { KUBECONFIG: writeKubeconfig(server).file, NO_COLOR: '1' }, cwd: dir });
+  live = await runMain(['audit', '--plugin', PLUGIN, '--check', 'ACME-S1', '--check', 'ACME-S2', '--format', 'json'], {
+    env: { KUBECONFIG: writeKubeconfig(server).file, NO_COLOR: '1' },
+    cwd: dir,
+  });
 });
 
 afterAll(async () => {
@@ -101,14 +114,21 @@ describe('a plugin that reads Secrets', () => {
     const never = { status: 'forbidden', items: [], reason: NEVER_READ_REASON };
     expect(checks).toEqual([
       { id: 'ACME-S1', status: 'unknown', reason: `Secret is never listed: ${NEVER_READ_REASON}`, subjects: [] },
-      { id: 'ACME-S2', status: 'pass', reason: undefined, subjects: [{ resource: { kind: 'Namespace', name: 'shop' }, verdict: 'info', details: { secret: never } }] },
+      {
+        id: 'ACME-S2',
+        status: 'pass',
+        reason: undefined,
+        subjects: [{ resource: { kind: 'Namespace', name: 'shop' }, verdict: 'info', details: { secret: never } }],
+      },
     ]);
     expect(secretRow).toEqual({ kind: 'Secret', status: 'forbidden', count: 0, reason: NEVER_READ_REASON });
     expectNoSecretData(live);
   });
 
   test.each(Object.entries(snapshots))('offline, from a snapshot with %s: the same as live', async (what, snapshot) => {
-    const run = await runMain(['audit', '--snapshot', snapshot, '--plugin', PLUGIN, '--check', 'ACME-S1', '--check', 'ACME-S2', '--format', 'json'], { cwd: dir });
+    const run = await runMain(['audit', '--snapshot', snapshot, '--plugin', PLUGIN, '--check', 'ACME-S1', '--check', 'ACME-S2', '--format', 'json'], {
+      cwd: dir,
+    });
     const offline = seen(run);
     expect(offline.checks).toEqual(seen(live).checks);
     // The kind is in the report's inventory when the snapshot held some: dropped, as live never reads them.
@@ -124,7 +144,23 @@ describe('the snapshot loader', () => {
   ])('drops Secrets and reports the kind never read, %s', (_where, parallel) => {
     for (const snapshot of [snapshots['a typed SecretList'], snapshots['Secrets as items of a List']]) {
       let batches = 0;
-      const inventory = loadSnapshot([snapshot], dir, parallel ? { project: slimProjection(), slimInWorkers: { workers: 1, minBytes: 0, onStats: (s) => (batches += s.batches), onFallback: (why) => { throw new Error(why); } } } : {});
+      const inventory = loadSnapshot(
+        [snapshot],
+        dir,
+        parallel
+          ? {
+              project: slimProjection(),
+              slimInWorkers: {
+                workers: 1,
+                minBytes: 0,
+                onStats: (s) => (batches += s.batches),
+                onFallback: (why) => {
+                  throw new Error(why);
+                },
+              },
+            }
+          : {},
+      );
       expect(batches > 0).toBe(parallel);
       expect(inventory.kinds.get('Secret')).toEqual({ status: 'forbidden', items: [], reason: NEVER_READ_REASON });
       expect(inventory.kinds.get('Namespace')?.items).toHaveLength(1);

@@ -36,7 +36,16 @@ beforeAll(async () => {
   server = await startFixtureServer({
     snapshot: [writeSyntheticCluster({ namespaces: 3, podsPerNamespace: 2 })],
     // A Secret the server would serve if asked (it answers 403 anyway; the log is what counts).
-    extra: [{ group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true, items: [{ metadata: { name: 'db', namespace: 'team-a' }, data: { password: 'c2VjcmV0' } }] }],
+    extra: [
+      {
+        group: '',
+        version: 'v1',
+        resource: 'secrets',
+        kind: 'Secret',
+        namespaced: true,
+        items: [{ metadata: { name: 'db', namespace: 'team-a' }, data: { password: 'c2VjcmV0' } }],
+      },
+    ],
   });
   kubeconfig = writeKubeconfig(server, { context: 'ro', dir }).file;
   role = clusterRoleRules((await runMain(['rbac'])).stdout);
@@ -68,7 +77,15 @@ const LIVE: string[][] = [
   ['snapshot', '-o', out('s2.json'), '--debug', '--request-timeout', '5', '--timeout', '60', '--context', 'ro'],
 ];
 
-const OFFLINE: string[][] = [['checks'], ['explain', 'MT-04'], ['rbac'], ['rbac', '--subject-kind', 'User', '--subject-name', 'auditor'], ['--version'], ['--help'], ['audit', '--help']];
+const OFFLINE: string[][] = [
+  ['checks'],
+  ['explain', 'MT-04'],
+  ['rbac'],
+  ['rbac', '--subject-kind', 'User', '--subject-name', 'auditor'],
+  ['--version'],
+  ['--help'],
+  ['audit', '--help'],
+];
 
 describe('every command and flag sends only GETs, never for Secrets', () => {
   test.each(LIVE.map((args) => [args.join(' '), args] as const))('kposture %s', async (_name, args) => {
@@ -113,10 +130,13 @@ describe('the request log judge', () => {
       const send = (method: string, p: string): Promise<number> =>
         new Promise((resolve, reject) => {
           const url = new URL(p, s.url);
-          const req = https.request({ method, hostname: url.hostname, port: url.port, path: url.pathname + url.search, ca, headers: { Authorization: `Bearer ${s.token}` } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
+          const req = https.request(
+            { method, hostname: url.hostname, port: url.port, path: url.pathname + url.search, ca, headers: { Authorization: `Bearer ${s.token}` } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
           req.on('error', reject);
           req.end();
         });

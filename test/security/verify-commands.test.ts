@@ -61,7 +61,11 @@ interface Ran {
 function runInShell(line: string, env: { bin: string; calls: string }): Ran {
   const cwd = mkdtempSync(path.join(dir, 'cwd-'));
   for (const f of readdirSync(env.calls)) rmSync(path.join(env.calls, f));
-  const { status } = spawnSync('/bin/sh', ['-c', line], { cwd, env: { PATH: `${env.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, KPOSTURE_CALLS: env.calls }, stdio: 'ignore' });
+  const { status } = spawnSync('/bin/sh', ['-c', line], {
+    cwd,
+    env: { PATH: `${env.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, KPOSTURE_CALLS: env.calls },
+    stdio: 'ignore',
+  });
   const argvs = readdirSync(env.calls)
     .map((f) => readFileSync(path.join(env.calls, f), 'utf8').split('\0').slice(0, -1))
     .sort((a, b) => a.join(' ').localeCompare(b.join(' '), 'en'));
@@ -114,7 +118,9 @@ describe('verify commands of a cluster whose names are shell syntax', () => {
       findings.find(({ check: c, f }) => c === check && f.messageId === messageId && (f.resource.namespace ?? f.resource.name) === namespace)!.f.verify;
     expect(runInShell(byMessage('MT-04', 'weak', ns), env).argvs).toEqual([['kubectl', 'get', 'namespace', ns, '--show-labels']]);
     for (const name of Object.values(NAMESPACES)) {
-      expect(runInShell(byMessage('MT-03', 'missingBoth', name), env).argvs).toEqual([['kubectl', '-n', name, 'get', 'resourcequota,limitrange', '-o', 'wide']]);
+      expect(runInShell(byMessage('MT-03', 'missingBoth', name), env).argvs).toEqual([
+        ['kubectl', '-n', name, 'get', 'resourcequota,limitrange', '-o', 'wide'],
+      ]);
     }
     const drift = findings.find(({ check }) => check === 'OS-02')!.f.verify;
     expect(runInShell(drift, env).argvs[0]!.slice(0, 5)).toEqual(['kubectl', 'get', 'nodes', '-l', `eks.amazonaws.com/nodegroup=${POOL}`]);

@@ -131,10 +131,20 @@ const requests: RecordedRequest[] = [];
 const results: CellResult[] = [];
 
 function targets(): Target[] {
-  const byKind = LIST_KINDS.map(
-    (kind): Target => ({ name: kind, match: (req) => requestsKind(kind, req), kinds: [kind], paged: (served.get(kind) ?? 0) > PAGE, persistent: true }),
-  );
-  const discovery = (name: string, p: string, kinds: KindId[], persistent: boolean): Target => ({ name, match: (req) => req.path === p, kinds, paged: false, persistent });
+  const byKind = LIST_KINDS.map((kind): Target => ({
+    name: kind,
+    match: (req) => requestsKind(kind, req),
+    kinds: [kind],
+    paged: (served.get(kind) ?? 0) > PAGE,
+    persistent: true,
+  }));
+  const discovery = (name: string, p: string, kinds: KindId[], persistent: boolean): Target => ({
+    name,
+    match: (req) => req.path === p,
+    kinds,
+    paged: false,
+    persistent,
+  });
   return [
     ...byKind,
     discovery('discovery /version', '/version', [], false),
@@ -154,13 +164,25 @@ function readKinds(): KindId[] {
 function malformedTargets(): { lists: Target[]; discovery: Target[] } {
   const known = Object.values(KINDS);
   const lists = readKinds().map((kind): Target => ({ name: kind, match: (req) => requestsKind(kind, req), kinds: [kind], paged: false, persistent: true }));
-  const discovery = (name: string, kinds: KindId[]): Target => ({ name: `discovery ${name}`, match: (req) => req.path === name, kinds, paged: false, persistent: true });
+  const discovery = (name: string, kinds: KindId[]): Target => ({
+    name: `discovery ${name}`,
+    match: (req) => req.path === name,
+    kinds,
+    paged: false,
+    persistent: true,
+  });
   return {
     lists,
     discovery: [
       // A root document decides every kind of its part of the API: core, or every group.
-      discovery('/api', known.filter((k) => !k.includes('.'))),
-      discovery('/apis', known.filter((k) => k.includes('.'))),
+      discovery(
+        '/api',
+        known.filter((k) => !k.includes('.')),
+      ),
+      discovery(
+        '/apis',
+        known.filter((k) => k.includes('.')),
+      ),
       discovery('/apis/apps/v1', [KINDS.Deployment, KINDS.ReplicaSet, KINDS.DaemonSet, KINDS.StatefulSet]),
     ],
   };
@@ -201,7 +223,11 @@ export function malformedCells(): Cell[] {
   return out;
 }
 
-async function run(command: Command, plan: FaultPlan | undefined, tag: string): Promise<{ code: number; ms: number; stdout: string; stderr: string; table: string; snapshot: string }> {
+async function run(
+  command: Command,
+  plan: FaultPlan | undefined,
+  tag: string,
+): Promise<{ code: number; ms: number; stdout: string; stderr: string; table: string; snapshot: string }> {
   const server = await startFixtureServer({ snapshot: [clusterFile], extra: emptyKinds, maxPageSize: PAGE, ...(plan ? { intercept: plan.intercept } : {}) });
   const kc = writeKubeconfig(server, { context: 'faulty', dir: mkdtempSync(path.join(workDir, 'kc-')) });
   const table = path.join(workDir, `${tag}.txt`);
@@ -235,7 +261,9 @@ function comparable(report: Report): Record<string, unknown> {
 /** JSON with object keys sorted: equal for equal data, whatever order the keys were built in. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 
@@ -244,7 +272,11 @@ function checkReads(id: string): { required: KindId[]; optional: KindId[] } {
   return { required: [...c.meta.reads], optional: [...(c.meta.optionalReads ?? [])] };
 }
 
-function judgeAudit(cell: Cell, r: { code: number; stdout: string; table: string }, problems: string[]): { unknown: number; falseVerdicts: string[]; degraded: number } {
+function judgeAudit(
+  cell: Cell,
+  r: { code: number; stdout: string; table: string },
+  problems: string[],
+): { unknown: number; falseVerdicts: string[]; degraded: number } {
   let report: Report;
   try {
     report = JSON.parse(r.stdout) as Report;
@@ -279,8 +311,10 @@ function judgeAudit(cell: Cell, r: { code: number; stdout: string; table: string
     if (required.some((k) => lost.has(k))) {
       unknown++;
       if (check.status !== 'unknown' || check.score !== null) problems.push(`${check.id} is ${check.status}, not unknown`);
-      if (![...lost].some((k) => check.reason?.includes(`listing ${k} failed`))) problems.push(`${check.id} reason "${check.reason}" does not name the lost kind`);
-      if (!r.table.includes(`${check.id} `) || ![...lost].some((k) => r.table.includes(`listing ${k} failed`))) problems.push(`the table does not say why ${check.id} is unknown`);
+      if (![...lost].some((k) => check.reason?.includes(`listing ${k} failed`)))
+        problems.push(`${check.id} reason "${check.reason}" does not name the lost kind`);
+      if (!r.table.includes(`${check.id} `) || ![...lost].some((k) => r.table.includes(`listing ${k} failed`)))
+        problems.push(`the table does not say why ${check.id} is unknown`);
       const counted = report.categories.some((c) => c.id === check.category && c.inTotal);
       if (counted && before.status !== 'unknown' && before.status !== 'not-applicable') evaluatedWeightLost += before.weight;
     } else if (optional.some((k) => lost.has(k))) {
@@ -299,7 +333,8 @@ function judgeAudit(cell: Cell, r: { code: number; stdout: string; table: string
   }
   if (report.coverage > baseline.report.coverage) problems.push(`coverage rose from ${baseline.report.coverage} to ${report.coverage}`);
   if (evaluatedWeightLost > 0 && !(report.coverage < baseline.report.coverage)) problems.push(`coverage stayed ${report.coverage} although checks were lost`);
-  if (lost.size > 0 && unknown === 0 && cell.target.kinds.some((k) => BUILTIN_CHECKS.some((c) => c.meta.reads.includes(k)))) problems.push('no check turned unknown');
+  if (lost.size > 0 && unknown === 0 && cell.target.kinds.some((k) => BUILTIN_CHECKS.some((c) => c.meta.reads.includes(k))))
+    problems.push('no check turned unknown');
   return { unknown, falseVerdicts, degraded };
 }
 
@@ -322,7 +357,8 @@ function judgeSnapshot(cell: Cell, r: { code: number; stderr: string; snapshot: 
   const lost = cell.target.kinds.filter((k) => base.items.some((l) => isListOf(l, k)));
   const expected = base.items.filter((l) => !lost.some((k) => isListOf(l, k)));
   if (lost.length === 0 && cell.target.kinds.length > 0) problems.push('the fault-free snapshot holds none of the target kinds');
-  if (JSON.stringify(written.items) !== JSON.stringify(expected)) problems.push(`the snapshot does not hold exactly the fault-free lists minus ${lost.join(', ')}`);
+  if (JSON.stringify(written.items) !== JSON.stringify(expected))
+    problems.push(`the snapshot does not hold exactly the fault-free lists minus ${lost.join(', ')}`);
   for (const k of lost) if (!r.stderr.includes(`left out ${k}: error: `)) problems.push(`stderr does not say ${k} was left out`);
 }
 
@@ -355,7 +391,13 @@ export function defineFaultMatrix(name: string, makeCells: () => Cell[], groups:
       ...(await mapBounded(all, CONCURRENCY, async (cell): Promise<CellResult> => {
         const tag = `${cell.command}-${cell.mode}-${cell.fault}-${cell.target.name.replace(/[^a-z0-9]+/gi, '_')}`;
         const plan = new FaultPlan([
-          { fault: cell.fault, match: cell.target.match, retryAfterSeconds: 1, delayMs: SLOW_MS, ...(cell.mode === 'transient' ? { times: TRANSIENT_TIMES[cell.fault] } : {}) },
+          {
+            fault: cell.fault,
+            match: cell.target.match,
+            retryAfterSeconds: 1,
+            delayMs: SLOW_MS,
+            ...(cell.mode === 'transient' ? { times: TRANSIENT_TIMES[cell.fault] } : {}),
+          },
         ]);
         const r = await run(cell.command, plan, tag);
         const problems: string[] = [];
@@ -380,7 +422,9 @@ export function defineFaultMatrix(name: string, makeCells: () => Cell[], groups:
     test.each(groups)('%s, %s %s: every target as expected', (command, mode, fault) => {
       const mine = results.filter((r) => r.cell.command === command && r.cell.mode === mode && r.cell.fault === fault);
       expect(mine.length).toBeGreaterThan(0);
-      const failed = mine.filter((r) => r.problems.length > 0 || r.falseVerdicts.length > 0).map((r) => ({ target: r.cell.target.name, problems: r.problems, falseVerdicts: r.falseVerdicts }));
+      const failed = mine
+        .filter((r) => r.problems.length > 0 || r.falseVerdicts.length > 0)
+        .map((r) => ({ target: r.cell.target.name, problems: r.problems, falseVerdicts: r.falseVerdicts }));
       expect(failed).toEqual([]);
     });
 

@@ -54,7 +54,15 @@ export type Malformed =
   | 'groups-null';
 
 /** The forms a list answer is spoiled in, and the forms a discovery document is. */
-export const MALFORMED_LISTS: readonly Malformed[] = ['empty-object', 'items-missing', 'items-null', 'items-object', 'status-200', 'wrong-kind', 'continue-number'];
+export const MALFORMED_LISTS: readonly Malformed[] = [
+  'empty-object',
+  'items-missing',
+  'items-null',
+  'items-object',
+  'status-200',
+  'wrong-kind',
+  'continue-number',
+];
 export const MALFORMED_DISCOVERY: readonly Malformed[] = ['empty-object', 'groups-null', 'status-200'];
 
 /** The body a malformed answer sends instead of `body`, the right one. */
@@ -170,7 +178,12 @@ export class FaultPlan {
       case 'unavailable':
         return sendStatus(res, 503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
       case 'gone':
-        return sendStatus(res, 410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        return sendStatus(
+          res,
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
       case 'reset': {
         const { status, body } = answer();
         const text = Buffer.from(JSON.stringify(body));

@@ -43,7 +43,16 @@ export function syntheticCluster(shape: ClusterShape = {}): Record<string, unkno
     creationTimestamp: '2024-05-01T10:00:00Z',
     ...extra,
   });
-  const managedFields = [{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'v1', time: '2024-05-01T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': {} } }];
+  const managedFields = [
+    {
+      manager: 'kubectl-client-side-apply',
+      operation: 'Update',
+      apiVersion: 'v1',
+      time: '2024-05-01T10:00:00Z',
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:metadata': {} },
+    },
+  ];
   const lastApplied = (obj: unknown): Record<string, string> => ({ 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(obj) });
 
   const nsNames = [...SYSTEM, 'default', ...Array.from({ length: tenants }, (_, i) => `team-${String.fromCharCode(97 + i)}`)];
@@ -64,7 +73,14 @@ export function syntheticCluster(shape: ClusterShape = {}): Record<string, unkno
     metadata: meta(`node-${i}`, undefined, { labels: { 'kubernetes.io/hostname': `node-${i}`, 'kubernetes.io/os': 'linux' } }),
     spec: { podCIDR: `10.244.${i}.0/24` },
     status: {
-      nodeInfo: { osImage, kernelVersion: '6.6.33', containerRuntimeVersion: 'containerd://1.7.18', kubeletVersion: 'v1.30.3', operatingSystem: 'linux', architecture: 'amd64' },
+      nodeInfo: {
+        osImage,
+        kernelVersion: '6.6.33',
+        containerRuntimeVersion: 'containerd://1.7.18',
+        kubeletVersion: 'v1.30.3',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
       conditions: [{ type: 'Ready', status: 'True' }],
     },
   }));
@@ -104,7 +120,10 @@ export function syntheticCluster(shape: ClusterShape = {}): Record<string, unkno
     deployments.push({ metadata: depMeta, spec: { replicas: perNs, selector: { matchLabels: { app: dep } }, template }, status: { replicas: perNs } });
     const rs = `${dep}-5d9c7b8f6`;
     replicaSets.push({
-      metadata: meta(rs, ns, { labels: { app: dep }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: dep, uid: depMeta.uid, controller: true }] }),
+      metadata: meta(rs, ns, {
+        labels: { app: dep },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: dep, uid: depMeta.uid, controller: true }],
+      }),
       spec: { replicas: perNs, selector: { matchLabels: { app: dep } }, template },
       status: { replicas: perNs },
     });
@@ -151,13 +170,32 @@ export function syntheticCluster(shape: ClusterShape = {}): Record<string, unkno
       apiVersion: 'kyverno.io/v1',
       kind: 'ClusterPolicy',
       metadata: meta('require-labels'),
-      spec: { validationFailureAction: 'Enforce', background: true, rules: [{ name: 'check-team', match: { any: [{ resources: { kinds: ['Pod'] } }] }, validate: { message: 'label team is required', pattern: { metadata: { labels: { team: '?*' } } } } }] },
+      spec: {
+        validationFailureAction: 'Enforce',
+        background: true,
+        rules: [
+          {
+            name: 'check-team',
+            match: { any: [{ resources: { kinds: ['Pod'] } }] },
+            validate: { message: 'label team is required', pattern: { metadata: { labels: { team: '?*' } } } },
+          },
+        ],
+      },
     },
   ];
   const webhooks = [
     {
       metadata: meta('kyverno-resource-validating-webhook-cfg', undefined, { labels: { 'app.kubernetes.io/part-of': 'kyverno' } }),
-      webhooks: [{ name: 'validate.kyverno.svc-fail', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', clientConfig: { service: { name: 'kyverno-svc', namespace: 'kyverno', path: '/validate/fail' } }, rules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['*/*'], scope: '*' }] }],
+      webhooks: [
+        {
+          name: 'validate.kyverno.svc-fail',
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          failurePolicy: 'Fail',
+          clientConfig: { service: { name: 'kyverno-svc', namespace: 'kyverno', path: '/validate/fail' } },
+          rules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['*/*'], scope: '*' }],
+        },
+      ],
     },
   ];
 
@@ -168,7 +206,10 @@ export function syntheticCluster(shape: ClusterShape = {}): Record<string, unkno
     'Deployment.apps': deployments,
     'ReplicaSet.apps': replicaSets,
     'NetworkPolicy.networking.k8s.io': networkPolicies,
-    'CustomResourceDefinition.apiextensions.k8s.io': [crd('kyverno.io', 'ClusterPolicy', 'clusterpolicies', 'Cluster'), crd('kyverno.io', 'Policy', 'policies', 'Namespaced')],
+    'CustomResourceDefinition.apiextensions.k8s.io': [
+      crd('kyverno.io', 'ClusterPolicy', 'clusterpolicies', 'Cluster'),
+      crd('kyverno.io', 'Policy', 'policies', 'Namespaced'),
+    ],
     'ValidatingWebhookConfiguration.admissionregistration.k8s.io': webhooks,
     'ClusterPolicy.kyverno.io': clusterPolicies,
   };

@@ -118,12 +118,13 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
       if (req.method !== 'GET') return send(405, statusObject(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`));
       if (options.intercept) {
         const original = res.writeHead.bind(res);
-        res.writeHead = ((code: number, ...rest: unknown[]) => {
+        res.writeHead = (code: number, ...rest: unknown[]) => {
           record.status = code;
           return (original as (...a: unknown[]) => http.ServerResponse)(code, ...rest);
-        });
+        };
       }
-      const answer = (): Answer => route(url, resources, { serverVersion, forbidden, notFound, port: (server.address() as AddressInfo).port, maxPageSize: options.maxPageSize });
+      const answer = (): Answer =>
+        route(url, resources, { serverVersion, forbidden, notFound, port: (server.address() as AddressInfo).port, maxPageSize: options.maxPageSize });
       if (options.intercept?.(record, res, answer)) return;
       const a = answer();
       send(a.status, a.body);
@@ -182,11 +183,7 @@ export function writeKubeconfig(
  * cluster and user are named after the context (`fixture-cluster`, `fixture-user`), so that files
  * of different contexts merge as separate entries (KUBECONFIG path lists).
  */
-export function writeKubeconfigFor(
-  cluster: Record<string, unknown>,
-  user: Record<string, unknown>,
-  opts: { context?: string; dir?: string } = {},
-): string {
+export function writeKubeconfigFor(cluster: Record<string, unknown>, user: Record<string, unknown>, opts: { context?: string; dir?: string } = {}): string {
   const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'kposture-kubeconfig-'));
   const context = opts.context ?? 'ctx';
   const file = path.join(dir, 'kubeconfig');
@@ -263,7 +260,12 @@ function buildResources(inventory: Inventory | undefined, extra: ServedResource[
   };
   for (const r of extra) {
     const id = kindId(r.group, r.kind);
-    addExtra({ ...r, id, builtin: isBuiltinGroup(r.group), items: sortObjects((r.items ?? []).map((i) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, ...i }))) });
+    addExtra({
+      ...r,
+      id,
+      builtin: isBuiltinGroup(r.group),
+      items: sortObjects((r.items ?? []).map((i) => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, ...i }))),
+    });
   }
   // A real server always lists Secrets in discovery; this one refuses to serve them, so a client
   // that asks is caught by the request log and by a 403.
@@ -310,7 +312,10 @@ function route(url: URL, resources: Resource[], ctx: RouteContext): Answer {
   if (url.pathname === '/version') return { status: 200, body: versionInfo(ctx.serverVersion) };
   if (parts[0] === 'api') {
     if (parts.length === 1) {
-      return { status: 200, body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${ctx.port}` }] } };
+      return {
+        status: 200,
+        body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${ctx.port}` }] },
+      };
     }
     if (parts[1] !== 'v1') return NOT_FOUND;
     return routeGroupVersion('', 'v1', parts.slice(2), url, resources, ctx);
@@ -490,26 +495,35 @@ function decodeContinue(token: string): { rv: string; offset: number } | undefin
 
 /** `a.b=c`, `a.b==c`, `a.b!=c`, comma-separated, all must hold (as the API server reads them). */
 function fieldMatcher(selector: string): (o: K8sObject) => boolean {
-  const terms = selector.split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
-    const m = /^([A-Za-z0-9_.-]+)\s*(!=|==|=)\s*(.*)$/.exec(t);
-    if (!m) throw new Error(`invalid field selector term "${t}"`);
-    return { path: m[1]!.split('.'), negate: m[2] === '!=', value: m[3]! };
-  });
-  return (o) => terms.every((t) => {
-    const v = field(o, ...t.path);
-    // Field selectors compare scalars; the API server refuses them on anything else.
-    const actual = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
-    return t.negate ? actual !== t.value : actual === t.value;
-  });
+  const terms = selector
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t) => {
+      const m = /^([A-Za-z0-9_.-]+)\s*(!=|==|=)\s*(.*)$/.exec(t);
+      if (!m) throw new Error(`invalid field selector term "${t}"`);
+      return { path: m[1]!.split('.'), negate: m[2] === '!=', value: m[3]! };
+    });
+  return (o) =>
+    terms.every((t) => {
+      const v = field(o, ...t.path);
+      // Field selectors compare scalars; the API server refuses them on anything else.
+      const actual = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+      return t.negate ? actual !== t.value : actual === t.value;
+    });
 }
 
 /** Equality-based label selectors: `k=v`, `k==v`, `k!=v`, `k`, `!k`. */
 function labelMatcher(selector: string): (o: K8sObject) => boolean {
-  const terms = selector.split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
-    const m = /^(!?)([A-Za-z0-9_./-]+)\s*(?:(!=|==|=)\s*(.*))?$/.exec(t);
-    if (!m) throw new Error(`unable to parse requirement "${t}"`);
-    return { not: m[1] === '!', key: m[2]!, op: m[3], value: m[4] ?? '' };
-  });
+  const terms = selector
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t) => {
+      const m = /^(!?)([A-Za-z0-9_./-]+)\s*(?:(!=|==|=)\s*(.*))?$/.exec(t);
+      if (!m) throw new Error(`unable to parse requirement "${t}"`);
+      return { not: m[1] === '!', key: m[2]!, op: m[3], value: m[4] ?? '' };
+    });
   return (o) => {
     const labels = field(o, 'metadata', 'labels');
     const get = (k: string): string | undefined => (isRecord(labels) && typeof labels[k] === 'string' ? labels[k] : undefined);

@@ -8,11 +8,7 @@ import { DEFAULT_SYSTEM_NAMESPACES } from '../../src/config/config.js';
 import type { Catalogs } from '../../src/catalog/catalogs.js';
 
 /** Builds an in-memory inventory: objects grouped by kind, plus explicit statuses for kinds. */
-export function inventoryOf(
-  objects: K8sObject[],
-  statuses: Partial<Record<KindId, KindStatus>> = {},
-  serverVersion?: string,
-): Inventory {
+export function inventoryOf(objects: K8sObject[], statuses: Partial<Record<KindId, KindStatus>> = {}, serverVersion?: string): Inventory {
   const kinds = new Map<KindId, KindCollection>();
   for (const obj of objects) {
     const { group } = splitApiVersion(asString(obj.apiVersion) ?? 'v1');
@@ -24,7 +20,12 @@ export function inventoryOf(
   for (const [id, status] of Object.entries(statuses)) {
     const c = kinds.get(id);
     if (status === 'missing') kinds.delete(id);
-    else kinds.set(id, { status: status as KindStatus, items: status === 'ok' ? (c?.items ?? []) : [], ...(status === 'forbidden' ? { reason: 'pods is forbidden' } : {}) });
+    else
+      kinds.set(id, {
+        status: status as KindStatus,
+        items: status === 'ok' ? (c?.items ?? []) : [],
+        ...(status === 'forbidden' ? { reason: 'pods is forbidden' } : {}),
+      });
   }
   const inv: Inventory = { source: { type: 'snapshot', paths: ['test'] }, kinds, locate: () => undefined };
   if (serverVersion) inv.serverVersion = serverVersion;

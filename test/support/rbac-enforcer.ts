@@ -69,7 +69,16 @@ export function enforce(rules: readonly PolicyRule[]): NonNullable<FixtureServer
       a.nonResourceURL !== undefined
         ? `forbidden: User "${USER}" cannot ${a.verb} path "${a.nonResourceURL}"`
         : `${a.resource} is forbidden: User "${USER}" cannot ${a.verb} resource "${a.resource}" in API group "${a.group}" at the cluster scope`;
-    const text = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details: { kind: a.resource }, code: 403 });
+    const text = JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason: 'Forbidden',
+      details: { kind: a.resource },
+      code: 403,
+    });
     res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
     return true;

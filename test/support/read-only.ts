@@ -13,7 +13,8 @@ export function readOnlyViolations(requests: readonly RecordedRequest[]): string
     const query = new URLSearchParams(r.query).toString();
     const line = `${r.method} ${r.path}${query ? `?${query}` : ''}`;
     if (r.method !== 'GET') out.push(`${line}: not a GET`);
-    else if (resourceOf(r.path)?.resource === 'secrets' || /secret/i.test(`${decodeURIComponent(r.path)}?${decodeURIComponent(query)}`)) out.push(`${line}: touches Secrets`);
+    else if (resourceOf(r.path)?.resource === 'secrets' || /secret/i.test(`${decodeURIComponent(r.path)}?${decodeURIComponent(query)}`))
+      out.push(`${line}: touches Secrets`);
     else if (r.query.watch === 'true' || r.query.watch === '1') out.push(`${line}: a watch`);
   }
   return out;

@@ -3,8 +3,16 @@ import { appendTo } from '../../src/util/collections.js';
 describe('appendTo', () => {
   it('groups values under their key in insertion order, one list per key', () => {
     const byPool = new Map<string, string[]>();
-    for (const [pool, node] of [['a', 'n1'], ['b', 'n2'], ['a', 'n3']] as const) appendTo(byPool, pool, node);
-    expect([...byPool]).toEqual([['a', ['n1', 'n3']], ['b', ['n2']]]);
+    for (const [pool, node] of [
+      ['a', 'n1'],
+      ['b', 'n2'],
+      ['a', 'n3'],
+    ] as const)
+      appendTo(byPool, pool, node);
+    expect([...byPool]).toEqual([
+      ['a', ['n1', 'n3']],
+      ['b', ['n2']],
+    ]);
   });
 
   it('adds to the same list object (no copy per add)', () => {

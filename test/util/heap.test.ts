@@ -63,7 +63,11 @@ console.log(kept.length);
 `,
   );
   try {
-    const run = spawnSync(process.execPath, [...nodeArgs, path.join(dir, 'audit.mjs')], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    const run = spawnSync(process.execPath, [...nodeArgs, path.join(dir, 'audit.mjs')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     if (run.status !== 0) throw new Error(`simulated audit failed: ${run.stderr}`);
     return JSON.parse(run.stdout.split('\n')[0]!) as Run;
   } finally {

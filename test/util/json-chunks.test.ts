@@ -24,7 +24,14 @@ describe('jsonChunks', () => {
 
   it('lays out a List of typed lists item by item, equal to JSON.stringify', () => {
     const list = snapshotLike([
-      { apiVersion: 'v1', kind: 'PodList', items: [{ metadata: { name: 'a', labels: { x: 'y\n"z"' } }, spec: { containers: [] } }, { metadata: { name: 'b' }, skip: undefined }] },
+      {
+        apiVersion: 'v1',
+        kind: 'PodList',
+        items: [
+          { metadata: { name: 'a', labels: { x: 'y\n"z"' } }, spec: { containers: [] } },
+          { metadata: { name: 'b' }, skip: undefined },
+        ],
+      },
       { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicyList', items: [] },
     ]);
     const chunks = [...jsonChunks(list)];
@@ -35,7 +42,10 @@ describe('jsonChunks', () => {
   it('writes a file whole from chunks, with no temp file left', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kposture-chunks-'));
     const file = path.join(dir, 'snap.json');
-    const items = Array.from({ length: 3000 }, (_, i) => ({ metadata: { name: `pod-${i}`, namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'x'.repeat(500) }] } }));
+    const items = Array.from({ length: 3000 }, (_, i) => ({
+      metadata: { name: `pod-${i}`, namespace: 'ns' },
+      spec: { containers: [{ name: 'c', image: 'x'.repeat(500) }] },
+    }));
     const list = snapshotLike([{ apiVersion: 'v1', kind: 'PodList', items }]);
     writeChunksAtomic(file, jsonChunks(list, 4, '', '\n'));
     expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(list, null, 2)}\n`);

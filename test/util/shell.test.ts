@@ -11,10 +11,20 @@ import path from 'node:path';
 import { command, kubectl, shellQuote } from '../../src/util/shell.js';
 
 describe('shellQuote', () => {
-  it.each(['get', 'networkpolicy', 'team-a', '-n', '--show-labels', 'kubernetes.io/os=linux', 'app=web,tier=db', 'configs.config.gatekeeper.sh', 'a_b', 'user@example.com', '50%', 'c++'])(
-    'leaves the safe word %j bare',
-    (word) => expect(shellQuote(word)).toBe(word),
-  );
+  it.each([
+    'get',
+    'networkpolicy',
+    'team-a',
+    '-n',
+    '--show-labels',
+    'kubernetes.io/os=linux',
+    'app=web,tier=db',
+    'configs.config.gatekeeper.sh',
+    'a_b',
+    'user@example.com',
+    '50%',
+    'c++',
+  ])('leaves the safe word %j bare', (word) => expect(shellQuote(word)).toBe(word));
 
   it.each<[string, string]>([
     ['', "''"],
@@ -64,7 +74,11 @@ describe('a real POSIX shell', () => {
     try {
       // A file a glob would match: an unquoted * or ? would expand to its name.
       writeFileSync(path.join(cwd, 'x'), '');
-      const out = execFileSync('/bin/sh', ['-c', command('printf', '%s\\0', ...hostile)], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      const out = execFileSync('/bin/sh', ['-c', command('printf', '%s\\0', ...hostile)], {
+        cwd,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
       expect(out.split('\0').slice(0, -1)).toEqual(hostile);
       expect(readdirSync(cwd)).toEqual(['x']);
     } finally {

@@ -79,7 +79,10 @@ function selectChecks(all: readonly Check[], config: Config, only: string[], ski
   const wanted = [...only, ...(config.checks?.only ?? [])];
   const skipped = [...skip, ...(config.checks?.disable ?? [])];
   const hint = 'run `kposture checks` to list them';
-  for (const [flag, list] of [['--check', only], ['--skip', skip]] as const) {
+  for (const [flag, list] of [
+    ['--check', only],
+    ['--skip', skip],
+  ] as const) {
     for (const id of list) if (!ids.has(id)) throw new KpostureError('usage', `${flag} ${id}: unknown check id`, hint);
   }
   const fromConfig: [string, string[]][] = [
@@ -106,7 +109,10 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const checks = selectChecks([...BUILTIN_CHECKS, ...plugins], config, flags.check ?? [], flags.skip ?? [], flags.config);
   const systemNamespaces = new Set(
     flags.systemNamespaces !== undefined
-      ? flags.systemNamespaces.split(',').map((s) => s.trim()).filter(Boolean)
+      ? flags.systemNamespaces
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
       : (config.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES),
   );
 

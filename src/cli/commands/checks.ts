@@ -18,7 +18,13 @@ export function checksCommand(io: Io): Command {
     .action(async (flags: { format: string; plugin: string[] }) => {
       const checks = await allChecks(flags.plugin, io);
       if (flags.format === 'json') {
-        io.stdout(`${JSON.stringify(checks.map((c) => c.meta), null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify(
+            checks.map((c) => c.meta),
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
       const width = Math.max(...checks.map((c) => c.meta.id.length));

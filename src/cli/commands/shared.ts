@@ -48,7 +48,9 @@ function parseCount(value: string, flag: string): number {
 }
 
 /** What the cluster flags ask of the live reader (inventory/live.ts). */
-export function liveReadOptions(flags: ClusterFlags): Pick<LiveOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'timeoutMs' | 'maxPageBytes' | 'maxPages'> {
+export function liveReadOptions(
+  flags: ClusterFlags,
+): Pick<LiveOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'timeoutMs' | 'maxPageBytes' | 'maxPages'> {
   return {
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     ...(flags.context ? { context: flags.context } : {}),

@@ -11,7 +11,13 @@ import { evaluate, inventoryOf } from '../../support/inventory.js';
 import { DIGEST, barePod, cronJobPods, daemonSetPods, deploymentPods, staticPod, statefulSetPods } from './pods.js';
 
 function withOptions(inventory: Inventory, options: Record<string, unknown>): Outcome {
-  const [result] = runChecks({ inventory, checks: [check], catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set(['kube-system']), checkOptions: { 'IMG-01': options } });
+  const [result] = runChecks({
+    inventory,
+    checks: [check],
+    catalogs: loadBuiltinCatalogs(),
+    systemNamespaces: new Set(['kube-system']),
+    checkOptions: { 'IMG-01': options },
+  });
   return result!.outcome;
 }
 
@@ -19,9 +25,7 @@ const api = { containers: [{ name: 'api', image: 'gcr.io/distroless/static-debia
 
 describe('IMG-01 minimal base images', () => {
   it('lists images only system namespaces run (info, not scored), and scores them once the namespace is not a system one', () => {
-    const inventory = inventoryOf([
-      ...daemonSetPods('kube-system', 'cilium', { containers: [{ name: 'agent', image: 'docker.io/library/ubuntu:24.04' }] }),
-    ]);
+    const inventory = inventoryOf([...daemonSetPods('kube-system', 'cilium', { containers: [{ name: 'agent', image: 'docker.io/library/ubuntu:24.04' }] })]);
     const platformOnly = evaluate(check, inventory);
     expect(platformOnly).toMatchObject({ status: 'not-applicable' });
     const [scored] = runChecks({ inventory, checks: [check], catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set() });
@@ -43,12 +47,25 @@ describe('IMG-01 minimal base images', () => {
       {
         resource: { kind: 'Image', name: 'gcr.io/distroless/static-debian12:nonroot' },
         verdict: 'pass',
-        details: { class: 'distroless', rule: 'distroless', usedBy: 2, workloads: ['Deployment shop/api', 'Deployment shop/worker'], spellings: ['gcr.io/distroless/static-debian12:nonroot'] },
+        details: {
+          class: 'distroless',
+          rule: 'distroless',
+          usedBy: 2,
+          workloads: ['Deployment shop/api', 'Deployment shop/worker'],
+          spellings: ['gcr.io/distroless/static-debian12:nonroot'],
+        },
       },
       {
         resource: { kind: 'Image', name: 'registry.k8s.io/kube-apiserver:v1.30.2' },
         verdict: 'info',
-        details: { class: 'distroless', rule: 'k8s-control-plane', usedBy: 1, workloads: ['Pod kube-system/kube-apiserver-cp-1'], spellings: ['registry.k8s.io/kube-apiserver:v1.30.2'], systemNamespacesOnly: true },
+        details: {
+          class: 'distroless',
+          rule: 'k8s-control-plane',
+          usedBy: 1,
+          workloads: ['Pod kube-system/kube-apiserver-cp-1'],
+          spellings: ['registry.k8s.io/kube-apiserver:v1.30.2'],
+          systemNamespacesOnly: true,
+        },
       },
     ]);
     expect(checkScore(outcome)).toBe(100);
@@ -86,7 +103,10 @@ describe('IMG-01 minimal base images', () => {
   it('reports images no rule knows as unknown and leaves them out of the score', () => {
     const outcome = evaluate(
       check,
-      inventoryOf([...deploymentPods('shop', 'api', api), ...statefulSetPods('shop', 'postgres', { containers: [{ name: 'postgres', image: 'postgres:16.3' }] })]),
+      inventoryOf([
+        ...deploymentPods('shop', 'api', api),
+        ...statefulSetPods('shop', 'postgres', { containers: [{ name: 'postgres', image: 'postgres:16.3' }] }),
+      ]),
     );
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
@@ -130,17 +150,27 @@ describe('IMG-01 minimal base images', () => {
     const nginx = outcome.findings.find((f) => f.data.image === 'docker.io/library/nginx:1.25.3')!;
     expect(nginx.data.workloads).toBe(2);
     expect(nginx.verify).toMatch(/^kubectl get pods -A .*grep -F -e docker\.io\/library\/nginx:1\.25\.3 -e nginx:1\.25\.3$/);
-    expect(outcome.subjects.find((s) => s.resource.name === `quay.io/prometheus/node-exporter@${DIGEST}`)?.details).toMatchObject({ class: 'minimal', rule: 'prometheus' });
+    expect(outcome.subjects.find((s) => s.resource.name === `quay.io/prometheus/node-exporter@${DIGEST}`)?.details).toMatchObject({
+      class: 'minimal',
+      rule: 'prometheus',
+    });
   });
 
   it('still groups pods by Deployment when ReplicaSets were not collected', () => {
-    const inventory = inventoryOf(deploymentPods('shop', 'web', { containers: [{ name: 'nginx', image: 'ubuntu:24.04' }] }, { replicas: 4, withReplicaSet: false }));
+    const inventory = inventoryOf(
+      deploymentPods('shop', 'web', { containers: [{ name: 'nginx', image: 'ubuntu:24.04' }] }, { replicas: 4, withReplicaSet: false }),
+    );
     const outcome = evaluate(check, inventory);
-    expect(outcome.status === 'fail' && outcome.findings.map((f) => [f.resource.kind, f.resource.name, f.affected?.length])).toEqual([['Deployment', 'web', 1]]);
+    expect(outcome.status === 'fail' && outcome.findings.map((f) => [f.resource.kind, f.resource.name, f.affected?.length])).toEqual([
+      ['Deployment', 'web', 1],
+    ]);
   });
 
   it('reports an unparseable image reference as unknown', () => {
-    const outcome = evaluate(check, inventoryOf([...deploymentPods('shop', 'api', api), barePod('shop', 'typo', { containers: [{ name: 'app', image: 'Nginx:1.25' }] })]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([...deploymentPods('shop', 'api', api), barePod('shop', 'typo', { containers: [{ name: 'app', image: 'Nginx:1.25' }] })]),
+    );
     expect(outcome.status).toBe('pass');
     expect(outcome.status === 'pass' && outcome.subjects.find((s) => s.resource.name === 'Nginx:1.25')?.details?.reason).toMatch(/lower-case/);
   });

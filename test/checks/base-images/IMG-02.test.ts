@@ -59,7 +59,9 @@ describe('IMG-02 images pinned by digest or version tag', () => {
         }),
       ]),
     );
-    expect(outcome.status === 'fail' && outcome.findings.map((f) => [f.field, f.data.image])).toEqual([['spec.ephemeralContainers[0].image', 'nicolaka/netshoot']]);
+    expect(outcome.status === 'fail' && outcome.findings.map((f) => [f.field, f.data.image])).toEqual([
+      ['spec.ephemeralContainers[0].image', 'nicolaka/netshoot'],
+    ]);
   });
 
   it('is unknown when no image reference parses, and when pods could not be listed', () => {

@@ -11,11 +11,18 @@ describe('IMG-03 read-only root filesystem', () => {
     const outcome = evaluate(
       check,
       inventoryOf([
-        ...deploymentPods('shop', 'api', {
-          initContainers: [{ name: 'migrate', image: 'registry.corp.io/shop/migrate:2.4.1', securityContext: RO }],
-          containers: [{ name: 'api', image: 'registry.corp.io/shop/api:2.4.1', securityContext: RO }],
-        }, { replicas: 3 }),
-        ...daemonSetPods('kube-system', 'kube-proxy', { containers: [{ name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.30.2', securityContext: { privileged: true } }] }),
+        ...deploymentPods(
+          'shop',
+          'api',
+          {
+            initContainers: [{ name: 'migrate', image: 'registry.corp.io/shop/migrate:2.4.1', securityContext: RO }],
+            containers: [{ name: 'api', image: 'registry.corp.io/shop/api:2.4.1', securityContext: RO }],
+          },
+          { replicas: 3 },
+        ),
+        ...daemonSetPods('kube-system', 'kube-proxy', {
+          containers: [{ name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.30.2', securityContext: { privileged: true } }],
+        }),
       ]),
     );
     expect(outcome.status).toBe('pass');
@@ -34,20 +41,32 @@ describe('IMG-03 read-only root filesystem', () => {
     const outcome = evaluate(
       check,
       inventoryOf([
-        ...deploymentPods('shop', 'web', {
-          containers: [
-            { name: 'nginx', image: 'nginx:1.25.3', securityContext: RO },
-            { name: 'log-shipper', image: 'fluent/fluent-bit:3.0.7' },
-            { name: 'metrics', image: 'nginx/nginx-prometheus-exporter:1.1.0', securityContext: { readOnlyRootFilesystem: false } },
-          ],
-        }, { replicas: 5 }),
+        ...deploymentPods(
+          'shop',
+          'web',
+          {
+            containers: [
+              { name: 'nginx', image: 'nginx:1.25.3', securityContext: RO },
+              { name: 'log-shipper', image: 'fluent/fluent-bit:3.0.7' },
+              { name: 'metrics', image: 'nginx/nginx-prometheus-exporter:1.1.0', securityContext: { readOnlyRootFilesystem: false } },
+            ],
+          },
+          { replicas: 5 },
+        ),
         ...cronJobPods('ops', 'backup', { containers: [{ name: 'backup', image: 'ubuntu:22.04', securityContext: { runAsUser: 1000 } }] }),
       ]),
     );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.resource.kind, f.resource.name, f.data.count, f.data.containers, f.field, f.evidence])).toEqual([
-      ['CronJob', 'backup', 1, 'backup', 'spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem', 'backup: readOnlyRootFilesystem unset'],
+      [
+        'CronJob',
+        'backup',
+        1,
+        'backup',
+        'spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+        'backup: readOnlyRootFilesystem unset',
+      ],
       [
         'Deployment',
         'web',
@@ -67,14 +86,27 @@ describe('IMG-03 read-only root filesystem', () => {
   });
 
   it('fails a workload when any of its pods is writable (a rollout half done)', () => {
-    const oldPods = deploymentPods('shop', 'api', { containers: [{ name: 'api', image: 'registry.corp.io/shop/api:2.4.0' }] }, { replicas: 1, hash: '5c7d8e9f4b' });
-    const newPods = deploymentPods('shop', 'api', { containers: [{ name: 'api', image: 'registry.corp.io/shop/api:2.4.1', securityContext: RO }] }, { replicas: 2 });
+    const oldPods = deploymentPods(
+      'shop',
+      'api',
+      { containers: [{ name: 'api', image: 'registry.corp.io/shop/api:2.4.0' }] },
+      { replicas: 1, hash: '5c7d8e9f4b' },
+    );
+    const newPods = deploymentPods(
+      'shop',
+      'api',
+      { containers: [{ name: 'api', image: 'registry.corp.io/shop/api:2.4.1', securityContext: RO }] },
+      { replicas: 2 },
+    );
     const outcome = evaluate(check, inventoryOf([...oldPods, ...newPods]));
     expect(outcome.status === 'fail' && outcome.findings.map((f) => [f.resource.name, f.evidence])).toEqual([['api', 'api: readOnlyRootFilesystem unset']]);
   });
 
   it('shows Windows pods without scoring them', () => {
-    const win = barePod('shop', 'iis', { os: { name: 'windows' }, containers: [{ name: 'iis', image: 'mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022' }] });
+    const win = barePod('shop', 'iis', {
+      os: { name: 'windows' },
+      containers: [{ name: 'iis', image: 'mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022' }],
+    });
     const linux = barePod('shop', 'tool', { containers: [{ name: 'tool', image: 'busybox:1.36', securityContext: RO }] });
     const outcome = evaluate(check, inventoryOf([win, linux]));
     expect(outcome.status).toBe('pass');

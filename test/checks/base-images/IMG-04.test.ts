@@ -26,8 +26,12 @@ const cluster = () =>
     ...deploymentPods('shop', 'api', { containers: [{ name: 'api', image: 'registry.corp.io/shop/api:2.4.1' }] }),
     ...deploymentPods('shop', 'web', { containers: [{ name: 'nginx', image: 'nginx:1.25.3' }] }, { replicas: 3 }),
     ...statefulSetPods('shop', 'cache', { containers: [{ name: 'redis', image: 'docker.io/library/redis:7.2.5' }] }),
-    ...deploymentPods('cert-manager', 'cert-manager', { containers: [{ name: 'cert-manager-controller', image: 'quay.io/jetstack/cert-manager-controller:v1.15.1' }] }),
-    ...daemonSetPods('kube-system', 'aws-node', { containers: [{ name: 'aws-node', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.3-eksbuild.1' }] }),
+    ...deploymentPods('cert-manager', 'cert-manager', {
+      containers: [{ name: 'cert-manager-controller', image: 'quay.io/jetstack/cert-manager-controller:v1.15.1' }],
+    }),
+    ...daemonSetPods('kube-system', 'aws-node', {
+      containers: [{ name: 'aws-node', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.3-eksbuild.1' }],
+    }),
   ]);
 
 describe('IMG-04 allowed registries', () => {

@@ -30,7 +30,12 @@ function controllerRef(apiVersion: string, kind: string, name: string): Record<s
   return { apiVersion, kind, name, uid: uid(), controller: true, blockOwnerDeletion: true };
 }
 
-function pod(namespace: string, name: string, template: PodTemplate, extra: { labels?: Record<string, string>; owner?: Record<string, unknown>; annotations?: Record<string, string>; nodeName?: string } = {}): K8sObject {
+function pod(
+  namespace: string,
+  name: string,
+  template: PodTemplate,
+  extra: { labels?: Record<string, string>; owner?: Record<string, unknown>; annotations?: Record<string, string>; nodeName?: string } = {},
+): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -61,7 +66,13 @@ export function deploymentPods(
   const replicaSet: K8sObject = {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
-    metadata: { name: rsName, namespace, uid: uid(), labels: { app: name, 'pod-template-hash': hash }, ownerReferences: [controllerRef('apps/v1', 'Deployment', name)] },
+    metadata: {
+      name: rsName,
+      namespace,
+      uid: uid(),
+      labels: { app: name, 'pod-template-hash': hash },
+      ownerReferences: [controllerRef('apps/v1', 'Deployment', name)],
+    },
     spec: { replicas: options.replicas ?? 2, template: { spec: template } },
   };
   const pods = Array.from({ length: options.replicas ?? 2 }, (_, i) =>

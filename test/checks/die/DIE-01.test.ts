@@ -6,11 +6,7 @@ import { deployment, statefulSet } from './objects.js';
 
 describe('DIE-01 controllers run at least 2 replicas', () => {
   it('passes when every Deployment and StatefulSet outside system namespaces has 2 or more replicas', () => {
-    const outcome = evaluate(check, inventoryOf([
-      deployment('shop', 'web', 3),
-      statefulSet('shop', 'postgres', 2),
-      deployment('kube-system', 'coredns', 1),
-    ]));
+    const outcome = evaluate(check, inventoryOf([deployment('shop', 'web', 3), statefulSet('shop', 'postgres', 2), deployment('kube-system', 'coredns', 1)]));
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
     expect(outcome.subjects.map((s) => [s.resource.kind, s.resource.name, s.details?.replicas])).toEqual([
@@ -20,13 +16,16 @@ describe('DIE-01 controllers run at least 2 replicas', () => {
   });
 
   it('fails with one finding per namespace, reads an omitted spec.replicas as 1 and skips scaled-down controllers', () => {
-    const outcome = evaluate(check, inventoryOf([
-      deployment('shop', 'web', 3),
-      deployment('shop', 'cart', null),
-      statefulSet('shop', 'redis', 1),
-      deployment('shop', 'legacy-batch', 0),
-      deployment('blog', 'wordpress', 1),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        deployment('shop', 'web', 3),
+        deployment('shop', 'cart', null),
+        statefulSet('shop', 'redis', 1),
+        deployment('shop', 'legacy-batch', 0),
+        deployment('blog', 'wordpress', 1),
+      ]),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.resource.kind, f.resource.name, f.evidence])).toEqual([

@@ -29,25 +29,24 @@ describe('DIE-02 no bare pods', () => {
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
     // two web replicas are one workload; the Job's pod is traced up to its CronJob
-    expect(outcome.subjects.map((s) => `${s.resource.kind}/${s.resource.name}`)).toEqual([
-      'CronJob/nightly-report',
-      'Deployment/web',
-      'StatefulSet/postgres',
-    ]);
+    expect(outcome.subjects.map((s) => `${s.resource.kind}/${s.resource.name}`)).toEqual(['CronJob/nightly-report', 'Deployment/web', 'StatefulSet/postgres']);
   });
 
   it('fails with one finding per namespace listing bare pods, including ones with only non-controller owners', () => {
     const { objects, pods } = shopCluster();
-    const outcome = evaluate(check, inventoryOf([
-      ...objects,
-      ...pods,
-      barePod('shop', 'debug-shell', { phase: 'Running' }),
-      barePod('shop', 'migrate-once', {
-        phase: 'Succeeded',
-        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'migration-plan', uid: 'c0ffee00-0000-4000-8000-000000000001' }],
-      }),
-      barePod('blog', 'tmp-curl'),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        ...objects,
+        ...pods,
+        barePod('shop', 'debug-shell', { phase: 'Running' }),
+        barePod('shop', 'migrate-once', {
+          phase: 'Succeeded',
+          ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'migration-plan', uid: 'c0ffee00-0000-4000-8000-000000000001' }],
+        }),
+        barePod('blog', 'tmp-curl'),
+      ]),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.resource.name, f.data.count])).toEqual([
@@ -65,11 +64,10 @@ describe('DIE-02 no bare pods', () => {
   });
 
   it('excludes static pods (mirror annotation) even outside system namespaces, and ignores system namespaces', () => {
-    const outcome = evaluate(check, inventoryOf([
-      mirrorPod('edge', 'etcd-backup', 'worker-1'),
-      barePod('kube-system', 'kubeadm-debug'),
-      barePod('edge', 'probe'),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([mirrorPod('edge', 'etcd-backup', 'worker-1'), barePod('kube-system', 'kubeadm-debug'), barePod('edge', 'probe')]),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.subjects.map((s) => s.resource.name)).toEqual(['probe']);

@@ -17,14 +17,17 @@ describe('DIE-03 no hostPath volumes', () => {
     const web = deployment('shop', 'web', 2, { volumes: safeVolumes });
     const rs = replicaSet(web, '7d4b9c8f5d');
     const proxy = daemonSet('kube-system', 'kube-proxy', { volumes: kubeProxyVolumes });
-    const outcome = evaluate(check, inventoryOf([
-      web,
-      rs,
-      podOf(rs, 'x2x9k', { volumes: safeVolumes }),
-      podOf(rs, 'p7mqd', { volumes: safeVolumes }),
-      proxy,
-      podOf(proxy, 'k8w2d', { volumes: kubeProxyVolumes }),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        web,
+        rs,
+        podOf(rs, 'x2x9k', { volumes: safeVolumes }),
+        podOf(rs, 'p7mqd', { volumes: safeVolumes }),
+        proxy,
+        podOf(proxy, 'k8w2d', { volumes: kubeProxyVolumes }),
+      ]),
+    );
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
     expect(outcome.subjects.map((s) => `${s.resource.kind}/${s.resource.name}`)).toEqual(['Deployment/web']);
@@ -36,16 +39,19 @@ describe('DIE-03 no hostPath volumes', () => {
     const builderVolumes = [hostPathVolume('docker-sock', '/var/run/docker.sock', 'Socket'), { name: 'workspace', emptyDir: {} }];
     const builder = deployment('ci', 'image-builder', 2, { volumes: builderVolumes });
     const builderRs = replicaSet(builder, '5f9c7b6d48');
-    const outcome = evaluate(check, inventoryOf([
-      exporter,
-      podOf(exporter, 'b7w9x', { volumes: exporterVolumes }),
-      podOf(exporter, 'm2kq4', { volumes: exporterVolumes }),
-      builder,
-      builderRs,
-      podOf(builderRs, 'h4t8n', { volumes: builderVolumes }),
-      barePod('ci', 'debug-node', { volumes: [hostPathVolume('host', '/')] }),
-      barePod('ci', 'curl'),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        exporter,
+        podOf(exporter, 'b7w9x', { volumes: exporterVolumes }),
+        podOf(exporter, 'm2kq4', { volumes: exporterVolumes }),
+        builder,
+        builderRs,
+        podOf(builderRs, 'h4t8n', { volumes: builderVolumes }),
+        barePod('ci', 'debug-node', { volumes: [hostPathVolume('host', '/')] }),
+        barePod('ci', 'curl'),
+      ]),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.resource.kind, f.resource.name, f.evidence])).toEqual([

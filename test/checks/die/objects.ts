@@ -133,8 +133,16 @@ export function podOf(owner: K8sObject, suffix: string, opts: PodOptions = {}): 
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: meta(o.namespace, name, { labels, ...(opts.annotations ? { annotations: opts.annotations } : {}), ownerReferences: opts.ownerReferences ?? [ownerRef(owner)] }),
-    spec: { containers: [{ name: o.name, image: `registry.example.com/${o.name}:1.4.2` }], ...(opts.volumes ? { volumes: opts.volumes } : {}), nodeName: 'worker-1' },
+    metadata: meta(o.namespace, name, {
+      labels,
+      ...(opts.annotations ? { annotations: opts.annotations } : {}),
+      ownerReferences: opts.ownerReferences ?? [ownerRef(owner)],
+    }),
+    spec: {
+      containers: [{ name: o.name, image: `registry.example.com/${o.name}:1.4.2` }],
+      ...(opts.volumes ? { volumes: opts.volumes } : {}),
+      nodeName: 'worker-1',
+    },
     status: { phase: opts.phase ?? 'Running' },
   };
 }

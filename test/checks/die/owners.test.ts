@@ -19,15 +19,31 @@ describe('workload owners', () => {
   });
 
   it('does not infer a Deployment for a ReplicaSet whose pods lack pod-template-hash (a ReplicaSet made by hand)', () => {
-    const rs: K8sObject = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'frontend', namespace: 'shop', uid: 'a1', labels: { tier: 'frontend' } } };
+    const rs: K8sObject = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'frontend', namespace: 'shop', uid: 'a1', labels: { tier: 'frontend' } },
+    };
     const pod = podOf(rs, 'b2k9s');
     expect(workloadOf(pod, ownerIndex()).ref).toMatchObject({ kind: 'ReplicaSet', name: 'frontend' });
   });
 
   it('stops on an ownership cycle in malformed data', () => {
-    const a: K8sObject = { apiVersion: 'example.com/v1', kind: 'Loop', metadata: { name: 'a', namespace: 'x', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Loop', name: 'b', controller: true }] } };
-    const b: K8sObject = { apiVersion: 'example.com/v1', kind: 'Loop', metadata: { name: 'b', namespace: 'x', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Loop', name: 'a', controller: true }] } };
-    const pod: K8sObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'x', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Loop', name: 'a', controller: true }] } };
+    const a: K8sObject = {
+      apiVersion: 'example.com/v1',
+      kind: 'Loop',
+      metadata: { name: 'a', namespace: 'x', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Loop', name: 'b', controller: true }] },
+    };
+    const b: K8sObject = {
+      apiVersion: 'example.com/v1',
+      kind: 'Loop',
+      metadata: { name: 'b', namespace: 'x', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Loop', name: 'a', controller: true }] },
+    };
+    const pod: K8sObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'x', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Loop', name: 'a', controller: true }] },
+    };
     expect(workloadOf(pod, ownerIndex([a, b])).ref.kind).toBe('Loop');
   });
 

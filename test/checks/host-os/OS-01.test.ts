@@ -82,7 +82,11 @@ describe('OS-01 container-specialized host OS', () => {
     expect(outcome.reason).toMatch(/"Buildroot 2023\.02\.9"/);
     expect(outcome.reason).toMatch(/catalogs\.osFamilies/);
     expect(outcome.subjects).toEqual([
-      expect.objectContaining({ resource: expect.objectContaining({ name: 'minikube' }), verdict: 'unknown', details: expect.objectContaining({ class: null }) }),
+      expect.objectContaining({
+        resource: expect.objectContaining({ name: 'minikube' }),
+        verdict: 'unknown',
+        details: expect.objectContaining({ class: null }),
+      }),
     ]);
   });
 

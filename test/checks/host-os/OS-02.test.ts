@@ -132,10 +132,7 @@ describe('OS-02 uniform node fleet', () => {
   });
 
   it('treats nodes without a pool label as one group', () => {
-    const outcome = evaluate(
-      check,
-      inventoryOf([kubeadmUbuntu('cp-1'), kubeadmUbuntu('worker-1'), kubeadmUbuntu('worker-2', { kubeletVersion: 'v1.29.7' })]),
-    );
+    const outcome = evaluate(check, inventoryOf([kubeadmUbuntu('cp-1'), kubeadmUbuntu('worker-1'), kubeadmUbuntu('worker-2', { kubeletVersion: 'v1.29.7' })]));
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings[0]).toMatchObject({

@@ -65,7 +65,10 @@ describe('OS-03 kubelet version skew', () => {
   });
 
   it('fails on a kubelet newer than the API server', () => {
-    const outcome = evaluate(check, inventoryOf([kubeadmUbuntu('cp-1', { kubeletVersion: 'v1.29.4' }), kubeadmUbuntu('worker-1', { kubeletVersion: 'v1.30.1' })], {}, 'v1.29.4'));
+    const outcome = evaluate(
+      check,
+      inventoryOf([kubeadmUbuntu('cp-1', { kubeletVersion: 'v1.29.4' }), kubeadmUbuntu('worker-1', { kubeletVersion: 'v1.30.1' })], {}, 'v1.29.4'),
+    );
     expect(outcome.status).toBe('fail');
     expect(outcome.status === 'fail' && outcome.findings.map((f) => [f.messageId, f.resource.name])).toEqual([['newer', 'worker-1']]);
   });

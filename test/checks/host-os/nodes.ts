@@ -46,19 +46,27 @@ const EKS_BOTTLEROCKET: NodeSoftware = {
 };
 
 export function eksAl2(name: string, nodegroup = 'ng-al2', overrides: NodeSoftware = {}): K8sObject {
-  return node(name, { ...EKS_AL2, ...overrides }, {
-    'eks.amazonaws.com/nodegroup': nodegroup,
-    'eks.amazonaws.com/capacityType': 'ON_DEMAND',
-    'node.kubernetes.io/instance-type': 'm5.large',
-  });
+  return node(
+    name,
+    { ...EKS_AL2, ...overrides },
+    {
+      'eks.amazonaws.com/nodegroup': nodegroup,
+      'eks.amazonaws.com/capacityType': 'ON_DEMAND',
+      'node.kubernetes.io/instance-type': 'm5.large',
+    },
+  );
 }
 
 export function eksBottlerocket(name: string, nodegroup = 'ng-bottlerocket', overrides: NodeSoftware = {}): K8sObject {
-  return node(name, { ...EKS_BOTTLEROCKET, ...overrides }, {
-    'eks.amazonaws.com/nodegroup': nodegroup,
-    'eks.amazonaws.com/capacityType': 'ON_DEMAND',
-    'node.kubernetes.io/instance-type': 'm5.large',
-  });
+  return node(
+    name,
+    { ...EKS_BOTTLEROCKET, ...overrides },
+    {
+      'eks.amazonaws.com/nodegroup': nodegroup,
+      'eks.amazonaws.com/capacityType': 'ON_DEMAND',
+      'node.kubernetes.io/instance-type': 'm5.large',
+    },
+  );
 }
 
 export function gkeCos(name: string, pool = 'default-pool', overrides: NodeSoftware = {}): K8sObject {
@@ -114,7 +122,13 @@ export function talos(name: string, overrides: NodeSoftware = {}, labels: Record
 export function kubeadmUbuntu(name: string, overrides: NodeSoftware = {}, labels: Record<string, string> = {}): K8sObject {
   return node(
     name,
-    { osImage: 'Ubuntu 22.04.4 LTS', kernelVersion: '5.15.0-117-generic', kubeletVersion: 'v1.30.3', containerRuntimeVersion: 'containerd://1.7.12', ...overrides },
+    {
+      osImage: 'Ubuntu 22.04.4 LTS',
+      kernelVersion: '5.15.0-117-generic',
+      kubeletVersion: 'v1.30.3',
+      containerRuntimeVersion: 'containerd://1.7.12',
+      ...overrides,
+    },
     labels,
   );
 }

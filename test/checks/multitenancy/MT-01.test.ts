@@ -12,7 +12,12 @@ function crd(name: string, kind: string): K8sObject {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: { name },
-    spec: { group: group.join('.'), names: { kind, plural, listKind: `${kind}List` }, scope: 'Cluster', versions: [{ name: 'v1beta2', served: true, storage: true }] },
+    spec: {
+      group: group.join('.'),
+      names: { kind, plural, listKind: `${kind}List` },
+      scope: 'Cluster',
+      versions: [{ name: 'v1beta2', served: true, storage: true }],
+    },
   };
 }
 
@@ -34,13 +39,16 @@ const workloadsListed = { [KINDS.StatefulSet]: 'ok', [KINDS.Deployment]: 'ok' } 
 
 describe('MT-01 a tenancy framework or model is in use', () => {
   it('names Capsule from its CRDs and the tenant label on namespaces', () => {
-    const outcome = evaluate(check, inventoryOf([
-      ...plainCluster(),
-      crd('tenants.capsule.clastix.io', 'Tenant'),
-      crd('capsuleconfigurations.capsule.clastix.io', 'CapsuleConfiguration'),
-      namespace('oil-production', { 'capsule.clastix.io/tenant': 'oil', 'kubernetes.io/metadata.name': 'oil-production' }),
-      namespace('oil-development', { 'capsule.clastix.io/tenant': 'oil', 'kubernetes.io/metadata.name': 'oil-development' }),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        ...plainCluster(),
+        crd('tenants.capsule.clastix.io', 'Tenant'),
+        crd('capsuleconfigurations.capsule.clastix.io', 'CapsuleConfiguration'),
+        namespace('oil-production', { 'capsule.clastix.io/tenant': 'oil', 'kubernetes.io/metadata.name': 'oil-production' }),
+        namespace('oil-development', { 'capsule.clastix.io/tenant': 'oil', 'kubernetes.io/metadata.name': 'oil-development' }),
+      ]),
+    );
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
     expect(outcome.subjects).toHaveLength(1);
@@ -55,13 +63,18 @@ describe('MT-01 a tenancy framework or model is in use', () => {
   });
 
   it('finds HNC by its tree labels alone (wildcard label keys) and vCluster by its control plane StatefulSet', () => {
-    const vcluster = statefulSet('team-x', 'my-vcluster', 1, { labels: { app: 'vcluster', release: 'my-vcluster', chart: 'vcluster-0.20.0', heritage: 'Helm' } });
-    const outcome = evaluate(check, inventoryOf([
-      ...plainCluster(),
-      namespace('team-a', { 'hnc.x-k8s.io/included-namespace': 'true', 'team-a.tree.hnc.x-k8s.io/depth': '0' }),
-      namespace('team-a-svc1', { 'team-a.tree.hnc.x-k8s.io/depth': '1', 'team-a-svc1.tree.hnc.x-k8s.io/depth': '0' }),
-      vcluster,
-    ]));
+    const vcluster = statefulSet('team-x', 'my-vcluster', 1, {
+      labels: { app: 'vcluster', release: 'my-vcluster', chart: 'vcluster-0.20.0', heritage: 'Helm' },
+    });
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        ...plainCluster(),
+        namespace('team-a', { 'hnc.x-k8s.io/included-namespace': 'true', 'team-a.tree.hnc.x-k8s.io/depth': '0' }),
+        namespace('team-a-svc1', { 'team-a.tree.hnc.x-k8s.io/depth': '1', 'team-a-svc1.tree.hnc.x-k8s.io/depth': '0' }),
+        vcluster,
+      ]),
+    );
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
     const byFramework = Object.fromEntries(outcome.subjects.map((s) => [s.details?.framework as string, s]));
@@ -74,7 +87,9 @@ describe('MT-01 a tenancy framework or model is in use', () => {
 
   it('finds a framework the user added to the catalogue in the config file', () => {
     const catalogs = mergeCatalogs(loadBuiltinCatalogs(), {
-      tenancyFrameworks: [{ id: 'corp-tenants', name: 'Corp tenant operator', crds: [], namespaceLabels: ['tenants.corp.example.com/owner'], source: 'internal wiki' }],
+      tenancyFrameworks: [
+        { id: 'corp-tenants', name: 'Corp tenant operator', crds: [], namespaceLabels: ['tenants.corp.example.com/owner'], source: 'internal wiki' },
+      ],
     });
     const outcome = evaluate(check, inventoryOf([...plainCluster(), namespace('payments', { 'tenants.corp.example.com/owner': 'payments-team' })]), catalogs);
     expect(outcome.status).toBe('pass');
@@ -83,11 +98,14 @@ describe('MT-01 a tenancy framework or model is in use', () => {
   });
 
   it('fails, naming what it looked for, when no framework shows anywhere', () => {
-    const outcome = evaluate(check, inventoryOf([
-      ...plainCluster(),
-      // an ordinary app label that only looks similar is not a tenancy label
-      namespace('vcluster-docs', { app: 'vcluster-docs' }),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        ...plainCluster(),
+        // an ordinary app label that only looks similar is not a tenancy label
+        namespace('vcluster-docs', { app: 'vcluster-docs' }),
+      ]),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings).toHaveLength(1);
@@ -107,7 +125,10 @@ describe('MT-01 a tenancy framework or model is in use', () => {
   });
 
   it('still passes on a CRD alone when workloads could not be read', () => {
-    const outcome = evaluate(check, inventoryOf([...plainCluster(), crd('tenantcontrolplanes.kamaji.clastix.io', 'TenantControlPlane')], { [KINDS.StatefulSet]: 'forbidden' }));
+    const outcome = evaluate(
+      check,
+      inventoryOf([...plainCluster(), crd('tenantcontrolplanes.kamaji.clastix.io', 'TenantControlPlane')], { [KINDS.StatefulSet]: 'forbidden' }),
+    );
     expect(outcome.status).toBe('pass');
   });
 

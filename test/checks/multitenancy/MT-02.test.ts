@@ -23,12 +23,23 @@ describe('MT-02 no workloads in the default namespace', () => {
     const nginxRs = replicaSet(nginx, '77b4fdf86c');
     const cleanup = cronJob('default', 'cleanup');
     const cleanupJob = job('default', 'cleanup-28941120', cleanup);
-    const outcome = evaluate(check, inventoryOf([
-      web, webRs, podOf(webRs, 'x2x9k'),
-      nginx, nginxRs, podOf(nginxRs, 'b8t2x'), podOf(nginxRs, 'k9w4z'), podOf(nginxRs, 'r2d7q', { phase: 'Pending' }),
-      cleanup, cleanupJob, podOf(cleanupJob, 'qz7lp', { phase: 'Succeeded' }),
-      barePod('default', 'busybox'),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        web,
+        webRs,
+        podOf(webRs, 'x2x9k'),
+        nginx,
+        nginxRs,
+        podOf(nginxRs, 'b8t2x'),
+        podOf(nginxRs, 'k9w4z'),
+        podOf(nginxRs, 'r2d7q', { phase: 'Pending' }),
+        cleanup,
+        cleanupJob,
+        podOf(cleanupJob, 'qz7lp', { phase: 'Succeeded' }),
+        barePod('default', 'busybox'),
+      ]),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.resource.kind, f.resource.name, f.data.pods])).toEqual([

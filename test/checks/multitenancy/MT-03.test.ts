@@ -5,13 +5,21 @@ import { checkScore } from '../../../src/engine/score.js';
 import { evaluate, inventoryOf } from '../../support/inventory.js';
 import { barePod, deployment, podOf, replicaSet } from '../die/objects.js';
 
-function resourceQuota(namespace: string, name: string, hard: Record<string, string> = { 'requests.cpu': '4', 'requests.memory': '8Gi', 'limits.memory': '16Gi', pods: '50' }): K8sObject {
+function resourceQuota(
+  namespace: string,
+  name: string,
+  hard: Record<string, string> = { 'requests.cpu': '4', 'requests.memory': '8Gi', 'limits.memory': '16Gi', pods: '50' },
+): K8sObject {
   return { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name, namespace }, spec: { hard }, status: { hard, used: { pods: '3' } } };
 }
 
-function limitRange(namespace: string, name: string, limits: unknown[] = [
-  { type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '128Mi' }, max: { memory: '2Gi' } },
-]): K8sObject {
+function limitRange(
+  namespace: string,
+  name: string,
+  limits: unknown[] = [
+    { type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '128Mi' }, max: { memory: '2Gi' } },
+  ],
+): K8sObject {
   return { apiVersion: 'v1', kind: 'LimitRange', metadata: { name, namespace }, spec: { limits } };
 }
 
@@ -23,27 +31,42 @@ function podsIn(namespace: string, count: number): K8sObject[] {
 
 describe('MT-03 namespaces with workloads have a ResourceQuota and a LimitRange', () => {
   it('passes when every namespace that runs pods has both, ignoring system namespaces and empty namespaces', () => {
-    const outcome = evaluate(check, inventoryOf([
-      ...podsIn('shop', 2),
-      resourceQuota('shop', 'compute'),
-      limitRange('shop', 'container-defaults'),
-      ...podsIn('kube-system', 1),
-      resourceQuota('idle', 'compute'),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        ...podsIn('shop', 2),
+        resourceQuota('shop', 'compute'),
+        limitRange('shop', 'container-defaults'),
+        ...podsIn('kube-system', 1),
+        resourceQuota('idle', 'compute'),
+      ]),
+    );
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
     expect(outcome.subjects).toEqual([
-      { resource: { apiVersion: 'v1', kind: 'Namespace', name: 'shop' }, verdict: 'pass', credit: 1, details: { pods: 2, resourceQuotas: ['compute'], limitRanges: ['container-defaults'] } },
+      {
+        resource: { apiVersion: 'v1', kind: 'Namespace', name: 'shop' },
+        verdict: 'pass',
+        credit: 1,
+        details: { pods: 2, resourceQuotas: ['compute'], limitRanges: ['container-defaults'] },
+      },
     ]);
   });
 
   it('fails per namespace with partial credit when only one of the two exists', () => {
-    const outcome = evaluate(check, inventoryOf([
-      ...podsIn('shop', 2), resourceQuota('shop', 'compute'), limitRange('shop', 'container-defaults'),
-      ...podsIn('blog', 1), resourceQuota('blog', 'compute'),
-      ...podsIn('search', 3), limitRange('search', 'container-defaults'),
-      barePod('legacy', 'cron-runner'),
-    ]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        ...podsIn('shop', 2),
+        resourceQuota('shop', 'compute'),
+        limitRange('shop', 'container-defaults'),
+        ...podsIn('blog', 1),
+        resourceQuota('blog', 'compute'),
+        ...podsIn('search', 3),
+        limitRange('search', 'container-defaults'),
+        barePod('legacy', 'cron-runner'),
+      ]),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.resource.name, f.messageId, f.field, f.evidence])).toEqual([
@@ -62,11 +85,7 @@ describe('MT-03 namespaces with workloads have a ResourceQuota and a LimitRange'
   });
 
   it('does not count a ResourceQuota without spec.hard or a LimitRange without limits', () => {
-    const outcome = evaluate(check, inventoryOf([
-      ...podsIn('shop', 1),
-      resourceQuota('shop', 'placeholder', {}),
-      limitRange('shop', 'empty', []),
-    ]));
+    const outcome = evaluate(check, inventoryOf([...podsIn('shop', 1), resourceQuota('shop', 'placeholder', {}), limitRange('shop', 'empty', [])]));
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings[0]!.messageId).toBe('missingBoth');

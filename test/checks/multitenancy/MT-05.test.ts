@@ -58,32 +58,41 @@ describe('MT-05 cluster-admin bound only to system subjects', () => {
   });
 
   it('passes with EKS add-on manager and a k3s helm-controller service account of kube-system', () => {
-    const outcome = evaluate(check, inventoryOf([
-      ...kubeadmBindings().slice(0, 1),
-      clusterRoleBinding('eks:addon-cluster-admin', 'cluster-admin', [{ kind: 'User', name: 'eks:addon-manager' }]),
-      clusterRoleBinding('helm-kube-system-traefik', 'cluster-admin', [{ kind: 'ServiceAccount', name: 'helm-traefik', namespace: 'kube-system' }]),
-    ], { [KINDS.RoleBinding]: 'ok' }));
+    const outcome = evaluate(
+      check,
+      inventoryOf(
+        [
+          ...kubeadmBindings().slice(0, 1),
+          clusterRoleBinding('eks:addon-cluster-admin', 'cluster-admin', [{ kind: 'User', name: 'eks:addon-manager' }]),
+          clusterRoleBinding('helm-kube-system-traefik', 'cluster-admin', [{ kind: 'ServiceAccount', name: 'helm-traefik', namespace: 'kube-system' }]),
+        ],
+        { [KINDS.RoleBinding]: 'ok' },
+      ),
+    );
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
     expect(outcome.subjects).toHaveLength(3);
   });
 
   it('lists each binding that grants cluster-admin to people, tools, or everyone', () => {
-    const outcome = evaluate(check, inventoryOf([
-      ...kubeadmBindings(),
-      clusterRoleBinding('ci-deployer-admin', 'cluster-admin', [{ kind: 'ServiceAccount', name: 'gitlab-runner', namespace: 'ci' }]),
-      clusterRoleBinding('aks-cluster-admin-binding', 'cluster-admin', [
-        { kind: 'User', name: 'clusterAdmin' },
-        { kind: 'User', name: 'clusterUser' },
+    const outcome = evaluate(
+      check,
+      inventoryOf([
+        ...kubeadmBindings(),
+        clusterRoleBinding('ci-deployer-admin', 'cluster-admin', [{ kind: 'ServiceAccount', name: 'gitlab-runner', namespace: 'ci' }]),
+        clusterRoleBinding('aks-cluster-admin-binding', 'cluster-admin', [
+          { kind: 'User', name: 'clusterAdmin' },
+          { kind: 'User', name: 'clusterUser' },
+        ]),
+        clusterRoleBinding('ops', 'cluster-admin', [
+          { kind: 'Group', name: 'system:masters' },
+          { kind: 'User', name: 'alice@example.com' },
+        ]),
+        clusterRoleBinding('debug-anonymous', 'cluster-admin', [{ kind: 'Group', name: 'system:unauthenticated' }]),
+        roleBinding('team-a', 'team-a-leads-admin', 'ClusterRole', 'cluster-admin', [{ kind: 'Group', name: 'team-a-leads' }]),
+        roleBinding('team-b', 'local-admin', 'Role', 'cluster-admin', [{ kind: 'User', name: 'bob' }]),
       ]),
-      clusterRoleBinding('ops', 'cluster-admin', [
-        { kind: 'Group', name: 'system:masters' },
-        { kind: 'User', name: 'alice@example.com' },
-      ]),
-      clusterRoleBinding('debug-anonymous', 'cluster-admin', [{ kind: 'Group', name: 'system:unauthenticated' }]),
-      roleBinding('team-a', 'team-a-leads-admin', 'ClusterRole', 'cluster-admin', [{ kind: 'Group', name: 'team-a-leads' }]),
-      roleBinding('team-b', 'local-admin', 'Role', 'cluster-admin', [{ kind: 'User', name: 'bob' }]),
-    ]));
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.resource.kind, f.resource.namespace ?? '', f.resource.name, f.messageId, f.field])).toEqual([
@@ -110,14 +119,20 @@ describe('MT-05 cluster-admin bound only to system subjects', () => {
   });
 
   it('recognises a platform default only by binding name and subject together', () => {
-    const outcome = evaluate(check, inventoryOf([
-      clusterRoleBinding('kubeadm:cluster-admins', 'cluster-admin', [
-        { kind: 'Group', name: 'kubeadm:cluster-admins' },
-        { kind: 'User', name: 'mallory' },
-      ]),
-      clusterRoleBinding('contractors', 'cluster-admin', [{ kind: 'Group', name: 'kubeadm:cluster-admins' }]),
-      clusterRoleBinding('node-superpowers', 'cluster-admin', [{ kind: 'Group', name: 'system:nodes' }]),
-    ], { [KINDS.RoleBinding]: 'ok' }));
+    const outcome = evaluate(
+      check,
+      inventoryOf(
+        [
+          clusterRoleBinding('kubeadm:cluster-admins', 'cluster-admin', [
+            { kind: 'Group', name: 'kubeadm:cluster-admins' },
+            { kind: 'User', name: 'mallory' },
+          ]),
+          clusterRoleBinding('contractors', 'cluster-admin', [{ kind: 'Group', name: 'kubeadm:cluster-admins' }]),
+          clusterRoleBinding('node-superpowers', 'cluster-admin', [{ kind: 'Group', name: 'system:nodes' }]),
+        ],
+        { [KINDS.RoleBinding]: 'ok' },
+      ),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.resource.name, f.data.subjects])).toEqual([
@@ -128,11 +143,17 @@ describe('MT-05 cluster-admin bound only to system subjects', () => {
   });
 
   it('treats service accounts of configured system namespaces as system, and of other namespaces as not', () => {
-    const outcome = evaluate(check, inventoryOf([
-      clusterRoleBinding('kube-public-sa', 'cluster-admin', [{ kind: 'ServiceAccount', name: 'reader', namespace: 'kube-public' }]),
-      clusterRoleBinding('sa-as-user', 'cluster-admin', [{ kind: 'User', name: 'system:serviceaccount:argocd:argocd-application-controller' }]),
-      clusterRoleBinding('all-kube-system-sas', 'cluster-admin', [{ kind: 'Group', name: 'system:serviceaccounts:kube-system' }]),
-    ], { [KINDS.RoleBinding]: 'ok' }));
+    const outcome = evaluate(
+      check,
+      inventoryOf(
+        [
+          clusterRoleBinding('kube-public-sa', 'cluster-admin', [{ kind: 'ServiceAccount', name: 'reader', namespace: 'kube-public' }]),
+          clusterRoleBinding('sa-as-user', 'cluster-admin', [{ kind: 'User', name: 'system:serviceaccount:argocd:argocd-application-controller' }]),
+          clusterRoleBinding('all-kube-system-sas', 'cluster-admin', [{ kind: 'Group', name: 'system:serviceaccounts:kube-system' }]),
+        ],
+        { [KINDS.RoleBinding]: 'ok' },
+      ),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => f.resource.name)).toEqual(['sa-as-user']);

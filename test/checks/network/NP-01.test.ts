@@ -7,7 +7,9 @@ import { evaluate, inventoryOf } from '../../support/inventory.js';
 import { daemonSet } from './objects.js';
 
 const ECR = '602401143452.dkr.ecr.us-west-2.amazonaws.com';
-const flannel = daemonSet('kube-flannel', 'kube-flannel-ds', [{ name: 'kube-flannel', image: 'ghcr.io/flannel-io/flannel:v0.25.1', command: ['/opt/bin/flanneld'], args: ['--ip-masq', '--kube-subnet-mgr'] }]);
+const flannel = daemonSet('kube-flannel', 'kube-flannel-ds', [
+  { name: 'kube-flannel', image: 'ghcr.io/flannel-io/flannel:v0.25.1', command: ['/opt/bin/flanneld'], args: ['--ip-masq', '--kube-subnet-mgr'] },
+]);
 const calicoNode = (ns: string) => daemonSet(ns, 'calico-node', [{ name: 'calico-node', image: 'docker.io/calico/node:v3.28.0' }]);
 const kubeProxy = daemonSet('kube-system', 'kube-proxy', [{ name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.30.2' }]);
 const awsNode = (agentArgs?: string[]) =>
@@ -31,7 +33,9 @@ describe('NP-01 the CNI enforces NetworkPolicy', () => {
       const outcome = run([kubeProxy, calicoNode(ns)]);
       expect(outcome.status).toBe('pass');
       if (outcome.status !== 'pass') continue;
-      expect(outcome.subjects).toEqual([expect.objectContaining({ resource: expect.objectContaining({ kind: 'DaemonSet', namespace: ns, name: 'calico-node' }), verdict: 'pass' })]);
+      expect(outcome.subjects).toEqual([
+        expect.objectContaining({ resource: expect.objectContaining({ kind: 'DaemonSet', namespace: ns, name: 'calico-node' }), verdict: 'pass' }),
+      ]);
     }
   });
 
@@ -49,7 +53,10 @@ describe('NP-01 the CNI enforces NetworkPolicy', () => {
   });
 
   it('passes on Canal (flannel + calico in one DaemonSet) and on Flannel with Calico beside it', () => {
-    const canal = daemonSet('kube-system', 'canal', [{ name: 'calico-node', image: 'docker.io/calico/node:v3.28.0' }, { name: 'kube-flannel', image: 'quay.io/coreos/flannel:v0.15.1' }]);
+    const canal = daemonSet('kube-system', 'canal', [
+      { name: 'calico-node', image: 'docker.io/calico/node:v3.28.0' },
+      { name: 'kube-flannel', image: 'quay.io/coreos/flannel:v0.15.1' },
+    ]);
     expect(run([canal]).status).toBe('pass');
     const both = run([flannel, calicoNode('kube-system')]);
     expect(both.status).toBe('pass');
@@ -88,14 +95,24 @@ describe('NP-01 the CNI enforces NetworkPolicy', () => {
     expect(undecided.status).toBe('unknown');
     expect(undecided.status === 'unknown' && undecided.reason).toMatch(/kindnet \(DaemonSet kube-system\/kindnet\)/);
     // kind v0.24 runs NetworkPolicy in a separate DaemonSet
-    const netpols = daemonSet('kube-system', 'kube-network-policies', [{ name: 'kube-network-policies', image: 'registry.k8s.io/networking/kube-network-policies:v0.2.0' }]);
+    const netpols = daemonSet('kube-system', 'kube-network-policies', [
+      { name: 'kube-network-policies', image: 'registry.k8s.io/networking/kube-network-policies:v0.2.0' },
+    ]);
     expect(run([kindnet('docker.io/kindest/kindnetd:v20240813-c6f155d6'), netpols]).status).toBe('pass');
   });
 
   it('weave without weave-npc and kube-router with --run-firewall=false fail', () => {
     expect(run([daemonSet('kube-system', 'weave-net', [{ name: 'weave', image: 'weaveworks/weave-kube:2.8.1' }])]).status).toBe('fail');
-    expect(run([daemonSet('kube-system', 'weave-net', [{ name: 'weave', image: 'weaveworks/weave-kube:2.8.1' }, { name: 'weave-npc', image: 'weaveworks/weave-npc:2.8.1' }])]).status).toBe('pass');
-    const router = (args: string[]) => daemonSet('kube-system', 'kube-router', [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.1.0', args }]);
+    expect(
+      run([
+        daemonSet('kube-system', 'weave-net', [
+          { name: 'weave', image: 'weaveworks/weave-kube:2.8.1' },
+          { name: 'weave-npc', image: 'weaveworks/weave-npc:2.8.1' },
+        ]),
+      ]).status,
+    ).toBe('pass');
+    const router = (args: string[]) =>
+      daemonSet('kube-system', 'kube-router', [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.1.0', args }]);
     expect(run([router(['--run-router=true', '--run-firewall=true'])]).status).toBe('pass');
     expect(run([router(['--run-router=true', '--run-firewall=false'])]).status).toBe('fail');
   });
@@ -119,10 +136,18 @@ describe('NP-01 the CNI enforces NetworkPolicy', () => {
   });
 
   it('uses a CNI the user adds to the catalogue', () => {
-    const catalogs = { osFamilies: [], imageRules: [], policyEngines: [], tenancyFrameworks: [], cnis: [
-      { id: 'corp-cni', name: 'Corp CNI', enforcesNetworkPolicy: 'yes' as const, daemonSets: ['corp-net-agent'], source: 'internal' },
-    ] };
-    const outcome = evaluate(check, inventoryOf([daemonSet('corp-system', 'corp-net-agent', [{ name: 'agent', image: 'registry.corp/net:1' }])], { [KINDS.DaemonSet]: 'ok' }), catalogs);
+    const catalogs = {
+      osFamilies: [],
+      imageRules: [],
+      policyEngines: [],
+      tenancyFrameworks: [],
+      cnis: [{ id: 'corp-cni', name: 'Corp CNI', enforcesNetworkPolicy: 'yes' as const, daemonSets: ['corp-net-agent'], source: 'internal' }],
+    };
+    const outcome = evaluate(
+      check,
+      inventoryOf([daemonSet('corp-system', 'corp-net-agent', [{ name: 'agent', image: 'registry.corp/net:1' }])], { [KINDS.DaemonSet]: 'ok' }),
+      catalogs,
+    );
     expect(outcome.status).toBe('pass');
   });
 });

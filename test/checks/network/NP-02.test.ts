@@ -11,8 +11,12 @@ const run = (objects: K8sObject[], statuses: Record<string, KindStatus> = {}): O
 describe('NP-02 default-deny ingress per namespace', () => {
   it('passes when each namespace with pods denies ingress by default (canonical or namespace-wide allowlist)', () => {
     const outcome = run([
-      ns('shop'), ns('blog'), ns('kube-system'), ns('agents'),
-      pod('shop', 'web-1', { app: 'web' }), pod('shop', 'web-2', { app: 'web' }),
+      ns('shop'),
+      ns('blog'),
+      ns('kube-system'),
+      ns('agents'),
+      pod('shop', 'web-1', { app: 'web' }),
+      pod('shop', 'web-2', { app: 'web' }),
       pod('blog', 'wp', { app: 'wordpress' }),
       pod('kube-system', 'coredns', { k8s: 'dns' }),
       pod('agents', 'node-exporter', {}, { hostNetwork: true }),
@@ -33,9 +37,12 @@ describe('NP-02 default-deny ingress per namespace', () => {
 
   it('fails once per namespace (not per pod), naming the partial policies and a kubectl command', () => {
     const outcome = run([
-      pod('shop', 'web-1', { app: 'web' }), pod('shop', 'web-2', { app: 'web' }), pod('shop', 'db', { app: 'db' }),
+      pod('shop', 'web-1', { app: 'web' }),
+      pod('shop', 'web-2', { app: 'web' }),
+      pod('shop', 'db', { app: 'db' }),
       netpol('shop', 'db-only', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'] }),
-      pod('blog', 'wp'), defaultDeny('blog'),
+      pod('blog', 'wp'),
+      defaultDeny('blog'),
     ]);
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
@@ -49,15 +56,18 @@ describe('NP-02 default-deny ingress per namespace', () => {
 
   it('applies policyTypes defaulting: {podSelector: {}, egress: [...]} denies ingress, policyTypes [Egress] does not', () => {
     const outcome = run([
-      pod('defaulted', 'a'), netpol('defaulted', 'egress-dns', { podSelector: {}, egress: [{ ports: [{ port: 53, protocol: 'UDP' }] }] }),
-      pod('egress-only', 'a'), netpol('egress-only', 'deny-egress', { podSelector: {}, policyTypes: ['Egress'], ingress: [] }),
+      pod('defaulted', 'a'),
+      netpol('defaulted', 'egress-dns', { podSelector: {}, egress: [{ ports: [{ port: 53, protocol: 'UDP' }] }] }),
+      pod('egress-only', 'a'),
+      netpol('egress-only', 'deny-egress', { podSelector: {}, policyTypes: ['Egress'], ingress: [] }),
     ]);
     expect(verdicts(outcome)).toEqual(['defaulted:pass', 'egress-only:fail']);
   });
 
   it('fails a namespace whose default deny is cancelled by a namespace-wide allow-all rule, at the rule path', () => {
     const outcome = run([
-      pod('shop', 'web'), defaultDeny('shop'),
+      pod('shop', 'web'),
+      defaultDeny('shop'),
       netpol('shop', 'allow-everything', { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { a: 'b' } } }, { namespaceSelector: {} }] }] }),
     ]);
     expect(outcome.status).toBe('fail');
@@ -101,7 +111,12 @@ describe('NP-02 default-deny ingress per namespace', () => {
         ccnp('default-deny', {
           endpointSelector: { matchExpressions: [{ key: 'k8s:io.kubernetes.pod.namespace', operator: 'NotIn', values: ['kube-system'] }] },
           ingress: [{}],
-          egress: [{ toEndpoints: [{ matchLabels: { 'io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }], toPorts: [{ ports: [{ port: '53', protocol: 'UDP' }] }] }],
+          egress: [
+            {
+              toEndpoints: [{ matchLabels: { 'io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }],
+              toPorts: [{ ports: [{ port: '53', protocol: 'UDP' }] }],
+            },
+          ],
         }),
       ]);
       expect(outcome.status).toBe('pass');
@@ -135,12 +150,19 @@ describe('NP-02 default-deny ingress per namespace', () => {
     });
 
     it('a BaselineAdminNetworkPolicy denying ingress from every namespace is a default deny', () => {
-      const outcome = run([pod('shop', 'web'), banp({ subject: { namespaces: {} }, ingress: [{ name: 'deny-all', action: 'Deny', from: [{ namespaces: {} }] }] })]);
+      const outcome = run([
+        pod('shop', 'web'),
+        banp({ subject: { namespaces: {} }, ingress: [{ name: 'deny-all', action: 'Deny', from: [{ namespaces: {} }] }] }),
+      ]);
       expect(outcome.status).toBe('pass');
     });
 
     it('an AdminNetworkPolicy whose subject needs namespace labels kposture could not read is unknown', () => {
-      const policy = anp('deny-tenants', { priority: 10, subject: { namespaces: { matchLabels: { tenant: 'yes' } } }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] });
+      const policy = anp('deny-tenants', {
+        priority: 10,
+        subject: { namespaces: { matchLabels: { tenant: 'yes' } } },
+        ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }],
+      });
       expect(run([pod('shop', 'web'), policy], { [KINDS.Namespace]: 'forbidden' }).status).toBe('unknown');
       // with namespaces readable the label decides
       expect(verdicts(run([ns('shop', { tenant: 'yes' }), ns('blog'), pod('shop', 'web'), pod('blog', 'wp'), policy]))).toEqual(['blog:fail', 'shop:pass']);

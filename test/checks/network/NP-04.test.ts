@@ -6,7 +6,9 @@ import { cnp, defaultDeny, netpol, pod } from './objects.js';
 import { runNetworkCheck as run } from './run.js';
 
 function shares(o: Outcome) {
-  return o.status === 'not-applicable' ? {} : Object.fromEntries((o.subjects ?? []).filter((s) => s.resource.kind === 'PodIsolation').map((s) => [s.resource.name, s.credit]));
+  return o.status === 'not-applicable'
+    ? {}
+    : Object.fromEntries((o.subjects ?? []).filter((s) => s.resource.kind === 'PodIsolation').map((s) => [s.resource.name, s.credit]));
 }
 
 describe('NP-04 share of pods isolated for ingress and egress', () => {
@@ -20,13 +22,21 @@ describe('NP-04 share of pods isolated for ingress and egress', () => {
   it('scores the mean of the ingress and egress shares, with one finding per namespace and counts', () => {
     const outcome = run(check, [
       // shop: 4 pods, all isolated for ingress, 1 for egress
-      pod('shop', 'web-1', { app: 'web' }), pod('shop', 'web-2', { app: 'web' }), pod('shop', 'db', { app: 'db' }), pod('shop', 'cache', { app: 'cache' }),
+      pod('shop', 'web-1', { app: 'web' }),
+      pod('shop', 'web-2', { app: 'web' }),
+      pod('shop', 'db', { app: 'db' }),
+      pod('shop', 'cache', { app: 'cache' }),
       defaultDeny('shop', ['Ingress']),
       netpol('shop', 'db-egress', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Egress'] }),
       // blog: 4 pods, none isolated
-      pod('blog', 'a'), pod('blog', 'b'), pod('blog', 'c'), pod('blog', 'd'),
+      pod('blog', 'a'),
+      pod('blog', 'b'),
+      pod('blog', 'c'),
+      pod('blog', 'd'),
       // outside NetworkPolicy: not counted
-      pod('blog', 'agent', {}, { hostNetwork: true }), pod('blog', 'migrate', {}, { phase: 'Succeeded' }), pod('kube-system', 'coredns'),
+      pod('blog', 'agent', {}, { hostNetwork: true }),
+      pod('blog', 'migrate', {}, { phase: 'Succeeded' }),
+      pod('kube-system', 'coredns'),
     ]);
     expect(outcome.status).toBe('fail');
     expect(shares(outcome)).toEqual({ Ingress: 0.5, Egress: 0.125 });
@@ -41,7 +51,14 @@ describe('NP-04 share of pods isolated for ingress and egress', () => {
   });
 
   it('counts pods isolated by a CiliumNetworkPolicy', () => {
-    const outcome = run(check, [pod('shop', 'web', { app: 'web' }), cnp('shop', 'web', { endpointSelector: { matchLabels: { app: 'web' } }, ingress: [{ fromEndpoints: [{ matchLabels: { app: 'lb' } }] }], egress: [{ toEntities: ['world'], toPorts: [{ ports: [{ port: '443' }] }] }] })]);
+    const outcome = run(check, [
+      pod('shop', 'web', { app: 'web' }),
+      cnp('shop', 'web', {
+        endpointSelector: { matchLabels: { app: 'web' } },
+        ingress: [{ fromEndpoints: [{ matchLabels: { app: 'lb' } }] }],
+        egress: [{ toEntities: ['world'], toPorts: [{ ports: [{ port: '443' }] }] }],
+      }),
+    ]);
     expect(shares(outcome)).toEqual({ Ingress: 1, Egress: 1 });
   });
 

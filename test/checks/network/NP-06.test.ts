@@ -6,7 +6,9 @@ import { runNetworkCheck as run, verdicts } from './run.js';
 describe('NP-06 NetworkPolicies that select no pods', () => {
   it('passes when every selector matches a running pod; namespace-wide policies always comply, even before pods arrive', () => {
     const outcome = run(check, [
-      pod('shop', 'web', { app: 'web' }), defaultDeny('shop'), defaultDeny('empty-namespace'),
+      pod('shop', 'web', { app: 'web' }),
+      defaultDeny('shop'),
+      defaultDeny('empty-namespace'),
       netpol('shop', 'web', { podSelector: { matchLabels: { app: 'web' } } }),
       netpol('shop', 'not-db', { podSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db'] }] } }),
     ]);
@@ -30,7 +32,11 @@ describe('NP-06 NetworkPolicies that select no pods', () => {
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => f.resource.name)).toEqual(['agent', 'api', 'legacy', 'typo']);
     const typo = outcome.findings.find((f) => f.resource.name === 'typo')!;
-    expect(typo).toMatchObject({ field: 'spec.podSelector', verify: 'kubectl get pods -n shop -l app=wbe', evidence: 'podSelector app=wbe matches none of the 1 pods in shop' });
+    expect(typo).toMatchObject({
+      field: 'spec.podSelector',
+      verify: 'kubectl get pods -n shop -l app=wbe',
+      evidence: 'podSelector app=wbe matches none of the 1 pods in shop',
+    });
   });
 
   it('is unknown when pods cannot be listed', () => {

@@ -11,7 +11,9 @@ import { KINDS } from '../../../src/k8s/kinds.js';
 import { inventoryOf } from '../../support/inventory.js';
 import { defaultDeny, ns, pod } from './objects.js';
 
-const inventory = inventoryOf([ns('shop'), pod('shop', 'web-1', { app: 'web' }), pod('shop', 'web-2', { app: 'web' }), defaultDeny('shop')], { [KINDS.Pod]: 'ok' });
+const inventory = inventoryOf([ns('shop'), pod('shop', 'web-1', { app: 'web' }), pod('shop', 'web-2', { app: 'web' }), defaultDeny('shop')], {
+  [KINDS.Pod]: 'ok',
+});
 const catalogs = loadBuiltinCatalogs();
 
 function contextOf(check: Check, memo?: RunMemo): CheckContext {

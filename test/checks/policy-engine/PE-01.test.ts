@@ -109,7 +109,11 @@ describe('PE-01 a policy engine is installed and serving', () => {
     const outcome = evaluate(check, engineInventory(objects, COMPLETE));
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
-    expect(outcome.findings[0]).toMatchObject({ messageId: 'noWebhook', resource: { kind: 'CustomResourceDefinition', name: 'clusterpolicies.kyverno.io' }, field: 'webhooks' });
+    expect(outcome.findings[0]).toMatchObject({
+      messageId: 'noWebhook',
+      resource: { kind: 'CustomResourceDefinition', name: 'clusterpolicies.kyverno.io' },
+      field: 'webhooks',
+    });
     expect(outcome.findings[0]!.evidence).toContain('no ValidatingWebhookConfiguration matching ^kyverno-');
   });
 
@@ -128,7 +132,11 @@ describe('PE-01 a policy engine is installed and serving', () => {
     const outcome = evaluate(check, engineInventory([vapBinding('orphan', 'deleted-policy', ['Deny'])], COMPLETE));
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
-    expect(outcome.findings[0]).toMatchObject({ messageId: 'unboundBindings', field: 'spec.policyName', data: { binding: 'orphan', policy: 'deleted-policy' } });
+    expect(outcome.findings[0]).toMatchObject({
+      messageId: 'unboundBindings',
+      field: 'spec.policyName',
+      data: { binding: 'orphan', policy: 'deleted-policy' },
+    });
   });
 
   it('is unknown when webhook configurations could not be listed', () => {
@@ -150,7 +158,10 @@ describe('PE-01 a policy engine is installed and serving', () => {
   });
 
   it('treats a cluster whose API does not serve ValidatingAdmissionPolicy as a fact, not as unknown', () => {
-    const outcome = evaluate(check, engineInventory([], { ...COMPLETE, [KINDS.ValidatingAdmissionPolicy]: 'not-served', [KINDS.ValidatingAdmissionPolicyBinding]: 'not-served' }));
+    const outcome = evaluate(
+      check,
+      engineInventory([], { ...COMPLETE, [KINDS.ValidatingAdmissionPolicy]: 'not-served', [KINDS.ValidatingAdmissionPolicyBinding]: 'not-served' }),
+    );
     expect(outcome.status).toBe('fail');
   });
 });

@@ -47,7 +47,15 @@ describe('PE-02 policies enforce rather than only audit', () => {
       clusterPolicy('disallow-privileged-containers', { validationFailureAction: 'Enforce', rules: [validateRule('privileged-containers')] }),
       clusterPolicy('require-run-as-nonroot', { rules: [validateRule('run-as-non-root', 'Enforce'), validateRule('run-as-non-root-ephemeral', 'Enforce')] }),
       // Mutate-only policies cannot enforce anything: not counted.
-      clusterPolicy('add-default-labels', { rules: [{ name: 'add-labels', match: { any: [{ resources: { kinds: ['Pod'] } }] }, mutate: { patchStrategicMerge: { metadata: { labels: { team: 'unknown' } } } } }] }),
+      clusterPolicy('add-default-labels', {
+        rules: [
+          {
+            name: 'add-labels',
+            match: { any: [{ resources: { kinds: ['Pod'] } }] },
+            mutate: { patchStrategicMerge: { metadata: { labels: { team: 'unknown' } } } },
+          },
+        ],
+      }),
     ];
     const outcome = evaluate(check, engineInventory(objects, LISTED));
     expect(outcome.status).toBe('pass');
@@ -66,7 +74,10 @@ describe('PE-02 policies enforce rather than only audit', () => {
       // No action anywhere: Kyverno's default is Audit.
       clusterPolicy('disallow-latest-tag', { rules: [validateRule('require-image-tag'), validateRule('validate-image-tag')] }),
       // The rule-level field overrides the policy-level one.
-      clusterPolicy('restrict-volume-types', { validationFailureAction: 'Enforce', rules: [validateRule('restricted-volumes', 'Audit'), validateRule('no-hostpath')] }),
+      clusterPolicy('restrict-volume-types', {
+        validationFailureAction: 'Enforce',
+        rules: [validateRule('restricted-volumes', 'Audit'), validateRule('no-hostpath')],
+      }),
     ];
     const outcome = evaluate(check, engineInventory(objects, LISTED));
     expect(outcome.status).toBe('fail');
@@ -87,7 +98,10 @@ describe('PE-02 policies enforce rather than only audit', () => {
   });
 
   it('treats a Kyverno policy with admission: false as report-only', () => {
-    const objects = [...kyvernoInstall(), clusterPolicy('background-scan', { admission: false, validationFailureAction: 'Enforce', rules: [validateRule('r')] })];
+    const objects = [
+      ...kyvernoInstall(),
+      clusterPolicy('background-scan', { admission: false, validationFailureAction: 'Enforce', rules: [validateRule('r')] }),
+    ];
     const outcome = evaluate(check, engineInventory(objects, LISTED));
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
@@ -153,10 +167,17 @@ describe('PE-02 policies enforce rather than only audit', () => {
 
   it('fails when an installed engine has no policy at all and nothing else enforces', () => {
     // An empty typed list (K8sRequiredLabelsList, items: []) in the snapshot.
-    const outcome = evaluate(check, engineInventory(gatekeeperWith(['K8sRequiredLabels'], []), { ...LISTED, 'K8sRequiredLabels.constraints.gatekeeper.sh': 'ok' }));
+    const outcome = evaluate(
+      check,
+      engineInventory(gatekeeperWith(['K8sRequiredLabels'], []), { ...LISTED, 'K8sRequiredLabels.constraints.gatekeeper.sh': 'ok' }),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
-    expect(outcome.findings[0]).toMatchObject({ messageId: 'noPolicies', resource: { name: 'constrainttemplates.templates.gatekeeper.sh' }, verify: 'kubectl get constraints -A' });
+    expect(outcome.findings[0]).toMatchObject({
+      messageId: 'noPolicies',
+      resource: { name: 'constrainttemplates.templates.gatekeeper.sh' },
+      verify: 'kubectl get constraints -A',
+    });
   });
 
   it('is not applicable when no engine is installed and no ValidatingAdmissionPolicy is bound', () => {
@@ -185,7 +206,15 @@ describe('PE-02 policies enforce rather than only audit', () => {
 
   it('ignores policy kinds of engines that are not installed, even when their lists are missing', () => {
     const objects = [...kyvernoInstall(), clusterPolicy('p', { validationFailureAction: 'enforce', rules: [validateRule('r')] })];
-    const outcome = evaluate(check, engineInventory(objects, { [KINDS.CustomResourceDefinition]: 'ok', [KINDS.KyvernoClusterPolicy]: 'ok', [KINDS.KyvernoPolicy]: 'ok', [KINDS.ValidatingAdmissionPolicyBinding]: 'not-served' }));
+    const outcome = evaluate(
+      check,
+      engineInventory(objects, {
+        [KINDS.CustomResourceDefinition]: 'ok',
+        [KINDS.KyvernoClusterPolicy]: 'ok',
+        [KINDS.KyvernoPolicy]: 'ok',
+        [KINDS.ValidatingAdmissionPolicyBinding]: 'not-served',
+      }),
+    );
     expect(outcome.status).toBe('pass');
   });
 });

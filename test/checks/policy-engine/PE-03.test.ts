@@ -57,9 +57,13 @@ describe('PE-03 policy engine webhooks fail closed', () => {
       kubewardenPolicyWebhook('cluster', 'clusterwide-no-privileged-pod'),
       kubewardenPolicyWebhook('cluster', 'clusterwide-allowed-registries', { failurePolicy: 'Ignore' }),
       crd('policy.jspolicy.com', 'JsPolicy', 'jspolicies'),
-      validatingWebhookConfiguration('deny-default-namespace.company.tld-x7k2q', [{ name: 'deny-default-namespace.company.tld', namespaceSelector: {}, service: { namespace: 'jspolicy', name: 'jspolicy' } }], {
-        ownerReferences: [{ apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', name: 'deny-default-namespace.company.tld', uid: 'u1' }],
-      }),
+      validatingWebhookConfiguration(
+        'deny-default-namespace.company.tld-x7k2q',
+        [{ name: 'deny-default-namespace.company.tld', namespaceSelector: {}, service: { namespace: 'jspolicy', name: 'jspolicy' } }],
+        {
+          ownerReferences: [{ apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', name: 'deny-default-namespace.company.tld', uid: 'u1' }],
+        },
+      ),
       jsPolicyWebhook('warn-latest.company.tld', { failurePolicy: 'Ignore' }),
     ];
     const outcome = evaluate(check, engineInventory(objects, LISTED));

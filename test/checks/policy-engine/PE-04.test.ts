@@ -21,7 +21,11 @@ describe('PE-04 the admission controller runs at least 2 ready replicas', () => 
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
     expect(outcome.subjects).toEqual([
-      { resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gatekeeper-system', name: 'gatekeeper-controller-manager' }, verdict: 'pass', details: { engine: 'gatekeeper', desired: 3, ready: 3 } },
+      {
+        resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gatekeeper-system', name: 'gatekeeper-controller-manager' },
+        verdict: 'pass',
+        details: { engine: 'gatekeeper', desired: 3, ready: 3 },
+      },
     ]);
   });
 
@@ -43,7 +47,11 @@ describe('PE-04 the admission controller runs at least 2 ready replicas', () => 
     const outcome = evaluate(check, engineInventory(gatekeeperInstall({ replicas: 3, ready: 1 }), LISTED));
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
-    expect(outcome.findings[0]).toMatchObject({ messageId: 'notReady', field: 'status.readyReplicas', evidence: 'status.readyReplicas: 1 of spec.replicas: 3' });
+    expect(outcome.findings[0]).toMatchObject({
+      messageId: 'notReady',
+      field: 'status.readyReplicas',
+      evidence: 'status.readyReplicas: 1 of spec.replicas: 3',
+    });
   });
 
   it('judges each Kubewarden policy server, found through the namespace its webhooks call', () => {

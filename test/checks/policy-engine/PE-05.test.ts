@@ -65,20 +65,33 @@ describe('PE-05 engine exclusions do not exempt non-system namespaces', () => {
       field: 'webhooks[0].namespaceSelector',
       data: { count: 2, namespaces: 'batch, legacy' },
     });
-    expect(finding!.evidence).toBe('validation.gatekeeper.sh: admission.gatekeeper.sh/ignore DoesNotExist, kubernetes.io/metadata.name NotIn (gatekeeper-system)');
+    expect(finding!.evidence).toBe(
+      'validation.gatekeeper.sh: admission.gatekeeper.sh/ignore DoesNotExist, kubernetes.io/metadata.name NotIn (gatekeeper-system)',
+    );
     expect(finding!.affected?.map((r) => r.name)).toEqual(['batch', 'legacy']);
   });
 
   it('fails for namespaces a grown NotIn list or an opt-in matchLabels selector leaves out', () => {
     const notIn = { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kyverno', 'argocd', 'monitoring'] }] };
-    const objects = [...kyvernoInstall(3, 3, kyvernoResourceWebhook({ selector: notIn })), ...SYSTEM, namespace('argocd'), namespace('monitoring'), namespace('shop')];
+    const objects = [
+      ...kyvernoInstall(3, 3, kyvernoResourceWebhook({ selector: notIn })),
+      ...SYSTEM,
+      namespace('argocd'),
+      namespace('monitoring'),
+      namespace('shop'),
+    ];
     const outcome = evaluate(check, engineInventory(objects, LISTED));
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings[0]!.data).toMatchObject({ engine: 'Kyverno', count: 2, namespaces: 'argocd, monitoring' });
 
     const optIn = { matchLabels: { 'policy.example.com/enforce': 'true' } };
-    const objects2 = [...kyvernoInstall(3, 3, kyvernoResourceWebhook({ selector: optIn })), ...SYSTEM, namespace('shop', { 'policy.example.com/enforce': 'true' }), namespace('blog')];
+    const objects2 = [
+      ...kyvernoInstall(3, 3, kyvernoResourceWebhook({ selector: optIn })),
+      ...SYSTEM,
+      namespace('shop', { 'policy.example.com/enforce': 'true' }),
+      namespace('blog'),
+    ];
     const outcome2 = evaluate(check, engineInventory(objects2, LISTED));
     expect(outcome2.status).toBe('fail');
     if (outcome2.status !== 'fail') return;

@@ -90,15 +90,34 @@ export function kyvernoCrds(): K8sObject[] {
 export function kyvernoResourceWebhook(options: { ignore?: boolean; fail?: boolean; selector?: unknown } = {}): K8sObject {
   const { ignore = false, fail = true, selector = KYVERNO_SELECTOR } = options;
   const entries: EntryOptions[] = [];
-  if (fail) entries.push({ name: 'validate.kyverno.svc-fail', failurePolicy: 'Fail', namespaceSelector: selector, service: { namespace: 'kyverno', name: 'kyverno-svc', path: '/validate/fail' } });
-  if (ignore) entries.push({ name: 'validate.kyverno.svc-ignore', failurePolicy: 'Ignore', namespaceSelector: selector, service: { namespace: 'kyverno', name: 'kyverno-svc', path: '/validate/ignore' } });
+  if (fail)
+    entries.push({
+      name: 'validate.kyverno.svc-fail',
+      failurePolicy: 'Fail',
+      namespaceSelector: selector,
+      service: { namespace: 'kyverno', name: 'kyverno-svc', path: '/validate/fail' },
+    });
+  if (ignore)
+    entries.push({
+      name: 'validate.kyverno.svc-ignore',
+      failurePolicy: 'Ignore',
+      namespaceSelector: selector,
+      service: { namespace: 'kyverno', name: 'kyverno-svc', path: '/validate/ignore' },
+    });
   return validatingWebhookConfiguration('kyverno-resource-validating-webhook-cfg', entries, { labels: { 'webhook.kyverno.io/managed-by': 'kyverno' } });
 }
 
 export function kyvernoPolicyWebhook(): K8sObject {
   return validatingWebhookConfiguration(
     'kyverno-policy-validating-webhook-cfg',
-    [{ name: 'validate-policy.kyverno.svc', failurePolicy: 'Fail', service: { namespace: 'kyverno', name: 'kyverno-svc', path: '/policyvalidate' }, rules: [{ apiGroups: ['kyverno.io'], apiVersions: ['v1', 'v2beta1'], operations: ['CREATE', 'UPDATE'], resources: ['clusterpolicies', 'policies'] }] }],
+    [
+      {
+        name: 'validate-policy.kyverno.svc',
+        failurePolicy: 'Fail',
+        service: { namespace: 'kyverno', name: 'kyverno-svc', path: '/policyvalidate' },
+        rules: [{ apiGroups: ['kyverno.io'], apiVersions: ['v1', 'v2beta1'], operations: ['CREATE', 'UPDATE'], resources: ['clusterpolicies', 'policies'] }],
+      },
+    ],
     { labels: { 'webhook.kyverno.io/managed-by': 'kyverno' } },
   );
 }
@@ -151,7 +170,12 @@ export function gatekeeperWebhook(validationFailurePolicy: 'Fail' | 'Ignore' = '
   return validatingWebhookConfiguration(
     'gatekeeper-validating-webhook-configuration',
     [
-      { name: 'validation.gatekeeper.sh', failurePolicy: validationFailurePolicy, namespaceSelector: selector, service: { namespace: 'gatekeeper-system', name: 'gatekeeper-webhook-service', path: '/v1/admit' } },
+      {
+        name: 'validation.gatekeeper.sh',
+        failurePolicy: validationFailurePolicy,
+        namespaceSelector: selector,
+        service: { namespace: 'gatekeeper-system', name: 'gatekeeper-webhook-service', path: '/v1/admit' },
+      },
       {
         name: 'check-ignore-label.gatekeeper.sh',
         failurePolicy: 'Fail',
@@ -195,10 +219,21 @@ export function gatekeeperInstall(options: { failurePolicy?: 'Fail' | 'Ignore'; 
 
 // ---------------------------------------------------------------- Kubewarden and jsPolicy
 
-export function kubewardenPolicyWebhook(scope: 'cluster' | 'namespace', name: string, options: { failurePolicy?: 'Fail' | 'Ignore'; selector?: unknown } = {}): K8sObject {
+export function kubewardenPolicyWebhook(
+  scope: 'cluster' | 'namespace',
+  name: string,
+  options: { failurePolicy?: 'Fail' | 'Ignore'; selector?: unknown } = {},
+): K8sObject {
   return validatingWebhookConfiguration(
     name,
-    [{ name: `${name}.kubewarden.admission`, failurePolicy: options.failurePolicy ?? 'Fail', namespaceSelector: options.selector ?? { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kubewarden'] }] }, service: { namespace: 'kubewarden', name: 'policy-server-default', path: `/validate/${name}` } }],
+    [
+      {
+        name: `${name}.kubewarden.admission`,
+        failurePolicy: options.failurePolicy ?? 'Fail',
+        namespaceSelector: options.selector ?? { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kubewarden'] }] },
+        service: { namespace: 'kubewarden', name: 'policy-server-default', path: `/validate/${name}` },
+      },
+    ],
     { labels: { kubewarden: 'true', kubewardenPolicyScope: scope }, annotations: { kubewardenPolicyName: name } },
   );
 }
@@ -208,7 +243,14 @@ export function kubewardenInstall(replicas = 1, ready = replicas): K8sObject[] {
     crd('policies.kubewarden.io', 'ClusterAdmissionPolicy', 'clusteradmissionpolicies'),
     crd('policies.kubewarden.io', 'AdmissionPolicy', 'admissionpolicies', 'Namespaced'),
     crd('policies.kubewarden.io', 'PolicyServer', 'policyservers'),
-    validatingWebhookConfiguration('kubewarden-controller-validating-webhook-configuration', [{ name: 'vclusteradmissionpolicy.kb.io', failurePolicy: 'Fail', service: { namespace: 'kubewarden', name: 'kubewarden-controller-webhook-service' }, rules: [{ apiGroups: ['policies.kubewarden.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['clusteradmissionpolicies'] }] }]),
+    validatingWebhookConfiguration('kubewarden-controller-validating-webhook-configuration', [
+      {
+        name: 'vclusteradmissionpolicy.kb.io',
+        failurePolicy: 'Fail',
+        service: { namespace: 'kubewarden', name: 'kubewarden-controller-webhook-service' },
+        rules: [{ apiGroups: ['policies.kubewarden.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['clusteradmissionpolicies'] }],
+      },
+    ]),
     deployment('kubewarden', 'kubewarden-controller', 1, 1),
     deployment('kubewarden', 'policy-server-default', replicas, ready),
   ];
@@ -219,7 +261,12 @@ export function kubewardenPolicy(kind: 'ClusterAdmissionPolicy' | 'AdmissionPoli
     apiVersion: 'policies.kubewarden.io/v1',
     kind,
     metadata: { name, ...(ns ? { namespace: ns } : {}) },
-    spec: { module: 'ghcr.io/kubewarden/policies/pod-privileged:v0.3.2', policyServer: 'default', ...(mode ? { mode } : {}), rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] }] },
+    spec: {
+      module: 'ghcr.io/kubewarden/policies/pod-privileged:v0.3.2',
+      policyServer: 'default',
+      ...(mode ? { mode } : {}),
+      rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] }],
+    },
   };
 }
 
@@ -236,7 +283,14 @@ export function jsPolicy(name: string, spec: Record<string, unknown> = {}): K8sO
 export function jsPolicyWebhook(policy: string, options: { failurePolicy?: 'Fail' | 'Ignore'; selector?: unknown } = {}): K8sObject {
   return validatingWebhookConfiguration(
     `${policy}-x7k2q`,
-    [{ name: policy, failurePolicy: options.failurePolicy ?? 'Fail', namespaceSelector: options.selector ?? {}, service: { namespace: 'jspolicy', name: 'jspolicy', path: `/policy/${policy}` } }],
+    [
+      {
+        name: policy,
+        failurePolicy: options.failurePolicy ?? 'Fail',
+        namespaceSelector: options.selector ?? {},
+        service: { namespace: 'jspolicy', name: 'jspolicy', path: `/policy/${policy}` },
+      },
+    ],
     { ownerReferences: [{ apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', name: policy, uid: `uid-${policy}`, controller: true }] },
   );
 }

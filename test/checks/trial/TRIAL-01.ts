@@ -27,7 +27,7 @@ export default defineCheck({
     reads: [KINDS.Pod],
     optionalReads: [...POD_OWNER_KINDS],
     messages: {
-      hostNamespaces: '{workload} shares the host\'s {shared} ({pods} pod(s))',
+      hostNamespaces: "{workload} shares the host's {shared} ({pods} pod(s))",
     },
   },
   evaluate(ctx, report) {
