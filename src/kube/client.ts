@@ -461,11 +461,17 @@ function statusError(status: number, body: Buffer, path: string): ApiStatusError
   return new ApiStatusError(status, reason || statusText.replace(/\s+/g, ''), oneLine, path);
 }
 
+/** An error's message: read as a field, since errors made in another realm (Node's internals seen from a VM context) fail `instanceof Error`. */
+function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+}
+
 function transportError(err: unknown, path: string): TransportError {
   if (err instanceof TransportError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? 'EUNKNOWN';
-  return new TransportError(code, (err instanceof Error ? err.message : String(err)).split('\n')[0]!, path);
+  return new TransportError(code, messageOf(err).split('\n')[0]!, path);
 }
 
 /**
