@@ -11,6 +11,6 @@ import { defineFaultMatrix, faultGroups, malformedCells } from '../support/fault
 
 // No cell waits on a timeout (a malformed answer is never retried), so a loaded machine gets room.
 defineFaultMatrix('malformed-answer matrix', malformedCells, faultGroups(['persistent'], new Set([...MALFORMED_LISTS, ...MALFORMED_DISCOVERY])), {
-  requestTimeoutS: 30,
-  cellBoundMs: 120_000,
+  requestTimeoutS: 20,
+  cellBoundMs: 80_000,
 });
