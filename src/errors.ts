@@ -44,10 +44,14 @@ export class KpostureError extends Error {
   }
 }
 
+/**
+ * An error's message. Read as a field: an error made in another realm (Node's internals seen from
+ * a VM context, a worker) fails `instanceof Error` but still has its message.
+ */
 export function describeError(err: unknown): string {
   try {
-    if (err instanceof Error) return err.message;
-    return String(err);
+    const message = (err as { message?: unknown } | null | undefined)?.message;
+    return typeof message === 'string' ? message : String(err);
   } catch {
     // A null-prototype object, or one whose toString or message getter throws.
     return 'a thrown value that cannot be printed';

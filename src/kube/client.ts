@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { existsSync, statSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
-import { KpostureError } from '../errors.js';
+import { KpostureError, describeError } from '../errors.js';
 import { isRecord } from '../k8s/object.js';
 import { isForbiddenKind } from '../k8s/kinds.js';
 import { VERSION } from '../version.js';
@@ -461,17 +461,11 @@ function statusError(status: number, body: Buffer, path: string): ApiStatusError
   return new ApiStatusError(status, reason || statusText.replace(/\s+/g, ''), oneLine, path);
 }
 
-/** An error's message: read as a field, since errors made in another realm (Node's internals seen from a VM context) fail `instanceof Error`. */
-function messageOf(err: unknown): string {
-  const message = (err as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : String(err);
-}
-
 function transportError(err: unknown, path: string): TransportError {
   if (err instanceof TransportError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? 'EUNKNOWN';
-  return new TransportError(code, messageOf(err).split('\n')[0]!, path);
+  return new TransportError(code, describeError(err).split('\n')[0]!, path);
 }
 
 /**
