@@ -4,26 +4,16 @@ import DIE02 from '../../checks/die/DIE-02.js';
 import MT01 from '../../checks/multitenancy/MT-01.js';
 import { sharedImageGroups, sharedOwnerIndex } from '../../checks/shared.js';
 import type { Check, CheckContext } from '../../src/engine/check.js';
-import { makeContext, RunMemo } from '../../src/engine/context.js';
-import { collectionOf } from '../../src/k8s/inventory.js';
-import { loadBuiltinCatalogs } from '../../src/catalog/load.js';
+import { RunMemo } from '../../src/engine/context.js';
 import { workloadOf } from '../../src/k8s/owners.js';
-import { inventoryOf } from '../support/inventory.js';
+import { contextFor, inventoryOf } from '../support/inventory.js';
 import { deploymentPods } from './base-images/pods.js';
 
 const objects = deploymentPods('shop', 'web', { containers: [{ name: 'web', image: 'nginx:1.27.0' }] }, { replicas: 3 });
 const inventory = inventoryOf(objects);
-const catalogs = loadBuiltinCatalogs();
 
 function contextOf(check: Check, memo: RunMemo): CheckContext {
-  return makeContext({
-    meta: check.meta,
-    collection: (kind) => collectionOf(inventory, kind),
-    catalogs,
-    systemNamespaces: new Set(['kube-system']),
-    options: {},
-    memo,
-  });
+  return contextFor(check, inventory, memo);
 }
 
 describe('what checks of several categories share', () => {

@@ -2,7 +2,9 @@ import { kindId, splitApiVersion, type KindId } from '../../src/k8s/kinds.js';
 import { asString, type K8sObject } from '../../src/k8s/object.js';
 import type { Inventory, KindCollection, KindStatus } from '../../src/k8s/inventory.js';
 import { runChecks } from '../../src/engine/run.js';
-import type { Check, Outcome } from '../../src/engine/check.js';
+import type { Check, CheckContext, Outcome } from '../../src/engine/check.js';
+import { makeContext, type RunMemo } from '../../src/engine/context.js';
+import { collectionOf } from '../../src/k8s/inventory.js';
 import { loadBuiltinCatalogs } from '../../src/catalog/load.js';
 import { DEFAULT_SYSTEM_NAMESPACES } from '../../src/config/config.js';
 import type { Catalogs } from '../../src/catalog/catalogs.js';
@@ -43,4 +45,16 @@ export function evaluate(check: Check, inventory: Inventory, catalogs: Catalogs 
 
 export function namespace(name: string, labels: Record<string, string> = {}): K8sObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+}
+
+/** A check's context over `inventory` (built-in catalogues, kube-system as the system namespace), sharing `memo` when given. */
+export function contextFor(check: Check, inventory: Inventory, memo?: RunMemo): CheckContext {
+  return makeContext({
+    meta: check.meta,
+    collection: (kind) => collectionOf(inventory, kind),
+    catalogs: loadBuiltinCatalogs(),
+    systemNamespaces: new Set(['kube-system']),
+    options: {},
+    ...(memo ? { memo } : {}),
+  });
 }

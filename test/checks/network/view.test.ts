@@ -4,27 +4,17 @@ import NP05 from '../../../checks/network/NP-05.js';
 import NP06 from '../../../checks/network/NP-06.js';
 import { sharedNetpolView, sharedPodFacts, sharedPolicyIndex } from '../../../checks/network/view.js';
 import type { Check, CheckContext } from '../../../src/engine/check.js';
-import { makeContext, RunMemo } from '../../../src/engine/context.js';
-import { collectionOf } from '../../../src/k8s/inventory.js';
-import { loadBuiltinCatalogs } from '../../../src/catalog/load.js';
+import { RunMemo } from '../../../src/engine/context.js';
 import { KINDS } from '../../../src/k8s/kinds.js';
-import { inventoryOf } from '../../support/inventory.js';
+import { contextFor, inventoryOf } from '../../support/inventory.js';
 import { defaultDeny, ns, pod } from './objects.js';
 
 const inventory = inventoryOf([ns('shop'), pod('shop', 'web-1', { app: 'web' }), pod('shop', 'web-2', { app: 'web' }), defaultDeny('shop')], {
   [KINDS.Pod]: 'ok',
 });
-const catalogs = loadBuiltinCatalogs();
 
 function contextOf(check: Check, memo?: RunMemo): CheckContext {
-  return makeContext({
-    meta: check.meta,
-    collection: (kind) => collectionOf(inventory, kind),
-    catalogs,
-    systemNamespaces: new Set(['kube-system']),
-    options: {},
-    ...(memo ? { memo } : {}),
-  });
+  return contextFor(check, inventory, memo);
 }
 
 describe('what the NetworkPolicy checks share', () => {
