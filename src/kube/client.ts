@@ -38,6 +38,8 @@ export class TransportError extends Error implements RetryableFailure {
   timedOut?: boolean;
   attempts?: number;
   gaveUp?: string;
+  /** The request failed on a kept-alive connection before any answer came (see sendOnOpenConnection). */
+  staleConnection?: boolean;
 
   constructor(
     readonly code: string,
@@ -220,7 +222,7 @@ export class ApiClient {
       opts.path = `${this.base.pathname.replace(/\/$/, '')}${shown}`;
       opts.signal = controller.signal;
       state.phase = 'queued';
-      const answer = await this.send(opts, path, state);
+      const answer = await this.sendOnOpenConnection(opts, path, shown, state);
       const { status, headers } = answer;
       this.options.logRequest?.(`GET ${shown} ${status} ${Date.now() - started}ms`);
       try {
@@ -244,6 +246,24 @@ export class ApiClient {
       throw err;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Sends the request, and sends it again at once when it failed on a kept-alive connection before
+   * any answer came. That is the race every keep-alive client meets: the server closes a connection
+   * that sat idle for its keep-alive timeout while the client is reusing it. The GET is sent again
+   * on another connection without counting as a try (as Go's client, and so kubectl, does), at most
+   * once per pooled connection, since each failure closes the one it was on.
+   */
+  private async sendOnOpenConnection(opts: https.RequestOptions, path: string, shown: string, state: { phase: Phase }): ReturnType<ApiClient['send']> {
+    for (let resent = 0; ; resent++) {
+      try {
+        return await this.send(opts, path, state);
+      } catch (err) {
+        if (!(err instanceof TransportError && err.staleConnection) || resent >= this.options.maxSockets) throw err;
+        this.options.logRequest?.(`GET ${shown}: the server had closed the kept-alive connection (${err.code}); sending again on another one`);
+      }
     }
   }
 
@@ -331,7 +351,9 @@ export class ApiClient {
     const secure = this.base.protocol === 'https:';
     const maxBody = maxBodyBytes(this.options.maxBodyBytes);
     return new Promise((resolve, reject) => {
+      let answered = false;
       const req = this.transport.request(opts, (res) => {
+        answered = true;
         const status = res.statusCode ?? 0;
         const ok = status >= 200 && status < 300;
         const declared = Number(res.headers['content-length']);
@@ -388,7 +410,11 @@ export class ApiClient {
           state.phase = 'response';
         });
       });
-      req.on('error', (err) => reject(transportError(err, path)));
+      req.on('error', (err) => {
+        const failure = transportError(err, path);
+        if (req.reusedSocket && !answered && (failure.code === 'ECONNRESET' || failure.code === 'EPIPE')) failure.staleConnection = true;
+        reject(failure);
+      });
       req.end();
     });
   }

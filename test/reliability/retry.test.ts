@@ -4,6 +4,7 @@
  * second, and nothing is retried that a retry cannot fix.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
+import type { ServerResponse } from 'node:http';
 import { ApiClient } from '../../src/kube/client.js';
 import { resolveKubeconfig } from '../../src/kube/kubeconfig.js';
 import {
@@ -268,6 +269,57 @@ describe('the client against the fixture server', () => {
     expect(err.attempts).toBe(2);
     expect(times).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  test('a kept-alive connection the server closed is not a failed try: the GET goes again on a new connection', async () => {
+    // The server closes each connection when a second request comes on it, as one does that drops
+    // an idle connection just as the client reuses it; the first request on a connection is answered.
+    const served = new WeakMap<object, number>();
+    const closeReused = (_req: RecordedRequest, res: ServerResponse): boolean => {
+      const socket = res.socket!;
+      const n = (served.get(socket) ?? 0) + 1;
+      served.set(socket, n);
+      if (n < 2) return false;
+      socket.destroy();
+      return true;
+    };
+    const server = await startFixtureServer({ snapshot: [cluster], intercept: closeReused });
+    servers.push(server);
+    const log: string[] = [];
+    const target = await resolveKubeconfig({ kubeconfig: writeKubeconfig(server).file });
+    // No retries at all: only the re-send on a new connection can get the second list through.
+    const client = new ApiClient(target, { timeoutMs: 2000, maxSockets: 1, logRequest: (l) => log.push(l), retry: { ...policy, attempts: 1 } });
+    try {
+      const first = (await client.getJson('/api/v1/namespaces')) as { items: unknown[] };
+      const second = (await client.getJson('/api/v1/nodes')) as { items: unknown[] };
+      expect(first.items).toHaveLength(server.objects('Namespace').length);
+      expect(second.items).toHaveLength(server.objects('Node').length);
+    } finally {
+      client.close();
+    }
+    expect(server.requests.map((r) => r.path)).toEqual(['/api/v1/namespaces', '/api/v1/nodes', '/api/v1/nodes']);
+    expect(log.filter((l) => l.includes('closed the kept-alive connection'))).toEqual([
+      'GET /api/v1/nodes: the server had closed the kept-alive connection (ECONNRESET); sending again on another one',
+    ]);
+  });
+
+  test('a connection closed before any answer on a new connection is a failed try like any reset', async () => {
+    const closeAll = (_req: RecordedRequest, res: ServerResponse): boolean => {
+      res.socket!.destroy();
+      return true;
+    };
+    const server = await startFixtureServer({ snapshot: [cluster], intercept: closeAll });
+    servers.push(server);
+    const target = await resolveKubeconfig({ kubeconfig: writeKubeconfig(server).file });
+    const client = new ApiClient(target, { timeoutMs: 2000, maxSockets: 1, retry: { ...policy, attempts: 3 } });
+    const err = (await client.getJson('/api/v1/nodes').then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error & RetryableFailure & { code: string };
+    client.close();
+    expect(err.code).toBe('ECONNRESET');
+    expect(err.attempts).toBe(3);
+    expect(server.requests).toHaveLength(3);
   });
 
   test('401, 403 and 404 are answered once: no retry', async () => {
