@@ -1,12 +1,19 @@
-import { refKey, type ResourceRef } from '../k8s/object.js';
+import type { ResourceRef } from '../k8s/object.js';
+import { fingerprintsOf } from './fingerprint.js';
 import type { Inventory, SourceLocation } from '../k8s/inventory.js';
 import { renderMessage, type Severity, type Verdict } from '../engine/check.js';
 import { SCORING_METHOD, type Grade, type Scorecard } from '../engine/score.js';
 
 /** Bump the major part on any breaking change to the JSON report; documented in docs/report.md. */
-export const REPORT_SCHEMA_VERSION = '1.0';
+export const REPORT_SCHEMA_VERSION = '1.1';
 
 export interface ReportFinding {
+  /** The check, its severity and the object's namespace, so that a finding read alone needs no join. */
+  checkId: string;
+  severity: Severity;
+  /** Stable across runs (fingerprint.ts): what baselines compare and SARIF's partialFingerprints carry. */
+  fingerprint: string;
+  namespace?: string;
   messageId: string;
   message: string;
   resource: ResourceRef;
@@ -99,9 +106,14 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
     if (outcome.status === 'unknown' || outcome.status === 'not-applicable') {
       return { ...base, reason: outcome.reason, findings: [], subjects };
     }
+    const fingerprints = fingerprintsOf(meta.id, outcome.findings);
     return {
       ...base,
-      findings: outcome.findings.map((f) => ({
+      findings: outcome.findings.map((f, i) => ({
+        checkId: meta.id,
+        severity: meta.severity,
+        fingerprint: fingerprints[i]!,
+        ...(f.resource.namespace ? { namespace: f.resource.namespace } : {}),
         messageId: f.messageId,
         message: renderMessage(meta.messages[f.messageId] ?? f.messageId, f.data),
         resource: f.resource,
@@ -187,8 +199,4 @@ function locationOf(inventory: Inventory, ref: ResourceRef): SourceLocation {
   const context = inventory.source.type === 'live' ? inventory.source.context : 'snapshot';
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_') || '_';
   return { uri: `k8s/${safe(context)}/${safe(ref.namespace ?? '_cluster')}/${safe(ref.kind)}/${safe(ref.name)}.yaml`, startLine: 1 };
-}
-
-export function fingerprintKey(checkId: string, ref: ResourceRef): string {
-  return `${checkId}:${refKey(ref)}`;
 }

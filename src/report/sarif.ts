@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Severity } from '../engine/check.js';
 import type { ResourceRef } from '../k8s/object.js';
-import { fingerprintKey, type Report, type ReportCheck, type ReportFinding } from './model.js';
+import { FINGERPRINT_VERSION } from './fingerprint.js';
+import type { Report, ReportCheck, ReportFinding } from './model.js';
 
 /**
  * SARIF 2.1.0 for GitHub code scanning. Every choice here, and the GitHub and OASIS
@@ -12,8 +12,8 @@ const SARIF_VERSION = '2.1.0';
 /** The schema URI GitHub's own examples use. */
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 const INFORMATION_URI = 'https://www.npmjs.com/package/kposture';
-/** Our own fingerprint; bump the suffix if its inputs ever change. */
-export const FINGERPRINT_KEY = 'kposture/v1';
+/** Our own fingerprint (fingerprint.ts). */
+export const FINGERPRINT_KEY = FINGERPRINT_VERSION;
 /** The one partialFingerprints key GitHub code scanning reads. */
 export const GITHUB_FINGERPRINT_KEY = 'primaryLocationLineHash';
 /** GitHub rejects a run with more results than this. */
@@ -52,12 +52,6 @@ function securitySeverityFor(severity: Severity): string | undefined {
 /** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects. */
 function qualifiedName(ref: ResourceRef): string {
   return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
-}
-
-/** sha256 (hex) of check id + object key + message id: stable across runs, blind to line numbers. */
-function findingFingerprint(checkId: string, finding: Pick<ReportFinding, 'resource' | 'messageId'>, extra: string[] = []): string {
-  const key = [fingerprintKey(checkId, finding.resource), finding.messageId, ...extra].join('\u0000');
-  return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 /** Percent-encodes each path segment, so a file name with spaces or `#` is still a valid URI reference. */
@@ -160,9 +154,8 @@ function ruleFor(check: ReportCheck): SarifRule {
 }
 
 function resultsFor(check: ReportCheck, index: number): SarifResult[] {
-  const fingerprints = distinctFingerprints(check);
-  return check.findings.map((finding, i) => {
-    const fingerprint = fingerprints[i]!;
+  return check.findings.map((finding) => {
+    const fingerprint = finding.fingerprint;
     return {
       ruleId: check.id,
       ruleIndex: index,
@@ -188,31 +181,6 @@ function resultsFor(check: ReportCheck, index: number): SarifResult[] {
       },
     };
   });
-}
-
-/**
- * One fingerprint per finding. Check + object + message id identify a finding; when a check
- * reports the same object twice with one message id, the field and then an ordinal tell them apart.
- */
-function distinctFingerprints(check: ReportCheck): string[] {
-  const base = check.findings.map((f) => findingFingerprint(check.id, f));
-  const counts = countBy(base);
-  const withField = check.findings.map((f, i) => (counts.get(base[i]!)! > 1 ? findingFingerprint(check.id, f, [f.field]) : base[i]!));
-  const fieldCounts = countBy(withField);
-  const seen = new Map<string, number>();
-  return check.findings.map((f, i) => {
-    const fp = withField[i]!;
-    if (fieldCounts.get(fp)! === 1) return fp;
-    const n = (seen.get(fp) ?? 0) + 1;
-    seen.set(fp, n);
-    return findingFingerprint(check.id, f, [f.field, String(n)]);
-  });
-}
-
-function countBy(values: string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return counts;
 }
 
 function resultMessage(finding: ReportFinding): string {
