@@ -29,7 +29,7 @@ export const FAIL_ON_VALUES = Object.keys(FAIL_ON);
 /** The rule for one `--fail-on` value (case-insensitive), or a one-line usage error. */
 export function failOnRule(value: string, hasBaseline: boolean): GateRule {
   const entry = FAIL_ON[value.toLowerCase()];
-  if (!entry) throw new KpostureError('usage', `--fail-on ${value}: expected one of ${FAIL_ON_VALUES.join(', ')}`, 'see `kposture audit --help`');
+  if (!entry) throw new KpostureError('usage', `--fail-on ${value}: expected one of ${FAIL_ON_VALUES.join(', ')}`, 'see --help for the values');
   if (entry.needsBaseline && !hasBaseline) {
     throw new KpostureError('usage', `--fail-on ${value} needs --baseline FILE`, 'pass the JSON report of an earlier audit, e.g. --baseline main.json');
   }
