@@ -37,7 +37,7 @@ export function renderDiffTable(diff: ReportDiff, options: { color: boolean; wid
   );
   out.push(`${c.bold('Coverage')}  ${diff.old.coverage}% → ${diff.new.coverage}%  ${signed(diff.change.coverage, c)}`);
   out.push('');
-  out.push(c.bold(`${pad('Category', 30)}  ${pad('Score', 21)}  Coverage`));
+  out.push(c.bold(`${pad('Category', 30)}  ${pad('Score', 20)}  Coverage`));
   for (const cat of diff.categories) out.push(categoryLine(cat, c));
 
   if (diff.checks.length > 0) {
@@ -56,7 +56,8 @@ export function renderDiffTable(diff: ReportDiff, options: { color: boolean; wid
   }
   out.push('');
   out.push(`${counts.new} new, ${counts.unchanged} unchanged, ${counts.fixed} fixed, ${counts.unknown} not compared`);
-  if (diff.gate) out.push(diff.gate.passed ? c.green('Gate passed') : c.red(`Gate failed: ${visible(diff.gate.reasons.join('; '))}`));
+  if (diff.gate?.passed) out.push(c.green('Gate passed'));
+  else if (diff.gate) out.push(...wrap(`Gate failed: ${diff.gate.reasons.join('; ')}`, width, '', '  ').map((line) => c.red(line)));
   return `${out.join('\n')}\n`;
 }
 

@@ -103,7 +103,7 @@ describe('audit --baseline', () => {
       expect(report.gate!.reasons[0]).toMatch(/below --fail-under 99/);
     });
 
-    it('on another cluster entirely: the hardened fixture against the demo, Capsule's binding is new and demo's findings are fixed', async () => {
+    it('on another cluster entirely: the hardened fixture against the demo, the Capsule binding is new and the demo findings are fixed', async () => {
       const demo = path.join(audits.dir, 'demo.json');
       expect((await runCli(['audit', '--snapshot', 'fixtures/clusters/demo/snapshot', '--format', 'json', '-o', demo])).code).toBe(0);
       const demoReport = JSON.parse(readFileSync(demo, 'utf8')) as Report;

@@ -51,7 +51,7 @@ describe('kposture diff', () => {
     expect(run.stdout).toContain('New findings (1)');
     expect(run.stdout).toContain('  + MT-04 [high] Namespace billing has no Pod Security Admission enforce label');
     expect(run.stdout).toContain('  - MT-04 [high] Namespace jobs has no Pod Security Admission enforce label');
-    expect(run.stdout).toMatch(/NP-02: unknown in the old report, fail in the new one: its \d+ findings? not called new/);
+    expect(run.stdout.replace(/\n +/g, ' ')).toMatch(/NP-02: unknown in the old report, fail in the new one: its \d+ findings? not called new/);
   });
 
   it('--format markdown: a pull-request comment with the new findings in view', async () => {

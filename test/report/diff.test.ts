@@ -18,7 +18,8 @@ const PSA = 'pod-security.kubernetes.io/enforce';
 
 /** MT-04 over the namespaces; PE-01 unknown unless the admission kinds are listed (empty). */
 function audit(namespaces: K8sObject[], admissionListed: boolean): Report {
-  const admission = admissionListed ? { [KINDS.CustomResourceDefinition]: 'ok', [KINDS.ValidatingWebhookConfiguration]: 'ok' } : {};
+  const listed = [KINDS.CustomResourceDefinition, KINDS.ValidatingWebhookConfiguration, KINDS.ValidatingAdmissionPolicy, KINDS.ValidatingAdmissionPolicyBinding];
+  const admission = admissionListed ? Object.fromEntries(listed.map((kind) => [kind, 'ok'])) : {};
   return reportFor(inventoryOf(namespaces, admission as never), CHECKS);
 }
 
@@ -87,7 +88,8 @@ describe('diffReports', () => {
     expect(table).toContain('New findings (1)');
     expect(table).toContain('Fixed findings (1)');
     expect(table).toContain('PE-01   unknown → fail');
-    expect(table).toContain('PE-01: unknown in the old report, fail in the new one: its 1 finding not called new');
+    // Long lines wrap, each continuation indented under its first line.
+    expect(table.replace(/\n +/g, ' ')).toContain('PE-01: unknown in the old report, fail in the new one: its 1 finding not called new');
     expect(table).toContain('1 new, 1 unchanged, 1 fixed, 1 not compared');
   });
 
