@@ -81,9 +81,7 @@ function notComparedText(nc: NotComparedCheck): string {
   const was = nc.baselineStatus === 'not-run' ? 'not run in the old report' : `${nc.baselineStatus} in the old report`;
   const is = nc.status === 'not-run' ? 'not run in the new one' : `${nc.status} in the new one`;
   const what =
-    nc.findings > 0
-      ? `its ${plural(nc.findings, 'finding')} not called new`
-      : `the old report's ${plural(nc.baselineFindings, 'finding')} not called fixed`;
+    nc.findings > 0 ? `its ${plural(nc.findings, 'finding')} not called new` : `the old report's ${plural(nc.baselineFindings, 'finding')} not called fixed`;
   return `${nc.checkId}: ${was}, ${is}: ${what}`;
 }
 
@@ -95,7 +93,9 @@ function notComparedText(nc: NotComparedCheck): string {
 export function renderDiffMarkdown(diff: ReportDiff): string {
   const { counts } = diff.findings;
   const out: string[] = [];
-  out.push(`### kposture: score ${number(diff.old.score)} → ${number(diff.new.score)} (${signedPlain(diff.change.score)}), ${counts.new} new, ${counts.fixed} fixed`);
+  out.push(
+    `### kposture: score ${number(diff.old.score)} → ${number(diff.new.score)} (${signedPlain(diff.change.score)}), ${counts.new} new, ${counts.fixed} fixed`,
+  );
   out.push('');
   out.push('| | Old | New | Change |', '|---|---:|---:|---:|');
   const g = (grade: string | null): string => (grade ? ` (${grade})` : '');
@@ -117,7 +117,11 @@ export function renderDiffMarkdown(diff: ReportDiff): string {
     out,
     `Checks that changed status (${diff.checks.length})`,
     diff.checks.length > 0
-      ? ['| Check | Severity | Old | New | Title |', '|---|---|---|---|---|', ...diff.checks.map((ch) => `| ${md(ch.id)} | ${ch.severity} | ${ch.old} | ${ch.new} | ${md(ch.title)} |`)]
+      ? [
+          '| Check | Severity | Old | New | Title |',
+          '|---|---|---|---|---|',
+          ...diff.checks.map((ch) => `| ${md(ch.id)} | ${ch.severity} | ${ch.old} | ${ch.new} | ${md(ch.title)} |`),
+        ]
       : [],
   );
   details(out, 'Categories', [

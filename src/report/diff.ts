@@ -146,7 +146,16 @@ function statusChanges(before: Report, after: Report): CheckStatusChange[] {
     const to: CheckStatus = a?.status ?? 'not-run';
     if (from === to) continue;
     const meta = (a ?? b)!;
-    changes.push({ id, title: meta.title, category: meta.category, severity: meta.severity, old: from, new: to, oldScore: b?.score ?? null, newScore: a?.score ?? null });
+    changes.push({
+      id,
+      title: meta.title,
+      category: meta.category,
+      severity: meta.severity,
+      old: from,
+      new: to,
+      oldScore: b?.score ?? null,
+      newScore: a?.score ?? null,
+    });
   }
   return changes;
 }

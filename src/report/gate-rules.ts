@@ -80,7 +80,8 @@ export function baselineGateRules(settings: BaselineGateSettings, hasBaseline: b
   const values = [...new Set((settings.failOn ?? []).map((v) => v.toLowerCase()))];
   const rules = values.map((value) => failOnRule(value, hasBaseline));
   if (settings.maxScoreDrop !== undefined) {
-    if (!hasBaseline) throw new KpostureError('usage', '--max-score-drop needs --baseline FILE', 'pass the JSON report of an earlier audit, e.g. --baseline main.json');
+    if (!hasBaseline)
+      throw new KpostureError('usage', '--max-score-drop needs --baseline FILE', 'pass the JSON report of an earlier audit, e.g. --baseline main.json');
     rules.push(maxScoreDropRule(settings.maxScoreDrop));
   }
   return rules;

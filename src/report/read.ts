@@ -33,16 +33,20 @@ export function parseReport(text: string, file: string): Report {
   if (!validate(data)) {
     // A newer minor version may add fields this schema does not know yet: say so, not just "unknown field".
     const newer = minor > ownMinor ? ` (schemaVersion ${version} is newer than this kposture's ${REPORT_SCHEMA_VERSION})` : '';
-    throw new KpostureError('input', `${file}: not a valid kposture JSON report${newer}: ${formatAjvError(validate.errors)}`, newer ? 'write both reports with the same kposture version' : HINT);
+    throw new KpostureError(
+      'input',
+      `${file}: not a valid kposture JSON report${newer}: ${formatAjvError(validate.errors)}`,
+      newer ? 'write both reports with the same kposture version' : HINT,
+    );
   }
-  const report = data as unknown as Report;
+  const report = data as Report;
   return { ...report, checks: report.checks.map(withFindingIdentity) };
 }
 
 function schemaVersionOf(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  const { schemaVersion, tool } = data as { schemaVersion?: unknown; tool?: { name?: unknown } };
-  if (typeof tool !== 'object' || tool === null || tool.name !== 'kposture') return undefined;
+  const { schemaVersion, tool } = data as { schemaVersion?: unknown; tool?: unknown };
+  if (typeof tool !== 'object' || tool === null || (tool as { name?: unknown }).name !== 'kposture') return undefined;
   return typeof schemaVersion === 'string' && /^\d+\.\d+$/.test(schemaVersion) ? schemaVersion : undefined;
 }
 

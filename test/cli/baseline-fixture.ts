@@ -28,7 +28,9 @@ export async function twoAudits(prefix: string): Promise<TwoAudits> {
   const afterSnapshot = path.join(dir, 'after-snapshot');
   cpSync(path.join(REPO_ROOT, FIXTURE), afterSnapshot, { recursive: true });
   const file = path.join(afterSnapshot, 'namespaces.json');
-  const list = JSON.parse(readFileSync(file, 'utf8')) as { items: { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> } }[] };
+  const list = JSON.parse(readFileSync(file, 'utf8')) as {
+    items: { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> } }[];
+  };
   const jobs = list.items.find((ns) => ns.metadata.name === 'jobs')!;
   jobs.metadata.labels = { ...jobs.metadata.labels, 'pod-security.kubernetes.io/enforce': 'restricted' };
   list.items.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'billing', labels: { 'kubernetes.io/metadata.name': 'billing' } } });

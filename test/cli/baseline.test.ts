@@ -73,7 +73,9 @@ describe('audit --baseline', () => {
     const sarifFile = path.join(audits.dir, 'after.sarif');
     const run = await runCli(['audit', '--snapshot', audits.afterSnapshot, '--baseline', audits.before, '--format', 'sarif', '-o', sarifFile]);
     expect(run.code).toBe(0);
-    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as { runs: { results: { ruleId: string; baselineState?: string; message: { text: string } }[] }[] };
+    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as {
+      runs: { results: { ruleId: string; baselineState?: string; message: { text: string } }[] }[];
+    };
     const results = sarif.runs[0]!.results;
     expect(results.filter((r) => r.baselineState === 'new').map((r) => r.ruleId)).toEqual(['MT-04']);
     expect(results.filter((r) => r.ruleId.startsWith('NP-')).every((r) => r.baselineState === undefined)).toBe(true);
@@ -84,11 +86,25 @@ describe('audit --baseline', () => {
     it('exits 1 with a reason naming the checks when a finding is new', async () => {
       const { code, report } = await againstBaseline('--fail-on', 'new');
       expect(code).toBe(1);
-      expect(report.gate).toEqual({ failOn: ['new'], passed: false, reasons: [`1 finding is new since the baseline ${audits.before}: MT-04 (1), --fail-on new`] });
+      expect(report.gate).toEqual({
+        failOn: ['new'],
+        passed: false,
+        reasons: [`1 finding is new since the baseline ${audits.before}: MT-04 (1), --fail-on new`],
+      });
     });
 
     it('exits 0 when nothing is new, however many findings are unchanged', async () => {
-      const run = await runCli(['audit', '--snapshot', 'fixtures/clusters/no-netpol/snapshot', '--baseline', audits.before, '--fail-on', 'new', '--format', 'json']);
+      const run = await runCli([
+        'audit',
+        '--snapshot',
+        'fixtures/clusters/no-netpol/snapshot',
+        '--baseline',
+        audits.before,
+        '--fail-on',
+        'new',
+        '--format',
+        'json',
+      ]);
       expect(run.code).toBe(0);
       const report = valid(JSON.parse(run.stdout));
       expect(report.baseline!.counts).toEqual({ new: 0, unchanged: report.summary.findings, fixed: 0, unknown: 0 });
@@ -117,7 +133,9 @@ describe('audit --baseline', () => {
       // Every check ran on both sides, so every demo finding is either still there or fixed.
       expect(report.baseline!.notCompared).toEqual([]);
       expect(report.baseline!.counts.fixed + report.baseline!.counts.unchanged).toBe(demoReport.summary.findings);
-      expect(report.gate!.reasons).toEqual([expect.stringMatching(/^\d+ findings? (is|are) new since the baseline .*demo\.json: MT-05 \(\d+\), --fail-on new$/)]);
+      expect(report.gate!.reasons).toEqual([
+        expect.stringMatching(/^\d+ findings? (is|are) new since the baseline .*demo\.json: MT-05 \(\d+\), --fail-on new$/),
+      ]);
     });
   });
 
@@ -160,7 +178,11 @@ describe('audit --baseline', () => {
       ],
       ['--fail-on new without --baseline', () => ['--fail-on', 'new'], /--fail-on new needs --baseline FILE/],
       ['--max-score-drop without --baseline', () => ['--max-score-drop', '2'], /--max-score-drop needs --baseline FILE/],
-      ['--fail-on with a value it does not know', (dir) => ['--baseline', path.join(dir, 'before.json'), '--fail-on', 'newer'], /--fail-on newer: expected one of new/],
+      [
+        '--fail-on with a value it does not know',
+        (dir) => ['--baseline', path.join(dir, 'before.json'), '--fail-on', 'newer'],
+        /--fail-on newer: expected one of new/,
+      ],
     ];
     it.each(cases)('%s', async (_name, flags, message) => {
       const out = path.join(audits.dir, 'never.json');

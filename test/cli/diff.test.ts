@@ -59,7 +59,9 @@ describe('kposture diff', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^### kposture: score [\d.]+ → [\d.]+ \([−+][\d.]+\), 1 new, 1 fixed\n/);
     expect(run.stdout).toContain('#### New findings (1)');
-    expect(run.stdout).toContain('| MT-04 | high | Namespace billing | Namespace billing has no Pod Security Admission enforce label | `kubectl get namespace billing --show-labels` |');
+    expect(run.stdout).toContain(
+      '| MT-04 | high | Namespace billing | Namespace billing has no Pod Security Admission enforce label | `kubectl get namespace billing --show-labels` |',
+    );
     expect(run.stdout).toContain('<details><summary>Checks that changed status');
   });
 
@@ -109,7 +111,11 @@ describe('kposture diff', () => {
         },
         /v3\.json: report schemaVersion 3\.1 is not supported/,
       ],
-      ['a --fail-on value it does not know', (dir) => [path.join(dir, 'before.json'), path.join(dir, 'after.json'), '--fail-on', 'high'], /--fail-on high: expected one of new/],
+      [
+        'a --fail-on value it does not know',
+        (dir) => [path.join(dir, 'before.json'), path.join(dir, 'after.json'), '--fail-on', 'high'],
+        /--fail-on high: expected one of new/,
+      ],
     ];
     it.each(cases)('%s', async (_name, args, message) => {
       const out = path.join(audits.dir, 'never.md');

@@ -70,8 +70,12 @@ describe('compareFindings', () => {
 
   it('does not compare a check one run did not run at all (skipped, or new in this version)', () => {
     const notRun = reportFor(inventoryOf([namespace('blog')]), []);
-    expect(compareFindings(notRun, before).notCompared).toEqual([{ checkId: 'MT-04', baselineStatus: 'not-run', status: 'fail', findings: 2, baselineFindings: 0 }]);
-    expect(compareFindings(before, notRun).notCompared).toEqual([{ checkId: 'MT-04', baselineStatus: 'fail', status: 'not-run', findings: 0, baselineFindings: 2 }]);
+    expect(compareFindings(notRun, before).notCompared).toEqual([
+      { checkId: 'MT-04', baselineStatus: 'not-run', status: 'fail', findings: 2, baselineFindings: 0 },
+    ]);
+    expect(compareFindings(before, notRun).notCompared).toEqual([
+      { checkId: 'MT-04', baselineStatus: 'fail', status: 'not-run', findings: 0, baselineFindings: 2 },
+    ]);
     expect(compareFindings(before, notRun).fixed).toEqual([]);
   });
 
@@ -133,8 +137,16 @@ describe('parseReport', () => {
     ['not JSON', '{"schemaVersion": ', /^r\.json: not a kposture JSON report: invalid JSON: /],
     ['JSON that is not a report', '{"hello": "world"}', /^r\.json: not a kposture JSON report \(no tool "kposture" and schemaVersion\)$/],
     ['a report of another tool', '{"schemaVersion": "1.1", "tool": {"name": "kubescape"}}', /not a kposture JSON report/],
-    ['an unknown major version', text.replace('"schemaVersion": "1.2"', '"schemaVersion": "2.0"'), /^r\.json: report schemaVersion 2\.0 is not supported \(this kposture reads 1\.x\)$/],
-    ['a report with a wrong field', text.replace('"status": "fail"', '"status": "failed"'), /^r\.json: not a valid kposture JSON report: field checks\.0\.status: must be one of /],
+    [
+      'an unknown major version',
+      text.replace('"schemaVersion": "1.2"', '"schemaVersion": "2.0"'),
+      /^r\.json: report schemaVersion 2\.0 is not supported \(this kposture reads 1\.x\)$/,
+    ],
+    [
+      'a report with a wrong field',
+      text.replace('"status": "fail"', '"status": "failed"'),
+      /^r\.json: not a valid kposture JSON report: field checks\.0\.status: must be one of /,
+    ],
     [
       'a newer minor version with a field this kposture does not know',
       text.replace('"schemaVersion": "1.2"', '"schemaVersion": "1.9"').replace('"coverage": 100,', '"coverage": 100, "later": true,'),

@@ -18,7 +18,12 @@ const PSA = 'pod-security.kubernetes.io/enforce';
 
 /** MT-04 over the namespaces; PE-01 unknown unless the admission kinds are listed (empty). */
 function audit(namespaces: K8sObject[], admissionListed: boolean): Report {
-  const listed = [KINDS.CustomResourceDefinition, KINDS.ValidatingWebhookConfiguration, KINDS.ValidatingAdmissionPolicy, KINDS.ValidatingAdmissionPolicyBinding];
+  const listed = [
+    KINDS.CustomResourceDefinition,
+    KINDS.ValidatingWebhookConfiguration,
+    KINDS.ValidatingAdmissionPolicy,
+    KINDS.ValidatingAdmissionPolicyBinding,
+  ];
   const admission = admissionListed ? Object.fromEntries(listed.map((kind) => [kind, 'ok'])) : {};
   return reportFor(inventoryOf(namespaces, admission as never), CHECKS);
 }
@@ -33,7 +38,10 @@ describe('diffReports', () => {
   // Old: PE-01 could not be evaluated; blog and legacy fail MT-04. New: PE-01 evaluated (fails),
   // blog fixed, wiki added without a label.
   const before = audit([namespace('blog'), namespace('legacy', { [PSA]: 'privileged' }), namespace('shop', { [PSA]: 'restricted' })], false);
-  const after = audit([namespace('blog', { [PSA]: 'restricted' }), namespace('legacy', { [PSA]: 'privileged' }), namespace('shop', { [PSA]: 'restricted' }), namespace('wiki')], true);
+  const after = audit(
+    [namespace('blog', { [PSA]: 'restricted' }), namespace('legacy', { [PSA]: 'privileged' }), namespace('shop', { [PSA]: 'restricted' }), namespace('wiki')],
+    true,
+  );
   const diff = diffReports(before, after, { old: 'main.json', new: 'pr.json' });
 
   it('gives score and coverage change overall and per category', () => {
@@ -122,13 +130,17 @@ describe('gate rules', () => {
     const rule = maxScoreDropRule(0.2);
     // 80.3 − 80.1 is 0.19999999999998863 in floating point, 0.2 as printed.
     expect(rule({ report: report(80.1), baseline: baseline(80.3) })).toEqual([]);
-    expect(rule({ report: report(80), baseline: baseline(80.3) })).toEqual(["score 80 is 0.3 points below the baseline's 80.3, more than --max-score-drop 0.2"]);
+    expect(rule({ report: report(80), baseline: baseline(80.3) })).toEqual([
+      "score 80 is 0.3 points below the baseline's 80.3, more than --max-score-drop 0.2",
+    ]);
     expect(rule({ report: report(90), baseline: baseline(80.3) })).toEqual([]);
   });
 
   it('--max-score-drop fails when no score could be computed now, and cannot fail against a baseline without one', () => {
     const rule = maxScoreDropRule(5);
-    expect(rule({ report: report(null, 0), baseline: baseline(70) })).toEqual(["no score could be computed (coverage 0%), the baseline's was 70, --max-score-drop 5"]);
+    expect(rule({ report: report(null, 0), baseline: baseline(70) })).toEqual([
+      "no score could be computed (coverage 0%), the baseline's was 70, --max-score-drop 5",
+    ]);
     expect(rule({ report: report(10), baseline: baseline(null) })).toEqual([]);
   });
 });
@@ -151,7 +163,9 @@ describe('schemas/diff.schema.json', () => {
   });
 
   it('keeps the diff version in step with its schema', () => {
-    const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', 'diff.schema.json'), 'utf8')) as { properties: { schemaVersion: { pattern: string } } };
+    const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', 'diff.schema.json'), 'utf8')) as {
+      properties: { schemaVersion: { pattern: string } };
+    };
     expect(DIFF_SCHEMA_VERSION).toMatch(new RegExp(schema.properties.schemaVersion.pattern));
   });
 });

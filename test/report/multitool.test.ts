@@ -85,7 +85,9 @@ describe('SARIF Multitool validation with GitHub ingestion rules', () => {
     writeFileSync(baseline, JSON.stringify(json));
     const file = path.join(dir, 'baseline.sarif');
     expect((await runCli(['audit', '--snapshot', WEAK, '--baseline', baseline, '--format', 'sarif', '-o', file])).code).toBe(0);
-    const states = (JSON.parse(readFileSync(file, 'utf8')) as { runs: { results: { baselineState?: string }[] }[] }).runs[0]!.results.map((r) => r.baselineState ?? 'none');
+    const states = (JSON.parse(readFileSync(file, 'utf8')) as { runs: { results: { baselineState?: string }[] }[] }).runs[0]!.results.map(
+      (r) => r.baselineState ?? 'none',
+    );
     expect(new Set(states)).toEqual(new Set(['new', 'unchanged', 'none']));
     const results = multitoolValidate(file, dir);
     expect(results.filter((r) => r.level === 'error')).toEqual([]);
