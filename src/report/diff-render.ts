@@ -13,6 +13,11 @@ export const DIFF_RENDERERS: Readonly<Record<string, (diff: ReportDiff, options:
 export const DIFF_FORMATS = Object.keys(DIFF_RENDERERS);
 
 const TABLE_WIDTH = 80;
+/**
+ * Findings listed per section: a diff against a much older report can hold thousands, and a
+ * pull-request comment is limited (GitHub: 65,536 characters). JSON lists them all.
+ */
+const LISTED_FINDINGS = 50;
 
 /**
  * The diff for a terminal or a CI log, no wider than 80 columns: what changed first (score,
@@ -70,10 +75,11 @@ function categoryLine(cat: CategoryDiff, c: ChalkInstance): string {
 function findingList(out: string[], title: string, findings: FindingSummary[], mark: string, width: number): void {
   if (findings.length === 0) return;
   out.push('', title);
-  for (const f of findings) {
+  for (const f of findings.slice(0, LISTED_FINDINGS)) {
     out.push(...wrap(`${f.checkId} [${f.severity}] ${f.message}`, width, `  ${mark} `, '      '));
     out.push(...wrap(`verify: ${f.verify}`, width, '      ', '        '));
   }
+  if (findings.length > LISTED_FINDINGS) out.push(`  … and ${findings.length - LISTED_FINDINGS} more (see --format json)`);
 }
 
 /** Why a check's findings are neither new nor fixed, in the words of the reader of a diff. */
@@ -145,7 +151,8 @@ function findingTable(findings: FindingSummary[]): string[] {
   return [
     '| Check | Severity | Object | Finding | Verify |',
     '|---|---|---|---|---|',
-    ...findings.map((f) => `| ${md(f.checkId)} | ${f.severity} | ${md(object(f))} | ${md(f.message)} | ${code(f.verify)} |`),
+    ...findings.slice(0, LISTED_FINDINGS).map((f) => `| ${md(f.checkId)} | ${f.severity} | ${md(object(f))} | ${md(f.message)} | ${code(f.verify)} |`),
+    ...(findings.length > LISTED_FINDINGS ? ['', `… and ${findings.length - LISTED_FINDINGS} more (see \`kposture diff --format json\`).`] : []),
   ];
 }
 

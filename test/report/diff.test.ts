@@ -101,6 +101,19 @@ describe('diffReports', () => {
     expect(table).toContain('1 new, 1 unchanged, 1 fixed, 1 not compared');
   });
 
+  it('lists at most 50 findings per section in the table and in Markdown, and says how many more', () => {
+    const many = structuredClone(diff);
+    many.findings.new = Array.from({ length: 60 }, (_, i) => ({ ...diff.findings.new[0]!, message: `finding ${i}` }));
+    const table = renderDiffTable(many, { color: false });
+    const md = renderDiffMarkdown(many);
+    expect(table).toContain('finding 49\n');
+    expect(table).not.toContain('finding 50\n');
+    expect(table).toContain('  … and 10 more (see --format json)');
+    expect(md).toContain('| finding 49 |');
+    expect(md).not.toContain('| finding 50 |');
+    expect(md).toContain('… and 10 more (see `kposture diff --format json`).');
+  });
+
   it('renders Markdown for a pull request: headline, new findings in view, the rest collapsed, cells escaped', () => {
     const hostile = structuredClone(diff);
     hostile.findings.new[0]!.message = 'a | b <script>alert(1)</script> *x*';
