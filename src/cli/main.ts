@@ -5,6 +5,7 @@ import { visible, visibleLines } from '../util/terminal.js';
 import { processIo, type Io } from './io.js';
 import { auditCommand } from './commands/audit.js';
 import { checksCommand, explainCommand } from './commands/checks.js';
+import { diffCommand } from './commands/diff.js';
 import { rbacCommand } from './commands/rbac.js';
 import { snapshotCommand } from './commands/snapshot.js';
 
@@ -35,6 +36,7 @@ export async function main(argv: string[], given: Io = processIo()): Promise<num
     });
   program.addCommand(auditCommand(io, setExit));
   program.addCommand(checksCommand(io));
+  program.addCommand(diffCommand(io, setExit));
   program.addCommand(explainCommand(io));
   program.addCommand(rbacCommand(io));
   program.addCommand(snapshotCommand(io));

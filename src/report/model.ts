@@ -5,7 +5,7 @@ import { renderMessage, type Severity, type Verdict } from '../engine/check.js';
 import { SCORING_METHOD, type Grade, type Scorecard } from '../engine/score.js';
 
 /** Bump the major part on any breaking change to the JSON report; documented in docs/report.md. */
-export const REPORT_SCHEMA_VERSION = '1.1';
+export const REPORT_SCHEMA_VERSION = '1.2';
 
 export interface ReportFinding {
   /** The check, its severity and the object's namespace, so that a finding read alone needs no join. */
@@ -23,6 +23,8 @@ export interface ReportFinding {
   data: Record<string, string | number>;
   affected?: ResourceRef[];
   location: SourceLocation;
+  /** With --baseline only (baseline.ts): whether the baseline had this finding. */
+  baseline?: BaselineState;
 }
 
 export interface ReportSubject {
@@ -76,7 +78,47 @@ export interface Report {
   categories: ReportCategory[];
   checks: ReportCheck[];
   inventory: { kind: string; status: string; count: number; reason?: string }[];
-  gate?: { failUnder?: number; minCoverage?: number; passed: boolean; reasons: string[] };
+  gate?: { failUnder?: number; minCoverage?: number; failOn?: string[]; maxScoreDrop?: number; passed: boolean; reasons: string[] };
+  /** With --baseline only: what the baseline was and what changed since (baseline.ts). */
+  baseline?: ReportBaseline;
+}
+
+/**
+ * `new`: the baseline evaluated the check and did not have the finding; `unchanged`: it had it;
+ * `unknown`: the baseline did not evaluate the check (unknown or not run), so nobody can say.
+ */
+export type BaselineState = 'new' | 'unchanged' | 'unknown';
+
+/** A finding named on its own, outside its report: what a baseline lists as fixed, a diff as new. */
+export interface FindingSummary {
+  checkId: string;
+  severity: Severity;
+  fingerprint: string;
+  resource: ResourceRef;
+  message: string;
+  verify: string;
+}
+
+/** A check whose findings could not be compared: one of the two runs did not evaluate it. */
+export interface NotComparedCheck {
+  checkId: string;
+  /** The check's status in the baseline (the old report), `not-run` when it has no entry there. */
+  baselineStatus: ReportCheck['status'] | 'not-run';
+  /** Its status in this run (the new report). */
+  status: ReportCheck['status'] | 'not-run';
+  /** Findings of this run not called new, and of the baseline not called fixed. */
+  findings: number;
+  baselineFindings: number;
+}
+
+export interface ReportBaseline {
+  file: string;
+  generatedAt: string;
+  score: number | null;
+  coverage: number;
+  counts: { new: number; unchanged: number; fixed: number; unknown: number };
+  fixed: FindingSummary[];
+  notCompared: NotComparedCheck[];
 }
 
 export interface BuildReportInput {

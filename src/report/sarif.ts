@@ -171,6 +171,8 @@ function resultsFor(check: ReportCheck, index: number): SarifResult[] {
         },
       ],
       partialFingerprints: { [FINGERPRINT_KEY]: fingerprint, [GITHUB_FINGERPRINT_KEY]: fingerprint },
+      // SARIF's own baseline vocabulary; a finding the baseline could not judge gets none.
+      ...(finding.baseline === 'new' || finding.baseline === 'unchanged' ? { baselineState: finding.baseline } : {}),
       properties: {
         messageId: finding.messageId,
         field: finding.field,
@@ -292,6 +294,7 @@ export interface SarifResult {
     logicalLocations: { name: string; fullyQualifiedName: string; kind: 'resource' }[];
   }[];
   partialFingerprints: Record<string, string>;
+  baselineState?: 'new' | 'unchanged';
   properties: Record<string, unknown>;
 }
 

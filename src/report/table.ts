@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Report, ReportCheck } from './model.js';
 import { visible } from '../util/terminal.js';
+import { baselineSummary } from './baseline.js';
 
 const TOP_FINDINGS = 5;
 
@@ -33,6 +34,7 @@ export function renderTable(report: Report, options: { color: boolean }): string
   }
   out.push('');
   out.push(scoreLine(report, c));
+  if (report.baseline) out.push(visible(baselineSummary(report.baseline)));
   out.push(c.dim('How the score is computed:'));
   for (const line of report.scoring.method) out.push(c.dim(`  - ${visible(line)}`));
   if (report.gate) {
@@ -88,7 +90,7 @@ function failingCheck(check: ReportCheck, c: ChalkInstance): string[] {
   const scored = check.weight > 0 ? `score ${scoreText(check.score)}` : 'not scored';
   const lines = [`  ${c.red('✗')} ${c.bold(visible(check.id))} ${visible(check.title)} ${c.dim(`[${check.severity}, ${scored}]`)}`];
   for (const f of check.findings.slice(0, TOP_FINDINGS)) {
-    lines.push(`      - ${visible(f.message)}`);
+    lines.push(`      - ${f.baseline === 'new' ? c.red('new: ') : ''}${visible(f.message)}`);
     lines.push(c.dim(`        ${visible(`${f.field}: ${f.evidence}`)}${f.affected ? ` (${f.affected.length} objects)` : ''}`));
     lines.push(c.dim(`        verify: ${visible(f.verify)}`));
   }

@@ -76,6 +76,24 @@ describe('SARIF Multitool validation with GitHub ingestion rules', () => {
     expect(results.filter((r) => r.level === 'warning')).toEqual([]);
   });
 
+  maybe(`finds no error or warning in the SARIF of an audit against a baseline (baselineState new, unchanged, and none)${suffix}`, async () => {
+    // The baseline: the partial snapshot (PE-01 unknown there), less one MT-04 finding.
+    const baseline = path.join(dir, 'baseline.json');
+    expect((await runCli(['audit', '--snapshot', PARTIAL, '--format', 'json', '-o', baseline])).code).toBe(0);
+    const json = JSON.parse(readFileSync(baseline, 'utf8')) as { checks: { id: string; findings: unknown[] }[] };
+    json.checks.find((c) => c.id === 'MT-04')!.findings.shift();
+    writeFileSync(baseline, JSON.stringify(json));
+    const file = path.join(dir, 'baseline.sarif');
+    expect((await runCli(['audit', '--snapshot', WEAK, '--baseline', baseline, '--format', 'sarif', '-o', file])).code).toBe(0);
+    const states = (JSON.parse(readFileSync(file, 'utf8')) as { runs: { results: { baselineState?: string }[] }[] }).runs[0]!.results.map(
+      (r) => r.baselineState ?? 'none',
+    );
+    expect(new Set(states)).toEqual(new Set(['new', 'unchanged', 'none']));
+    const results = multitoolValidate(file, dir);
+    expect(results.filter((r) => r.level === 'error')).toEqual([]);
+    expect(results.filter((r) => r.level === 'warning')).toEqual([]);
+  });
+
   maybe(`reports errors for a result GitHub cannot ingest, so a clean run means something${suffix}`, () => {
     const file = path.join(dir, 'broken.sarif');
     const log = JSON.parse(renderSarif(snapshotReport(WEAK))) as { runs: { results: Record<string, unknown>[] }[] };

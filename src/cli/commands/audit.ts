@@ -12,6 +12,9 @@ import { readInventory } from '../../inventory/read.js';
 import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
+import { compareWithBaseline } from '../../report/baseline.js';
+import { baselineGateRules, gateInputOf, type BaselineGateSettings } from '../../report/gate-rules.js';
+import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
 import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, type ClusterFlags } from './shared.js';
@@ -29,6 +32,9 @@ interface AuditFlags extends ClusterFlags {
   check?: string[];
   skip?: string[];
   systemNamespaces?: string;
+  baseline?: string;
+  failOn?: string[];
+  maxScoreDrop?: number;
   color: boolean;
 }
 
@@ -41,6 +47,9 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif (repeatable)', collect, [])
     .option('--fail-under <score>', 'exit 1 when the score is below this (0-100)', (v) => parsePercent(v, '--fail-under'))
     .option('--min-coverage <percent>', 'exit 1 when coverage is below this (0-100)', (v) => parsePercent(v, '--min-coverage'))
+    .option('--baseline <report.json>', 'compare with the JSON report of an earlier audit: findings new, unchanged or fixed')
+    .option('--fail-on <what>', 'exit 1 on: new (a finding the --baseline did not have) (repeatable)', collect, [])
+    .option('--max-score-drop <points>', "exit 1 when the score is more than this below the --baseline's", (v) => parsePercent(v, '--max-score-drop'))
     .option('-c, --config <file>', 'configuration file (YAML or JSON)')
     .option('--plugin <file>', 'load extra checks from an ESM module (repeatable)', collect, [])
     .option('--plugin-timeout <seconds>', 'stop a plugin check that runs longer than this (default 30)', parseSeconds)
@@ -103,6 +112,10 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const extraReports = parseReportTargets(flags.report ?? []);
   // A path that cannot be written is exit 2 now, not after reading the whole cluster.
   checkDestinations([...(flags.output ? [flags.output] : []), ...extraReports.map((r) => r.file)]);
+  // A bad baseline or gate flag is exit 2 now, not after reading the whole cluster.
+  const gateSettings: BaselineGateSettings = { failOn: flags.failOn ?? [], ...(flags.maxScoreDrop !== undefined ? { maxScoreDrop: flags.maxScoreDrop } : {}) };
+  baselineGateRules(gateSettings, flags.baseline !== undefined);
+  const baseline = flags.baseline !== undefined ? readReportFile(flags.baseline, '--baseline') : undefined;
   const config = flags.config ? loadConfig(flags.config) : {};
   const catalogs = mergeCatalogs(loadBuiltinCatalogs(), config.catalogs ?? {});
   const plugins = await loadPlugins(flags.plugin ?? [], io.cwd);
@@ -135,9 +148,10 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
     });
     phases.done(`ran ${results.length} checks (slowest: ${slowest(timings)})`);
     const scorecard = scoreResults(results, config.categories);
-    return buildReport({ scorecard, inventory, version: VERSION, generatedAt: new Date().toISOString() });
+    const built = buildReport({ scorecard, inventory, version: VERSION, generatedAt: new Date().toISOString() });
+    return baseline ? compareWithBaseline(built, baseline, flags.baseline!) : built;
   })();
-  const gate = evaluateGate(report, flags.failUnder, flags.minCoverage);
+  const gate = evaluateGate(report, flags.failUnder, flags.minCoverage, gateSettings);
   if (gate) report.gate = gate;
 
   // Files are written all or none (temp files, then renames); each report is rendered as it is
@@ -192,8 +206,14 @@ function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<In
   });
 }
 
-export function evaluateGate(report: Report, failUnder: number | undefined, minCoverage: number | undefined): Report['gate'] {
-  if (failUnder === undefined && minCoverage === undefined) return undefined;
+export function evaluateGate(
+  report: Report,
+  failUnder: number | undefined,
+  minCoverage: number | undefined,
+  baselineGate: BaselineGateSettings = {},
+): Report['gate'] {
+  const rules = baselineGateRules(baselineGate, report.baseline !== undefined);
+  if (failUnder === undefined && minCoverage === undefined && rules.length === 0) return undefined;
   const reasons: string[] = [];
   if (failUnder !== undefined) {
     if (report.score === null) reasons.push(`no score could be computed (coverage ${report.coverage}%), --fail-under ${failUnder}`);
@@ -202,9 +222,13 @@ export function evaluateGate(report: Report, failUnder: number | undefined, minC
   if (minCoverage !== undefined && report.coverage < minCoverage) {
     reasons.push(`coverage ${report.coverage}% is below --min-coverage ${minCoverage}`);
   }
+  for (const rule of rules) reasons.push(...rule(gateInputOf(report)));
+  const { failOn = [], maxScoreDrop } = baselineGate;
   return {
     ...(failUnder !== undefined ? { failUnder } : {}),
     ...(minCoverage !== undefined ? { minCoverage } : {}),
+    ...(failOn.length > 0 ? { failOn: [...new Set(failOn.map((v) => v.toLowerCase()))] } : {}),
+    ...(maxScoreDrop !== undefined ? { maxScoreDrop } : {}),
     passed: reasons.length === 0,
     reasons,
   };
