@@ -52,7 +52,7 @@ export interface WaivedRun extends WaiverOutcome {
  * - A waiver past its `expires` day does nothing and is reported as expired. A waiver that
  *   waived nothing although a check it names was evaluated is reported as unused.
  */
-export function applyWaivers(input: WaiverInput): WaiverOutcome {
+function applyWaivers(input: WaiverInput): WaiverOutcome {
   const inForce = input.waivers.filter((w) => w.expires === undefined || w.expires >= input.today);
   const expired = input.waivers.filter((w) => w.expires !== undefined && w.expires < input.today);
   const used = new Set<Waiver>();
@@ -82,7 +82,7 @@ export function applyWaivers(input: WaiverInput): WaiverOutcome {
     const { scored, unscored } = splitSubjects(outcome.subjects, standing, waived);
     return {
       ...result,
-      outcome: { status: standing.length > 0 ? 'fail' : 'pass', subjects: scored, findings: standing },
+      outcome: { status: standing.length > 0 ? outcome.status : 'pass', subjects: scored, findings: standing },
       waived: { findings: waived, subjects: unscored },
     };
   });
@@ -92,7 +92,7 @@ export function applyWaivers(input: WaiverInput): WaiverOutcome {
   return { results, expired, unused };
 }
 
-export interface WaiverInput {
+interface WaiverInput {
   results: readonly CheckResult[];
   waivers: readonly Waiver[];
   /** The day to judge expiry by, `YYYY-MM-DD` (UTC): a waiver applies through its `expires` day. */

@@ -147,7 +147,7 @@ export function buildReport({ scorecard, inventory, version, generatedAt, config
     const fingerprints = fingerprintsOf(meta.id, findings);
     return {
       ...base,
-      findings: findings.map((f, i) => ({
+      findings: findings.map((f, i): ReportFinding => ({
         checkId: meta.id,
         severity: meta.severity,
         fingerprint: fingerprints[i]!,
@@ -161,7 +161,7 @@ export function buildReport({ scorecard, inventory, version, generatedAt, config
         data: f.data,
         ...(f.affected && f.affected.length > 0 ? { affected: f.affected } : {}),
         location: locationOf(inventory, f.resource),
-        ...(waivedBy[i] ? { waived: toReportWaiver(waivedBy[i]) } : {}),
+        ...waivedField(waivedBy[i]),
       })),
       subjects,
     };
@@ -215,6 +215,10 @@ function allSubjects(c: ScoredCheck): ReportSubject[] {
   if (!c.waived || c.waived.subjects.length === 0) return scored;
   const waived = c.waived.subjects.map((s: Subject): ReportSubject => ({ ...toSubject(s), waived: true }));
   return [...scored, ...waived].sort((a, b) => compareRefs(a.resource, b.resource));
+}
+
+function waivedField(waiver: Waiver | undefined): { waived?: ReportWaiver } {
+  return waiver ? { waived: toReportWaiver(waiver) } : {};
 }
 
 export function toReportWaiver(w: Waiver): ReportWaiver {

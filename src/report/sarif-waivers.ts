@@ -35,7 +35,7 @@ export function waiverNotifications(report: Report): { level: 'warning'; message
     ...section.expired.map((w) => `Waiver ${waiverName(w)} (${w.checks.join(', ')}) expired on ${w.expires ?? '?'}; its findings count again.`),
     ...section.unused.map((w) => `Waiver ${waiverName(w)} (${w.checks.join(', ')}) matched no finding.`),
     ...section.problems.map((p) => `Invalid ${WAIVER_ANNOTATION} annotation on ${refText(p.resource)} line ${p.line}: ${p.problem}.`),
-  ].map((text) => ({ level: 'warning', message: { text } }));
+  ].map((text) => ({ level: 'warning' as const, message: { text } }));
 }
 
 function justification(w: ReportWaiver): string {

@@ -16,18 +16,31 @@ export function waiversSection(run: Pick<WaivedRun, 'waivers' | 'expired' | 'unu
   };
 }
 
-/** One warning line per waiver that did not do its job, for stderr: these are never silent. */
+/**
+ * One warning line per waiver that did not do its job, for stderr: these are never silent. A
+ * cluster full of broken annotations does not flood the log: past MAX_LINES, one line says how
+ * many more the JSON report lists.
+ */
 export function waiverWarnings(section: ReportWaivers | undefined): string[] {
   if (!section) return [];
-  return [
-    ...section.expired.map((w) => `warning: waiver ${waiverName(w)} (${w.checks.join(', ')}) expired on ${w.expires ?? '?'}: its findings count again`),
-    ...section.unused.map((w) => `warning: waiver ${waiverName(w)} (${w.checks.join(', ')}) matched no finding${w.note ? `: ${w.note}` : ''}`),
-    ...section.problems.map((p) => `warning: ${problemText(p)}`),
-  ];
+  return capped(
+    [
+      ...section.expired.map((w) => `waiver ${waiverName(w)} (${w.checks.join(', ')}) expired on ${w.expires ?? '?'}: its findings count again`),
+      ...section.unused.map((w) => `waiver ${waiverName(w)} (${w.checks.join(', ')}) matched no finding${w.note ? `: ${w.note}` : ''}`),
+      ...section.problems.map(problemText),
+    ].map((line) => `warning: ${line}`),
+    (rest) => `warning: … and ${rest} more waiver warnings (the JSON report's waivers lists them all)`,
+  );
+}
+
+const MAX_LINES = 20;
+
+function capped(lines: string[], more: (rest: number) => string): string[] {
+  return lines.length <= MAX_LINES ? lines : [...lines.slice(0, MAX_LINES), more(lines.length - MAX_LINES)];
 }
 
 /** Why --strict-waivers fails the gate: one reason per kind of problem, naming the waivers. */
-export function strictWaiverReasons(section: ReportWaivers | undefined): string[] {
+function strictWaiverReasons(section: ReportWaivers | undefined): string[] {
   if (!section) return [];
   const reasons: string[] = [];
   const list = (ws: ReportWaiver[]): string => listSome(ws.map(waiverName));
@@ -69,9 +82,13 @@ export function waiverLines(report: Report, c: ChalkInstance, showWaived: boolea
       out.push(c.dim(`      ${visible(`waived by ${waiverName(w)}: ${w.reason} (${about})`)}`));
     }
   }
-  for (const w of section?.expired ?? []) out.push(`  ${c.yellow('!')} ${visible(`expired on ${w.expires ?? '?'}: ${waiverName(w)} (${w.checks.join(', ')})`)}`);
-  for (const w of section?.unused ?? []) out.push(`  ${c.yellow('!')} ${visible(`matched no finding: ${waiverName(w)} (${w.checks.join(', ')})`)}`);
-  for (const p of section?.problems ?? []) out.push(`  ${c.yellow('!')} ${visible(problemText(p))}`);
+  const problems = [
+    ...(section?.expired ?? []).map((w) => `expired on ${w.expires ?? '?'}: ${waiverName(w)} (${w.checks.join(', ')})`),
+    ...(section?.unused ?? []).map((w) => `matched no finding: ${waiverName(w)} (${w.checks.join(', ')})`),
+    ...(section?.problems ?? []).map(problemText),
+  ];
+  const shown = capped(problems, (rest) => `… and ${rest} more (see --format json)`);
+  out.push(...shown.map((line) => `  ${c.yellow('!')} ${visible(line)}`));
   return out;
 }
 

@@ -287,4 +287,16 @@ describe('waiver annotations on the hardened fixture', () => {
     ]);
     expect((await run(snapshot, ['--strict-waivers'])).code).toBe(1);
   });
+
+  it('do not flood stderr: a cluster of broken annotations gives 20 warnings and a count, the JSON report all of them', async () => {
+    const lines = Array.from({ length: 500 }, (_, i) => `MT-05: line ${i}\u001b[2J; expires=never`).join('\n');
+    const snapshot = annotatedSnapshot(lines);
+    const table = await run(snapshot);
+    const warnings = table.stderr.split('\n').filter(Boolean);
+    expect(warnings).toHaveLength(21);
+    expect(warnings[20]).toBe("warning: … and 480 more waiver warnings (the JSON report's waivers lists them all)");
+    // eslint-disable-next-line no-control-regex
+    expect(table.stderr + table.stdout).not.toMatch(/\u001b\[2J/);
+    expect(report(await run(snapshot, ['--format', 'json'])).waivers!.problems).toHaveLength(500);
+  });
 });
