@@ -182,6 +182,15 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
     expect(mt05(bounded).status).toBe('fail');
   });
 
+  it('finds .kposture.yml too, and refuses two project files in one directory', async () => {
+    writeFileSync(path.join(dir, '.kposture.yml'), CAPSULE_WAIVER);
+    expect(report(await audit(['--format', 'json'], dir)).config).toBe('.kposture.yml');
+    writeFileSync(path.join(dir, '.kposture.yaml'), CAPSULE_WAIVER);
+    const both = await audit([], dir);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe(`kposture: config: both .kposture.yaml and .kposture.yml in ${dir} (keep one of them)\n`);
+  });
+
   it('says which file it read with --debug', async () => {
     const sub = path.join(project(CAPSULE_WAIVER), 'ci');
     mkdirSync(sub);
