@@ -139,11 +139,12 @@ function judge(finding: Finding, cover: Cover): { waiver?: Waiver; by: Waiver[] 
   const rootKey = refKey(finding.resource);
   const rootIsDistinct = !affected.some((a) => refKey(a) === rootKey);
   const root = rootIsDistinct ? cover(finding.resource) : [];
-  if (root.length > 0) return { waiver: root[0]!, by: root };
-  if (affected.length === 0) return { by: [] };
   const each = affected.map(cover);
-  const by = [...new Set(each.flat())];
-  if (each.every((ws) => ws.length > 0)) return { waiver: each[0]![0]!, by };
+  // A waiver on a member is used too when the root's waived the finding (the annotation on a
+  // DaemonSet and in its pod template): it is redundant, not stale.
+  const by = [...new Set([...root, ...each.flat()])];
+  if (root.length > 0) return { waiver: root[0]!, by };
+  if (each.length > 0 && each.every((ws) => ws.length > 0)) return { waiver: each[0]![0]!, by };
   return { by };
 }
 

@@ -227,10 +227,15 @@ describe('waivers on the results of real checks', () => {
       expect(one.unused.map((u) => u.waiver.origin.source)).toEqual(['annotation']);
     });
 
-    it('waives it by an annotation on the workload itself', () => {
-      const annotatedExporter = { ...exporter, metadata: { ...(exporter.metadata as object), annotations: { [WAIVER_ANNOTATION]: 'DIE-03: reads /proc; expires=2027-06-30' } } };
-      const run = audit([annotatedExporter, ...exporterPods, api, apiRs, ...apiPods], ['DIE-03']);
+    it('waives it by an annotation on the workload itself; the same annotation on its pods is then redundant, not unused', () => {
+      const value = 'DIE-03: reads /proc; expires=2027-06-30';
+      const annotate = (obj: K8sObject): K8sObject => ({ ...obj, metadata: { ...(obj.metadata as object), annotations: { [WAIVER_ANNOTATION]: value } } });
+      const run = audit([annotate(exporter), ...exporterPods, api, apiRs, ...apiPods], ['DIE-03']);
       expect(waivedNames(run, 'DIE-03')).toEqual(['DaemonSet/node-exporter']);
+      expect(result(run, 'DIE-03').waived!.findings[0]!.waiver.origin).toMatchObject({ resource: { kind: 'DaemonSet', name: 'node-exporter' } });
+      const everywhere = audit([annotate(exporter), ...exporterPods.map(annotate), api, apiRs, ...apiPods], ['DIE-03']);
+      expect(everywhere.waivers).toHaveLength(3);
+      expect(everywhere.unused).toEqual([]);
     });
 
     it('waives a namespace-level finding by its namespace, or when all the objects it lists are covered', () => {
