@@ -134,7 +134,7 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
     const r = report(run);
     expect(mt05(r).status).toBe('fail');
     expect(mt05(r).findings.map((f) => f.waived)).toEqual([undefined]);
-    expect(r.waivers!.expired.map((w) => [w.index, w.expires])).toEqual([[0, '2027-06-30']]);
+    expect(r.waivers!.expired).toMatchObject([{ source: 'config', index: 0, expires: '2027-06-30' }]);
   });
 
   it('warns about a waiver that matched nothing, and --strict-waivers fails the gate on it', async () => {
@@ -142,7 +142,7 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
     const run = await audit(['--format', 'json'], project(unused));
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('warning: waiver .kposture.yaml waivers.0 (MT-05) matched no finding\n');
-    expect(report(run).waivers!.unused.map((w) => w.index)).toEqual([0]);
+    expect(report(run).waivers!.unused).toMatchObject([{ source: 'config', index: 0 }]);
 
     const strict = await audit(['--format', 'json', '--strict-waivers'], dir);
     expect(strict.code).toBe(1);
@@ -167,7 +167,7 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
     const found = report(await audit(['--format', 'json'], sub));
     expect(found.config).toBe(path.join('..', '..', '.kposture.yaml'));
     expect(mt05(found).status).toBe('pass');
-    expect(mt05(found).findings[0]!.waived!.source === 'config' && mt05(found).findings[0]!.waived!.file).toBe(path.join('..', '..', '.kposture.yaml'));
+    expect(mt05(found).findings[0]!.waived).toMatchObject({ source: 'config', file: path.join('..', '..', '.kposture.yaml') });
 
     const ignored = report(await audit(['--format', 'json', '--no-config'], sub));
     expect(ignored.config).toBeUndefined();
