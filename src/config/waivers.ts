@@ -22,7 +22,11 @@ export function configWaivers(entries: readonly ConfigWaiver[], file: string, op
       return canonical;
     });
     if (entry.expires === undefined && !options.allowPermanent) {
-      throw new KpostureError('config', `${field('expires')}: required`, 'give the last day the waiver applies, YYYY-MM-DD, or run with --allow-permanent-waivers');
+      throw new KpostureError(
+        'config',
+        `${field('expires')}: required`,
+        'give the last day the waiver applies, YYYY-MM-DD, or run with --allow-permanent-waivers',
+      );
     }
     const subject: WaiverSubject = { type: 'pattern' };
     if (entry.kind !== undefined) subject.kind = entry.kind;

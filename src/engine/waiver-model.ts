@@ -30,8 +30,7 @@ export type WaiverOrigin =
  * globs with `*` and `?`; kind case-insensitive), or, for an annotation, the annotated object.
  */
 export type WaiverSubject =
-  | { type: 'pattern'; kind?: string; namespace?: string; name?: string; selector?: CompiledSelector }
-  | { type: 'object'; ref: ResourceRef };
+  { type: 'pattern'; kind?: string; namespace?: string; name?: string; selector?: CompiledSelector } | { type: 'object'; ref: ResourceRef };
 
 /** The annotation that carries inline waivers. */
 export const WAIVER_ANNOTATION = 'kposture.io/waive';

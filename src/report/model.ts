@@ -39,8 +39,7 @@ export interface ReportSubject {
 
 /** A waiver as the report shows it: where it is written, what it waives, why and until when. */
 export type ReportWaiver = (
-  | { source: 'config'; file: string; index: number; match: ReportWaiverMatch }
-  | { source: 'annotation'; resource: ResourceRef; line: number }
+  { source: 'config'; file: string; index: number; match: ReportWaiverMatch } | { source: 'annotation'; resource: ResourceRef; line: number }
 ) & { checks: string[]; reason: string; owner?: string; expires?: string; link?: string };
 
 export interface ReportWaiverMatch {

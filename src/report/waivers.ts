@@ -94,7 +94,9 @@ export function waiverLines(report: Report, c: ChalkInstance, showWaived: boolea
 
 /** How messages name a waiver: `.kposture.yaml waivers.0`, `kposture.io/waive on Kind/ns/name line 1`. */
 export function waiverName(w: ReportWaiver): string {
-  return describeOrigin(w.source === 'config' ? { source: 'config', file: w.file, index: w.index } : { source: 'annotation', resource: w.resource, line: w.line });
+  return describeOrigin(
+    w.source === 'config' ? { source: 'config', file: w.file, index: w.index } : { source: 'annotation', resource: w.resource, line: w.line },
+  );
 }
 
 function problemText(p: ReportWaivers['problems'][number]): string {

@@ -85,7 +85,11 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
       owner: 'platform-team',
       expires: '2027-06-30',
     });
-    expect(mt05(r).subjects.filter((s) => s.waived).map((s) => s.resource.name)).toEqual(['capsule-manager-rolebinding']);
+    expect(
+      mt05(r)
+        .subjects.filter((s) => s.waived)
+        .map((s) => s.resource.name),
+    ).toEqual(['capsule-manager-rolebinding']);
     expect(r.waivers).toEqual({ count: 1, expired: [], unused: [], problems: [] });
 
     // The gate uses the waived score: the score with the waiver passes, the one without does not.
@@ -216,11 +220,23 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
       ['no check', entry('name: x\nreason: r\nexpires: 2027-06-30'), 'field waivers.0: needs one of check, checks'],
       ['check and checks', entry('check: MT-05\nchecks: [MT-04]\nname: x\nreason: r\nexpires: 2027-06-30'), 'field waivers.0: give only one of check, checks'],
       ['nothing to match', entry('check: MT-05\nreason: r\nexpires: 2027-06-30'), 'field waivers.0: needs one of kind, namespace, name, selector'],
-      ['no expiry', entry('check: MT-05\nname: x\nreason: r'), 'field waivers.0.expires: required (give the last day the waiver applies, YYYY-MM-DD, or run with --allow-permanent-waivers)'],
+      [
+        'no expiry',
+        entry('check: MT-05\nname: x\nreason: r'),
+        'field waivers.0.expires: required (give the last day the waiver applies, YYYY-MM-DD, or run with --allow-permanent-waivers)',
+      ],
       ['a date that does not exist', entry('check: MT-05\nname: x\nreason: r\nexpires: 2027-02-30'), 'field waivers.0.expires: must match format "date"'],
       ['an unknown field', entry('check: MT-05\nname: x\nreason: r\nexpires: 2027-06-30\nuntil: 2027-06-30'), 'field waivers.0: has unknown field "until"'],
-      ['a selector operator', entry('check: MT-05\nselector: { matchExpressions: [{ key: a, operator: in, values: [b] }] }\nreason: r\nexpires: 2027-06-30'), 'field waivers.0.selector.matchExpressions.0.operator: must be one of In, NotIn, Exists, DoesNotExist'],
-      ['a selector In without values', entry('check: MT-05\nselector: { matchExpressions: [{ key: a, operator: In }] }\nreason: r\nexpires: 2027-06-30'), 'field waivers.0.selector: matchExpressions[0]: In needs at least one value'],
+      [
+        'a selector operator',
+        entry('check: MT-05\nselector: { matchExpressions: [{ key: a, operator: in, values: [b] }] }\nreason: r\nexpires: 2027-06-30'),
+        'field waivers.0.selector.matchExpressions.0.operator: must be one of In, NotIn, Exists, DoesNotExist',
+      ],
+      [
+        'a selector In without values',
+        entry('check: MT-05\nselector: { matchExpressions: [{ key: a, operator: In }] }\nreason: r\nexpires: 2027-06-30'),
+        'field waivers.0.selector: matchExpressions[0]: In needs at least one value',
+      ],
     ])('%s', async (_name, yaml, message) => {
       const run = await audit([], project(yaml));
       expect(run.code).toBe(2);
@@ -252,7 +268,8 @@ describe('waiver annotations on the hardened fixture', () => {
     writeFileSync(file, JSON.stringify(list, null, 2));
     return snapshot;
   }
-  const run = (snapshot: string, args: string[] = [], now = BEFORE) => runCli(['audit', '--snapshot', snapshot, '--no-config', ...args], { cwd: dir, now: at(now) });
+  const run = (snapshot: string, args: string[] = [], now = BEFORE) =>
+    runCli(['audit', '--snapshot', snapshot, '--no-config', ...args], { cwd: dir, now: at(now) });
 
   it('waive the finding on the annotated object, in source: JSON and SARIF say so', async () => {
     const snapshot = annotatedSnapshot('MT-05: Capsule manages tenants and needs cluster-admin; owner=platform-team; expires=2027-06-30');

@@ -41,7 +41,11 @@ describe('docs/config.md', () => {
     const manifest = yamlBlocks.find((b) => b.startsWith('apiVersion:'))!;
     const obj = parse(manifest) as { kind: string; metadata: { name: string; namespace: string; annotations: Record<string, string> } };
     const value = obj.metadata.annotations[WAIVER_ANNOTATION]!;
-    const parsed = parseWaiverAnnotation(value, { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }, { knownChecks: KNOWN, allowPermanent: false });
+    const parsed = parseWaiverAnnotation(
+      value,
+      { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name },
+      { knownChecks: KNOWN, allowPermanent: false },
+    );
     expect(parsed.problems).toEqual([]);
     expect(parsed.waivers.map((w) => w.checks)).toEqual([['DIE-03'], ['IMG-03', 'IMG-02']]);
   });

@@ -34,7 +34,8 @@ describe('the waiver annotation grammar', () => {
   });
 
   it('reads one waiver per line, skipping blank lines and counting lines as written (CRLF too)', () => {
-    const value = '\nDIE-03: reads /proc; expires=2027-06-30\r\n\n  img-02 , IMG-03 : vendor chart pins tags: see upstream; link=https://github.com/prometheus/node_exporter/issues/1; expires=2027-01-31  \n';
+    const value =
+      '\nDIE-03: reads /proc; expires=2027-06-30\r\n\n  img-02 , IMG-03 : vendor chart pins tags: see upstream; link=https://github.com/prometheus/node_exporter/issues/1; expires=2027-01-31  \n';
     const { waivers, problems } = parse(value);
     expect(problems).toEqual([]);
     expect(waivers.map((w) => [w.origin.source === 'annotation' && w.origin.line, w.checks, w.reason, w.link ?? null])).toEqual([
@@ -44,7 +45,9 @@ describe('the waiver annotation grammar', () => {
   });
 
   it('accepts a line without expires only when permanent waivers are allowed', () => {
-    expect(parse('DIE-03: reads /proc; owner=sre').problems.map((p) => p.problem)).toEqual(['expires=YYYY-MM-DD is required (or run with --allow-permanent-waivers)']);
+    expect(parse('DIE-03: reads /proc; owner=sre').problems.map((p) => p.problem)).toEqual([
+      'expires=YYYY-MM-DD is required (or run with --allow-permanent-waivers)',
+    ]);
     expect(parse('DIE-03: reads /proc; owner=sre', true).waivers.map((w) => w.expires ?? 'permanent')).toEqual(['permanent']);
   });
 
@@ -76,14 +79,20 @@ describe('the waiver annotation grammar', () => {
 });
 
 describe('waiver annotations in the inventory', () => {
-  const annotated = (obj: K8sObject, value: string): K8sObject => ({ ...obj, metadata: { ...(obj.metadata as object), annotations: { [WAIVER_ANNOTATION]: value } } });
+  const annotated = (obj: K8sObject, value: string): K8sObject => ({
+    ...obj,
+    metadata: { ...(obj.metadata as object), annotations: { [WAIVER_ANNOTATION]: value } },
+  });
 
   it('are read from every kind, with the object named by its kind, sorted by object', () => {
     const ds = daemonSet('monitoring', 'node-exporter');
     const objects = [
       annotated(podOf(ds, 'x7k2p'), 'DIE-03: reads /proc; expires=2027-06-30'),
       annotated(ds, 'DIE-03: reads /proc; expires=2027-06-30\nnot a waiver'),
-      annotated({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'capsule-manager-rolebinding' } }, 'MT-05: Capsule; expires=2027-06-30'),
+      annotated(
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'capsule-manager-rolebinding' } },
+        'MT-05: Capsule; expires=2027-06-30',
+      ),
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring', annotations: { other: 'x' } } },
     ];
     const { waivers, problems } = annotationWaivers(inventoryOf(objects), { knownChecks: KNOWN, allowPermanent: false });
@@ -98,7 +107,20 @@ describe('waiver annotations in the inventory', () => {
   it('survive the slim projection of every kind, where last-applied-configuration does not', () => {
     const value = 'MT-05: accepted; expires=2027-06-30';
     const project = slimProjection();
-    for (const id of [KINDS.Pod, KINDS.Deployment, KINDS.ReplicaSet, KINDS.StatefulSet, KINDS.DaemonSet, KINDS.Job, KINDS.CronJob, KINDS.Node, KINDS.Namespace, KINDS.NetworkPolicy, KINDS.ClusterRoleBinding, KINDS.ValidatingWebhookConfiguration]) {
+    for (const id of [
+      KINDS.Pod,
+      KINDS.Deployment,
+      KINDS.ReplicaSet,
+      KINDS.StatefulSet,
+      KINDS.DaemonSet,
+      KINDS.Job,
+      KINDS.CronJob,
+      KINDS.Node,
+      KINDS.Namespace,
+      KINDS.NetworkPolicy,
+      KINDS.ClusterRoleBinding,
+      KINDS.ValidatingWebhookConfiguration,
+    ]) {
       const obj = { metadata: { name: 'x', namespace: 'y', annotations: { [WAIVER_ANNOTATION]: value, [LAST_APPLIED_ANNOTATION]: '{}' } }, spec: {} };
       const annotations = (project(id, obj).metadata as { annotations?: Record<string, string> }).annotations;
       expect([id, annotations]).toEqual([id, { [WAIVER_ANNOTATION]: value }]);

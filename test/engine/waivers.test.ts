@@ -52,7 +52,12 @@ function waivedNames(run: WaivedRun, id: string): string[] {
   return (result(run, id).waived?.findings ?? []).map((w) => `${w.finding.resource.kind}/${w.finding.resource.name}`);
 }
 
-function clusterRoleBinding(name: string, subjects: Record<string, string>[], labels: Record<string, string> = {}, annotations: Record<string, string> = {}): K8sObject {
+function clusterRoleBinding(
+  name: string,
+  subjects: Record<string, string>[],
+  labels: Record<string, string> = {},
+  annotations: Record<string, string> = {},
+): K8sObject {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
@@ -70,7 +75,11 @@ const CAPSULE = clusterRoleBinding('capsule-manager-rolebinding', [{ kind: 'Serv
 const MASTERS = clusterRoleBinding('cluster-admin', [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:masters' }], {
   'kubernetes.io/bootstrapping': 'rbac-defaults',
 });
-const BINDINGS = [CAPSULE, MASTERS, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'x', namespace: 'y' }, roleRef: {}, subjects: [] }];
+const BINDINGS = [
+  CAPSULE,
+  MASTERS,
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'x', namespace: 'y' }, roleRef: {}, subjects: [] },
+];
 
 const CAPSULE_WAIVER = `
 waivers:
@@ -96,7 +105,11 @@ describe('waivers on the results of real checks', () => {
     expect(waivedNames(run, 'MT-05')).toEqual(['ClusterRoleBinding/capsule-manager-rolebinding']);
     const { waiver } = mt05.waived!.findings[0]!;
     expect(waiver.origin).toEqual({ source: 'config', file: '.kposture.yaml', index: 0 });
-    expect([waiver.reason, waiver.owner, waiver.expires]).toEqual(["Capsule's controller needs cluster-admin to manage tenants", 'platform-team', '2027-06-30']);
+    expect([waiver.reason, waiver.owner, waiver.expires]).toEqual([
+      "Capsule's controller needs cluster-admin to manage tenants",
+      'platform-team',
+      '2027-06-30',
+    ]);
     expect(mt05.waived!.subjects.map((s) => s.resource.name)).toEqual(['capsule-manager-rolebinding']);
     expect(mt05.outcome.status === 'pass' && mt05.outcome.subjects.map((s) => [s.resource.name, s.verdict])).toEqual([['cluster-admin', 'pass']]);
     expect([run.expired, run.unused]).toEqual([[], []]);
@@ -202,7 +215,11 @@ describe('waivers on the results of real checks', () => {
     const workloads = [exporter, ...exporterPods, api, apiRs, ...apiPods];
 
     it('waives a finding on a workload by its workload: its pods follow it', () => {
-      const run = audit(workloads, ['DIE-03'], 'waivers:\n  - { check: DIE-03, kind: DaemonSet, namespace: monitoring, name: node-exporter, reason: reads /proc, expires: 2027-06-30 }\n');
+      const run = audit(
+        workloads,
+        ['DIE-03'],
+        'waivers:\n  - { check: DIE-03, kind: DaemonSet, namespace: monitoring, name: node-exporter, reason: reads /proc, expires: 2027-06-30 }\n',
+      );
       expect(waivedNames(run, 'DIE-03')).toEqual(['DaemonSet/node-exporter']);
       expect(standing(run, 'DIE-03')).toEqual(['Deployment/api']);
       expect(result(run, 'DIE-03').outcome.status).toBe('fail');
@@ -219,7 +236,11 @@ describe('waivers on the results of real checks', () => {
       expect(all.waivers).toHaveLength(2);
       expect(all.unused).toEqual([]);
       const waiver = result(all, 'DIE-03').waived!.findings[0]!.waiver;
-      expect(waiver.origin).toEqual({ source: 'annotation', resource: expect.objectContaining({ kind: 'Pod', namespace: 'monitoring', name: 'node-exporter-q9d4s' }), line: 1 });
+      expect(waiver.origin).toEqual({
+        source: 'annotation',
+        resource: expect.objectContaining({ kind: 'Pod', namespace: 'monitoring', name: 'node-exporter-q9d4s' }),
+        line: 1,
+      });
       expect([waiver.reason, waiver.owner]).toEqual(['node-exporter needs hostPath /proc', 'sre']);
 
       const one = audit([exporter, annotated(exporterPods[0]!), exporterPods[1]!, api, apiRs, ...apiPods], ['DIE-03']);
@@ -242,18 +263,34 @@ describe('waivers on the results of real checks', () => {
       const legacy = deployment('tenant-a', 'legacy', 1);
       const batch = deployment('tenant-a', 'batch', 1);
       const objects = [legacy, batch, statefulSet('tenant-a', 'db', 3)];
-      const one = audit(objects, ['DIE-01'], 'waivers:\n  - { check: DIE-01, kind: Deployment, name: legacy, reason: singleton by design, expires: 2027-06-30 }\n');
+      const one = audit(
+        objects,
+        ['DIE-01'],
+        'waivers:\n  - { check: DIE-01, kind: Deployment, name: legacy, reason: singleton by design, expires: 2027-06-30 }\n',
+      );
       expect(waivedNames(one, 'DIE-01')).toEqual([]);
       // Still named by the finding that stands, legacy keeps counting.
       expect(result(one, 'DIE-01').waived).toBeUndefined();
 
-      const both = audit(objects, ['DIE-01'], 'waivers:\n  - { check: DIE-01, kind: Deployment, namespace: tenant-a, name: "*", reason: singletons, expires: 2027-06-30 }\n');
+      const both = audit(
+        objects,
+        ['DIE-01'],
+        'waivers:\n  - { check: DIE-01, kind: Deployment, namespace: tenant-a, name: "*", reason: singletons, expires: 2027-06-30 }\n',
+      );
       expect(waivedNames(both, 'DIE-01')).toEqual(['Namespace/tenant-a']);
       expect(result(both, 'DIE-01').outcome.status).toBe('pass');
 
-      const byNamespace = audit(objects, ['DIE-01'], 'waivers:\n  - { check: DIE-01, kind: Namespace, name: tenant-a, reason: dev tenant, expires: 2027-06-30 }\n');
+      const byNamespace = audit(
+        objects,
+        ['DIE-01'],
+        'waivers:\n  - { check: DIE-01, kind: Namespace, name: tenant-a, reason: dev tenant, expires: 2027-06-30 }\n',
+      );
       expect(waivedNames(byNamespace, 'DIE-01')).toEqual(['Namespace/tenant-a']);
-      expect(result(byNamespace, 'DIE-01').waived!.subjects.map((s) => s.resource.name).sort()).toEqual(['batch', 'legacy']);
+      expect(
+        result(byNamespace, 'DIE-01')
+          .waived!.subjects.map((s) => s.resource.name)
+          .sort(),
+      ).toEqual(['batch', 'legacy']);
     });
   });
 

@@ -142,7 +142,15 @@ describe('JSON report against schemas/report.schema.json', () => {
       [
         'a failing check whose every finding is waived',
         (r) => {
-          const waived = { source: 'config', file: '.kposture.yaml', index: 0, match: { name: '*' }, checks: [r.checks[0]!.id], reason: 'accepted', expires: '2027-06-30' };
+          const waived = {
+            source: 'config',
+            file: '.kposture.yaml',
+            index: 0,
+            match: { name: '*' },
+            checks: [r.checks[0]!.id],
+            reason: 'accepted',
+            expires: '2027-06-30',
+          };
           for (const f of r.checks[0]!.findings as Record<string, unknown>[]) f.waived = waived;
         },
         /contains/,
