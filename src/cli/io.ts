@@ -16,6 +16,8 @@ export interface Io {
    * process-wide settings, such as how V8 grows the heap (util/heap.ts).
    */
   ownsProcess?: boolean;
+  /** The clock: when the report is made and which waivers have expired. Tests pass a fixed one. */
+  now?: () => Date;
 }
 
 export function processIo(): Io {

@@ -12,17 +12,35 @@ export interface Config {
   checks?: { disable?: string[]; only?: string[]; options?: Record<string, Record<string, unknown>> };
   categories?: Partial<Record<CategoryId, boolean>>;
   catalogs?: CatalogOverrides;
+  waivers?: ConfigWaiver[];
 }
 
-/** Reads and validates a config file (YAML or JSON); errors name the file and field. */
-export function loadConfig(file: string): Config {
+/** One entry of `waivers:` as written (schemas/config.schema.json); config/waivers.ts reads it. */
+export interface ConfigWaiver {
+  check?: string;
+  checks?: string[];
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  selector?: Record<string, unknown>;
+  reason: string;
+  owner?: string;
+  expires?: string;
+  link?: string;
+}
+
+/**
+ * Reads and validates a config file (YAML or JSON); errors name the file and field, as `shownAs`
+ * (the path the user gave, or the one found relative to the working directory).
+ */
+export function loadConfig(file: string, shownAs = file): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new KpostureError(
       'config',
-      `config ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `config ${shownAs}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       'pass an existing file to --config',
     );
   }
@@ -30,9 +48,9 @@ export function loadConfig(file: string): Config {
   try {
     data = parseYamlBounded(text) ?? {};
   } catch (err) {
-    throw new KpostureError('config', `config ${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'fix the syntax');
+    throw new KpostureError('config', `config ${shownAs}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'fix the syntax');
   }
-  validateConfig(data, file);
+  validateConfig(data, shownAs);
   return data;
 }
 

@@ -8,10 +8,19 @@ import { makeContext, RunMemo } from './context.js';
 import { SlimContractError, SlimGuard } from './slim-guard.js';
 import { DEFAULT_PLUGIN_TIMEOUT_MS, evaluateInWorker, pluginSource } from './sandbox.js';
 import { validateOutcome } from './validate.js';
+import type { Waiver } from './waiver-model.js';
 
 export interface CheckResult {
   check: Check;
+  /** After waivers (waivers.ts): only the findings that stand, and only the subjects that are scored. */
   outcome: Outcome;
+  /** What waivers took out of the outcome: still shown in every report, never scored. */
+  waived?: WaivedPart;
+}
+
+export interface WaivedPart {
+  findings: { finding: Finding; waiver: Waiver }[];
+  subjects: Subject[];
 }
 
 export interface EngineInput {
@@ -120,6 +129,7 @@ function bySubject(a: Subject, b: Subject): number {
   return compareRefs(a.resource, b.resource);
 }
 
-function byFinding(a: Finding, b: Finding): number {
+/** The order of a check's findings in every report: by object, message id, then field. */
+export function byFinding(a: Finding, b: Finding): number {
   return compareRefs(a.resource, b.resource) || a.messageId.localeCompare(b.messageId) || a.field.localeCompare(b.field);
 }

@@ -65,7 +65,8 @@ function failOnNew({ baseline }: GateInput): string[] {
 /** The gate input of a report compared with a baseline by compareWithBaseline (baseline.ts). */
 export function gateInputOf(report: Report): GateInput {
   if (!report.baseline) return { report };
-  const newFindings = report.checks.flatMap((c) => c.findings.filter((f) => f.baseline === 'new'));
+  // A waived finding was accepted on purpose: it stays marked new, but does not fail the gate.
+  const newFindings = report.checks.flatMap((c) => c.findings.filter((f) => f.baseline === 'new' && !f.waived));
   return { report, baseline: { file: report.baseline.file, score: report.baseline.score, newFindings } };
 }
 

@@ -5,6 +5,8 @@ import { renderTable } from './table.js';
 
 export interface RenderOptions {
   color: boolean;
+  /** Table: list each waived finding with its waiver (the count is always shown). */
+  showWaived?: boolean;
 }
 
 /** A rendered report as pieces to write in order: a large JSON report is never one string. */

@@ -1,8 +1,10 @@
-import type { ResourceRef } from '../k8s/object.js';
+import { compareRefs, type ResourceRef } from '../k8s/object.js';
 import { fingerprintsOf } from './fingerprint.js';
 import type { Inventory, SourceLocation } from '../k8s/inventory.js';
-import { renderMessage, type Severity, type Verdict } from '../engine/check.js';
-import { SCORING_METHOD, type Grade, type Scorecard } from '../engine/score.js';
+import { renderMessage, type Finding, type Severity, type Subject, type Verdict } from '../engine/check.js';
+import { byFinding } from '../engine/run.js';
+import { SCORING_METHOD, type Grade, type ScoredCheck, type Scorecard } from '../engine/score.js';
+import type { Waiver } from '../engine/waiver-model.js';
 
 /** Bump the major part on any breaking change to the JSON report; documented in docs/report.md. */
 export const REPORT_SCHEMA_VERSION = '1.2';
@@ -25,12 +27,38 @@ export interface ReportFinding {
   location: SourceLocation;
   /** With --baseline only (baseline.ts): whether the baseline had this finding. */
   baseline?: BaselineState;
+  /** The waiver that accepted this finding: it is shown, not scored, and does not fail its check. */
+  waived?: ReportWaiver;
 }
 
 export interface ReportSubject {
   resource: ResourceRef;
   verdict: Verdict;
   details?: Record<string, unknown>;
+  /** Left out of the check's score by a waiver. */
+  waived?: true;
+}
+
+/** A waiver as the report shows it: where it is written, what it waives, why and until when. */
+export type ReportWaiver = (
+  { source: 'config'; file: string; index: number; match: ReportWaiverMatch } | { source: 'annotation'; resource: ResourceRef; line: number }
+) & { checks: string[]; reason: string; owner?: string; expires?: string; link?: string };
+
+export interface ReportWaiverMatch {
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  /** The label selector as kubectl prints one: `app=web,tier notin (db)`. */
+  selector?: string;
+}
+
+/** The audit's waivers that did not do their job, and annotations that could not be read. */
+export interface ReportWaivers {
+  /** Waivers read: the config file's and the annotations'. */
+  count: number;
+  expired: ReportWaiver[];
+  unused: (ReportWaiver & { note?: string })[];
+  problems: { resource: ResourceRef; line: number; text: string; problem: string }[];
 }
 
 export interface ReportCheck {
@@ -74,13 +102,17 @@ export interface Report {
   grade: Grade | null;
   coverage: number;
   scoring: { method: string[] };
-  summary: { pass: number; fail: number; unknown: number; notApplicable: number; findings: number };
+  /** `findings` counts the findings that stand; `waived` those waivers accepted. */
+  summary: { pass: number; fail: number; unknown: number; notApplicable: number; findings: number; waived?: number };
   categories: ReportCategory[];
   checks: ReportCheck[];
   inventory: { kind: string; status: string; count: number; reason?: string }[];
-  gate?: { failUnder?: number; minCoverage?: number; failOn?: string[]; maxScoreDrop?: number; passed: boolean; reasons: string[] };
+  gate?: { failUnder?: number; minCoverage?: number; failOn?: string[]; maxScoreDrop?: number; strictWaivers?: boolean; passed: boolean; reasons: string[] };
   /** With --baseline only: what the baseline was and what changed since (baseline.ts). */
   baseline?: ReportBaseline;
+  /** The config file the audit read, as given with --config or found from the working directory. */
+  config?: string;
+  waivers?: ReportWaivers;
 }
 
 /**
@@ -126,9 +158,11 @@ export interface BuildReportInput {
   inventory: Inventory;
   version: string;
   generatedAt: string;
+  config?: string;
+  waivers?: ReportWaivers;
 }
 
-export function buildReport({ scorecard, inventory, version, generatedAt }: BuildReportInput): Report {
+export function buildReport({ scorecard, inventory, version, generatedAt, config, waivers }: BuildReportInput): Report {
   const checks = scorecard.checks.map((c): ReportCheck => {
     const meta = c.check.meta;
     const outcome = c.outcome;
@@ -144,14 +178,17 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
       remediation: meta.remediation,
       references: [...meta.references],
     };
-    const subjects = outcome.status === 'not-applicable' ? [] : (outcome.subjects ?? []).map(toSubject);
     if (outcome.status === 'unknown' || outcome.status === 'not-applicable') {
+      const subjects = outcome.status === 'not-applicable' ? [] : (outcome.subjects ?? []).map(toSubject);
       return { ...base, reason: outcome.reason, findings: [], subjects };
     }
-    const fingerprints = fingerprintsOf(meta.id, outcome.findings);
+    const { findings, waivers: waivedBy } = allFindings(c);
+    const subjects = allSubjects(c);
+    // Over every finding, waived or not: a waiver never changes another finding's fingerprint.
+    const fingerprints = fingerprintsOf(meta.id, findings);
     return {
       ...base,
-      findings: outcome.findings.map((f, i) => ({
+      findings: findings.map((f, i): ReportFinding => ({
         checkId: meta.id,
         severity: meta.severity,
         fingerprint: fingerprints[i]!,
@@ -165,10 +202,12 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
         data: f.data,
         ...(f.affected && f.affected.length > 0 ? { affected: f.affected } : {}),
         location: locationOf(inventory, f.resource),
+        ...waivedField(waivedBy[i]),
       })),
       subjects,
     };
   });
+  const waivedFindings = checks.reduce((n, c) => n + c.findings.filter((f) => f.waived).length, 0);
   const count = (s: ReportCheck['status']): number => checks.filter((c) => c.status === s).length;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -184,7 +223,8 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
       fail: count('fail'),
       unknown: count('unknown'),
       notApplicable: count('not-applicable'),
-      findings: checks.reduce((n, c) => n + c.findings.length, 0),
+      findings: checks.reduce((n, c) => n + c.findings.length, 0) - waivedFindings,
+      waived: waivedFindings,
     },
     categories: scorecard.categories.map((cat) => ({
       id: cat.id,
@@ -197,7 +237,51 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
     inventory: [...inventory.kinds.entries()]
       .sort(([a], [b]) => a.localeCompare(b, 'en'))
       .map(([kind, col]) => ({ kind, status: col.status, count: col.items.length, ...(col.reason ? { reason: col.reason } : {}) })),
+    ...(config !== undefined ? { config } : {}),
+    ...(waivers ? { waivers } : {}),
   };
+}
+
+/** The check's findings, standing and waived, in the engine's order, with the waiver of each waived one. */
+function allFindings(c: ScoredCheck): { findings: Finding[]; waivers: (Waiver | undefined)[] } {
+  const standing = c.outcome.status === 'pass' || c.outcome.status === 'fail' ? c.outcome.findings : [];
+  if (!c.waived || c.waived.findings.length === 0) return { findings: standing, waivers: [] };
+  const all = [...standing.map((finding) => ({ finding, waiver: undefined as Waiver | undefined })), ...c.waived.findings];
+  all.sort((a, b) => byFinding(a.finding, b.finding));
+  return { findings: all.map((x) => x.finding), waivers: all.map((x) => x.waiver) };
+}
+
+function allSubjects(c: ScoredCheck): ReportSubject[] {
+  const scored = (c.outcome.status === 'pass' || c.outcome.status === 'fail' ? c.outcome.subjects : []).map(toSubject);
+  if (!c.waived || c.waived.subjects.length === 0) return scored;
+  const waived = c.waived.subjects.map((s: Subject): ReportSubject => ({ ...toSubject(s), waived: true }));
+  return [...scored, ...waived].sort((a, b) => compareRefs(a.resource, b.resource));
+}
+
+function waivedField(waiver: Waiver | undefined): { waived?: ReportWaiver } {
+  return waiver ? { waived: toReportWaiver(waiver) } : {};
+}
+
+export function toReportWaiver(w: Waiver): ReportWaiver {
+  const about = {
+    checks: [...w.checks],
+    reason: w.reason,
+    ...(w.owner !== undefined ? { owner: w.owner } : {}),
+    ...(w.expires !== undefined ? { expires: w.expires } : {}),
+    ...(w.link !== undefined ? { link: w.link } : {}),
+  };
+  if (w.origin.source === 'annotation') return { source: 'annotation', resource: w.origin.resource, line: w.origin.line, ...about };
+  const s = w.subject;
+  const match: ReportWaiverMatch =
+    s.type === 'object'
+      ? { kind: s.ref.kind, ...(s.ref.namespace ? { namespace: s.ref.namespace } : {}), name: s.ref.name }
+      : {
+          ...(s.kind !== undefined ? { kind: s.kind } : {}),
+          ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+          ...(s.name !== undefined ? { name: s.name } : {}),
+          ...(s.selector ? { selector: s.selector.text } : {}),
+        };
+  return { source: 'config', file: w.origin.file, index: w.origin.index, match, ...about };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Severity } from '../engine/check.js';
 import type { ResourceRef } from '../k8s/object.js';
 import { FINGERPRINT_VERSION } from './fingerprint.js';
 import type { Report, ReportCheck, ReportFinding } from './model.js';
+import { sarifSuppressions, waiverNotifications, type SarifSuppression } from './sarif-waivers.js';
 
 /**
  * SARIF 2.1.0 for GitHub code scanning. Every choice here, and the GitHub and OASIS
@@ -79,6 +80,7 @@ export function buildSarif(report: Report): SarifLog {
       message: { text: sentence(`${c.id} could not be evaluated and is excluded from the score: ${c.reason ?? 'no reason given'}`) },
       associatedRule: { id: c.id, index: ruleIndex.get(c.id)! },
     }));
+  notifications.push(...waiverNotifications(report));
   if (kept.length < all.length) {
     notifications.push({
       level: 'warning',
@@ -173,6 +175,7 @@ function resultsFor(check: ReportCheck, index: number): SarifResult[] {
       partialFingerprints: { [FINGERPRINT_KEY]: fingerprint, [GITHUB_FINGERPRINT_KEY]: fingerprint },
       // SARIF's own baseline vocabulary; a finding the baseline could not judge gets none.
       ...(finding.baseline === 'new' || finding.baseline === 'unchanged' ? { baselineState: finding.baseline } : {}),
+      suppressions: sarifSuppressions(finding),
       properties: {
         messageId: finding.messageId,
         field: finding.field,
@@ -295,6 +298,8 @@ export interface SarifResult {
   }[];
   partialFingerprints: Record<string, string>;
   baselineState?: 'new' | 'unchanged';
+  /** Empty for a finding that stands: SARIF wants it on every result or on none. */
+  suppressions: SarifSuppression[];
   properties: Record<string, unknown>;
 }
 

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import type { Report, ReportCheck } from './model.js';
 import { visible } from '../util/terminal.js';
 import { baselineSummary } from './baseline.js';
+import { waiverLines } from './waivers.js';
 
 const TOP_FINDINGS = 5;
 
@@ -11,7 +12,7 @@ const TOP_FINDINGS = 5;
  * Every text that came from the cluster, an input file or a plugin is passed through `visible`
  * before it is colored, so none of its control characters reaches the terminal.
  */
-export function renderTable(report: Report, options: { color: boolean }): string {
+export function renderTable(report: Report, options: { color: boolean; showWaived?: boolean }): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out: string[] = [];
   out.push(c.bold(visible(`kposture ${report.tool.version} — ${describeTarget(report)}`)));
@@ -32,6 +33,7 @@ export function renderTable(report: Report, options: { color: boolean }): string
     out.push(c.bold('Could not evaluate (unknown, excluded from the score)'));
     for (const check of unknown) out.push(`  ${c.yellow('?')} ${visible(`${check.id} ${check.title}: ${check.reason ?? ''}`)}`);
   }
+  out.push(...waiverLines(report, c, options.showWaived ?? false));
   out.push('');
   out.push(scoreLine(report, c));
   if (report.baseline) out.push(visible(baselineSummary(report.baseline)));
@@ -89,12 +91,13 @@ function categoryTable(report: Report, c: ChalkInstance, color: boolean): string
 function failingCheck(check: ReportCheck, c: ChalkInstance): string[] {
   const scored = check.weight > 0 ? `score ${scoreText(check.score)}` : 'not scored';
   const lines = [`  ${c.red('✗')} ${c.bold(visible(check.id))} ${visible(check.title)} ${c.dim(`[${check.severity}, ${scored}]`)}`];
-  for (const f of check.findings.slice(0, TOP_FINDINGS)) {
+  const findings = check.findings.filter((f) => !f.waived);
+  for (const f of findings.slice(0, TOP_FINDINGS)) {
     lines.push(`      - ${f.baseline === 'new' ? c.red('new: ') : ''}${visible(f.message)}`);
     lines.push(c.dim(`        ${visible(`${f.field}: ${f.evidence}`)}${f.affected ? ` (${f.affected.length} objects)` : ''}`));
     lines.push(c.dim(`        verify: ${visible(f.verify)}`));
   }
-  const rest = check.findings.length - TOP_FINDINGS;
+  const rest = findings.length - TOP_FINDINGS;
   if (rest > 0) lines.push(c.dim(`      … and ${rest} more (see --format json)`));
   lines.push(c.dim(`      fix: kposture explain ${visible(check.id)}`));
   return lines;

@@ -17,7 +17,7 @@ const compiled = new Map<string, ValidateFunction>();
 export function compileSchema(file: string): ValidateFunction {
   const hit = compiled.get(file);
   if (hit) return hit;
-  ajv ??= addFormats(new Ajv2020({ allErrors: false, strict: true, strictRequired: false }));
+  ajv ??= addFormats(new Ajv2020({ allErrors: false, strict: true, strictRequired: false, verbose: true }));
   const schema = JSON.parse(readFileSync(path.join(SCHEMA_DIR, file), 'utf8')) as object;
   const validate = ajv.compile(schema);
   compiled.set(file, validate);
@@ -26,14 +26,42 @@ export function compileSchema(file: string): ValidateFunction {
 
 /** `field spec.x: must be string` style text for the first ajv error. */
 export function formatAjvError(errors: ErrorObject[] | null | undefined): string {
-  const err = errors?.[0];
+  const err = alternativesError(errors) ?? errors?.[0];
   if (!err) return 'invalid';
-  const where = err.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '(top level)';
+  const path = err.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '';
+  const where = path || '(top level)';
   let what = err.message ?? 'is invalid';
   if (err.keyword === 'additionalProperties') {
     what = `has unknown field "${(err.params as { additionalProperty: string }).additionalProperty}"`;
   } else if (err.keyword === 'enum') {
     what = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')}`;
+  } else if (err.keyword === 'required') {
+    const missing = (err.params as { missingProperty: string }).missingProperty;
+    return `field ${path ? `${path}.${missing}` : missing}: required`;
+  } else if (err.keyword === 'anyOf' || err.keyword === 'oneOf') {
+    const names = requiredAlternatives(err.schema)!.join(', ');
+    const several = Array.isArray((err.params as { passingSchemas?: unknown }).passingSchemas);
+    what = several ? `give only one of ${names}` : `needs one of ${names}`;
   }
   return `field ${where}: ${what}`;
+}
+
+/**
+ * An anyOf/oneOf whose alternatives only require a field each ("check or checks"; "kind,
+ * namespace, name or selector") says more as one sentence than as its first alternative's error.
+ */
+function alternativesError(errors: ErrorObject[] | null | undefined): ErrorObject | undefined {
+  return errors?.find((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf') && requiredAlternatives(e.schema) !== undefined);
+}
+
+function requiredAlternatives(schema: unknown): string[] | undefined {
+  if (!Array.isArray(schema) || schema.length === 0) return undefined;
+  const names: string[] = [];
+  for (const alternative of schema as unknown[]) {
+    const keys = typeof alternative === 'object' && alternative !== null ? Object.keys(alternative) : [];
+    const required = (alternative as { required?: unknown }).required;
+    if (keys.length !== 1 || !Array.isArray(required) || required.length !== 1) return undefined;
+    names.push(String(required[0]));
+  }
+  return names;
 }

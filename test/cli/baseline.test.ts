@@ -139,6 +139,36 @@ describe('audit --baseline', () => {
     });
   });
 
+  it('a new finding a waiver accepted stays marked new but does not fail --fail-on new', async () => {
+    const demo = path.join(audits.dir, 'demo-for-waiver.json');
+    expect((await runCli(['audit', '--snapshot', 'fixtures/clusters/demo/snapshot', '--format', 'json', '-o', demo])).code).toBe(0);
+    const config = path.join(audits.dir, 'waive-capsule.yaml');
+    writeFileSync(
+      config,
+      [
+        'waivers:',
+        '  - check: MT-05',
+        '    kind: ClusterRoleBinding',
+        '    name: capsule-manager-rolebinding',
+        "    reason: Capsule's controller needs cluster-admin to manage tenants",
+        '    owner: platform-team',
+        '    expires: 2099-06-30',
+        '',
+      ].join('\n'),
+    );
+    const args = ['audit', '--snapshot', 'fixtures/clusters/hardened/snapshot', '--baseline', demo, '--fail-on', 'new', '--format', 'json'];
+    const run = await runCli([...args, '--config', config]);
+    expect(run.code).toBe(0);
+    const report = valid(JSON.parse(run.stdout));
+    const capsule = findings(report).filter((f) => f.resource.name === 'capsule-manager-rolebinding');
+    expect(capsule.length).toBeGreaterThan(0);
+    for (const f of capsule) {
+      expect(f.baseline).toBe('new');
+      expect(f.waived?.reason).toBe("Capsule's controller needs cluster-admin to manage tenants");
+    }
+    expect(report.gate).toMatchObject({ failOn: ['new'], passed: true, reasons: [] });
+  });
+
   describe('--max-score-drop', () => {
     it('fails when the score fell more than N points below the baseline, and passes at exactly N', async () => {
       // The later audit scores lower: its NetworkPolicy checks now run, and fail.

@@ -27,6 +27,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   tty?: boolean;
   cwd?: string;
+  /** The CLI's clock (when the report is made, which waivers have expired); the real one when absent. */
+  now?: () => Date;
 }
 
 /** Runs main() in-process with captured output, as a terminal (tty) or a pipe. */
@@ -40,6 +42,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     stderrIsTTY: options.tty ?? false,
     env: options.env ?? {},
     cwd: options.cwd ?? REPO_ROOT,
+    ...(options.now ? { now: options.now } : {}),
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };

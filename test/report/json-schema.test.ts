@@ -139,6 +139,30 @@ describe('JSON report against schemas/report.schema.json', () => {
       ['an unknown check with a score', (r) => Object.assign(r.checks[0]!, { status: 'unknown', reason: 'x', findings: [] }), /score/],
       ['an unknown check without a reason', (r) => Object.assign(r.checks[0]!, { status: 'unknown', score: null, findings: [] }), /reason/],
       ['a failing check without findings', (r) => void (r.checks[0]!.findings = []), /findings/],
+      [
+        'a failing check whose every finding is waived',
+        (r) => {
+          const waived = {
+            source: 'config',
+            file: '.kposture.yaml',
+            index: 0,
+            match: { name: '*' },
+            checks: [r.checks[0]!.id],
+            reason: 'accepted',
+            expires: '2027-06-30',
+          };
+          for (const f of r.checks[0]!.findings as Record<string, unknown>[]) f.waived = waived;
+        },
+        /contains/,
+      ],
+      [
+        'a waiver from the config file that names an annotated object',
+        (r) => {
+          const f = (r.checks[0]!.findings as Record<string, unknown>[])[0]!;
+          f.waived = { source: 'config', file: '.kposture.yaml', index: 0, match: {}, resource: { kind: 'Pod', name: 'x' }, checks: ['MT-04'], reason: 'r' };
+        },
+        /waived|not/,
+      ],
       ['a grade without a score', (r) => void (r.score = null), /grade/],
       ['a score above 100', (r) => void (r.score = 101), /score/],
       ['the next major schema version', (r) => void (r.schemaVersion = '2.0'), /schemaVersion/],

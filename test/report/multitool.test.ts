@@ -94,6 +94,27 @@ describe('SARIF Multitool validation with GitHub ingestion rules', () => {
     expect(results.filter((r) => r.level === 'warning')).toEqual([]);
   });
 
+  maybe(`finds no error or warning in the SARIF of an audit with waived findings (suppressions) and waiver notifications${suffix}`, async () => {
+    const file = path.join(dir, 'waived.sarif');
+    const config = path.join(dir, 'kposture.yaml');
+    writeFileSync(
+      config,
+      [
+        'waivers:',
+        '  - { check: MT-05, kind: ClusterRoleBinding, name: capsule-manager-rolebinding, reason: Capsule needs it, owner: platform, expires: 2099-12-31 }',
+        '  - { check: NP-02, namespace: gone, reason: unused on purpose, expires: 2099-12-31 }',
+        '',
+      ].join('\n'),
+    );
+    const run = await runCli(['audit', '--snapshot', 'fixtures/clusters/hardened/snapshot', '--config', config, '--format', 'sarif', '-o', file]);
+    expect(run.code).toBe(0);
+    const log = JSON.parse(readFileSync(file, 'utf8')) as { runs: { results: { suppressions: unknown[] }[] }[] };
+    expect(log.runs[0]!.results.filter((r) => r.suppressions.length > 0)).toHaveLength(1);
+    const results = multitoolValidate(file, dir);
+    expect(results.filter((r) => r.level === 'error')).toEqual([]);
+    expect(results.filter((r) => r.level === 'warning')).toEqual([]);
+  });
+
   maybe(`reports errors for a result GitHub cannot ingest, so a clean run means something${suffix}`, () => {
     const file = path.join(dir, 'broken.sarif');
     const log = JSON.parse(renderSarif(snapshotReport(WEAK))) as { runs: { results: Record<string, unknown>[] }[] };

@@ -1,6 +1,10 @@
 import { Command, Option } from 'commander';
 import { KpostureError } from '../../errors.js';
 import { loadConfig, DEFAULT_SYSTEM_NAMESPACES, type Config } from '../../config/config.js';
+import { configToRead } from '../../config/discover.js';
+import { configWaivers } from '../../config/waivers.js';
+import { waiveResults } from '../../engine/waivers.js';
+import { waiversSection, waiverWarnings, withStrictWaivers } from '../../report/waivers.js';
 import { loadBuiltinCatalogs } from '../../catalog/load.js';
 import { mergeCatalogs } from '../../catalog/catalogs.js';
 import { loadPlugins } from '../../engine/plugins.js';
@@ -26,7 +30,10 @@ interface AuditFlags extends ClusterFlags {
   report?: string[];
   failUnder?: number;
   minCoverage?: number;
-  config?: string;
+  config?: string | false;
+  allowPermanentWaivers?: boolean;
+  strictWaivers?: boolean;
+  showWaived?: boolean;
   plugin?: string[];
   pluginTimeout?: number;
   check?: string[];
@@ -50,7 +57,11 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--baseline <report.json>', 'compare with the JSON report of an earlier audit: findings new, unchanged or fixed')
     .option('--fail-on <what>', 'exit 1 on: new (a finding the --baseline did not have) (repeatable)', collect, [])
     .option('--max-score-drop <points>', "exit 1 when the score is more than this below the --baseline's", (v) => parsePercent(v, '--max-score-drop'))
-    .option('-c, --config <file>', 'configuration file (YAML or JSON)')
+    .option('-c, --config <file>', 'configuration file (YAML or JSON); default: .kposture.yaml found from the working directory upward')
+    .option('--no-config', 'read no configuration file, not even a .kposture.yaml')
+    .option('--allow-permanent-waivers', 'accept waivers without an expiry date')
+    .option('--strict-waivers', 'fail the gate (exit 1) on a waiver that expired, matched no finding or cannot be read')
+    .option('--show-waived', 'list the waived findings in the table, each with its waiver')
     .option('--plugin <file>', 'load extra checks from an ESM module (repeatable)', collect, [])
     .option('--plugin-timeout <seconds>', 'stop a plugin check that runs longer than this (default 30)', parseSeconds)
     .option('--check <id>', 'run only this check (repeatable)', collect, [])
@@ -116,10 +127,16 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const gateSettings: BaselineGateSettings = { failOn: flags.failOn ?? [], ...(flags.maxScoreDrop !== undefined ? { maxScoreDrop: flags.maxScoreDrop } : {}) };
   baselineGateRules(gateSettings, flags.baseline !== undefined);
   const baseline = flags.baseline !== undefined ? readReportFile(flags.baseline, '--baseline') : undefined;
-  const config = flags.config ? loadConfig(flags.config) : {};
+  const configFile = configToRead(flags.config, io.cwd);
+  if (configFile && flags.debug) printLine(io, `config: ${configFile.shownAs}${configFile.found ? ' (found from the working directory)' : ''}`);
+  const config = configFile ? loadConfig(configFile.path, configFile.shownAs) : {};
   const catalogs = mergeCatalogs(loadBuiltinCatalogs(), config.catalogs ?? {});
   const plugins = await loadPlugins(flags.plugin ?? [], io.cwd);
-  const checks = selectChecks([...BUILTIN_CHECKS, ...plugins], config, flags.check ?? [], flags.skip ?? [], flags.config);
+  const checks = selectChecks([...BUILTIN_CHECKS, ...plugins], config, flags.check ?? [], flags.skip ?? [], configFile?.shownAs);
+  const knownChecks = [...BUILTIN_CHECKS, ...plugins].map((c) => c.meta.id);
+  const allowPermanent = Boolean(flags.allowPermanentWaivers);
+  const waivers = configWaivers(config.waivers ?? [], configFile?.shownAs ?? '', { knownChecks, allowPermanent });
+  const now = io.now?.() ?? new Date();
   const systemNamespaces = new Set(
     flags.systemNamespaces !== undefined
       ? flags.systemNamespaces
@@ -147,19 +164,23 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
       onTimed: (id, ms) => timings.push([id, ms]),
     });
     phases.done(`ran ${results.length} checks (slowest: ${slowest(timings)})`);
-    const scorecard = scoreResults(results, config.categories);
-    const built = buildReport({ scorecard, inventory, version: VERSION, generatedAt: new Date().toISOString() });
+    const waived = waiveResults(results, inventory, { configWaivers: waivers, knownChecks, allowPermanent, today: now.toISOString().slice(0, 10) });
+    const scorecard = scoreResults(waived.results, config.categories);
+    const shown = { ...(configFile ? { config: configFile.shownAs } : {}), waivers: waiversSection(waived) };
+    const built = buildReport({ scorecard, inventory, version: VERSION, generatedAt: now.toISOString(), ...shown });
     return baseline ? compareWithBaseline(built, baseline, flags.baseline!) : built;
   })();
-  const gate = evaluateGate(report, flags.failUnder, flags.minCoverage, gateSettings);
+  for (const line of waiverWarnings(report.waivers)) printLine(io, line);
+  const gate = withStrictWaivers(evaluateGate(report, flags.failUnder, flags.minCoverage, gateSettings), Boolean(flags.strictWaivers), report.waivers);
   if (gate) report.gate = gate;
 
   // Files are written all or none (temp files, then renames); each report is rendered as it is
   // written, in pieces, so a 150,000-pod JSON report is never one string in memory.
-  const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false }) }));
-  if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false }) });
+  const showWaived = Boolean(flags.showWaived);
+  const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false, showWaived }) }));
+  if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false, showWaived }) });
   writeFilesAtomic(files);
-  if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true) }));
+  if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true), showWaived }));
   phases.done('wrote the report');
   for (const f of files) printLine(io, `wrote ${f.file}`);
   return gate && !gate.passed ? 1 : 0;
