@@ -32,7 +32,7 @@ export interface OsFamily {
 }
 
 /** What a node shows (some of it): the identifier must recognise the family from it alone. */
-export interface OsExample {
+interface OsExample {
   osImage?: string;
   kernelVersion?: string;
   labels?: Record<string, string>;

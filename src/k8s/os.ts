@@ -44,7 +44,7 @@ export interface OsIdentity {
 }
 
 export const OS_IMAGE_FIELD = 'status.nodeInfo.osImage';
-export const KERNEL_VERSION_FIELD = 'status.nodeInfo.kernelVersion';
+const KERNEL_VERSION_FIELD = 'status.nodeInfo.kernelVersion';
 
 type RuleKind = 'osImage' | 'kernelVersion' | 'labels';
 
