@@ -154,7 +154,9 @@ function whyUnknown(nodes: readonly IdentifiedNode[]): string {
     );
   }
   if (ambiguous.length > 0) {
-    parts.push(`${ambiguous.length} node(s) show only signals shared by several families (${distinct(ambiguous.map((n) => unidentifiedReason(n.identity))).join('; ')})`);
+    parts.push(
+      `${ambiguous.length} node(s) show only signals shared by several families (${distinct(ambiguous.map((n) => unidentifiedReason(n.identity))).join('; ')})`,
+    );
   }
   if (unrecognised.length > 0) {
     const images = distinct(unrecognised.map((n) => (n.identity.osImage ? `"${n.identity.osImage}"` : '(no osImage)')));

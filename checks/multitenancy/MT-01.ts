@@ -106,7 +106,7 @@ const PLURALS: Record<TraceKind, string> = {
 };
 
 function statusPhrase(c: KindCollection): string {
-  const what = c.status === 'forbidden' ? 'listing was forbidden' : c.status === 'error' ? 'listing failed' : 'not collected';
+  const what = c.status === 'forbidden' ? 'listing was forbidden by RBAC' : c.status === 'error' ? 'listing failed' : 'not collected';
   return c.reason ? `${what}: ${c.reason}` : what;
 }
 

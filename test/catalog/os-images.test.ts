@@ -164,7 +164,11 @@ describe('OS families', () => {
   });
 
   it('reads the labels of the Kairos operator over the Ubuntu os-release a Kairos 3 node keeps', () => {
-    const n = node('Ubuntu 24.04.1 LTS', { 'kairos.io/id': 'kairos', 'kairos.io/flavor': 'ubuntu', 'feature.node.kubernetes.io/system-os_release.ID': 'ubuntu' });
+    const n = node('Ubuntu 24.04.1 LTS', {
+      'kairos.io/id': 'kairos',
+      'kairos.io/flavor': 'ubuntu',
+      'feature.node.kubernetes.io/system-os_release.ID': 'ubuntu',
+    });
     const identity = identifyOs(n, families);
     expect(identity).toMatchObject({ family: { id: 'kairos' }, signal: 'label:kairos.io/id' });
     expect(identity.conflicts?.map((c) => c.signal)).toEqual(['osImage', 'label:feature.node.kubernetes.io/system-os_release.ID']);

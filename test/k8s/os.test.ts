@@ -164,7 +164,11 @@ describe('describeSignal', () => {
   it('names one family, or the families a shared pattern leaves', () => {
     const one: OsSignal = { signal: 'osImage', value: 'Talos (v1.7.6)', field: 'status.nodeInfo.osImage', families: [families[0]!] };
     expect(describeSignal(one)).toEqual({ signal: 'osImage', value: 'Talos (v1.7.6)', family: 'kairos' });
-    expect(describeSignal({ ...one, families: [families[0]!, families[2]!] })).toEqual({ signal: 'osImage', value: 'Talos (v1.7.6)', families: ['kairos', 'ubuntu'] });
+    expect(describeSignal({ ...one, families: [families[0]!, families[2]!] })).toEqual({
+      signal: 'osImage',
+      value: 'Talos (v1.7.6)',
+      families: ['kairos', 'ubuntu'],
+    });
   });
 });
 

@@ -160,7 +160,10 @@ describe('OS-01 container-specialized host OS', () => {
   });
 
   it('decides from the kernel when the osImage is not one the catalogue knows, and points the finding at the kernel', () => {
-    const outcome = evaluate(check, inventoryOf([eksAl2023('ip-10-0-3-31.ec2.internal', { osImage: 'Linux' }, { 'feature.node.kubernetes.io/system-os_release.ID': 'x' })]));
+    const outcome = evaluate(
+      check,
+      inventoryOf([eksAl2023('ip-10-0-3-31.ec2.internal', { osImage: 'Linux' }, { 'feature.node.kubernetes.io/system-os_release.ID': 'x' })]),
+    );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings[0]).toMatchObject({

@@ -147,7 +147,10 @@ describe('MT-01 traces on the objects that were read', () => {
   ];
 
   it('names Capsule from its tenant label when CRDs could not be listed, and says the label decided', () => {
-    const outcome = evaluate(check, inventoryOf([...oilNamespaces, namespace('default')], { [KINDS.CustomResourceDefinition]: 'forbidden', ...workloadsListed }));
+    const outcome = evaluate(
+      check,
+      inventoryOf([...oilNamespaces, namespace('default')], { [KINDS.CustomResourceDefinition]: 'forbidden', ...workloadsListed }),
+    );
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
     expect(outcome.subjects).toHaveLength(1);
@@ -191,8 +194,16 @@ describe('MT-01 traces on the objects that were read', () => {
       kind: 'Namespace',
       metadata: {
         name: 'team-x-dev',
-        labels: { 'vcluster.loft.sh/vcluster-name': 'team-x', 'vcluster.loft.sh/vcluster-namespace': 'vcluster-team-x', 'kubernetes.io/metadata.name': 'team-x-dev' },
-        annotations: { 'vcluster.loft.sh/object-name': 'dev', 'vcluster.loft.sh/object-uid': '6f1d1c0e-3b8a-4d2e-9a51-0c7b2f4e8d11', 'vcluster.loft.sh/object-kind': '/v1, Kind=Namespace' },
+        labels: {
+          'vcluster.loft.sh/vcluster-name': 'team-x',
+          'vcluster.loft.sh/vcluster-namespace': 'vcluster-team-x',
+          'kubernetes.io/metadata.name': 'team-x-dev',
+        },
+        annotations: {
+          'vcluster.loft.sh/object-name': 'dev',
+          'vcluster.loft.sh/object-uid': '6f1d1c0e-3b8a-4d2e-9a51-0c7b2f4e8d11',
+          'vcluster.loft.sh/object-kind': '/v1, Kind=Namespace',
+        },
       },
     };
     const outcome = evaluate(
@@ -213,7 +224,7 @@ describe('MT-01 traces on the objects that were read', () => {
     );
     expect(outcome.status).toBe('unknown');
     expect(outcome.status === 'unknown' && outcome.reason).toBe(
-      'no tenancy framework shows in what could be read, but CustomResourceDefinitions (listing was forbidden: pods is forbidden) and ' +
+      'no tenancy framework shows in what could be read, but CustomResourceDefinitions (listing was forbidden by RBAC: pods is forbidden) and ' +
         'Namespaces (listing failed) could not be read, so Capsule, Hierarchical Namespace Controller (HNC), vCluster, kiosk, kcp, Kamaji, ' +
         'KubeSlice, KubePlus and Cluster API cannot be ruled out',
     );
@@ -221,7 +232,10 @@ describe('MT-01 traces on the objects that were read', () => {
 
   it('still passes on a vCluster control plane when neither CRDs nor namespaces could be read', () => {
     const vcluster = statefulSet('team-x', 'my-vcluster', 1, { labels: { app: 'vcluster', release: 'my-vcluster' } });
-    const outcome = evaluate(check, inventoryOf([vcluster], { [KINDS.CustomResourceDefinition]: 'forbidden', [KINDS.Namespace]: 'forbidden', [KINDS.Deployment]: 'ok' }));
+    const outcome = evaluate(
+      check,
+      inventoryOf([vcluster], { [KINDS.CustomResourceDefinition]: 'forbidden', [KINDS.Namespace]: 'forbidden', [KINDS.Deployment]: 'ok' }),
+    );
     expect(outcome.status).toBe('pass');
     expect(outcome.status === 'pass' && outcome.subjects[0]!.details?.decidedBy).toEqual({
       trace: 'workload label',
@@ -231,9 +245,17 @@ describe('MT-01 traces on the objects that were read', () => {
   });
 
   it('is unknown when namespaces could not be read: a framework seen only on namespaces cannot be ruled out', () => {
-    const outcome = evaluate(check, inventoryOf(plainCluster().filter((o) => o.kind !== 'Namespace'), { [KINDS.Namespace]: 'forbidden' }));
+    const outcome = evaluate(
+      check,
+      inventoryOf(
+        plainCluster().filter((o) => o.kind !== 'Namespace'),
+        { [KINDS.Namespace]: 'forbidden' },
+      ),
+    );
     expect(outcome.status).toBe('unknown');
-    expect(outcome.status === 'unknown' && outcome.reason).toMatch(/Namespaces \(listing was forbidden.*so Capsule, Hierarchical Namespace Controller \(HNC\), vCluster, kiosk and KubeSlice cannot be ruled out$/);
+    expect(outcome.status === 'unknown' && outcome.reason).toMatch(
+      /Namespaces \(listing was forbidden by RBAC.*so Capsule, Hierarchical Namespace Controller \(HNC\), vCluster, kiosk and KubeSlice cannot be ruled out$/,
+    );
   });
 });
 
