@@ -1,10 +1,20 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { compareRefs, nameOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
-import { osIdentifier, OS_IMAGE_FIELD, type OsIdentity } from '../../src/k8s/os.js';
+import { describeSignal, osIdentifier, OS_IMAGE_FIELD, type OsIdentity } from '../../src/k8s/os.js';
 import { appendTo } from '../../src/util/collections.js';
+import { kubectl } from '../../src/util/shell.js';
 
 const VERIFY = 'kubectl get nodes -o custom-columns=NAME:.metadata.name,OS:.status.nodeInfo.osImage';
+const VERIFY_KERNEL = 'kubectl get nodes -o custom-columns=NAME:.metadata.name,OS:.status.nodeInfo.osImage,KERNEL:.status.nodeInfo.kernelVersion';
+
+/** A command that shows the signal that decided: the osImage column, the kernel column or the label. */
+function verifyFor(identity: OsIdentity): string {
+  const signal = identity.signal ?? 'osImage';
+  if (signal === 'osImage') return VERIFY;
+  if (signal === 'kernelVersion') return VERIFY_KERNEL;
+  return kubectl('get', 'nodes', '-L', signal.slice('label:'.length), '-o', 'wide');
+}
 
 interface IdentifiedNode {
   node: K8sObject;
@@ -72,22 +82,16 @@ export default defineCheck({
         },
         field: identity.field ?? OS_IMAGE_FIELD,
         evidence: `${identity.evidence ?? 'osImage'} → ${identity.family!.name} (general-purpose)`,
-        verify: VERIFY,
+        verify: verifyFor(identity),
       });
     });
 
     const scored = subjects.filter((s) => s.verdict === 'pass' || s.verdict === 'fail');
     if (scored.length === 0) {
-      const unknown = identified.filter((n) => !n.identity.family);
-      if (unknown.length > 0) {
-        const images = [...new Set(unknown.map((n) => (n.identity.osImage ? `"${n.identity.osImage}"` : '(no osImage)')))].sort();
-        return {
-          status: 'unknown',
-          reason:
-            `the OS of ${unknown.length === nodes.length ? 'every' : 'each non-Windows'} node is unrecognised (${images.join(', ')}); ` +
-            'add the OS to catalogs.osFamilies in the config file',
-          subjects,
-        };
+      const undecided = identified.filter((n) => n.identity.family?.class !== 'windows');
+      if (undecided.length > 0) {
+        const every = undecided.length === nodes.length ? 'every' : 'each non-Windows';
+        return { status: 'unknown', reason: `the OS of ${every} node cannot be told: ${whyUnknown(undecided)}`, subjects };
       }
       return { status: 'not-applicable', reason: 'only Windows nodes: no container-specialized OS exists for Windows containers' };
     }
@@ -96,15 +100,19 @@ export default defineCheck({
 });
 
 function subjectOf(n: IdentifiedNode): Subject {
-  const { family, osImage, evidence } = n.identity;
+  const { family, osImage, kernelVersion, signal, evidence, conflicts, ambiguous } = n.identity;
   const details = {
     osImage: osImage ?? null,
+    kernelVersion: kernelVersion ?? null,
     family: family?.name ?? null,
     familyId: family?.id ?? null,
     class: family?.class ?? null,
+    signal: signal ?? null,
     evidence: evidence ?? null,
+    ...(conflicts ? { conflicts: conflicts.map(describeSignal) } : {}),
+    ...(ambiguous ? { ambiguous: ambiguous.map(describeSignal) } : {}),
   };
-  if (!family) return { resource: n.ref, verdict: 'unknown', details: { ...details, reason: 'no OS family in the catalogue matches this node' } };
+  if (!family) return { resource: n.ref, verdict: 'unknown', details: { ...details, reason: unidentifiedReason(n.identity) } };
   switch (family.class) {
     case 'container-optimized':
       return { resource: n.ref, verdict: 'pass', details };
@@ -112,5 +120,51 @@ function subjectOf(n: IdentifiedNode): Subject {
       return { resource: n.ref, verdict: 'fail', details };
     case 'windows':
       return { resource: n.ref, verdict: 'info', details: { ...details, reason: 'Windows nodes are shown but not scored' } };
+    case 'node-in-container':
+      return { resource: n.ref, verdict: 'unknown', details: { ...details, reason: inContainerReason(n.identity) } };
   }
+}
+
+function unidentifiedReason(identity: OsIdentity): string {
+  if (identity.ambiguous) {
+    const names = [...new Set(identity.ambiguous.flatMap((s) => s.families.map((f) => f.name)))];
+    const shown = identity.ambiguous.map((s) => (s.signal.startsWith('label:') ? `label ${s.value}` : `${s.signal} "${s.value}"`));
+    return `${shown.join(' and ')} could be ${names.join(' or ')}, and no other signal tells them apart`;
+  }
+  return 'no signal (osImage, kernelVersion, node labels) matches an OS family of the catalogue';
+}
+
+function inContainerReason(identity: OsIdentity): string {
+  return (
+    `the node is a container (${identity.family!.name}): ${identity.evidence ?? 'its osImage'} is its image's os-release, ` +
+    "and the host's OS cannot be seen through the Kubernetes API"
+  );
+}
+
+/** Why the nodes without a scored family are unknown, grouped by cause, most specific first. */
+function whyUnknown(nodes: readonly IdentifiedNode[]): string {
+  const inContainer = nodes.filter((n) => n.identity.family?.class === 'node-in-container');
+  const ambiguous = nodes.filter((n) => !n.identity.family && n.identity.ambiguous);
+  const unrecognised = nodes.filter((n) => !n.identity.family && !n.identity.ambiguous);
+  const parts: string[] = [];
+  if (inContainer.length > 0) {
+    const images = distinct(inContainer.map((n) => `"${n.identity.osImage ?? n.identity.evidence ?? ''}"`));
+    parts.push(
+      `${inContainer.length} node(s) run in containers (${images.join(', ')}: k3s/k3d in Docker), so their host's OS cannot be seen through the Kubernetes API`,
+    );
+  }
+  if (ambiguous.length > 0) {
+    parts.push(
+      `${ambiguous.length} node(s) show only signals shared by several families (${distinct(ambiguous.map((n) => unidentifiedReason(n.identity))).join('; ')})`,
+    );
+  }
+  if (unrecognised.length > 0) {
+    const images = distinct(unrecognised.map((n) => (n.identity.osImage ? `"${n.identity.osImage}"` : '(no osImage)')));
+    parts.push(`${unrecognised.length} node(s) are unrecognised (${images.join(', ')}); add the OS to catalogs.osFamilies in the config file`);
+  }
+  return parts.join('; ');
+}
+
+function distinct(values: string[]): string[] {
+  return [...new Set(values)].sort();
 }

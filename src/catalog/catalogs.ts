@@ -4,7 +4,11 @@
  * schemas/. This module holds the types and the merge of user overrides; reading
  * the files happens in load.ts, at the edge.
  */
-export type OsClass = 'container-optimized' | 'general-purpose' | 'windows';
+/**
+ * `node-in-container`: the node is itself a container (k3s/k3d in Docker), so what it reports is
+ * its image's, and the host's OS cannot be seen through the Kubernetes API.
+ */
+export type OsClass = 'container-optimized' | 'general-purpose' | 'windows' | 'node-in-container';
 export type ImageClass = 'distroless' | 'minimal' | 'full' | 'unknown';
 
 export interface OsFamily {
@@ -13,14 +17,25 @@ export interface OsFamily {
   class: OsClass;
   /** Case-insensitive regular expressions tried against status.nodeInfo.osImage. */
   osImage?: string[];
+  /** Case-insensitive regular expressions tried against status.nodeInfo.kernelVersion (`6.6.32-talos`). */
+  kernelVersion?: string[];
   /** Node labels that identify the family: label key → regular expression on the value. */
   labels?: Record<string, string>;
+  /** Sets of node labels that identify the family only together: every label of a set must match. */
+  labelSets?: Record<string, string>[];
   /** Labels win over osImage (an OS that keeps its base distribution's os-release, e.g. Kairos). */
   labelsOverrideOsImage?: boolean;
-  /** Real osImage strings and label sets this entry must recognise; checked by a test. */
-  examples?: (string | { osImage?: string; labels: Record<string, string> })[];
+  /** Real osImage strings and node signals this entry must recognise; checked by a test. */
+  examples?: (string | OsExample)[];
   source: string;
   reasoning?: string;
+}
+
+/** What a node shows (some of it): the identifier must recognise the family from it alone. */
+interface OsExample {
+  osImage?: string;
+  kernelVersion?: string;
+  labels?: Record<string, string>;
 }
 
 export interface ImageRule {
@@ -128,6 +143,8 @@ export interface TenancyFramework {
   crds: string[];
   /** Label keys the framework puts on the namespaces it manages; `*` matches any run of characters. */
   namespaceLabels: string[];
+  /** Annotation keys the framework writes on the namespaces it manages or syncs; `*` as in namespaceLabels. */
+  namespaceAnnotations?: string[];
   /** Labels (`key` exists, `key=value` equals) on the StatefulSets or Deployments the framework runs. */
   workloadLabels?: string[];
   source: string;

@@ -85,6 +85,10 @@ export function labelsOf(obj: K8sObject): Record<string, string> {
   return stringMap(metadata(obj).labels);
 }
 
+export function annotationsOf(obj: K8sObject): Record<string, string> {
+  return stringMap(metadata(obj).annotations);
+}
+
 /** One label's value, without copying the labels (hot paths: once per pod and check). */
 export function labelOf(obj: K8sObject, key: string): string | undefined {
   return stringEntry(metadata(obj).labels, key);

@@ -26,8 +26,10 @@
  * - Deployment/StatefulSet/DaemonSet/Job/CronJob: spec.replicas, selector, strategies, the pod
  *   template with its containers' configuration (a CNI agent's command and args), status counters;
  * - ReplicaSet: owners (to find a pod's Deployment), spec.replicas and selector, status;
- * - Node: metadata.labels, spec (taints), status.nodeInfo (osImage, kernel, runtime);
- * - Namespace: metadata.labels, status; NetworkPolicy: spec;
+ * - Node: metadata.labels (platform, OpenShift, Kairos and Node Feature Discovery OS labels), spec
+ *   (taints), status.nodeInfo (osImage, kernelVersion, runtime);
+ * - Namespace: metadata.labels and annotations (Pod Security levels, tenancy traces), status;
+ *   NetworkPolicy: spec;
  * - the numerous kinds above keep of their metadata only name, namespace, labels, annotations
  *   and ownerReferences (no uid, resourceVersion, timestamps, finalizers);
  * - every other kind (CRDs, webhooks, policy-engine policies, RBAC bindings, quotas): everything
@@ -251,7 +253,7 @@ const NODE: ShapeRecord = {
 
 /** Numerous kinds whose spec checks read whole: everything but bookkeeping metadata. */
 const WHOLE_SPEC: ShapeRecord = { '*': true, metadata: OBJECT_METADATA, status: false };
-/** Namespaces: their labels (Pod Security Admission, tenancy) and phase. */
+/** Namespaces: their labels (Pod Security Admission, tenancy), annotations (tenancy: HNC, vCluster) and phase. */
 const NAMESPACE: ShapeRecord = { '*': true, metadata: OBJECT_METADATA, spec: false };
 
 const ANY_KIND: ShapeRecord = { '*': true, metadata: METADATA };

@@ -14,8 +14,9 @@ const imageFile = JSON.parse(readFileSync(path.join(ROOT, 'catalog/image-bases.j
 const families = loadCatalogFile('osFamilies') as OsFamily[];
 const rules = loadCatalogFile('imageRules') as ImageRule[];
 
-function node(osImage: string | undefined, labels: Record<string, string> = {}): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels }, status: osImage === undefined ? {} : { nodeInfo: { osImage } } };
+function node(osImage: string | undefined, labels: Record<string, string> = {}, kernelVersion?: string): Record<string, unknown> {
+  const nodeInfo = { ...(osImage === undefined ? {} : { osImage }), ...(kernelVersion === undefined ? {} : { kernelVersion }) };
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels }, status: { nodeInfo } };
 }
 
 function classify(image: string): { class: string; rule?: string } {
@@ -66,7 +67,7 @@ describe('OS families', () => {
   const cases = osFile.entries.flatMap((f) => (f.examples ?? []).map((ex) => [f.id, ex] as const));
 
   it.each(cases)('%s recognises its example %j', (id, example) => {
-    const n = typeof example === 'string' ? node(example) : node(example.osImage, example.labels);
+    const n = typeof example === 'string' ? node(example) : node(example.osImage, example.labels, example.kernelVersion);
     expect(identifyOs(n, families).family?.id).toBe(id);
   });
 
@@ -103,6 +104,9 @@ describe('OS families', () => {
     ['Rocky Linux 9.3 (Blue Onyx)', 'rocky', 'general-purpose'],
     ['AlmaLinux 9.4 (Seafoam Ocelot)', 'almalinux', 'general-purpose'],
     ['Windows Server 2022 Datacenter', 'windows', 'windows'],
+    ['Red Hat CoreOS 4.0.5470', 'rhcos', 'container-optimized'],
+    ['RancherOS v1.5.8', 'rancheros', 'container-optimized'],
+    ['K3s v1.31.2+k3s1', 'k3s-in-docker', 'node-in-container'],
   ])('%s → %s (%s)', (osImage, id, cls) => {
     const family = identifyOsImage(osImage, families);
     expect(family?.id).toBe(id);
@@ -116,6 +120,58 @@ describe('OS families', () => {
   it('an AKS label identifies Azure Container Linux even when the osImage would say Azure Linux', () => {
     const n = node('Microsoft Azure Linux 3.0', { 'kubernetes.azure.com/os-sku': 'AzureContainerLinux' });
     expect(identifyOs(n, families).family?.id).toBe('azure-container-linux');
+  });
+
+  it.each([
+    ['6.6.32-talos', 'talos'],
+    ['6.1.85-flatcar', 'flatcar'],
+    ['6.12.55+', 'cos'],
+    ['6.1.102-111.182.amzn2023.x86_64', 'amazon-linux-2023'],
+    ['5.10.219-208.866.amzn2.x86_64', 'amazon-linux-2'],
+    ['5.15.116.1-2.cm2', 'azure-linux'],
+    ['4.14.138-rancher', 'rancheros'],
+  ])('kernel %s alone → %s', (kernelVersion, id) => {
+    expect(identifyOs(node(undefined, {}, kernelVersion), families)).toMatchObject({ family: { id }, signal: 'kernelVersion' });
+  });
+
+  it.each([
+    // Fedora's kernel runs Fedora Server and Fedora CoreOS; .azl3 runs Azure Linux and (built from its packages) Azure Container Linux
+    ['6.6.3-200.fc39.x86_64', ['fedora-coreos', 'fedora']],
+    ['6.6.85.1-2.azl3', ['azure-container-linux', 'azure-linux']],
+  ])('kernel %s alone narrows to %j and decides nothing', (kernelVersion, ids) => {
+    const identity = identifyOs(node(undefined, {}, kernelVersion), families);
+    expect(identity.family).toBeUndefined();
+    expect(identity.ambiguous?.[0]?.families.map((f) => f.id)).toEqual(ids);
+  });
+
+  it.each([
+    // a Raspberry Pi kernel ends in + too, but is not COS's bare version
+    '5.15.84-v8+',
+    '5.15.0-117-generic',
+    '4.18.0-553.16.1.el8_10.x86_64',
+    '6.1.90',
+  ])('kernel %s alone identifies nothing', (kernelVersion) => {
+    expect(identifyOs(node(undefined, {}, kernelVersion), families).family).toBeUndefined();
+  });
+
+  it('node.openshift.io/os_id=rhel is RHEL or RHCOS 4.19+, so the osImage decides; os_id=rhcos alone decides', () => {
+    expect(identifyOs(node(undefined, { 'node.openshift.io/os_id': 'rhel' }), families).family).toBeUndefined();
+    expect(identifyOs(node('Red Hat Enterprise Linux CoreOS 9.6.20250916-0 (Plow)', { 'node.openshift.io/os_id': 'rhel' }), families)).toMatchObject({
+      family: { id: 'rhcos' },
+      signal: 'osImage',
+    });
+    expect(identifyOs(node(undefined, { 'node.openshift.io/os_id': 'rhcos' }), families).family?.id).toBe('rhcos');
+  });
+
+  it('reads the labels of the Kairos operator over the Ubuntu os-release a Kairos 3 node keeps', () => {
+    const n = node('Ubuntu 24.04.1 LTS', {
+      'kairos.io/id': 'kairos',
+      'kairos.io/flavor': 'ubuntu',
+      'feature.node.kubernetes.io/system-os_release.ID': 'ubuntu',
+    });
+    const identity = identifyOs(n, families);
+    expect(identity).toMatchObject({ family: { id: 'kairos' }, signal: 'label:kairos.io/id' });
+    expect(identity.conflicts?.map((c) => c.signal)).toEqual(['osImage', 'label:feature.node.kubernetes.io/system-os_release.ID']);
   });
 
   it('a GKE node without osImage is recognised by its gke-os-distribution label', () => {

@@ -140,3 +140,44 @@ export function minikube(name = 'minikube'): K8sObject {
     { 'minikube.k8s.io/name': 'minikube' },
   );
 }
+
+/**
+ * A k3s node running in Docker (`docker run rancher/k3s`, or a k3d cluster): the osImage is the
+ * K3s image's os-release, the kernel is the host's (https://github.com/k3s-io/k3s/issues/9141).
+ */
+export function k3sInDocker(name: string): K8sObject {
+  return node(
+    name,
+    {
+      osImage: 'K3s v1.28.6-rc2+k3s1',
+      kernelVersion: '5.14.21-150500.55.44-default',
+      kubeletVersion: 'v1.28.6-rc2+k3s1',
+      containerRuntimeVersion: 'containerd://1.7.11-k3s2',
+    },
+    { 'node-role.kubernetes.io/control-plane': 'true', 'node.kubernetes.io/instance-type': 'k3s' },
+  );
+}
+
+/**
+ * An EKS AL2023 node as Node Feature Discovery labels it; kernel and os-release labels from real
+ * nodes (https://github.com/awslabs/amazon-eks-ami/pull/1212, NFD system-os_release labels).
+ */
+export function eksAl2023(name: string, overrides: NodeSoftware = {}, labels: Record<string, string> = {}): K8sObject {
+  return node(
+    name,
+    {
+      osImage: 'Amazon Linux 2023.5.20240624',
+      kernelVersion: '6.1.94-99.176.amzn2023.x86_64',
+      kubeletVersion: 'v1.30.0-eks-036c24b',
+      containerRuntimeVersion: 'containerd://1.7.11',
+      ...overrides,
+    },
+    {
+      'eks.amazonaws.com/nodegroup': 'ng-al2023',
+      'feature.node.kubernetes.io/system-os_release.ID': 'amzn',
+      'feature.node.kubernetes.io/system-os_release.VERSION_ID': '2023',
+      'feature.node.kubernetes.io/system-os_release.VERSION_ID.major': '2023',
+      ...labels,
+    },
+  );
+}

@@ -139,6 +139,126 @@ describe('MT-01 a tenancy framework or model is in use', () => {
   });
 });
 
+describe('MT-01 traces on the objects that were read', () => {
+  /** Capsule's tutorial tenant "oil": its namespaces carry capsule.clastix.io/tenant (api/v1beta2/tenant_labels.go). */
+  const oilNamespaces = [
+    namespace('oil-production', { 'capsule.clastix.io/tenant': 'oil', 'kubernetes.io/metadata.name': 'oil-production' }),
+    namespace('oil-development', { 'capsule.clastix.io/tenant': 'oil', 'kubernetes.io/metadata.name': 'oil-development' }),
+  ];
+
+  it('names Capsule from its tenant label when CRDs could not be listed, and says the label decided', () => {
+    const outcome = evaluate(
+      check,
+      inventoryOf([...oilNamespaces, namespace('default')], { [KINDS.CustomResourceDefinition]: 'forbidden', ...workloadsListed }),
+    );
+    expect(outcome.status).toBe('pass');
+    if (outcome.status !== 'pass') return;
+    expect(outcome.subjects).toHaveLength(1);
+    expect(outcome.subjects[0]!.resource).toMatchObject({ kind: 'Namespace', name: 'oil-development' });
+    expect(outcome.subjects[0]!.details).toMatchObject({
+      framework: 'capsule',
+      decidedBy: { trace: 'namespace label', evidence: 'capsule.clastix.io/tenant=oil', resource: 'Namespace oil-development' },
+      crds: [],
+      namespaceCount: 2,
+    });
+  });
+
+  it('says the CRD decided when it was listed, even when namespaces carry the label too', () => {
+    const outcome = evaluate(check, inventoryOf([...plainCluster(), crd('tenants.capsule.clastix.io', 'Tenant'), ...oilNamespaces]));
+    expect(outcome.status === 'pass' && outcome.subjects[0]!.details?.decidedBy).toEqual({
+      trace: 'CRD',
+      evidence: 'tenants.capsule.clastix.io',
+      resource: 'CustomResourceDefinition tenants.capsule.clastix.io',
+    });
+  });
+
+  it('finds HNC from the subnamespace annotation it writes (docs/user-guide/concepts.md)', () => {
+    const sub: K8sObject = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team-a-svc1', labels: { 'kubernetes.io/metadata.name': 'team-a-svc1' }, annotations: { 'hnc.x-k8s.io/subnamespace-of': 'team-a' } },
+    };
+    const outcome = evaluate(check, inventoryOf([sub, namespace('team-a')], { [KINDS.CustomResourceDefinition]: 'forbidden', ...workloadsListed }));
+    expect(outcome.status).toBe('pass');
+    expect(outcome.status === 'pass' && outcome.subjects[0]!.details).toMatchObject({
+      framework: 'hnc',
+      decidedBy: { trace: 'namespace annotation', evidence: 'hnc.x-k8s.io/subnamespace-of=team-a', resource: 'Namespace team-a-svc1' },
+      namespaces: ['team-a-svc1'],
+    });
+  });
+
+  it('finds vCluster from the host namespaces it syncs when neither CRDs nor workloads could be read', () => {
+    // what the namespace syncer writes on a host namespace (pkg/controllers/resources/namespaces/syncer.go, pkg/util/translate/translate.go)
+    const synced: K8sObject = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'team-x-dev',
+        labels: {
+          'vcluster.loft.sh/vcluster-name': 'team-x',
+          'vcluster.loft.sh/vcluster-namespace': 'vcluster-team-x',
+          'kubernetes.io/metadata.name': 'team-x-dev',
+        },
+        annotations: {
+          'vcluster.loft.sh/object-name': 'dev',
+          'vcluster.loft.sh/object-uid': '6f1d1c0e-3b8a-4d2e-9a51-0c7b2f4e8d11',
+          'vcluster.loft.sh/object-kind': '/v1, Kind=Namespace',
+        },
+      },
+    };
+    const outcome = evaluate(
+      check,
+      inventoryOf([synced], { [KINDS.CustomResourceDefinition]: 'forbidden', [KINDS.StatefulSet]: 'forbidden', [KINDS.Deployment]: 'forbidden' }),
+    );
+    expect(outcome.status).toBe('pass');
+    expect(outcome.status === 'pass' && outcome.subjects[0]!.details).toMatchObject({
+      framework: 'vcluster',
+      decidedBy: { trace: 'namespace label', evidence: 'vcluster.loft.sh/vcluster-name=team-x' },
+    });
+  });
+
+  it('is unknown, naming what could not be read, when neither CRDs nor namespaces could be read', () => {
+    const outcome = evaluate(
+      check,
+      inventoryOf([deployment('shop', 'web', 2)], { [KINDS.CustomResourceDefinition]: 'forbidden', [KINDS.Namespace]: 'error', ...workloadsListed }),
+    );
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.status === 'unknown' && outcome.reason).toBe(
+      'no tenancy framework shows in what could be read, but CustomResourceDefinitions (listing was forbidden by RBAC: pods is forbidden) and ' +
+        'Namespaces (listing failed) could not be read, so Capsule, Hierarchical Namespace Controller (HNC), vCluster, kiosk, kcp, Kamaji, ' +
+        'KubeSlice, KubePlus and Cluster API cannot be ruled out',
+    );
+  });
+
+  it('still passes on a vCluster control plane when neither CRDs nor namespaces could be read', () => {
+    const vcluster = statefulSet('team-x', 'my-vcluster', 1, { labels: { app: 'vcluster', release: 'my-vcluster' } });
+    const outcome = evaluate(
+      check,
+      inventoryOf([vcluster], { [KINDS.CustomResourceDefinition]: 'forbidden', [KINDS.Namespace]: 'forbidden', [KINDS.Deployment]: 'ok' }),
+    );
+    expect(outcome.status).toBe('pass');
+    expect(outcome.status === 'pass' && outcome.subjects[0]!.details?.decidedBy).toEqual({
+      trace: 'workload label',
+      evidence: 'app=vcluster',
+      resource: 'StatefulSet team-x/my-vcluster',
+    });
+  });
+
+  it('is unknown when namespaces could not be read: a framework seen only on namespaces cannot be ruled out', () => {
+    const outcome = evaluate(
+      check,
+      inventoryOf(
+        plainCluster().filter((o) => o.kind !== 'Namespace'),
+        { [KINDS.Namespace]: 'forbidden' },
+      ),
+    );
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.status === 'unknown' && outcome.reason).toMatch(
+      /Namespaces \(listing was forbidden by RBAC.*so Capsule, Hierarchical Namespace Controller \(HNC\), vCluster, kiosk and KubeSlice cannot be ruled out$/,
+    );
+  });
+});
+
 describe('tenancy framework catalogue', () => {
   it.each(loadBuiltinCatalogs().tenancyFrameworks.map((f) => [f.id, f] as const))('%s cites a source and names CRDs as plural.group', (_id, framework) => {
     expect(framework.source).toMatch(/https:\/\//);
