@@ -3,9 +3,11 @@ import { fingerprintsOf } from './fingerprint.js';
 import type { Inventory, SourceLocation } from '../k8s/inventory.js';
 import { renderMessage, type Severity, type Verdict } from '../engine/check.js';
 import { SCORING_METHOD, type Grade, type Scorecard } from '../engine/score.js';
+import type { ScopeSummary } from '../engine/scope.js';
+import type { SkippedCheck } from '../engine/selection.js';
 
 /** Bump the major part on any breaking change to the JSON report; documented in docs/report.md. */
-export const REPORT_SCHEMA_VERSION = '1.1';
+export const REPORT_SCHEMA_VERSION = '1.2';
 
 export interface ReportFinding {
   /** The check, its severity and the object's namespace, so that a finding read alone needs no join. */
@@ -76,7 +78,24 @@ export interface Report {
   categories: ReportCategory[];
   checks: ReportCheck[];
   inventory: { kind: string; status: string; count: number; reason?: string }[];
-  gate?: { failUnder?: number; minCoverage?: number; passed: boolean; reasons: string[] };
+  /** Checks that did not run, with the reason (since 1.2); the score was computed without them. */
+  skipped: SkippedCheck[];
+  /** Present when the audit was scoped to some namespaces (since 1.2). */
+  scope?: ScopeSummary;
+  gate?: ReportGate;
+}
+
+export interface ReportGate {
+  failUnder?: number;
+  minCoverage?: number;
+  /** Set when minCoverage is the default a score or findings gate applies (report/gate.ts). */
+  minCoverageDefault?: boolean;
+  /** The --fail-on values. */
+  failOn?: string[];
+  passed: boolean;
+  reasons: string[];
+  /** The one line the CLI prints on stderr: `gate failed: score 58.1 < 80; coverage 100%`. */
+  verdict?: string;
 }
 
 export interface BuildReportInput {
@@ -84,9 +103,11 @@ export interface BuildReportInput {
   inventory: Inventory;
   version: string;
   generatedAt: string;
+  skipped?: SkippedCheck[];
+  scope?: ScopeSummary;
 }
 
-export function buildReport({ scorecard, inventory, version, generatedAt }: BuildReportInput): Report {
+export function buildReport({ scorecard, inventory, version, generatedAt, skipped, scope }: BuildReportInput): Report {
   const checks = scorecard.checks.map((c): ReportCheck => {
     const meta = c.check.meta;
     const outcome = c.outcome;
@@ -155,6 +176,8 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
     inventory: [...inventory.kinds.entries()]
       .sort(([a], [b]) => a.localeCompare(b, 'en'))
       .map(([kind, col]) => ({ kind, status: col.status, count: col.items.length, ...(col.reason ? { reason: col.reason } : {}) })),
+    skipped: [...(skipped ?? [])],
+    ...(scope ? { scope } : {}),
   };
 }
 
