@@ -66,9 +66,12 @@ export function isTenantCheck(check: Check): boolean {
   return check.meta.scope === 'tenant';
 }
 
-/** Kinds the scope itself needs: the Namespace list, to match a selector against. */
+/**
+ * Kinds the scope itself needs: the Namespace list, to match a selector against, to say which
+ * tenant namespaces the scope holds and which --namespace names do not exist. One list request.
+ */
 export function kindsForScope(scope: NamespaceScope | undefined): KindId[] {
-  return scope?.selector ? [KINDS.Namespace] : [];
+  return scope ? [KINDS.Namespace] : [];
 }
 
 /** A namespace's labels when the list lacks it: the one label the API server sets on every namespace. */

@@ -143,7 +143,8 @@ describe('namespace scope', () => {
     expect(s.unresolved).toMatch(/^--namespace-selector is matched against the Namespace list, and listing Namespace was forbidden by RBAC/);
     expect(outcomes.get('T-CLUSTER')!.status).toBe('pass');
     expect(kindsForScope(scope({ selector: 'team=shop' }))).toEqual([KINDS.Namespace]);
-    expect(kindsForScope(scope({ namespaces: ['shop'] }))).toEqual([]);
+    expect(kindsForScope(scope({ namespaces: ['shop'] }))).toEqual([KINDS.Namespace]);
+    expect(kindsForScope(undefined)).toEqual([]);
   });
 
   it('decides --namespace and --exclude-namespace without the Namespace list', () => {
