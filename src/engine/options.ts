@@ -15,7 +15,11 @@ export function compileOptionsSchema(meta: CheckMeta): ValidateFunction | undefi
   try {
     return compileSchemaObject(meta.optionsSchema);
   } catch (err) {
-    throw new KpostureError('plugin', `check ${meta.id}: meta.optionsSchema is not a valid JSON Schema: ${(err as Error).message}`, 'see docs/writing-checks.md#options');
+    throw new KpostureError(
+      'plugin',
+      `check ${meta.id}: meta.optionsSchema is not a valid JSON Schema: ${(err as Error).message}`,
+      'see docs/writing-checks.md#options',
+    );
   }
 }
 

@@ -176,6 +176,9 @@ export function parseSelectorString(text: string): SelectorStringResult {
     if (err instanceof SelectorSyntaxError) return { ok: false, reason: err.message };
     throw err;
   }
-  const compiled = compileLabelSelector({ matchExpressions: requirements.map((r) => ({ key: r.key, operator: r.operator, values: [...r.values] })) }, { absent: 'nothing' });
+  const compiled = compileLabelSelector(
+    { matchExpressions: requirements.map((r) => ({ key: r.key, operator: r.operator, values: [...r.values] })) },
+    { absent: 'nothing' },
+  );
   return compiled.ok ? { ok: true, selector: compiled.selector } : { ok: false, reason: compiled.reason };
 }

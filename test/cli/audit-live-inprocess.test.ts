@@ -24,7 +24,9 @@ describe('audit (in-process) against the fixture API server', () => {
   it('reads the whole cluster for a scoped audit, one list per kind, and shows tenant checks only the scope', async () => {
     const { file } = writeKubeconfig(server);
     const before = server.requests.length;
-    const run = await runMain(['audit', '--format', 'json', '--check', 'MT-04', '--check', 'MT-03', '--namespace', 'team-a'], { env: { KUBECONFIG: file, NO_COLOR: '1' } });
+    const run = await runMain(['audit', '--format', 'json', '--check', 'MT-04', '--check', 'MT-03', '--namespace', 'team-a'], {
+      env: { KUBECONFIG: file, NO_COLOR: '1' },
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const paths = server.requests.slice(before).map((r) => r.path);

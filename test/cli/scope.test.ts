@@ -21,7 +21,7 @@ async function json(...argv: string[]): Promise<{ run: CliResult; report: Report
 const status = (report: Report, id: string): string | undefined => report.checks.find((c) => c.id === id)?.status;
 const findingsIn = (report: Report, namespace: string): string[] =>
   report.checks.flatMap((c) =>
-    c.findings.filter((f) => f.namespace === namespace || (f.resource.kind === 'Namespace' && f.resource.name === namespace)).map((f) => c.id),
+    c.findings.filter((f) => f.namespace === namespace || (f.resource.kind === 'Namespace' && f.resource.name === namespace)).map(() => c.id),
   );
 
 describe('kposture audit --namespace / --exclude-namespace / --namespace-selector', () => {
@@ -43,7 +43,24 @@ describe('kposture audit --namespace / --exclude-namespace / --namespace-selecto
     expect(report.scope).toEqual({
       excludeNamespaces: ['blog'],
       tenantNamespaces: ['cert-manager', 'default', 'kyverno', 'monitoring', 'shop'],
-      tenantChecks: ['DIE-01', 'DIE-02', 'DIE-03', 'IMG-01', 'IMG-02', 'IMG-03', 'IMG-04', 'MT-02', 'MT-03', 'MT-04', 'NP-02', 'NP-03', 'NP-04', 'NP-05', 'NP-06', 'PE-05'],
+      tenantChecks: [
+        'DIE-01',
+        'DIE-02',
+        'DIE-03',
+        'IMG-01',
+        'IMG-02',
+        'IMG-03',
+        'IMG-04',
+        'MT-02',
+        'MT-03',
+        'MT-04',
+        'NP-02',
+        'NP-03',
+        'NP-04',
+        'NP-05',
+        'NP-06',
+        'PE-05',
+      ],
     });
     expect(whole.scope).toBeUndefined();
   });
@@ -61,12 +78,16 @@ describe('kposture audit --namespace / --exclude-namespace / --namespace-selecto
     const run = await runCli(['audit', '--snapshot', DEMO, '-n', 'shop', '-n', 'shopp']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('warning: --namespace shopp: the snapshot has no such namespace\n');
-    expect(run.stdout).toContain('Scope: namespaces shop, shopp (1 tenant namespace: shop); not found: shopp. 16 tenant checks saw only these namespaces; cluster-wide checks saw the whole cluster.');
+    expect(run.stdout).toContain(
+      'Scope: namespaces shop, shopp (1 tenant namespace: shop); not found: shopp. 16 tenant checks saw only these namespaces; cluster-wide checks saw the whole cluster.',
+    );
     const report = JSON.parse((await runCli(['audit', '--snapshot', DEMO, '-n', 'shop', '--format', 'json'])).stdout) as Report;
     const tenant = report.checks.filter((c) => report.scope!.tenantChecks.includes(c.id));
     const mentioned = new Set(
       tenant.flatMap((c) =>
-        c.findings.flatMap((f) => [f.resource, ...(f.affected ?? [])].map((r) => (r.kind === 'Namespace' ? r.name : r.namespace)).filter((ns) => ns !== undefined)),
+        c.findings.flatMap((f) =>
+          [f.resource, ...(f.affected ?? [])].map((r) => (r.kind === 'Namespace' ? r.name : r.namespace)).filter((ns) => ns !== undefined),
+        ),
       ),
     );
     expect([...mentioned]).toEqual(['shop']);
@@ -76,13 +97,22 @@ describe('kposture audit --namespace / --exclude-namespace / --namespace-selecto
 
   it('refuses a bad namespace name or selector with exit 2 and one line', async () => {
     const cases: [string[], string][] = [
-      [['-n', 'Team_A'], "kposture: --namespace Team_A: not a namespace name (namespace names are lowercase letters, digits and '-'; repeat the flag for several, e.g. --namespace a --namespace b)\n"],
-      [['-n', 'shop,blog'], "kposture: --namespace shop,blog: not a namespace name (namespace names are lowercase letters, digits and '-'; repeat the flag for several, e.g. --namespace a --namespace b)\n"],
+      [
+        ['-n', 'Team_A'],
+        "kposture: --namespace Team_A: not a namespace name (namespace names are lowercase letters, digits and '-'; repeat the flag for several, e.g. --namespace a --namespace b)\n",
+      ],
+      [
+        ['-n', 'shop,blog'],
+        "kposture: --namespace shop,blog: not a namespace name (namespace names are lowercase letters, digits and '-'; repeat the flag for several, e.g. --namespace a --namespace b)\n",
+      ],
       [
         ['--namespace-selector', 'team in shop'],
         `kposture: --namespace-selector "team in shop": 'shop' at position 9, expected '(' to open the list of values (the syntax is kubectl's -l, e.g. "team=a,env in (prod,stage),!legacy")\n`,
       ],
-      [['--namespace-selector', ''], `kposture: --namespace-selector "": the selector is empty (the syntax is kubectl's -l, e.g. "team=a,env in (prod,stage),!legacy")\n`],
+      [
+        ['--namespace-selector', ''],
+        `kposture: --namespace-selector "": the selector is empty (the syntax is kubectl's -l, e.g. "team=a,env in (prod,stage),!legacy")\n`,
+      ],
     ];
     for (const [flags, line] of cases) {
       const run = await runCli(['audit', '--snapshot', DEMO, ...flags]);

@@ -39,23 +39,33 @@ describe('per-check options', () => {
     expect(problem({ 'IMG-04': { registrys: ['registry.corp.io'] } })).toBe(
       'config .kposture.yaml: field checks.options.IMG-04.registrys: unknown option (IMG-04 takes: registries)',
     );
-    expect(problem({ 'MT-04': { level: 'restricted' } })).toBe('config .kposture.yaml: field checks.options.MT-04.level: unknown option (MT-04 takes no options)');
+    expect(problem({ 'MT-04': { level: 'restricted' } })).toBe(
+      'config .kposture.yaml: field checks.options.MT-04.level: unknown option (MT-04 takes no options)',
+    );
   });
 
   it('names the field of a value of the wrong type or out of range', () => {
     expect(problem({ 'IMG-04': { registries: 'registry.corp.io' } })).toBe(
       'config .kposture.yaml: field checks.options.IMG-04.registries: must be array (see docs/checks/IMG-04.md)',
     );
-    expect(problem({ 'IMG-04': { registries: ['ok.io', 42] } })).toBe('config .kposture.yaml: field checks.options.IMG-04.registries.1: must be string (see docs/checks/IMG-04.md)');
+    expect(problem({ 'IMG-04': { registries: ['ok.io', 42] } })).toBe(
+      'config .kposture.yaml: field checks.options.IMG-04.registries.1: must be string (see docs/checks/IMG-04.md)',
+    );
     expect(problem({ 'IMG-04': { registries: [] } })).toMatch(/field checks.options.IMG-04.registries: must NOT have fewer than 1 items/);
     expect(problem({ 'IMG-04': { registries: ['  '] } })).toMatch(/field checks.options.IMG-04.registries.0: must match pattern/);
-    expect(problem({ 'IMG-01': { minimalCredit: 2 } })).toBe('config .kposture.yaml: field checks.options.IMG-01.minimalCredit: must be <= 1 (see docs/checks/IMG-01.md)');
+    expect(problem({ 'IMG-01': { minimalCredit: 2 } })).toBe(
+      'config .kposture.yaml: field checks.options.IMG-01.minimalCredit: must be <= 1 (see docs/checks/IMG-01.md)',
+    );
     expect(problem({ 'OS-02': { poolLabels: [''] } })).toMatch(/field checks.options.OS-02.poolLabels.0: must NOT have fewer than 1 characters/);
   });
 
   it('refuses options of an unknown check, with a "did you mean", and the same check twice', () => {
-    expect(problem({ 'IMG-4': { registries: ['a.io'] } })).toBe('config .kposture.yaml: field checks.options.IMG-4: unknown check id IMG-4 (did you mean IMG-04?)');
-    expect(problem({ 'IMG-04': { registries: ['a.io'] }, 'img-04': { registries: ['b.io'] } })).toMatch(/field checks.options.img-04: the options of IMG-04 are given twice/);
+    expect(problem({ 'IMG-4': { registries: ['a.io'] } })).toBe(
+      'config .kposture.yaml: field checks.options.IMG-4: unknown check id IMG-4 (did you mean IMG-04?)',
+    );
+    expect(problem({ 'IMG-04': { registries: ['a.io'] }, 'img-04': { registries: ['b.io'] } })).toMatch(
+      /field checks.options.img-04: the options of IMG-04 are given twice/,
+    );
   });
 
   it('compiles every built-in schema, and documents every option', () => {
@@ -76,7 +86,10 @@ describe('per-check options', () => {
       /plugin acme.mjs: check 0: meta field optionsSchema: must have required property 'additionalProperties'/,
     );
     expect(() =>
-      validateCheck(plugin({ type: 'object', additionalProperties: false, properties: { a: { description: 'a', type: 'strnig' } } }), 'plugin acme.mjs: check 0'),
+      validateCheck(
+        plugin({ type: 'object', additionalProperties: false, properties: { a: { description: 'a', type: 'strnig' } } }),
+        'plugin acme.mjs: check 0',
+      ),
     ).toThrow(/plugin acme.mjs: check 0: check ACME-01: meta.optionsSchema is not a valid JSON Schema/);
   });
 });

@@ -33,7 +33,7 @@ function cluster(): Inventory {
   ]);
 }
 
-function scope(partial: Partial<NamespaceScope> & { selector?: string }): NamespaceScope {
+function scope(partial: { namespaces?: string[]; exclude?: string[]; selector?: string }): NamespaceScope {
   const parsed = partial.selector === undefined ? undefined : parseSelectorString(partial.selector);
   if (parsed && !parsed.ok) throw new Error(parsed.reason);
   return { namespaces: partial.namespaces ?? [], exclude: partial.exclude ?? [], ...(parsed?.ok ? { selector: parsed.selector } : {}) };
@@ -58,7 +58,10 @@ function seer(id: string, tenant: boolean, reads: KindId[] = [KINDS.Namespace, K
       status: 'pass',
       findings: [],
       subjects: reads.flatMap((kind) =>
-        ctx.items(kind).map((o) => ({ resource: { kind: String(o.kind), name: nameOf(o), ...(namespaceOf(o) ? { namespace: namespaceOf(o) } : {}) }, verdict: 'info' as const })),
+        ctx.items(kind).map((o) => ({
+          resource: { kind: String(o.kind), name: nameOf(o), ...(namespaceOf(o) ? { namespace: namespaceOf(o) } : {}) },
+          verdict: 'info' as const,
+        })),
       ),
     }),
   };

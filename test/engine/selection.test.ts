@@ -30,7 +30,11 @@ describe('check selection', () => {
   it('matches ids whatever their case, in flags and in the config file', () => {
     const { checks, skipped } = select({ check: ['np-02', 'Mt-04'], skip: ['mt-04'] });
     expect(ids(checks)).toEqual(['NP-02']);
-    expect(skipped.find((s) => s.id === 'MT-04')).toEqual({ id: 'MT-04', title: BUILTIN_CHECKS.find((c) => c.meta.id === 'MT-04')!.meta.title, reason: 'skipped with --skip' });
+    expect(skipped.find((s) => s.id === 'MT-04')).toEqual({
+      id: 'MT-04',
+      title: BUILTIN_CHECKS.find((c) => c.meta.id === 'MT-04')!.meta.title,
+      reason: 'skipped with --skip',
+    });
     expect(ids(select({ only: ['os-01'], disable: [] }).checks)).toEqual(['OS-01']);
   });
 

@@ -70,7 +70,9 @@ describe('gate', () => {
   });
 
   it('keeps the reason of a gate with no score at all', () => {
-    expect(evaluateGate(report(null, 0), gateRules({ failUnder: 10, minCoverage: 0 }))!.reasons).toEqual(['no score could be computed (coverage 0%), --fail-under 10']);
+    expect(evaluateGate(report(null, 0), gateRules({ failUnder: 10, minCoverage: 0 }))!.reasons).toEqual([
+      'no score could be computed (coverage 0%), --fail-under 10',
+    ]);
   });
 
   it('judges a real report with its own numbers', () => {
@@ -79,6 +81,8 @@ describe('gate', () => {
     const high = weak.checks.filter((c) => c.findings.length > 0 && (c.severity === 'high' || c.severity === 'critical'));
     const count = high.reduce((n, c) => n + c.findings.length, 0);
     expect(high.map((c) => c.id)).toContain('MT-04');
-    expect(gate.verdict).toBe(`gate failed: score ${weak.score} < 90; ${count} findings at or above high (${high.map((c) => c.id).join(', ')}); coverage ${weak.coverage}%`);
+    expect(gate.verdict).toBe(
+      `gate failed: score ${weak.score} < 90; ${count} findings at or above high (${high.map((c) => c.id).join(', ')}); coverage ${weak.coverage}%`,
+    );
   });
 });

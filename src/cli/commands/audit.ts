@@ -50,10 +50,8 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif (repeatable)', collect, [])
     .option('--fail-under <score>', 'exit 1 when the score is below this (0-100)', (v) => parsePercent(v, '--fail-under'))
     .option('--fail-on <severity>', `exit 1 on any finding at or above this severity: ${FAIL_ON_VALUES.join(', ')} (repeatable)`, collect, [])
-    .option(
-      '--min-coverage <percent>',
-      'exit 1 when coverage is below this (0-100); with --fail-under or --fail-on it defaults to 80',
-      (v) => parsePercent(v, '--min-coverage'),
+    .option('--min-coverage <percent>', 'exit 1 when coverage is below this (0-100); with --fail-under or --fail-on it defaults to 80', (v) =>
+      parsePercent(v, '--min-coverage'),
     )
     .option('-c, --config <file>', 'configuration file (YAML or JSON)')
     .option('--plugin <file>', 'load extra checks from an ESM module (repeatable)', collect, [])
@@ -103,7 +101,11 @@ function scopeFromFlags(flags: AuditFlags): NamespaceScope | undefined {
   if (flags.namespaceSelector !== undefined) {
     const parsed = parseSelectorString(flags.namespaceSelector);
     if (!parsed.ok) {
-      throw new KpostureError('usage', `--namespace-selector ${JSON.stringify(flags.namespaceSelector)}: ${parsed.reason}`, 'the syntax is kubectl\'s -l, e.g. "team=a,env in (prod,stage),!legacy"');
+      throw new KpostureError(
+        'usage',
+        `--namespace-selector ${JSON.stringify(flags.namespaceSelector)}: ${parsed.reason}`,
+        'the syntax is kubectl\'s -l, e.g. "team=a,env in (prod,stage),!legacy"',
+      );
     }
     selector = parsed.selector;
   }
