@@ -110,5 +110,5 @@ function nothingToRun(request: SelectionRequest, selectors: string[]): KpostureE
   const leaving = [...(request.skip.length > 0 ? ['--skip'] : []), ...(request.disable.length > 0 ? ['config checks.disable'] : [])].join(' and ');
   const what =
     selectors.length > 0 ? `every check selected by ${selectors.join(' and ')} is also left out by ${leaving}` : `every check is left out by ${leaving}`;
-  return new KpostureError('usage', `no check left to run: ${what}`, 'drop the --skip (or checks.disable entry) that names a selected check');
+  return new KpostureError('usage', `no check left to run: ${what}`, 'drop the --skip or checks.disable entry that names a selected check');
 }

@@ -66,7 +66,7 @@ describe('check selection', () => {
     const err = failure({ check: ['NP-02'], skip: ['np-02'] });
     expect(err.exitCode).toBe(2);
     expect(err.oneLine()).toBe(
-      'no check left to run: every check selected by --check is also left out by --skip (drop the --skip (or checks.disable entry) that names a selected check)',
+      'no check left to run: every check selected by --check is also left out by --skip (drop the --skip or checks.disable entry that names a selected check)',
     );
     expect(failure({ disable: ids(BUILTIN_CHECKS) }).oneLine()).toMatch(/^no check left to run: every check is left out by config checks.disable/);
   });
