@@ -34,6 +34,20 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod],
     optionalReads: [...POD_OWNER_KINDS],
+    scope: 'tenant',
+    optionsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        minimalCredit: {
+          description: 'Credit (0 to 1) an image earns when it is minimal (Alpine, slim) rather than distroless; a full image earns 0, a distroless one 1.',
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
+          default: DEFAULT_MINIMAL_CREDIT,
+        },
+      },
+    },
     messages: {
       full: 'Image {image} is built on a full OS userland ({rule}); used by {workloads} workload(s): {usedBy}',
       minimal: 'Image {image} is minimal but still ships a shell or package manager ({rule}); used by {workloads} workload(s): {usedBy}',

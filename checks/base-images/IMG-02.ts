@@ -29,6 +29,7 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod],
     optionalReads: [...POD_OWNER_KINDS],
+    scope: 'tenant',
     messages: {
       untagged: 'Image {image} has no tag or digest, so the runtime pulls :latest; used by {workloads} workload(s): {usedBy}',
       latest: 'Image {image} uses the mutable :latest tag; used by {workloads} workload(s): {usedBy}',

@@ -40,6 +40,7 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod],
     optionalReads: [...POD_OWNER_KINDS],
+    scope: 'tenant',
     messages: {
       writable: '{workload} runs {count} container(s) with a writable root filesystem: {containers}',
     },

@@ -34,6 +34,21 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod],
     optionalReads: [...POD_OWNER_KINDS],
+    scope: 'tenant',
+    optionsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        registries: {
+          description:
+            'The allowed registries (`registry.corp.io`, `docker.io`) or registry path prefixes (`ghcr.io/acme`), `*` ' +
+            'matching inside one path segment (`*.dkr.ecr.*.amazonaws.com`). Without it the check is not applicable.',
+          type: 'array',
+          minItems: 1,
+          items: { type: 'string', minLength: 1, pattern: '\\S' },
+        },
+      },
+    },
     messages: {
       disallowed: 'Registry {registry} is not allowed, yet {images} image(s) come from it, used by {workloads} workload(s): {usedBy}',
     },

@@ -27,6 +27,7 @@ export default defineCheck({
       'https://kubernetes.io/docs/tasks/run-application/configure-pdb/',
     ],
     reads: [KINDS.Deployment, KINDS.StatefulSet],
+    scope: 'tenant',
     messages: {
       singleReplica: '{count} controller(s) in namespace {namespace} run a single replica: {controllers}',
     },

@@ -27,6 +27,7 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod],
     optionalReads: [...POD_OWNER_KINDS],
+    scope: 'tenant',
     messages: {
       barePods: '{count} pod(s) in namespace {namespace} have no controller: {pods}',
     },

@@ -36,6 +36,7 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod],
     optionalReads: [...POD_OWNER_KINDS],
+    scope: 'tenant',
     messages: {
       hostPath: '{workload} in namespace {namespace} mounts host paths: {paths}',
     },

@@ -68,6 +68,17 @@ export default defineCheck({
       'https://karpenter.sh/docs/concepts/disruption/#drift',
     ],
     reads: [KINDS.Node],
+    optionsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        poolLabels: {
+          description: "Node label keys that name a node's pool, tried before the platforms' own (EKS, GKE, AKS, Karpenter…).",
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+        },
+      },
+    },
     messages: MESSAGES,
   },
   evaluate(ctx, report) {

@@ -30,6 +30,7 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod],
     optionalReads: [...POD_OWNER_KINDS],
+    scope: 'tenant',
     messages: {
       inDefault: '{workload} runs {pods} pod(s) in the default namespace',
     },

@@ -29,6 +29,7 @@ export default defineCheck({
       'https://kubernetes.io/docs/concepts/security/multi-tenancy/#quotas',
     ],
     reads: [KINDS.Pod, KINDS.ResourceQuota, KINDS.LimitRange],
+    scope: 'tenant',
     messages: {
       missingBoth: 'Namespace {namespace} runs {pods} pod(s) with neither a ResourceQuota nor a LimitRange',
       missingQuota: 'Namespace {namespace} runs {pods} pod(s) with a LimitRange but no ResourceQuota',

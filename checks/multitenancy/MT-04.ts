@@ -24,6 +24,7 @@ export default defineCheck({
       'https://kubernetes.io/docs/concepts/security/pod-security-standards/',
     ],
     reads: [KINDS.Namespace],
+    scope: 'tenant',
     messages: {
       missing: 'Namespace {namespace} has no Pod Security Admission enforce label',
       weak: 'Namespace {namespace} enforces Pod Security level "{level}", weaker than baseline',

@@ -32,6 +32,7 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
     optionalReads: [...NETPOL_OPTIONAL_READS],
+    scope: 'tenant',
     messages: NAMESPACE_DEFAULT_MESSAGES,
   },
   evaluate: (ctx, report) => namespaceDefaultOutcome(ctx, 'Ingress', report),

@@ -30,6 +30,7 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
     optionalReads: [...NETPOL_OPTIONAL_READS],
+    scope: 'tenant',
     messages: NAMESPACE_DEFAULT_MESSAGES,
   },
   evaluate: (ctx, report) => namespaceDefaultOutcome(ctx, 'Egress', report),

@@ -37,6 +37,7 @@ export default defineCheck({
     ],
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
     optionalReads: [...NETPOL_OPTIONAL_READS],
+    scope: 'tenant',
     messages: {
       notIsolated: 'Namespace {namespace}: {ingressOpen} of {pods} pods not isolated for ingress, {egressOpen} of {pods} not isolated for egress',
     },

@@ -23,6 +23,7 @@ export default defineCheck({
       'https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/#NetworkPolicySpec',
     ],
     reads: [KINDS.NetworkPolicy],
+    scope: 'tenant',
     messages: {
       allowAll: 'NetworkPolicy {namespace}/{policy} allows all {direction} traffic at {path}',
     },

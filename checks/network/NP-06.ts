@@ -20,6 +20,7 @@ export default defineCheck({
       'then fix the selector or delete the policy.',
     references: ['https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource'],
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
+    scope: 'tenant',
     messages: {
       selectsNothing: 'NetworkPolicy {namespace}/{policy} selects no pod (podSelector {selector})',
     },

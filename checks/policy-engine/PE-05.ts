@@ -43,6 +43,7 @@ export default defineCheck({
     ],
     reads: [KINDS.CustomResourceDefinition, KINDS.ValidatingWebhookConfiguration, KINDS.Namespace],
     optionalReads: [KINDS.GatekeeperConfig],
+    scope: 'tenant',
     messages: {
       selectorExempts: '{engine} webhook configuration {configuration} does not apply in {count} non-system namespace(s): {namespaces}',
       configExempts: 'Gatekeeper Config {config} exempts {count} non-system namespace(s) from the admission webhook: {namespaces}',

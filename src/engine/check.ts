@@ -33,6 +33,26 @@ export interface CheckMeta {
   optionalReads?: KindId[];
   /** Message templates with `{placeholders}` filled from a finding's data. */
   messages: Record<string, string>;
+  /**
+   * `tenant`: the check judges what lives in tenant namespaces, and an audit scoped with
+   * --namespace, --exclude-namespace or --namespace-selector shows it only the namespaces in
+   * scope (engine/scope.ts). Absent (or `cluster`): it judges the cluster as a whole (nodes, CNI,
+   * policy engine, cluster RBAC) and always sees everything.
+   */
+  scope?: 'tenant' | 'cluster';
+  /** The options the check takes (`checks.options.<ID>` in the config file), validated by the engine. */
+  optionsSchema?: OptionsSchema;
+}
+
+/**
+ * A JSON Schema for a check's options: an object whose every property is described, and no
+ * other property, so that a misspelled option is an error rather than a default silently used.
+ */
+export interface OptionsSchema {
+  type: 'object';
+  additionalProperties: false;
+  properties: Record<string, { description: string; default?: unknown; [keyword: string]: unknown }>;
+  required?: string[];
 }
 
 export type Verdict = 'pass' | 'fail' | 'partial' | 'unknown' | 'info';

@@ -4,7 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { KpostureError, describeError } from '../errors.js';
 import { compileSchema, formatAjvError } from '../util/schemas.js';
 import { isRecord } from '../k8s/object.js';
-import type { Check } from './check.js';
+import type { Check, CheckMeta } from './check.js';
+import { compileOptionsSchema } from './options.js';
 import { registerPluginSource } from './sandbox.js';
 
 /**
@@ -45,6 +46,11 @@ export function validateCheck(value: unknown, where: string): Check {
   const validate = compileSchema('check-meta.schema.json');
   if (!validate(value.meta)) {
     throw new KpostureError('plugin', `${where}: meta ${formatAjvError(validate.errors)}`, 'see docs/plugins.md');
+  }
+  try {
+    compileOptionsSchema(value.meta as CheckMeta);
+  } catch (err) {
+    throw new KpostureError('plugin', `${where}: ${describeError(err)}`, 'see docs/writing-checks.md#options');
   }
   return value as unknown as Check;
 }

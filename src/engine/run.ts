@@ -9,6 +9,7 @@ import { SlimContractError, SlimGuard } from './slim-guard.js';
 import { DEFAULT_PLUGIN_TIMEOUT_MS, evaluateInWorker, pluginSource } from './sandbox.js';
 import { validateOutcome } from './validate.js';
 import type { Waiver } from './waiver-model.js';
+import { isTenantCheck, type ResolvedScope } from './scope.js';
 
 export interface CheckResult {
   check: Check;
@@ -29,6 +30,8 @@ export interface EngineInput {
   catalogs: Catalogs;
   systemNamespaces: ReadonlySet<string>;
   checkOptions?: Record<string, Record<string, unknown>>;
+  /** The namespaces tenant checks see (scope.ts); absent: the whole cluster. */
+  scope?: ResolvedScope;
   /** How long a plugin check may run before it is stopped and reported unknown. */
   pluginTimeoutMs?: number;
   /** Told how long each check took (`--debug`); checks themselves never read a clock. */
@@ -61,16 +64,19 @@ export function kindsToCollect(checks: readonly Check[]): KindId[] {
 export function runChecks(input: EngineInput): CheckResult[] {
   const results: CheckResult[] = [];
   const memo = new RunMemo();
+  // Tenant checks of a scoped audit see other collections, so what they share is their own.
+  const tenantMemo = input.scope ? new RunMemo() : memo;
   const guard = input.guardSlim ? new SlimGuard() : undefined;
   for (const check of [...input.checks].sort((a, b) => a.meta.id.localeCompare(b.meta.id, 'en'))) {
     const started = performance.now();
-    results.push({ check, outcome: evaluateOne(check, input, memo, guard) });
+    const scope = input.scope && isTenantCheck(check) ? input.scope : undefined;
+    results.push({ check, outcome: evaluateOne(check, input, scope ? tenantMemo : memo, guard, scope) });
     input.onTimed?.(check.meta.id, performance.now() - started);
   }
   return results;
 }
 
-function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: SlimGuard | undefined): Outcome {
+function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: SlimGuard | undefined, scope: ResolvedScope | undefined): Outcome {
   const { inventory } = input;
   const unreadable = check.meta.reads.map((id) => ({ id, c: collectionOf(inventory, id) })).filter(({ c }) => !isKnown(c));
   if (unreadable.length > 0) {
@@ -79,9 +85,11 @@ function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: Sli
       reason: unreadable.map(({ id, c }) => describeStatus(id, c, inventory.source)).join('; '),
     };
   }
+  if (scope?.unresolved) return { status: 'unknown', reason: scope.unresolved };
+  const collection = scope ? scope.collection : (kind: KindId) => collectionOf(inventory, kind);
   const context = {
     meta: check.meta,
-    collection: (kind: KindId) => collectionOf(inventory, kind),
+    collection,
     catalogs: input.catalogs,
     systemNamespaces: input.systemNamespaces,
     options: input.checkOptions?.[check.meta.id] ?? {},
@@ -92,7 +100,7 @@ function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: Sli
   const ctx = makeContext({
     ...context,
     memo,
-    ...(guard ? { collection: (kind: KindId) => guard.collection(kind, collectionOf(inventory, kind)) } : {}),
+    ...(guard ? { collection: (kind: KindId) => guard.collection(kind, collection(kind)) } : {}),
   });
   let outcome: unknown;
   try {

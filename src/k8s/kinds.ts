@@ -23,6 +23,12 @@ export interface KindSpec {
    * The kinds are named by `kindPath` in the objects of `definedBy` (and by the group's CRDs).
    */
   dynamic?: { definedBy: KindId; kindPath: string[] };
+  /**
+   * Set for a namespaced kind whose objects configure a cluster-wide component from that
+   * component's own namespace (Gatekeeper's Config in gatekeeper-system): an audit scoped to
+   * some namespaces still shows them whole to every check (engine/scope.ts).
+   */
+  configuresCluster?: true;
 }
 
 export function kindId(group: string, kind: string): KindId {
@@ -68,7 +74,7 @@ const KNOWN: KindSpec[] = [
     ...spec('constraints.gatekeeper.sh', ['v1', 'v1beta1'], '*', '*', false, false),
     dynamic: { definedBy: 'ConstraintTemplate.templates.gatekeeper.sh', kindPath: ['spec', 'crd', 'spec', 'names', 'kind'] },
   },
-  spec('config.gatekeeper.sh', ['v1alpha1'], 'Config', 'configs', true, false),
+  { ...spec('config.gatekeeper.sh', ['v1alpha1'], 'Config', 'configs', true, false), configuresCluster: true },
   spec('policies.kubewarden.io', ['v1'], 'ClusterAdmissionPolicy', 'clusteradmissionpolicies', false, false),
   spec('policies.kubewarden.io', ['v1'], 'AdmissionPolicy', 'admissionpolicies', true, false),
   spec('policy.jspolicy.com', ['v1beta1'], 'JsPolicy', 'jspolicies', false, false),

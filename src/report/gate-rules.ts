@@ -51,7 +51,8 @@ export function maxScoreDropRule(points: number): GateRule {
   };
 }
 
-function failOnNew({ baseline }: GateInput): string[] {
+/** Why --fail-on new fails: the new findings, by check; none when nothing is new. */
+export function failOnNew({ baseline }: GateInput): string[] {
   const found = baseline?.newFindings ?? [];
   if (found.length === 0) return [];
   const perCheck = new Map<string, number>();

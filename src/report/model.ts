@@ -5,6 +5,8 @@ import { renderMessage, type Finding, type Severity, type Subject, type Verdict 
 import { byFinding } from '../engine/run.js';
 import { SCORING_METHOD, type Grade, type ScoredCheck, type Scorecard } from '../engine/score.js';
 import type { Waiver } from '../engine/waiver-model.js';
+import type { ScopeSummary } from '../engine/scope.js';
+import type { SkippedCheck } from '../engine/selection.js';
 
 /** Bump the major part on any breaking change to the JSON report; documented in docs/report.md. */
 export const REPORT_SCHEMA_VERSION = '1.2';
@@ -107,7 +109,11 @@ export interface Report {
   categories: ReportCategory[];
   checks: ReportCheck[];
   inventory: { kind: string; status: string; count: number; reason?: string }[];
-  gate?: { failUnder?: number; minCoverage?: number; failOn?: string[]; maxScoreDrop?: number; strictWaivers?: boolean; passed: boolean; reasons: string[] };
+  /** Checks that did not run, with the reason (since 1.2); the score was computed without them. */
+  skipped: SkippedCheck[];
+  /** Present when the audit was scoped to some namespaces (since 1.2). */
+  scope?: ScopeSummary;
+  gate?: ReportGate;
   /** With --baseline only: what the baseline was and what changed since (baseline.ts). */
   baseline?: ReportBaseline;
   /** The config file the audit read, as given with --config or found from the working directory. */
@@ -153,6 +159,23 @@ export interface ReportBaseline {
   notCompared: NotComparedCheck[];
 }
 
+export interface ReportGate {
+  failUnder?: number;
+  minCoverage?: number;
+  /** Set when minCoverage is the default a score or findings gate applies (report/gate.ts). */
+  minCoverageDefault?: boolean;
+  /** The --fail-on values. */
+  failOn?: string[];
+  /** The --max-score-drop value. */
+  maxScoreDrop?: number;
+  /** --strict-waivers was given. */
+  strictWaivers?: true;
+  passed: boolean;
+  reasons: string[];
+  /** The one line the CLI prints on stderr: `gate failed: score 58.1 < 80; coverage 100%`. */
+  verdict?: string;
+}
+
 export interface BuildReportInput {
   scorecard: Scorecard;
   inventory: Inventory;
@@ -160,9 +183,11 @@ export interface BuildReportInput {
   generatedAt: string;
   config?: string;
   waivers?: ReportWaivers;
+  skipped?: SkippedCheck[];
+  scope?: ScopeSummary;
 }
 
-export function buildReport({ scorecard, inventory, version, generatedAt, config, waivers }: BuildReportInput): Report {
+export function buildReport({ scorecard, inventory, version, generatedAt, config, waivers, skipped, scope }: BuildReportInput): Report {
   const checks = scorecard.checks.map((c): ReportCheck => {
     const meta = c.check.meta;
     const outcome = c.outcome;
@@ -239,6 +264,8 @@ export function buildReport({ scorecard, inventory, version, generatedAt, config
       .map(([kind, col]) => ({ kind, status: col.status, count: col.items.length, ...(col.reason ? { reason: col.reason } : {}) })),
     ...(config !== undefined ? { config } : {}),
     ...(waivers ? { waivers } : {}),
+    skipped: [...(skipped ?? [])],
+    ...(scope ? { scope } : {}),
   };
 }
 

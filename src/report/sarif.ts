@@ -3,6 +3,7 @@ import type { ResourceRef } from '../k8s/object.js';
 import { FINGERPRINT_VERSION } from './fingerprint.js';
 import type { Report, ReportCheck, ReportFinding } from './model.js';
 import { sarifSuppressions, waiverNotifications, type SarifSuppression } from './sarif-waivers.js';
+import { describeScope } from './audit-notes.js';
 
 /**
  * SARIF 2.1.0 for GitHub code scanning. Every choice here, and the GitHub and OASIS
@@ -92,6 +93,17 @@ export function buildSarif(report: Report): SarifLog {
     });
   }
 
+  // How the audit was set up: the namespaces it saw, the checks it did not run.
+  const scope = describeScope(report);
+  const configuration: SarifNotification[] = [
+    ...(scope ? [{ level: 'note' as const, message: { text: scope } }] : []),
+    ...report.skipped.map((s) => ({
+      level: 'note' as const,
+      message: { text: sentence(`${s.id} (${s.title}) was not run: ${s.reason}; the score was computed without it`) },
+      properties: { checkId: s.id, reason: s.reason },
+    })),
+  ];
+
   const driver: SarifDriver = {
     name: 'kposture',
     version: report.tool.version,
@@ -111,6 +123,7 @@ export function buildSarif(report: Report): SarifLog {
             exitCode: report.gate && !report.gate.passed ? 1 : 0,
             endTimeUtc: report.generatedAt,
             toolExecutionNotifications: notifications,
+            ...(configuration.length > 0 ? { toolConfigurationNotifications: configuration } : {}),
           },
         ],
         results: kept,
@@ -217,6 +230,8 @@ function runSummary(report: Report): Record<string, unknown> {
     coverage: report.coverage,
     summary: report.summary,
     checks: report.checks.map((c) => ({ id: c.id, status: c.status, score: c.score, ...(c.reason ? { reason: c.reason } : {}) })),
+    ...(report.skipped.length > 0 ? { skipped: report.skipped } : {}),
+    ...(report.scope ? { scope: report.scope } : {}),
     ...(report.gate ? { gate: report.gate } : {}),
   };
 }
@@ -263,6 +278,8 @@ export interface SarifRun {
     exitCode: number;
     endTimeUtc: string;
     toolExecutionNotifications: SarifNotification[];
+    /** How the audit was set up: its namespace scope, the checks it did not run. */
+    toolConfigurationNotifications?: SarifNotification[];
   }[];
   results: SarifResult[];
   properties: Record<string, unknown>;
@@ -307,4 +324,5 @@ export interface SarifNotification {
   level: 'warning' | 'error' | 'note';
   message: { text: string };
   associatedRule?: { id: string; index: number };
+  properties?: Record<string, unknown>;
 }

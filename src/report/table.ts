@@ -4,6 +4,7 @@ import type { Report, ReportCheck } from './model.js';
 import { visible } from '../util/terminal.js';
 import { baselineSummary } from './baseline.js';
 import { waiverLines } from './waivers.js';
+import { describeScope, describeSkipped } from './audit-notes.js';
 
 const TOP_FINDINGS = 5;
 
@@ -16,6 +17,8 @@ export function renderTable(report: Report, options: { color: boolean; showWaive
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out: string[] = [];
   out.push(c.bold(visible(`kposture ${report.tool.version} — ${describeTarget(report)}`)));
+  const scope = describeScope(report);
+  if (scope) out.push(visible(scope));
   out.push('');
   out.push(categoryTable(report, c, options.color));
   const categoryOrder = new Map(report.categories.map((cat, i) => [cat.id, i]));
@@ -37,6 +40,8 @@ export function renderTable(report: Report, options: { color: boolean; showWaive
   out.push('');
   out.push(scoreLine(report, c));
   if (report.baseline) out.push(visible(baselineSummary(report.baseline)));
+  const skipped = describeSkipped(report);
+  if (skipped) out.push(c.dim(visible(skipped)));
   out.push(c.dim('How the score is computed:'));
   for (const line of report.scoring.method) out.push(c.dim(`  - ${visible(line)}`));
   if (report.gate) {

@@ -39,8 +39,8 @@ function capped(lines: string[], more: (rest: number) => string): string[] {
   return lines.length <= MAX_LINES ? lines : [...lines.slice(0, MAX_LINES), more(lines.length - MAX_LINES)];
 }
 
-/** Why --strict-waivers fails the gate: one reason per kind of problem, naming the waivers. */
-function strictWaiverReasons(section: ReportWaivers | undefined): string[] {
+/** Why --strict-waivers fails the gate: one reason per kind of problem, naming the waivers; none when all are in order. */
+export function strictWaiverReasons(section: ReportWaivers | undefined): string[] {
   if (!section) return [];
   const reasons: string[] = [];
   const list = (ws: ReportWaiver[]): string => listSome(ws.map(waiverName));
@@ -51,13 +51,6 @@ function strictWaiverReasons(section: ReportWaivers | undefined): string[] {
     reasons.push(`${count(section.problems.length, 'invalid waiver annotation')} (--strict-waivers): ${where}`);
   }
   return reasons;
-}
-
-/** The gate with --strict-waivers folded in: the flag alone makes a gate. */
-export function withStrictWaivers(gate: Report['gate'], strict: boolean, section: ReportWaivers | undefined): Report['gate'] {
-  if (!strict) return gate;
-  const reasons = [...(gate?.reasons ?? []), ...strictWaiverReasons(section)];
-  return { ...(gate ?? {}), strictWaivers: true, passed: reasons.length === 0, reasons };
 }
 
 /**

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
+export type { ErrorObject, ValidateFunction };
+
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SCHEMA_DIR = path.join(PACKAGE_ROOT, 'schemas');
 
@@ -13,15 +15,28 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 let ajv: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
+function instance(): Ajv2020 {
+  // verbose: errors carry the schema they failed, which formatAjvError reads for alternatives (anyOf).
+  ajv ??= addFormats(new Ajv2020({ allErrors: false, strict: true, strictRequired: false, verbose: true }));
+  return ajv;
+}
+
 /** One ajv instance for every schema in schemas/ (config, catalogues, report). */
 export function compileSchema(file: string): ValidateFunction {
   const hit = compiled.get(file);
   if (hit) return hit;
-  ajv ??= addFormats(new Ajv2020({ allErrors: false, strict: true, strictRequired: false, verbose: true }));
   const schema = JSON.parse(readFileSync(path.join(SCHEMA_DIR, file), 'utf8')) as object;
-  const validate = ajv.compile(schema);
+  const validate = instance().compile(schema);
   compiled.set(file, validate);
   return validate;
+}
+
+/**
+ * A schema given as an object (a check's optionsSchema), compiled by the same ajv instance; ajv
+ * keeps it compiled for as long as the object lives. Throws when the schema itself is invalid.
+ */
+export function compileSchemaObject(schema: object): ValidateFunction {
+  return instance().compile(schema);
 }
 
 /** `field spec.x: must be string` style text for the first ajv error. */

@@ -18,3 +18,38 @@ export class StringTable {
 }
 
 const MAX_STRINGS = 500_000;
+
+/** Levenshtein distance: the fewest single-character insertions, deletions and substitutions. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The one candidate closest to `word` (case-insensitive) within `maxDistance` edits, for a
+ * "did you mean" hint; none when nothing is close or when several are equally close (a guess
+ * between MT-01 and MT-02 would mislead more than it helps).
+ */
+export function closestMatch(word: string, candidates: readonly string[], maxDistance = 2): string | undefined {
+  let best: string | undefined;
+  let bestDistance = maxDistance + 1;
+  let tied = false;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+      tied = false;
+    } else if (d === bestDistance) {
+      tied = true;
+    }
+  }
+  return tied ? undefined : best;
+}

@@ -21,6 +21,23 @@ describe('audit (in-process) against the fixture API server', () => {
     expect(report.target).toMatchObject({ source: 'live', context: 'from-env' });
   });
 
+  it('reads the whole cluster for a scoped audit, one list per kind, and shows tenant checks only the scope', async () => {
+    const { file } = writeKubeconfig(server);
+    const before = server.requests.length;
+    const run = await runMain(['audit', '--format', 'json', '--check', 'MT-04', '--check', 'MT-03', '--namespace', 'team-a'], {
+      env: { KUBECONFIG: file, NO_COLOR: '1' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const paths = server.requests.slice(before).map((r) => r.path);
+    // Cluster-wide lists only (e.g. /api/v1/pods), never one list per namespace.
+    expect(paths.filter((p) => /\/namespaces\/[^/?]+\//.test(p))).toEqual([]);
+    expect(paths.some((p) => p.startsWith('/api/v1/pods'))).toBe(true);
+    const report = JSON.parse(run.stdout) as { scope: { tenantNamespaces: string[] }; checks: { id: string; subjects: { resource: { name: string } }[] }[] };
+    expect(report.scope.tenantNamespaces).toEqual(['team-a']);
+    expect(report.checks.find((c) => c.id === 'MT-04')!.subjects.map((s) => s.resource.name)).toEqual(['team-a']);
+  });
+
   it('logs each request on stderr with --debug given after the command, and never the token', async () => {
     const { file } = writeKubeconfig(server);
     const run = await runMain(['audit', '--check', 'MT-04', '--format', 'json', '--debug'], { env: { KUBECONFIG: file } });

@@ -86,8 +86,11 @@ describe('audit --baseline', () => {
     it('exits 1 with a reason naming the checks when a finding is new', async () => {
       const { code, report } = await againstBaseline('--fail-on', 'new');
       expect(code).toBe(1);
-      expect(report.gate).toEqual({
+      // --fail-on judges findings, so the default minimum coverage applies too (and holds here).
+      expect(report.gate).toMatchObject({
         failOn: ['new'],
+        minCoverage: 80,
+        minCoverageDefault: true,
         passed: false,
         reasons: [`1 finding is new since the baseline ${audits.before}: MT-04 (1), --fail-on new`],
       });
@@ -102,6 +105,9 @@ describe('audit --baseline', () => {
         audits.before,
         '--fail-on',
         'new',
+        // This snapshot has no NetworkPolicies: coverage is below the default minimum a findings gate applies.
+        '--min-coverage',
+        '0',
         '--format',
         'json',
       ]);
@@ -109,14 +115,15 @@ describe('audit --baseline', () => {
       const report = valid(JSON.parse(run.stdout));
       expect(report.baseline!.counts).toEqual({ new: 0, unchanged: report.summary.findings, fixed: 0, unknown: 0 });
       expect(report.summary.findings).toBeGreaterThan(0);
-      expect(report.gate).toEqual({ failOn: ['new'], passed: true, reasons: [] });
+      expect(report.gate).toMatchObject({ failOn: ['new'], minCoverage: 0, passed: true, reasons: [] });
+      expect(report.gate!.verdict).toBe(`gate passed: no new finding since the baseline; coverage ${report.coverage}%`);
     });
 
     it('composes with --fail-under: every reason is reported', async () => {
       const { code, report } = await againstBaseline('--fail-on', 'new', '--fail-under', '99');
       expect(code).toBe(1);
       expect(report.gate!.reasons).toHaveLength(2);
-      expect(report.gate!.reasons[0]).toMatch(/below --fail-under 99/);
+      expect(report.gate!.reasons[0]).toMatch(/^score [\d.]+ < 99$/);
     });
 
     it('on another cluster entirely: the hardened fixture against the demo, the Capsule binding is new and the demo findings are fixed', async () => {
@@ -177,7 +184,7 @@ describe('audit --baseline', () => {
       const at = await againstBaseline('--max-score-drop', String(drop));
       const below = await againstBaseline('--max-score-drop', (drop - 0.1).toFixed(1));
       expect(at.code).toBe(0);
-      expect(at.report.gate).toEqual({ maxScoreDrop: drop, passed: true, reasons: [] });
+      expect(at.report.gate).toMatchObject({ maxScoreDrop: drop, passed: true, reasons: [] });
       expect(below.code).toBe(1);
       expect(below.report.gate!.reasons).toEqual([
         `score ${audits.afterReport.score} is ${drop} points below the baseline's ${audits.beforeReport.score}, more than --max-score-drop ${(drop - 0.1).toFixed(1)}`,
@@ -211,7 +218,7 @@ describe('audit --baseline', () => {
       [
         '--fail-on with a value it does not know',
         (dir) => ['--baseline', path.join(dir, 'before.json'), '--fail-on', 'newer'],
-        /--fail-on newer: expected one of new/,
+        /--fail-on newer: unknown value \(use one of critical, high, medium, low, info, new\)/,
       ],
     ];
     it.each(cases)('%s', async (_name, flags, message) => {

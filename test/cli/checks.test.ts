@@ -36,6 +36,11 @@ describe('kposture explain', () => {
     expect(run.stderr).toBe('kposture: unknown check id NOPE-1 (run `kposture checks` to list them)\n');
   });
 
+  it('suggests the id meant by a near miss', async () => {
+    const run = await runCli(['explain', 'np02']);
+    expect([run.code, run.stderr]).toEqual([2, 'kposture: unknown check id np02 (did you mean NP-02?)\n']);
+  });
+
   it('exits 2 when the id is missing', async () => {
     const run = await runCli(['explain']);
     expect(run.code).toBe(2);

@@ -21,14 +21,15 @@ describe('report outputs', () => {
     expect(run.stdout).toContain('Failing checks');
     expect(run.stdout).toMatch(/Score [\d.]+\/100/);
     expect(run.stdout).not.toContain('"schemaVersion"');
-    expect(run.stderr).toBe(`wrote ${sarifFile}\nwrote ${jsonFile}\n`);
 
     const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as {
       generatedAt: string;
       score: number;
       summary: { findings: number };
-      gate: { passed: boolean };
+      gate: { passed: boolean; verdict: string };
     };
+    // On stderr, the files written, then the gate's verdict.
+    expect(run.stderr).toBe(`wrote ${sarifFile}\nwrote ${jsonFile}\n${report.gate.verdict}\n`);
     expect(validateReport(report) || formatAjvError(validateReport.errors)).toBe(true);
     const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as { runs: { results: unknown[]; invocations: { endTimeUtc: string; exitCode: number }[] }[] };
     // Same run: same timestamp, same findings, same outcome as the table and the exit code.

@@ -141,6 +141,17 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
     expect(r.waivers!.expired).toMatchObject([{ source: 'config', index: 0, expires: '2027-06-30' }]);
   });
 
+  it('a waived finding does not fail --fail-on: the gate judges the findings that stand', async () => {
+    // MT-05 is high: without the waiver the Capsule binding fails --fail-on high, with it nothing does.
+    const without = await audit(['--format', 'json', '--fail-on', 'high'], project(undefined));
+    expect(without.code).toBe(1);
+    expect(report(without).gate!.reasons).toEqual([expect.stringMatching(/^1 finding at or above high \(MT-05\)$/)]);
+    const waived = await audit(['--format', 'json', '--fail-on', 'high'], project(CAPSULE_WAIVER));
+    expect(waived.code).toBe(0);
+    expect(report(waived).gate).toMatchObject({ failOn: ['high'], passed: true, reasons: [] });
+    expect(waived.stderr.trimEnd().split('\n').at(-1)).toMatch(/^gate passed: no finding at or above high; coverage [\d.]+%$/);
+  });
+
   it('warns about a waiver that matched nothing, and --strict-waivers fails the gate on it', async () => {
     const unused = CAPSULE_WAIVER.replace('name: capsule-manager-rolebinding', 'name: capsule-controller');
     const run = await audit(['--format', 'json'], project(unused));
@@ -154,7 +165,10 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
       strictWaivers: true,
       passed: false,
       reasons: ['1 waiver matched no finding (--strict-waivers): .kposture.yaml waivers.0'],
+      verdict: 'gate failed: 1 waiver matched no finding (--strict-waivers): .kposture.yaml waivers.0',
     });
+    // The verdict is also the one gate line on stderr, after the warning.
+    expect(strict.stderr.trimEnd().split('\n').at(-1)).toBe('gate failed: 1 waiver matched no finding (--strict-waivers): .kposture.yaml waivers.0');
 
     const expired = await audit(['--strict-waivers'], project(CAPSULE_WAIVER), AFTER);
     expect(expired.code).toBe(1);
@@ -162,7 +176,7 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
 
     const fine = await audit(['--format', 'json', '--strict-waivers'], project(CAPSULE_WAIVER));
     expect(fine.code).toBe(0);
-    expect(report(fine).gate).toEqual({ strictWaivers: true, passed: true, reasons: [] });
+    expect(report(fine).gate).toEqual({ strictWaivers: true, passed: true, reasons: [], verdict: 'gate passed: waivers in order' });
   });
 
   it('finds the file from a subdirectory, up to the repository root and no further; --no-config ignores it', async () => {

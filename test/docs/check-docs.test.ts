@@ -13,6 +13,22 @@ describe('generated check docs', () => {
     expect(readFileSync(file, 'utf8')).toContain(generatedBlock(check));
   });
 
+  it.each(BUILTIN_CHECKS.filter((c) => c.meta.optionsSchema).map((c) => [c.meta.id, c] as const))('docs/checks/%s.md documents each option', (id, check) => {
+    const page = readFileSync(path.join(ROOT, 'docs/checks', `${id}.md`), 'utf8');
+    expect(page).toContain('## Options');
+    for (const [name, spec] of Object.entries(check.meta.optionsSchema!.properties)) {
+      expect(page).toContain(`| \`${name}\` |`);
+      expect(page).toContain(spec.description);
+    }
+  });
+
+  it('says on each page whether the check honours the namespace scope', () => {
+    for (const check of BUILTIN_CHECKS) {
+      const page = readFileSync(path.join(ROOT, 'docs/checks', `${check.meta.id}.md`), 'utf8');
+      expect([check.meta.id, page.includes(check.meta.scope === 'tenant' ? '| Scope | tenant:' : '| Scope | cluster-wide:')]).toEqual([check.meta.id, true]);
+    }
+  });
+
   it('the index lists every check', () => {
     expect(readFileSync(path.join(ROOT, 'docs/checks/README.md'), 'utf8')).toBe(indexPage(BUILTIN_CHECKS));
   });

@@ -30,12 +30,18 @@ describe('JSON report against schemas/report.schema.json', () => {
     ['a strong cluster, gated on score and coverage', STRONG, ['--fail-under', '90', '--min-coverage', '100']],
     ['a snapshot without the policy-engine kinds', PARTIAL, ['--min-coverage', '80']],
     ['a snapshot in which nothing can be evaluated', UNKNOWN, ['--fail-under', '10']],
+    [
+      'a scoped audit with skipped checks and a severity gate',
+      'fixtures/clusters/demo/snapshot',
+      ['--exclude-namespace', 'blog', '--skip', 'NP-06', '--fail-on', 'critical'],
+    ],
   ])('validates the report of %s, as the CLI prints it', async (_name, snapshot, gate) => {
     const run = await runCli(['audit', '--snapshot', snapshot, '--format', 'json', ...gate]);
-    expect(run.stderr).toBe('');
     const report = jsonOf(run);
     expectValid(report);
     expect(report.gate).toBeDefined();
+    // The verdict, and nothing else, on stderr.
+    expect(run.stderr).toBe(`${(report.gate as unknown as { verdict: string }).verdict}\n`);
     expect(run.code).toBe(report.gate!.passed ? 0 : 1);
   });
 
@@ -167,6 +173,9 @@ describe('JSON report against schemas/report.schema.json', () => {
       ['a score above 100', (r) => void (r.score = 101), /score/],
       ['the next major schema version', (r) => void (r.schemaVersion = '2.0'), /schemaVersion/],
       ['a failed gate without reasons', (r) => void ((r.gate as { reasons: string[] }).reasons = []), /reasons/],
+      ['a skipped check without its reason', (r) => void (r.skipped = [{ id: 'NP-02', title: 'Namespaces deny ingress by default' }]), /reason/],
+      ['a scope that names no namespace', (r) => void (r.scope = { tenantChecks: ['MT-04'] }), /anyOf|namespaces/],
+      ['a verdict that is not one', (r) => void ((r.gate as { verdict: string }).verdict = 'failed'), /verdict|pattern/],
       ['a snapshot target with a context', (r) => void ((r.target as Record<string, unknown>).context = 'prod'), /target/],
       [
         'a kind that was forbidden yet has items',

@@ -115,6 +115,15 @@ describe('SARIF Multitool validation with GitHub ingestion rules', () => {
     expect(results.filter((r) => r.level === 'warning')).toEqual([]);
   });
 
+  maybe(`finds no error or warning in the SARIF of a scoped audit with skipped checks${suffix}`, async () => {
+    const file = path.join(dir, 'scoped.sarif');
+    const run = await runCli(['audit', '--snapshot', 'fixtures/clusters/demo/snapshot', '-n', 'shop', '--skip', 'NP-06', '--format', 'sarif', '-o', file]);
+    expect(run.code).toBe(0);
+    const results = multitoolValidate(file, dir);
+    expect(results.filter((r) => r.level === 'error')).toEqual([]);
+    expect(results.filter((r) => r.level === 'warning')).toEqual([]);
+  });
+
   maybe(`reports errors for a result GitHub cannot ingest, so a clean run means something${suffix}`, () => {
     const file = path.join(dir, 'broken.sarif');
     const log = JSON.parse(renderSarif(snapshotReport(WEAK))) as { runs: { results: Record<string, unknown>[] }[] };

@@ -18,7 +18,7 @@ import { loadSnapshot } from '../../src/inventory/snapshot.js';
 import { KINDS, type KindId } from '../../src/k8s/kinds.js';
 import { asArray, asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
 import { buildReport, type Report } from '../../src/report/model.js';
-import { evaluateGate } from '../../src/cli/commands/audit.js';
+import { evaluateGate, gateRules } from '../../src/report/gate.js';
 import { inventoryOf, namespace } from '../support/inventory.js';
 import { REPO_ROOT } from '../cli/run.js';
 
@@ -31,7 +31,7 @@ export function reportFor(
 ): Report {
   const results = runChecks({ inventory, checks, catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set(DEFAULT_SYSTEM_NAMESPACES) });
   const report = buildReport({ scorecard: scoreResults(results), inventory, version: '0.1.0', generatedAt: options.generatedAt ?? GENERATED_AT });
-  const gate = evaluateGate(report, options.failUnder, options.minCoverage);
+  const gate = evaluateGate(report, gateRules(options));
   if (gate) report.gate = gate;
   return report;
 }

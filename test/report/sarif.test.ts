@@ -162,6 +162,33 @@ describe('SARIF report', () => {
     expect(run.properties.kposture).toMatchObject({ score: report.score, grade: report.grade, coverage: report.coverage, gate: report.gate });
   });
 
+  it('reports the scope and the checks not run as tool configuration notifications, and keeps them in run.properties', () => {
+    const report: Report = {
+      ...snapshotReport(WEAK, { only: ['MT-04'] }),
+      skipped: [{ id: 'PE-01', title: 'A policy engine is installed', reason: 'skipped with --skip' }],
+      scope: { namespaces: ['shop'], tenantNamespaces: ['shop'], tenantChecks: ['MT-04'] },
+    };
+    const log = expectValidSarif(renderSarif(report));
+    const invocation = log.runs[0]!.invocations[0]!;
+    expect(invocation.toolConfigurationNotifications).toEqual([
+      {
+        level: 'note',
+        message: {
+          text: 'Scope: namespaces shop (1 tenant namespace: shop). 1 tenant check saw only these namespaces; cluster-wide checks saw the whole cluster.',
+        },
+      },
+      {
+        level: 'note',
+        message: { text: 'PE-01 (A policy engine is installed) was not run: skipped with --skip; the score was computed without it.' },
+        properties: { checkId: 'PE-01', reason: 'skipped with --skip' },
+      },
+    ]);
+    // Not a rule: a skipped check found nothing either way.
+    expect(log.runs[0]!.tool.driver.rules.map((r) => r.id)).toEqual(['MT-04']);
+    expect(log.runs[0]!.properties.kposture).toMatchObject({ skipped: report.skipped, scope: report.scope });
+    expect(buildSarif(snapshotReport(WEAK, { only: ['MT-04'] })).runs[0]!.invocations[0]!.toolConfigurationNotifications).toBeUndefined();
+  });
+
   it('describes the tool: name, version, semantic version, information URI', () => {
     const driver = buildSarif(snapshotReport(STRONG)).runs[0]!.tool.driver;
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };

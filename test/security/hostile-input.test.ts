@@ -395,7 +395,7 @@ const CONFIGS: [string, string, () => string | Buffer, RegExp][] = [
     'a catalogue entry missing a field',
     'catalog.yaml',
     () => 'catalogs:\n  osFamilies:\n    - id: x\n',
-    /field catalogs\.osFamilies\.0: needs one of osImage, labels/,
+    /field catalogs\.osFamilies\.0: needs one of osImage, kernelVersion, labels, labelSets/,
   ],
   ['a list at the top', 'list.yaml', () => '- a\n- b\n', /field \(top level\): must be object/],
   ['a number in JSON', 'number.json', () => '42', /field \(top level\): must be object/],
@@ -419,12 +419,18 @@ describe('config file', () => {
     expectRejected(await runMain(['audit', '--snapshot', DEMO, '--config', dir]), dir, /cannot read: EISDIR/);
   });
 
-  test('a check option of the wrong type turns only that check unknown, with the reason', async () => {
-    const f = file('configs/option.yaml', 'checks:\n  options:\n    IMG-04:\n      registries: 5\n');
-    const report = expectAudited(await runMain(['audit', '--snapshot', DEMO, '--config', f, '--format', 'json']));
-    const img04 = report.checks.find((c) => c.id === 'IMG-04')!;
-    expect(img04.status).toBe('unknown');
-    expect(img04.reason).toContain('checks.options.IMG-04.registries');
-    expect(report.checks.filter((c) => c.status === 'unknown').map((c) => c.id)).toEqual(['IMG-04']);
+  test('a check option of the wrong type or a misspelled one: exit 2, one line naming the field (the engine validates options)', async () => {
+    const wrongType = file('configs/option.yaml', 'checks:\n  options:\n    IMG-04:\n      registries: 5\n');
+    expectRejected(
+      await runMain(['audit', '--snapshot', DEMO, '--config', wrongType, '--format', 'json']),
+      'option.yaml',
+      /field checks\.options\.IMG-04\.registries: must be array/,
+    );
+    const typo = file('configs/option-typo.yaml', 'checks:\n  options:\n    IMG-04:\n      registrys: [registry.corp.io]\n');
+    expectRejected(
+      await runMain(['audit', '--snapshot', DEMO, '--config', typo]),
+      'option-typo.yaml',
+      /field checks\.options\.IMG-04\.registrys: unknown option \(IMG-04 takes: registries\)/,
+    );
   });
 });

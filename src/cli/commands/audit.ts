@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import { KpostureError } from '../../errors.js';
-import { loadConfig, DEFAULT_SYSTEM_NAMESPACES, type Config } from '../../config/config.js';
+import { loadConfig, DEFAULT_SYSTEM_NAMESPACES } from '../../config/config.js';
 import { configToRead } from '../../config/discover.js';
 import { configWaivers } from '../../config/waivers.js';
 import { waiveResults } from '../../engine/waivers.js';
-import { waiversSection, waiverWarnings, withStrictWaivers } from '../../report/waivers.js';
+import { waiversSection, waiverWarnings } from '../../report/waivers.js';
 import { loadBuiltinCatalogs } from '../../catalog/load.js';
 import { mergeCatalogs } from '../../catalog/catalogs.js';
 import { loadPlugins } from '../../engine/plugins.js';
@@ -12,12 +12,16 @@ import { kindsToCollect, runChecks } from '../../engine/run.js';
 import { scoreResults } from '../../engine/score.js';
 import { BUILTIN_CHECKS } from '../../../checks/index.js';
 import type { Check } from '../../engine/check.js';
+import { CheckIds, selectChecks } from '../../engine/selection.js';
+import { validateCheckOptions } from '../../engine/options.js';
+import { isNamespaceName, kindsForScope, resolveScope, summarizeScope, type NamespaceScope, type ResolvedScope } from '../../engine/scope.js';
+import { parseSelectorString } from '../../k8s/selector-string.js';
+import { evaluateGate, FAIL_ON_VALUES, gateRules } from '../../report/gate.js';
 import { readInventory } from '../../inventory/read.js';
 import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { compareWithBaseline } from '../../report/baseline.js';
-import { baselineGateRules, gateInputOf, type BaselineGateSettings } from '../../report/gate-rules.js';
 import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
 import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
@@ -38,9 +42,12 @@ interface AuditFlags extends ClusterFlags {
   pluginTimeout?: number;
   check?: string[];
   skip?: string[];
+  namespace?: string[];
+  excludeNamespace?: string[];
+  namespaceSelector?: string;
+  failOn?: string[];
   systemNamespaces?: string;
   baseline?: string;
-  failOn?: string[];
   maxScoreDrop?: number;
   color: boolean;
 }
@@ -53,9 +60,11 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-o, --output <file>', 'write the --format report to this file instead of stdout')
     .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif (repeatable)', collect, [])
     .option('--fail-under <score>', 'exit 1 when the score is below this (0-100)', (v) => parsePercent(v, '--fail-under'))
-    .option('--min-coverage <percent>', 'exit 1 when coverage is below this (0-100)', (v) => parsePercent(v, '--min-coverage'))
+    .option('--fail-on <what>', `exit 1 on any finding at or above a severity, or on new findings (new, with --baseline): ${FAIL_ON_VALUES.join(', ')} (repeatable)`, collect, [])
+    .option('--min-coverage <percent>', 'exit 1 when coverage is below this (0-100); with --fail-under or --fail-on it defaults to 80', (v) =>
+      parsePercent(v, '--min-coverage'),
+    )
     .option('--baseline <report.json>', 'compare with the JSON report of an earlier audit: findings new, unchanged or fixed')
-    .option('--fail-on <what>', 'exit 1 on: new (a finding the --baseline did not have) (repeatable)', collect, [])
     .option('--max-score-drop <points>', "exit 1 when the score is more than this below the --baseline's", (v) => parsePercent(v, '--max-score-drop'))
     .option('-c, --config <file>', 'configuration file (YAML or JSON); default: .kposture.yaml found from the working directory upward')
     .option('--no-config', 'read no configuration file, not even a .kposture.yaml')
@@ -66,6 +75,9 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--plugin-timeout <seconds>', 'stop a plugin check that runs longer than this (default 30)', parseSeconds)
     .option('--check <id>', 'run only this check (repeatable)', collect, [])
     .option('--skip <id>', 'skip this check (repeatable)', collect, [])
+    .option('-n, --namespace <namespace>', 'tenant checks see only this namespace (repeatable); cluster-wide checks see everything', collect, [])
+    .option('--exclude-namespace <namespace>', 'tenant checks leave this namespace out (repeatable)', collect, [])
+    .option('--namespace-selector <selector>', 'tenant checks see only namespaces whose labels match, e.g. "team=a,env in (prod,stage),!legacy"')
     .option('--system-namespaces <list>', 'comma-separated namespaces excluded from tenant checks (default: kube-system,kube-public,kube-node-lease)')
     .option('--no-color', 'disable colors');
   clusterOptions(cmd);
@@ -89,51 +101,58 @@ function parseReportTargets(values: string[]): { format: string; file: string }[
   });
 }
 
-function selectChecks(all: readonly Check[], config: Config, only: string[], skip: string[], configFile = 'the config file'): Check[] {
-  const ids = new Set(all.map((c) => c.meta.id));
-  const seen = new Set<string>();
-  for (const c of all) {
-    if (seen.has(c.meta.id)) throw new KpostureError('plugin', `check id ${c.meta.id} is defined twice`, 'give plugin checks their own ids');
-    seen.add(c.meta.id);
-  }
-  const wanted = [...only, ...(config.checks?.only ?? [])];
-  const skipped = [...skip, ...(config.checks?.disable ?? [])];
-  const hint = 'run `kposture checks` to list them';
-  for (const [flag, list] of [
-    ['--check', only],
-    ['--skip', skip],
-  ] as const) {
-    for (const id of list) if (!ids.has(id)) throw new KpostureError('usage', `${flag} ${id}: unknown check id`, hint);
-  }
-  const fromConfig: [string, string[]][] = [
-    ['checks.only', config.checks?.only ?? []],
-    ['checks.disable', config.checks?.disable ?? []],
-    ['checks.options', Object.keys(config.checks?.options ?? {})],
-  ];
-  for (const [field, list] of fromConfig) {
-    for (const [i, id] of list.entries()) {
-      const where = field === 'checks.options' ? `${field}.${id}` : `${field}.${i}`;
-      if (!ids.has(id)) throw new KpostureError('config', `config ${configFile}: field ${where}: unknown check id ${id}`, hint);
+/** The namespaces tenant checks see, from --namespace, --exclude-namespace and --namespace-selector. */
+function scopeFromFlags(flags: AuditFlags): NamespaceScope | undefined {
+  const names = (flag: string, values: string[]): string[] =>
+    values.map((v) => {
+      if (isNamespaceName(v)) return v;
+      throw new KpostureError(
+        'usage',
+        `${flag} ${v}: not a namespace name`,
+        `namespace names are lowercase letters, digits and '-'; repeat the flag for several, e.g. ${flag} a ${flag} b`,
+      );
+    });
+  const namespaces = names('--namespace', flags.namespace ?? []);
+  const exclude = names('--exclude-namespace', flags.excludeNamespace ?? []);
+  let selector: NamespaceScope['selector'];
+  if (flags.namespaceSelector !== undefined) {
+    const parsed = parseSelectorString(flags.namespaceSelector);
+    if (!parsed.ok) {
+      throw new KpostureError(
+        'usage',
+        `--namespace-selector ${JSON.stringify(flags.namespaceSelector)}: ${parsed.reason}`,
+        'the syntax is kubectl\'s -l, e.g. "team=a,env in (prod,stage),!legacy"',
+      );
     }
+    selector = parsed.selector;
   }
-  return all.filter((c) => (wanted.length === 0 || wanted.includes(c.meta.id)) && !skipped.includes(c.meta.id));
+  if (namespaces.length === 0 && exclude.length === 0 && !selector) return undefined;
+  return { namespaces, exclude, ...(selector ? { selector } : {}) };
 }
 
 async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const extraReports = parseReportTargets(flags.report ?? []);
+  const rules = gateRules(flags);
+  const scope = scopeFromFlags(flags);
   // A path that cannot be written is exit 2 now, not after reading the whole cluster.
   checkDestinations([...(flags.output ? [flags.output] : []), ...extraReports.map((r) => r.file)]);
-  // A bad baseline or gate flag is exit 2 now, not after reading the whole cluster.
-  const gateSettings: BaselineGateSettings = { failOn: flags.failOn ?? [], ...(flags.maxScoreDrop !== undefined ? { maxScoreDrop: flags.maxScoreDrop } : {}) };
-  baselineGateRules(gateSettings, flags.baseline !== undefined);
   const baseline = flags.baseline !== undefined ? readReportFile(flags.baseline, '--baseline') : undefined;
   const configFile = configToRead(flags.config, io.cwd);
   if (configFile && flags.debug) printLine(io, `config: ${configFile.shownAs}${configFile.found ? ' (found from the working directory)' : ''}`);
   const config = configFile ? loadConfig(configFile.path, configFile.shownAs) : {};
+  const configName = configFile?.shownAs ?? 'the config file';
   const catalogs = mergeCatalogs(loadBuiltinCatalogs(), config.catalogs ?? {});
   const plugins = await loadPlugins(flags.plugin ?? [], io.cwd);
-  const checks = selectChecks([...BUILTIN_CHECKS, ...plugins], config, flags.check ?? [], flags.skip ?? [], configFile?.shownAs);
-  const knownChecks = [...BUILTIN_CHECKS, ...plugins].map((c) => c.meta.id);
+  const all = [...BUILTIN_CHECKS, ...plugins];
+  const { checks, skipped } = selectChecks(all, {
+    check: flags.check ?? [],
+    skip: flags.skip ?? [],
+    only: config.checks?.only ?? [],
+    disable: config.checks?.disable ?? [],
+    configFile: configName,
+  });
+  const checkOptions = validateCheckOptions(new CheckIds(all), config.checks?.options ?? {}, configName);
+  const knownChecks = all.map((c) => c.meta.id);
   const allowPermanent = Boolean(flags.allowPermanentWaivers);
   const waivers = configWaivers(config.waivers ?? [], configFile?.shownAs ?? '', { knownChecks, allowPermanent });
   const now = io.now?.() ?? new Date();
@@ -151,27 +170,38 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // With --debug: how long each phase took, and which checks took longest (tuning large clusters).
   const phases = phaseTimer(flags.debug ? (line) => printLine(io, line) : undefined);
   const report = await (async (): Promise<Report> => {
-    const inventory = await gatherInventory(flags, io, checks);
+    const inventory = await gatherInventory(flags, io, checks, scope);
     phases.done('read the inventory');
+    const resolved = scope ? resolveScope(scope, inventory, (ns) => systemNamespaces.has(ns)) : undefined;
+    if (resolved) for (const line of scopeWarnings(resolved, inventory.source.type)) printLine(io, `warning: ${line}`);
     const timings: [string, number][] = [];
     const results = runChecks({
       inventory,
       checks,
       catalogs,
       systemNamespaces,
-      checkOptions: config.checks?.options ?? {},
+      checkOptions,
+      ...(resolved ? { scope: resolved } : {}),
       ...(flags.pluginTimeout ? { pluginTimeoutMs: flags.pluginTimeout * 1000 } : {}),
       onTimed: (id, ms) => timings.push([id, ms]),
     });
     phases.done(`ran ${results.length} checks (slowest: ${slowest(timings)})`);
     const waived = waiveResults(results, inventory, { configWaivers: waivers, knownChecks, allowPermanent, today: now.toISOString().slice(0, 10) });
     const scorecard = scoreResults(waived.results, config.categories);
-    const shown = { ...(configFile ? { config: configFile.shownAs } : {}), waivers: waiversSection(waived) };
-    const built = buildReport({ scorecard, inventory, version: VERSION, generatedAt: now.toISOString(), ...shown });
+    const built = buildReport({
+      scorecard,
+      inventory,
+      version: VERSION,
+      generatedAt: now.toISOString(),
+      ...(configFile ? { config: configFile.shownAs } : {}),
+      waivers: waiversSection(waived),
+      skipped,
+      ...(resolved ? { scope: summarizeScope(resolved, checks) } : {}),
+    });
     return baseline ? compareWithBaseline(built, baseline, flags.baseline!) : built;
   })();
   for (const line of waiverWarnings(report.waivers)) printLine(io, line);
-  const gate = withStrictWaivers(evaluateGate(report, flags.failUnder, flags.minCoverage, gateSettings), Boolean(flags.strictWaivers), report.waivers);
+  const gate = evaluateGate(report, rules);
   if (gate) report.gate = gate;
 
   // Files are written all or none (temp files, then renames); each report is rendered as it is
@@ -183,7 +213,17 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true), showWaived }));
   phases.done('wrote the report');
   for (const f of files) printLine(io, `wrote ${f.file}`);
+  // The verdict is one line on stderr whatever the format and wherever the report went.
+  if (gate?.verdict) printLine(io, gate.verdict);
   return gate && !gate.passed ? 1 : 0;
+}
+
+/** What a user should know about a scope that may not say what they meant. */
+function scopeWarnings(resolved: ResolvedScope, source: 'live' | 'snapshot'): string[] {
+  const where = source === 'live' ? 'cluster' : 'snapshot';
+  const lines = resolved.notFound.map((ns) => `--namespace ${ns}: the ${where} has no such namespace`);
+  if (!resolved.unresolved && resolved.tenantNamespaces?.length === 0) lines.push('the scope holds no tenant namespace: tenant checks have nothing to examine');
+  return lines;
 }
 
 /**
@@ -211,13 +251,14 @@ function slowest(timings: [string, number][]): string {
     .join(', ');
 }
 
-function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<Inventory> {
+function gatherInventory(flags: AuditFlags, io: Io, checks: Check[], scope: NamespaceScope | undefined): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
   return readInventory({
     snapshots: flags.snapshot ?? [],
     cwd: io.cwd,
     live: { ...liveReadOptions(flags), env: io.env },
-    kinds: kindsToCollect(checks),
+    // The whole cluster is read, scoped or not: cluster-wide checks need every namespace (engine/scope.ts).
+    kinds: [...new Set([...kindsToCollect(checks), ...kindsForScope(scope)])].sort(),
     // Built-in checks read only what the slim projection keeps (test/k8s/slim.test.ts); a plugin
     // may read any field, so with one loaded objects are kept whole.
     slim: checks.every((c) => BUILTIN_CHECKS.includes(c)),
@@ -225,32 +266,4 @@ function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<In
     ...(io.stderrIsTTY ? { progress: say } : {}),
     ...(flags.debug ? { debug: say } : {}),
   });
-}
-
-export function evaluateGate(
-  report: Report,
-  failUnder: number | undefined,
-  minCoverage: number | undefined,
-  baselineGate: BaselineGateSettings = {},
-): Report['gate'] {
-  const rules = baselineGateRules(baselineGate, report.baseline !== undefined);
-  if (failUnder === undefined && minCoverage === undefined && rules.length === 0) return undefined;
-  const reasons: string[] = [];
-  if (failUnder !== undefined) {
-    if (report.score === null) reasons.push(`no score could be computed (coverage ${report.coverage}%), --fail-under ${failUnder}`);
-    else if (report.score < failUnder) reasons.push(`score ${report.score} is below --fail-under ${failUnder}`);
-  }
-  if (minCoverage !== undefined && report.coverage < minCoverage) {
-    reasons.push(`coverage ${report.coverage}% is below --min-coverage ${minCoverage}`);
-  }
-  for (const rule of rules) reasons.push(...rule(gateInputOf(report)));
-  const { failOn = [], maxScoreDrop } = baselineGate;
-  return {
-    ...(failUnder !== undefined ? { failUnder } : {}),
-    ...(minCoverage !== undefined ? { minCoverage } : {}),
-    ...(failOn.length > 0 ? { failOn: [...new Set(failOn.map((v) => v.toLowerCase()))] } : {}),
-    ...(maxScoreDrop !== undefined ? { maxScoreDrop } : {}),
-    passed: reasons.length === 0,
-    reasons,
-  };
 }

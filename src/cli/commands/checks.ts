@@ -3,6 +3,7 @@ import { BUILTIN_CHECKS } from '../../../checks/index.js';
 import { KpostureError } from '../../errors.js';
 import { loadPlugins } from '../../engine/plugins.js';
 import type { Check } from '../../engine/check.js';
+import { CheckIds } from '../../engine/selection.js';
 import { collect } from './shared.js';
 import type { Io } from '../io.js';
 
@@ -41,8 +42,9 @@ export function explainCommand(io: Io): Command {
     .option('--plugin <file>', 'include checks from an ESM module (repeatable)', collect, [])
     .action(async (id: string, flags: { plugin: string[] }) => {
       const checks = await allChecks(flags.plugin, io);
-      const check = checks.find((c) => c.meta.id.toLowerCase() === id.toLowerCase());
-      if (!check) throw new KpostureError('usage', `unknown check id ${id}`, 'run `kposture checks` to list them');
+      const ids = new CheckIds(checks);
+      const check = ids.find(id);
+      if (!check) throw new KpostureError('usage', `unknown check id ${id}`, ids.hint(id));
       io.stdout(explainText(check));
     });
 }
