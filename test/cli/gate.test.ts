@@ -146,7 +146,11 @@ describe('CI gate', () => {
 
     it('refuses an unknown value with exit 2 before reading anything', async () => {
       const run = await runCli(['audit', '--snapshot', 'no/such/snapshot', '--fail-on', 'urgent']);
-      expect([run.code, run.stderr, run.stdout]).toEqual([2, 'kposture: --fail-on urgent: unknown value (use one of critical, high, medium, low, info, new)\n', '']);
+      expect([run.code, run.stderr, run.stdout]).toEqual([
+        2,
+        'kposture: --fail-on urgent: unknown value (use one of critical, high, medium, low, info, new)\n',
+        '',
+      ]);
     });
   });
 

@@ -60,7 +60,12 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-o, --output <file>', 'write the --format report to this file instead of stdout')
     .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif (repeatable)', collect, [])
     .option('--fail-under <score>', 'exit 1 when the score is below this (0-100)', (v) => parsePercent(v, '--fail-under'))
-    .option('--fail-on <what>', `exit 1 on any finding at or above a severity, or on new findings (new, with --baseline): ${FAIL_ON_VALUES.join(', ')} (repeatable)`, collect, [])
+    .option(
+      '--fail-on <what>',
+      `exit 1 on any finding at or above a severity, or on new findings (new, with --baseline): ${FAIL_ON_VALUES.join(', ')} (repeatable)`,
+      collect,
+      [],
+    )
     .option('--min-coverage <percent>', 'exit 1 when coverage is below this (0-100); with --fail-under or --fail-on it defaults to 80', (v) =>
       parsePercent(v, '--min-coverage'),
     )
