@@ -1,6 +1,7 @@
 import type { ResourceRef } from '../k8s/object.js';
 import { fingerprintsOf } from './fingerprint.js';
-import type { Inventory, SourceLocation } from '../k8s/inventory.js';
+import type { Inventory } from '../k8s/inventory.js';
+import { locateFinding } from './location.js';
 import { renderMessage, type Severity, type Verdict } from '../engine/check.js';
 import { SCORING_METHOD, type Grade, type Scorecard } from '../engine/score.js';
 
@@ -122,7 +123,7 @@ export function buildReport({ scorecard, inventory, version, generatedAt }: Buil
         verify: f.verify,
         data: f.data,
         ...(f.affected && f.affected.length > 0 ? { affected: f.affected } : {}),
-        location: locationOf(inventory, f.resource),
+        location: locateFinding(inventory, f),
       })),
       subjects,
     };
@@ -187,16 +188,4 @@ function targetOf(inventory: Inventory): ReportTarget {
     src.type === 'live' ? { source: 'live', context: src.context, server: src.server } : { source: 'snapshot', snapshots: src.paths };
   if (inventory.serverVersion) target.serverVersion = inventory.serverVersion;
   return target;
-}
-
-/**
- * Snapshot objects point at their file; live objects at a stable pseudo-path
- * `k8s/<context>/<namespace>/<Kind>/<name>.yaml` (`_cluster` for cluster-scoped objects).
- */
-function locationOf(inventory: Inventory, ref: ResourceRef): SourceLocation {
-  const found = inventory.locate(ref);
-  if (found) return found;
-  const context = inventory.source.type === 'live' ? inventory.source.context : 'snapshot';
-  const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_') || '_';
-  return { uri: `k8s/${safe(context)}/${safe(ref.namespace ?? '_cluster')}/${safe(ref.kind)}/${safe(ref.name)}.yaml`, startLine: 1 };
 }

@@ -14,7 +14,8 @@ import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { VERSION } from '../../version.js';
 import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
-import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, type ClusterFlags } from './shared.js';
+import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
+import { describeCounts, progressOn, type Progress } from '../progress.js';
 
 interface AuditFlags extends ClusterFlags {
   snapshot?: string[];
@@ -30,6 +31,8 @@ interface AuditFlags extends ClusterFlags {
   skip?: string[];
   systemNamespaces?: string;
   color: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function auditCommand(io: Io, setExit: (code: number) => void): Command {
@@ -47,7 +50,9 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--check <id>', 'run only this check (repeatable)', collect, [])
     .option('--skip <id>', 'skip this check (repeatable)', collect, [])
     .option('--system-namespaces <list>', 'comma-separated namespaces excluded from tenant checks (default: kube-system,kube-public,kube-node-lease)')
-    .option('--no-color', 'disable colors');
+    .option('--no-color', 'disable colors')
+    .option('-q, --quiet', 'the table shows the summary alone; no progress on stderr')
+    .option('--verbose', 'the table also shows how the score is computed');
   clusterOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
@@ -120,8 +125,10 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // collected before the report is rendered (docs/performance.md#what-the-heap-holds).
   // With --debug: how long each phase took, and which checks took longest (tuning large clusters).
   const phases = phaseTimer(flags.debug ? (line) => printLine(io, line) : undefined);
+  // --debug logs every step instead; --quiet wants nothing.
+  const progress = flags.quiet || flags.debug ? undefined : progressOn(io, () => performance.now());
   const report = await (async (): Promise<Report> => {
-    const inventory = await gatherInventory(flags, io, checks);
+    const inventory = await gatherInventory(flags, io, checks, progress);
     phases.done('read the inventory');
     const timings: [string, number][] = [];
     const results = runChecks({
@@ -131,21 +138,25 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
       systemNamespaces,
       checkOptions: config.checks?.options ?? {},
       ...(flags.pluginTimeout ? { pluginTimeoutMs: flags.pluginTimeout * 1000 } : {}),
-      onTimed: (id, ms) => timings.push([id, ms]),
+      onTimed: (id, ms) => {
+        timings.push([id, ms]);
+        progress?.status(`running checks: ${timings.length}/${checks.length}`);
+      },
     });
     phases.done(`ran ${results.length} checks (slowest: ${slowest(timings)})`);
     const scorecard = scoreResults(results, config.categories);
     return buildReport({ scorecard, inventory, version: VERSION, generatedAt: new Date().toISOString() });
-  })();
+  })().finally(() => progress?.done());
   const gate = evaluateGate(report, flags.failUnder, flags.minCoverage);
   if (gate) report.gate = gate;
 
   // Files are written all or none (temp files, then renames); each report is rendered as it is
   // written, in pieces, so a 150,000-pod JSON report is never one string in memory.
-  const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false }) }));
-  if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false }) });
+  const shape = { verbose: Boolean(flags.verbose), quiet: Boolean(flags.quiet) };
+  const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false, ...shape }) }));
+  if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false, ...shape }) });
   writeFilesAtomic(files);
-  if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true) }));
+  if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true), width: terminalWidth(io), ...shape }));
   phases.done('wrote the report');
   for (const f of files) printLine(io, `wrote ${f.file}`);
   return gate && !gate.passed ? 1 : 0;
@@ -176,7 +187,7 @@ function slowest(timings: [string, number][]): string {
     .join(', ');
 }
 
-function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<Inventory> {
+function gatherInventory(flags: AuditFlags, io: Io, checks: Check[], progress: Progress | undefined): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
   return readInventory({
     snapshots: flags.snapshot ?? [],
@@ -187,7 +198,7 @@ function gatherInventory(flags: AuditFlags, io: Io, checks: Check[]): Promise<In
     // may read any field, so with one loaded objects are kept whole.
     slim: checks.every((c) => BUILTIN_CHECKS.includes(c)),
     ownsProcess: Boolean(io.ownsProcess),
-    ...(io.stderrIsTTY ? { progress: say } : {}),
+    ...(progress ? { progress: progress.note, counts: (counts) => progress.status(describeCounts(counts)) } : {}),
     ...(flags.debug ? { debug: say } : {}),
   });
 }
