@@ -24,7 +24,7 @@ export interface ProgressOptions {
   line?: (text: string) => void;
   /** Milliseconds, from any origin: `performance.now`, or a test's clock. */
   now: () => number;
-  /** In a log, the least time between two status lines, and before the first (default 5 s). */
+  /** In a log, the least time between two status lines, and before the first (default 10 s). */
   everyMs?: number;
   /** On a terminal, the least time between two redraws (default 100 ms). */
   redrawMs?: number;
@@ -33,7 +33,7 @@ export interface ProgressOptions {
 const ERASE_LINE = '\r\u001b[2K';
 
 export function startProgress(options: ProgressOptions): Progress {
-  return options.terminal ? terminalProgress(options.terminal, options.now, options.redrawMs ?? 100) : logProgress(options.line, options.now, options.everyMs ?? 5000);
+  return options.terminal ? terminalProgress(options.terminal, options.now, options.redrawMs ?? 100) : logProgress(options.line, options.now, options.everyMs ?? 10_000);
 }
 
 function terminalProgress(terminal: { write: (text: string) => void; columns: number }, now: () => number, redrawMs: number): Progress {

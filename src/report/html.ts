@@ -7,6 +7,7 @@ import {
   checksOf,
   countsSummary,
   describeTarget,
+  findingTags,
   groupChecks,
   notScoredReason,
   objectName,
@@ -149,7 +150,9 @@ function findingItem(check: ReportCheck, f: ReportFinding): string {
     : '';
   return [
     `<li class="finding" data-severity="${h(check.severity)}" data-namespace="${h(f.namespace ?? '')}">`,
-    `<p class="message">${h(f.message)}</p>`,
+    `<p class="message">${findingTags(f)
+      .map((t) => `<span class="tag">${h(t)}</span> `)
+      .join('')}${h(f.message)}</p>`,
     '<dl>',
     `<dt>Object</dt><dd><code>${h(objectName(f.resource))}</code></dd>`,
     `<dt>Evidence</dt><dd><code>${h(f.field)}</code>: <code>${h(f.evidence)}</code></dd>`,
@@ -204,6 +207,7 @@ code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;backgrou
 .sev-critical{background:#82071e}.sev-high{background:var(--bad)}.sev-medium{background:var(--warn)}.sev-low{background:var(--info)}.sev-info{background:var(--muted)}
 .findings{padding-left:1.3rem}.finding{margin:.6rem 0}.finding .message{margin:.1rem 0;font-weight:600}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:.2rem 0}dt{color:var(--muted)}dd{margin:0;min-width:0}
+.tag{border:1px solid var(--line);border-radius:4px;padding:0 .3em;font-size:.8rem;font-weight:600}
 .plain{list-style:none;padding:0}.ok{color:var(--good);font-weight:600}.na{color:var(--muted);font-weight:600}
 @media (max-width:600px){dl{grid-template-columns:1fr}dd{margin-bottom:.3rem}.card .value{font-size:1.4rem}}
 `;

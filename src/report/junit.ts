@@ -1,7 +1,7 @@
 import type { Report, ReportCheck, ReportFinding } from './model.js';
 import { escapeXml, escapeXmlLines } from './escape.js';
 import { visible } from '../util/terminal.js';
-import { checkFacts, checksOf, groupChecks, isScored, notScoredReason, objectName, scoreText } from './view.js';
+import { checkFacts, checksOf, findingTags, groupChecks, isScored, notScoredReason, objectName, scoreText } from './view.js';
 
 /**
  * JUnit XML for GitLab, Jenkins and Azure DevOps test reports: one test suite per category, one
@@ -74,7 +74,7 @@ function findingsText(report: Report, check: ReportCheck): string {
 
 function findingText(f: ReportFinding): string[] {
   return [
-    `- ${f.message}`,
+    `- ${[...findingTags(f).map((t) => `[${t}]`), f.message].join(' ')}`,
     `  object:   ${objectName(f.resource)}${f.affected ? ` (${f.affected.length} objects)` : ''}`,
     `  evidence: ${f.field}: ${f.evidence}`,
     `  verify:   ${f.verify}`,

@@ -1,6 +1,6 @@
 import type { Report, ReportCheck, ReportFinding } from './model.js';
 import { codeSpan, escapeHtml, markdownText } from './escape.js';
-import { checkFacts, checksOf, countsSummary, describeTarget, gateSummary, groupChecks, notScoredReason, objectName, scoreText } from './view.js';
+import { checkFacts, checksOf, countsSummary, describeTarget, findingTags, gateSummary, groupChecks, notScoredReason, objectName, scoreText } from './view.js';
 
 /**
  * Findings shown per check. GitHub caps a pull-request comment at 65,536 characters and a step
@@ -78,7 +78,7 @@ function findingRow(f: ReportFinding): string {
   return [
     '',
     codeSpan(objectName(f.resource), true),
-    markdownText(f.message) + affected,
+    [...findingTags(f).map((t) => `**${markdownText(t)}**`), markdownText(f.message)].join(' ') + affected,
     `${codeSpan(f.field, true)}: ${codeSpan(f.evidence, true)}`,
     codeSpan(f.verify, true),
     '',

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Report, ReportCheck, ReportFinding } from './model.js';
 import { visible } from '../util/terminal.js';
-import { checkFacts, checksOf, countsSummary, describeTarget, gateSummary, groupChecks, notScoredReason, scoreText } from './view.js';
+import { checkFacts, checksOf, countsSummary, describeTarget, findingTags, gateSummary, groupChecks, notScoredReason, scoreText } from './view.js';
 import { columns, wrap, wrapCommand } from './wrap.js';
 
 export interface TableOptions {
@@ -123,7 +123,7 @@ function checkBlock(report: Report, check: ReportCheck, c: ChalkInstance, width:
 function findingLines(f: ReportFinding, c: ChalkInstance, width: number): string[] {
   const affected = f.affected ? ` (${f.affected.length} objects)` : '';
   return [
-    ...wrap(visible(f.message), width, '    - ', '      '),
+    ...wrap(visible([...findingTags(f).map((t) => `[${t}]`), f.message].join(' ')), width, '    - ', '      '),
     ...wrap(visible(`${f.field}: ${f.evidence}`) + affected, width, '      ').map((l) => c.dim(l)),
     ...wrapCommand(visible(f.verify), width, '      $ ', '          ').map((l) => c.dim(l)),
   ];

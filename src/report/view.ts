@@ -1,6 +1,6 @@
 import type { Severity } from '../engine/check.js';
 import type { ResourceRef } from '../k8s/object.js';
-import type { Report, ReportCheck } from './model.js';
+import type { Report, ReportCheck, ReportFinding } from './model.js';
 
 /**
  * What every human format (table, Markdown, HTML, JUnit) says the same way: which checks fail
@@ -71,11 +71,6 @@ export function scoreText(score: number | null): string {
   return score === null ? '—' : String(score);
 }
 
-/** `Score 48.3/100  Grade F  Coverage 100%`: the three numbers every summary starts with. */
-export function scoreSummary(report: Report): string {
-  return `Score ${scoreText(report.score)}/100  Grade ${report.grade ?? '—'}  Coverage ${report.coverage}%`;
-}
-
 /** `Gate passed`, `Gate failed: <reasons>`, or undefined when no gate was asked for. */
 export function gateSummary(report: Report): string | undefined {
   if (!report.gate) return undefined;
@@ -117,4 +112,12 @@ export function checkFacts(report: Report, check: ReportCheck): string {
 /** The checks of a category in the report, in report order. */
 export function checksOf(report: Report, categoryId: string): ReportCheck[] {
   return report.checks.filter((c) => c.category === categoryId);
+}
+
+/**
+ * Short words shown before a finding in every human format (table, Markdown, HTML, JUnit), such
+ * as its baseline state (`new`) or that a waiver covers it. The one place that decides them.
+ */
+export function findingTags(_finding: ReportFinding): string[] {
+  return [];
 }
