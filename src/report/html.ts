@@ -9,7 +9,6 @@ import {
   describeTarget,
   findingTags,
   groupChecks,
-  notScoredReason,
   objectName,
   scoreText,
 } from './view.js';
@@ -129,7 +128,7 @@ function anchor(check: ReportCheck): string {
 }
 
 function checkArticle(report: Report, check: ReportCheck, failing: boolean): string {
-  const facts = failing ? checkFacts(report, check) : `${checkFacts(report, check)}: a note, not a failure (${notScoredReason(check)})`;
+  const facts = failing ? checkFacts(report, check) : `${checkFacts(report, check)} (a note, not a failure)`;
   const references = check.references.map((r) => `<li>${/^https?:\/\//i.test(r) ? `<a href="${h(r)}" rel="noreferrer">${h(r)}</a>` : h(r)}</li>`).join('');
   return [
     `<article class="check ${failing ? 'failing' : 'note'}" id="${h(anchor(check))}" data-severity="${h(check.severity)}">`,

@@ -1,6 +1,6 @@
 import type { Report, ReportCheck, ReportFinding } from './model.js';
 import { codeSpan, escapeHtml, markdownText } from './escape.js';
-import { checkFacts, checksOf, countsSummary, describeTarget, findingTags, gateSummary, groupChecks, notScoredReason, objectName, scoreText } from './view.js';
+import { checkFacts, checksOf, countsSummary, describeTarget, findingTags, gateSummary, groupChecks, objectName, scoreText } from './view.js';
 
 /**
  * Findings shown per check. GitHub caps a pull-request comment at 65,536 characters and a step
@@ -62,7 +62,7 @@ function checkSection(report: Report, check: ReportCheck, failing: boolean): str
     return [`#### ❔ ${markdownText(check.id)} ${markdownText(check.title)}`, '', `Unknown, excluded from the score: ${markdownText(check.reason ?? 'no reason given')}`, ''];
   }
   const icon = failing ? '❌' : 'ℹ️';
-  const facts = failing ? checkFacts(report, check) : `${checkFacts(report, check)} (${notScoredReason(check)}: a note, not a failure)`;
+  const facts = failing ? checkFacts(report, check) : `${checkFacts(report, check)} (a note, not a failure)`;
   const lines = [`#### ${icon} ${markdownText(check.id)} ${markdownText(check.title)}`, '', markdownText(facts), ''];
   lines.push('| Object | Finding | Evidence | Verify |', '|---|---|---|---|');
   for (const f of check.findings.slice(0, FINDINGS_PER_CHECK)) lines.push(findingRow(f));

@@ -100,7 +100,8 @@ function categories(report: Report, c: ChalkInstance, width: number): string[] {
     const shown = [...groups.failing, ...groups.notes].filter((ch) => ch.category === cat.id);
     for (const check of shown) {
       const mark = failing.has(check.id) ? c.red('✗') : notes.has(check.id) ? c.cyan('i') : ' ';
-      const suffix = failing.has(check.id) ? '' : ` (${notScoredReason(check)})`;
+      // A note's category line says already when the whole category is outside the total.
+      const suffix = failing.has(check.id) ? '' : check.weight === 0 ? ` (${notScoredReason(check)})` : ' (not scored)';
       const wrapped = wrap(visible(`${check.id} ${check.title}${suffix}`), width, '  ✗ ', '      ');
       lines.push(`  ${mark}${wrapped[0]!.slice(3)}`, ...wrapped.slice(1));
     }

@@ -91,9 +91,9 @@ export function countsSummary(report: Report): string {
   return `${report.checks.length} checks: ${parts.join(', ')}; ${s.findings} finding${s.findings === 1 ? '' : 's'}`;
 }
 
-/** Why a check is not scored, for its note: `info` or `not in the total`. */
+/** Why a check is not scored, for its note. */
 export function notScoredReason(check: ReportCheck): string {
-  return check.weight === 0 ? 'info, not scored' : 'category not in the total';
+  return check.weight === 0 ? 'info, not scored' : 'not scored: its category is not in the total';
 }
 
 /** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects. */
@@ -101,10 +101,13 @@ export function objectName(ref: ResourceRef): string {
   return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
 }
 
-/** `high · costs 4.2 points · score 33.3` for a failing check; `info, not scored · score 0` for a note. */
+/**
+ * `high · costs 4.2 points · score 33.3` for a failing check; for a note `info, not scored ·
+ * score 0` or `high · not scored: its category is not in the total · score 50`.
+ */
 export function checkFacts(report: Report, check: ReportCheck): string {
   const score = check.score === null ? [] : [`score ${check.score}`];
-  if (!isScored(report, check)) return [`${check.severity}`, notScoredReason(check), ...score].join(' · ');
+  if (!isScored(report, check)) return [...(check.weight === 0 ? [] : [check.severity]), notScoredReason(check), ...score].join(' · ');
   const lost = pointsLost(report, check);
   return [check.severity, `costs ${lost} point${lost === 1 ? '' : 's'}`, ...score].join(' · ');
 }

@@ -47,7 +47,7 @@ describe('the Markdown report', () => {
 
   it('writes info and unscored checks as notes, unknown checks with their reason', async () => {
     const md = renderMarkdown(await fixtureReport('no-netpol'));
-    expect(md).toMatch(/#### ℹ️ MT-01 .*\n\ninfo · info, not scored/);
+    expect(md).toMatch(/#### ℹ️ MT-01 .*\n\ninfo, not scored · score [\d.]+ \(a note, not a failure\)/);
     expect(md).not.toMatch(/#### ❌ MT-01 /);
     expect(md).toMatch(/#### ❔ NP-02 .*\n\nUnknown, excluded from the score: /);
   });
