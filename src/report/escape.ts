@@ -41,14 +41,14 @@ function notXml(ch: string): string {
 }
 
 /**
- * Markdown prose: `<`, `>` and `&` as entities (no raw HTML, no entity of the writer's), other
- * ASCII punctuation Markdown gives a meaning to (emphasis, links, tables, headings, mentions)
- * behind a backslash.
+ * Markdown prose: `<`, `>` and `&` as entities (no raw HTML, no entity of the writer's), and
+ * behind a backslash what GitHub gives a meaning to in running text: emphasis, code, links,
+ * table cells, strikethrough, mentions and issue references.
  */
 export function markdownText(text: string): string {
   return visible(text)
     .replace(/[&<>]/g, (ch) => HTML[ch]!)
-    .replace(/[\\`*_{}[\]()#+!|~@]/g, (ch) => `\\${ch}`);
+    .replace(/[\\`*_[\]#|~@]/g, (ch) => `\\${ch}`);
 }
 
 /**

@@ -95,7 +95,8 @@ function categoriesTable(report: Report): string {
       const failing = groups.failing.filter((c) => c.category === cat.id);
       const links = failing.map((c) => `<a href="#${h(anchor(c))}">${h(c.id)}</a> ${h(c.title)}`).join('<br>') || '—';
       const name = cat.inTotal ? h(cat.title) : `${h(cat.title)} <small>(not in total)</small>`;
-      return `<tr><th scope="row">${name}</th><td class="num">${scoreText(cat.score)}</td><td class="num">${count('pass')}</td><td class="num">${count('fail')}</td><td class="num">${count('unknown')}</td><td>${links}</td></tr>`;
+      const num = (label: string, value: string | number): string => `<td class="num" data-label="${label}">${value}</td>`;
+      return `<tr><th scope="row">${name}</th>${num('score', scoreText(cat.score))}${num('pass', count('pass'))}${num('fail', count('fail'))}${num('unknown', count('unknown'))}<td class="failing">${links}</td></tr>`;
     });
   return [
     '<section id="categories"><h2>Categories</h2><div class="scroll"><table>',
@@ -208,7 +209,10 @@ code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;backgrou
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:.2rem 0}dt{color:var(--muted)}dd{margin:0;min-width:0}
 .tag{border:1px solid var(--line);border-radius:4px;padding:0 .3em;font-size:.8rem;font-weight:600}
 .plain{list-style:none;padding:0}.ok{color:var(--good);font-weight:600}.na{color:var(--muted);font-weight:600}
-@media (max-width:600px){dl{grid-template-columns:1fr}dd{margin-bottom:.3rem}.card .value{font-size:1.4rem}}
+@media (max-width:600px){dl{grid-template-columns:1fr}dd{margin-bottom:.3rem}.card .value{font-size:1.4rem}
+#categories thead{display:none}#categories tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
+#categories th,#categories td{display:inline;border:0;padding:0 .6rem 0 0}#categories th{display:block}
+#categories td.num::before{content:attr(data-label) " ";color:var(--muted)}#categories td.failing{display:block;padding-top:.2rem}}
 `;
 
 /** Filters findings by severity and namespace; a check with no finding left is hidden with them. */

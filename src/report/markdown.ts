@@ -74,7 +74,7 @@ function checkSection(report: Report, check: ReportCheck, failing: boolean): str
 }
 
 function findingRow(f: ReportFinding): string {
-  const affected = f.affected ? ` (${f.affected.length} objects)` : '';
+  const affected = f.affected ? ` (${f.affected.length} object${f.affected.length === 1 ? '' : 's'})` : '';
   return [
     '',
     codeSpan(objectName(f.resource), true),

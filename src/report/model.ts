@@ -1,6 +1,6 @@
 import type { ResourceRef } from '../k8s/object.js';
 import { fingerprintsOf } from './fingerprint.js';
-import type { Inventory } from '../k8s/inventory.js';
+import type { Inventory, SourceLocation } from '../k8s/inventory.js';
 import { locateFinding } from './location.js';
 import { renderMessage, type Severity, type Verdict } from '../engine/check.js';
 import { SCORING_METHOD, type Grade, type Scorecard } from '../engine/score.js';

@@ -17,7 +17,9 @@ export interface TableOptions {
 const DEFAULT_WIDTH = 80;
 /** Below this, lines would hold a word or two: narrower terminals get lines this long. */
 const MIN_WIDTH = 40;
+/** Findings shown per failing check, and per note (a check that is not scored). */
 const TOP_FINDINGS = 3;
+const TOP_NOTE_FINDINGS = 1;
 
 /**
  * The human report, for an 80-column terminal and a CI log: the summary first (score, grade,
@@ -42,12 +44,12 @@ export function renderTable(report: Report, options: TableOptions): string {
   if (groups.failing.length > 0) {
     out.push('');
     out.push(c.bold('Failing checks, most severe and costliest first'));
-    for (const check of groups.failing) out.push(...checkBlock(report, check, c, width, c.red('✗')));
+    for (const check of groups.failing) out.push(...checkBlock(report, check, c, width, c.red('✗'), TOP_FINDINGS));
   }
   if (groups.notes.length > 0) {
     out.push('');
     out.push(c.bold('Notes: findings of checks that are not scored'));
-    for (const check of groups.notes) out.push(...checkBlock(report, check, c, width, c.cyan('i')));
+    for (const check of groups.notes) out.push(...checkBlock(report, check, c, width, c.cyan('i'), TOP_NOTE_FINDINGS));
   }
   if (groups.unknown.length > 0) {
     out.push('');
@@ -110,22 +112,26 @@ function categories(report: Report, c: ChalkInstance, width: number): string[] {
 }
 
 /** A failing check or a note: its title, facts, and its top findings with evidence and command. */
-function checkBlock(report: Report, check: ReportCheck, c: ChalkInstance, width: number, mark: string): string[] {
+function checkBlock(report: Report, check: ReportCheck, c: ChalkInstance, width: number, mark: string, top: number): string[] {
   const title = wrap(visible(`${check.id} ${check.title}`), width, '  ✗ ', '    ');
   const lines = [`  ${mark} ${c.bold(visible(check.id))}${title[0]!.slice(4 + columns(visible(check.id)))}`, ...title.slice(1)];
   lines.push(...wrap(checkFacts(report, check), width, '    ').map((l) => c.dim(l)));
-  for (const f of check.findings.slice(0, TOP_FINDINGS)) lines.push(...findingLines(f, c, width));
-  const rest = check.findings.length - TOP_FINDINGS;
+  for (const f of check.findings.slice(0, top)) lines.push(...findingLines(f, c, width));
+  const rest = check.findings.length - top;
   if (rest > 0) lines.push(...wrap(`… and ${rest} more (the json, markdown and html formats list them all)`, width, '    ').map((l) => c.dim(l)));
   return lines;
 }
 
-/** A finding in three parts: what is wrong, the evidence, the command that shows it. */
+/**
+ * A finding in three parts: what is wrong, the evidence (left out when the sentence already
+ * quotes it), the command that shows it.
+ */
 function findingLines(f: ReportFinding, c: ChalkInstance, width: number): string[] {
-  const affected = f.affected ? ` (${f.affected.length} objects)` : '';
+  const affected = f.affected ? ` (${f.affected.length} object${f.affected.length === 1 ? '' : 's'})` : '';
+  const evidence = f.message.includes(f.evidence) && affected === '' ? [] : wrap(visible(`${f.field}: ${f.evidence}`) + affected, width, '      ');
   return [
     ...wrap(visible([...findingTags(f).map((t) => `[${t}]`), f.message].join(' ')), width, '    - ', '      '),
-    ...wrap(visible(`${f.field}: ${f.evidence}`) + affected, width, '      ').map((l) => c.dim(l)),
+    ...evidence.map((l) => c.dim(l)),
     ...wrapCommand(visible(f.verify), width, '      $ ', '          ').map((l) => c.dim(l)),
   ];
 }

@@ -47,16 +47,17 @@ export function wrap(text: string, width: number, first = '', rest = first.repla
 }
 
 /**
- * A shell command in lines a shell reads back as the same command: broken only between words
- * (a space outside quotes), each line but the last ending with ` \`. A word longer than a line
- * is cut (it no longer pastes whole; kposture's commands have none that long at 80 columns).
+ * A shell command in lines a shell reads back as the same command. It is broken between words
+ * (a space outside quotes), the line ending with ` \`. A word longer than a line (a long
+ * jsonpath) is broken inside, the line ending with `\` (after closing a single quote: `'\`) and
+ * the rest starting at the first column (reopening the quote), since a shell joins the two halves
+ * of a word only when nothing comes between them.
  */
 export function wrapCommand(command: string, width: number, first: string, rest: string): string[] {
-  const words = shellWords(command);
   const lines: string[] = [];
   let line = first;
   let empty = true;
-  for (const word of words) {
+  for (const word of shellWords(command)) {
     const sep = empty ? '' : ' ';
     // Room is kept for the ` \` of a line that is followed by another.
     if (columns(line) + columns(sep) + columns(word) + 2 <= width) {
@@ -67,20 +68,49 @@ export function wrapCommand(command: string, width: number, first: string, rest:
     if (!empty) {
       lines.push(`${line} \\`);
       line = rest;
-      empty = true;
     }
-    let piece = word;
-    while (columns(line) + columns(piece) + 2 > width) {
-      const [head, tail] = cut(piece, Math.max(1, width - columns(line)));
-      lines.push(line + head);
-      line = rest;
-      piece = tail;
+    const pieces = splitWord(word, width - columns(line), width);
+    line += pieces[0]!;
+    for (const piece of pieces.slice(1)) {
+      lines.push(line);
+      line = piece;
     }
-    line += piece;
-    empty = piece === '';
+    empty = false;
   }
   lines.push(line);
   return lines;
+}
+
+/**
+ * A word cut into pieces that a shell joins back: each piece but the last ends with a line
+ * continuation (`\`, or `'\` inside single quotes, the next piece reopening them). The first
+ * piece fits `firstRoom`, the others `room`, each with two columns to spare. A backslash is never
+ * parted from the character it escapes.
+ */
+function splitWord(word: string, firstRoom: number, room: number): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  let fresh = 0; // columns of the piece that are the word's own (not a reopened quote)
+  let limit = Math.max(4, firstRoom);
+  let quote: '"' | "'" | undefined;
+  let escaped = false;
+  for (const ch of word) {
+    if (fresh > 0 && !escaped && columns(piece) + 1 + 2 > limit) {
+      pieces.push(quote === "'" ? `${piece}'\\` : `${piece}\\`);
+      piece = quote === "'" ? "'" : '';
+      fresh = 0;
+      limit = Math.max(4, room);
+    }
+    piece += ch;
+    fresh++;
+    if (escaped) escaped = false;
+    else if (quote === "'") quote = ch === "'" ? undefined : quote;
+    else if (ch === '\\') escaped = true;
+    else if (quote === '"') quote = ch === '"' ? undefined : quote;
+    else if (ch === "'" || ch === '"') quote = ch;
+  }
+  pieces.push(piece);
+  return pieces;
 }
 
 /** The words of a command line as a POSIX shell splits them: spaces inside quotes or after `\` do not split. */

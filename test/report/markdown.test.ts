@@ -70,7 +70,7 @@ describe('the Markdown report', () => {
     expect(outside).toContain('Fix: Fix &lt;b&gt;it&lt;/b&gt; &amp; \\]\\]&gt; done');
     expect(codeSpanBody(object!, true)).toMatch(/^[A-Za-z]+\//);
     expect(codeSpanBody(object!, true).endsWith(`/${HOSTILE.namespace}/${HOSTILE.name}`)).toBe(true);
-    expect(message).toContain('Namespace a\\|b runs &lt;script&gt;alert\\(1\\)&lt;/script&gt;');
+    expect(message).toContain('Namespace a\\|b runs &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(message).toContain('line one\\\\nline two\\\\x1b\\[2J\\\\x07');
     const [field, value] = evidence!.split(/(?<=`): (?=`)/);
     expect(codeSpanBody(field!, true)).toBe(HOSTILE.field);

@@ -4,6 +4,7 @@
  * cost, info and unscored checks are notes (not failures), long commands still paste whole.
  */
 import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { renderTable } from '../../src/report/table.js';
 import { columns, wrap, wrapCommand } from '../../src/report/wrap.js';
@@ -15,6 +16,18 @@ const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2,
 
 function tooWide(text: string, width: number): string[] {
   return text.split('\n').filter((line) => columns(line) > width);
+}
+
+/**
+ * The words a POSIX shell passes to the commands (kubectl, grep) of each of `scripts`, sorted:
+ * what `sh` reads, not what the table shows.
+ */
+function asShellReadsThem(scripts: string[]): string[] {
+  const show = 'kubectl() { printf "<%s>" kubectl "$@"; echo; }; grep() { cat; printf "<%s>" grep "$@"; echo; }';
+  const body = scripts.map((s) => `echo "#"\n${s}\n`).join('');
+  const run = spawnSync('sh', ['-c', `${show}\n${body}`], { encoding: 'utf8' });
+  expect(run.stderr).toBe('');
+  return run.stdout.split('#\n').slice(1).sort();
 }
 
 /** The lines of a section, from its heading to the next blank line. */
@@ -49,7 +62,7 @@ describe('the table report fits the terminal', () => {
     const report = hostileReport(await fixtureReport('demo'));
     const text = renderTable(report, { color: false, width: 80 });
     expect(tooWide(text, 80)).toEqual([]);
-    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect([...text].filter((ch) => ch.charCodeAt(0) < 0x20 && ch !== '\n')).toEqual([]);
     // (a wrapped message reads the same once its lines are joined)
     expect(text.replace(/\n +/g, ' ')).toContain('line one\\nline two\\x1b[2J\\x07');
   });
@@ -103,19 +116,23 @@ describe('the table report reads top-down', () => {
     }
   });
 
-  it('prints each verify command so that a shell reads it back whole, even when wrapped', async () => {
+  it('prints each verify command so that a shell reads it back as the same command, even when wrapped', async () => {
     const report = await fixtureReport('demo');
-    const text = renderTable(report, { color: false, width: 60 });
-    const lines = text.split('\n');
-    const commands: string[] = [];
-    for (let i = 0; i < lines.length; i++) {
-      if (!lines[i]!.startsWith('      $ ')) continue;
-      let command = lines[i]!.slice(8);
-      while (command.endsWith(' \\')) command = `${command.slice(0, -2)} ${lines[++i]!.trim()}`;
-      commands.push(command);
+    for (const width of [80, 60]) {
+      const lines = renderTable(report, { color: false, width }).split('\n');
+      // A command starts with `      $ ` and goes on while its lines end with a backslash.
+      const wrapped: string[] = [];
+      for (let i = 0; i < lines.length; i++) {
+        if (!lines[i]!.startsWith('      $ ')) continue;
+        const block = [lines[i]!.slice(8)];
+        while (block.at(-1)!.endsWith('\\')) block.push(lines[++i]!);
+        wrapped.push(block.join('\n'));
+      }
+      const shown = report.checks.flatMap((c) => c.findings.slice(0, c.weight > 0 && c.category !== 'die' ? 3 : 1).map((f) => f.verify));
+      expect(wrapped).toHaveLength(shown.length);
+      expect(wrapped.some((w) => w.includes('\n'))).toBe(true);
+      expect(asShellReadsThem(wrapped)).toEqual(asShellReadsThem(shown));
     }
-    const shown = report.checks.flatMap((c) => c.findings.slice(0, 3).map((f) => f.verify));
-    expect(commands.sort()).toEqual(shown.sort());
   });
 
   it('shows how the score is computed only with --verbose, and the summary alone with --quiet', async () => {
@@ -123,7 +140,7 @@ describe('the table report reads top-down', () => {
     const verbose = await runCli([...fixtureArgs('demo'), '--verbose']);
     const quiet = await runCli([...fixtureArgs('demo'), '--quiet', '--fail-under', '10']);
     expect(plain.stdout).not.toContain('How the score is computed');
-    expect(plain.stdout).toContain('--verbose shows how the score is computed');
+    expect(plain.stdout.replace(/\n/g, ' ')).toContain('--verbose shows how the score is computed');
     expect(verbose.stdout).toContain('How the score is computed');
     expect(verbose.stdout).toContain('  - check weight from severity: critical 5, high 3');
     expect(quiet.stdout.trimEnd().split('\n')).toEqual([
