@@ -33,7 +33,9 @@ export interface ProgressOptions {
 const ERASE_LINE = '\r\u001b[2K';
 
 export function startProgress(options: ProgressOptions): Progress {
-  return options.terminal ? terminalProgress(options.terminal, options.now, options.redrawMs ?? 100) : logProgress(options.line, options.now, options.everyMs ?? 10_000);
+  return options.terminal
+    ? terminalProgress(options.terminal, options.now, options.redrawMs ?? 100)
+    : logProgress(options.line, options.now, options.everyMs ?? 10_000);
 }
 
 function terminalProgress(terminal: { write: (text: string) => void; columns: number }, now: () => number, redrawMs: number): Progress {
@@ -43,7 +45,7 @@ function terminalProgress(terminal: { write: (text: string) => void; columns: nu
   // One column short of the width: a line as wide as the terminal wraps in some of them, and
   // a carriage return then goes back only to the start of the wrapped part.
   const fit = (text: string): string => {
-    const chars = [...visible(text)];
+    const chars = Array.from(visible(text));
     const room = Math.max(10, terminal.columns - 1);
     return chars.length <= room ? chars.join('') : `${chars.slice(0, room - 1).join('')}…`;
   };

@@ -170,7 +170,10 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
  * Sums what each list has read for `onProgress`. A list that restarts (an expired continue
  * token) counts from zero again, so each list's last counts are kept and only the change added.
  */
-function progressCounter(kinds: number, onProgress: ((counts: ReadCounts) => void) | undefined): { page: (id: KindId, pages: number, items: number) => void; kindDone: () => void } {
+function progressCounter(
+  kinds: number,
+  onProgress: ((counts: ReadCounts) => void) | undefined,
+): { page: (id: KindId, pages: number, items: number) => void; kindDone: () => void } {
   const counts: ReadCounts = { kinds, kindsDone: 0, pages: 0, objects: 0 };
   const last = new Map<KindId, { pages: number; items: number }>();
   const tell = (): void => onProgress?.({ ...counts });

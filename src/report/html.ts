@@ -1,17 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Report, ReportCheck, ReportFinding } from './model.js';
 import { escapeHtml as h } from './escape.js';
-import {
-  SEVERITIES,
-  checkFacts,
-  checksOf,
-  countsSummary,
-  describeTarget,
-  findingTags,
-  groupChecks,
-  objectName,
-  scoreText,
-} from './view.js';
+import { SEVERITIES, checkFacts, checksOf, countsSummary, describeTarget, findingTags, groupChecks, objectName, scoreText } from './view.js';
 
 /** Affected objects listed under a grouped finding; the JSON report has them all. */
 const AFFECTED_SHOWN = 20;

@@ -51,7 +51,11 @@ function testCase(report: Report, check: ReportCheck, note: boolean): string[] {
     case 'pass':
       return [`${open}/>`];
     case 'unknown':
-      return [`${open}>`, `      <skipped ${attributes({ message: `unknown, excluded from the score: ${check.reason ?? 'no reason given'}` })}/>`, '    </testcase>'];
+      return [
+        `${open}>`,
+        `      <skipped ${attributes({ message: `unknown, excluded from the score: ${check.reason ?? 'no reason given'}` })}/>`,
+        '    </testcase>',
+      ];
     case 'not-applicable':
       return [`${open}>`, `      <skipped ${attributes({ message: `not applicable: ${check.reason ?? 'nothing to check'}` })}/>`, '    </testcase>'];
     case 'fail': {

@@ -59,7 +59,12 @@ export function renderMarkdown(report: Report): string {
 
 function checkSection(report: Report, check: ReportCheck, failing: boolean): string[] {
   if (check.status === 'unknown') {
-    return [`#### ❔ ${markdownText(check.id)} ${markdownText(check.title)}`, '', `Unknown, excluded from the score: ${markdownText(check.reason ?? 'no reason given')}`, ''];
+    return [
+      `#### ❔ ${markdownText(check.id)} ${markdownText(check.title)}`,
+      '',
+      `Unknown, excluded from the score: ${markdownText(check.reason ?? 'no reason given')}`,
+      '',
+    ];
   }
   const icon = failing ? '❌' : 'ℹ️';
   const facts = failing ? checkFacts(report, check) : `${checkFacts(report, check)} (a note, not a failure)`;

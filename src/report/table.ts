@@ -64,7 +64,9 @@ export function renderTable(report: Report, options: TableOptions): string {
     out.push(c.bold('How the score is computed'));
     for (const line of report.scoring.method) out.push(...wrap(visible(line), width, '  - ', '    ').map((l) => c.dim(l)));
   } else {
-    out.push(...wrap('`kposture explain ID` tells why a check matters and how to fix it; --verbose shows how the score is computed.', width).map((l) => c.dim(l)));
+    out.push(
+      ...wrap('`kposture explain ID` tells why a check matters and how to fix it; --verbose shows how the score is computed.', width).map((l) => c.dim(l)),
+    );
   }
   return `${out.join('\n')}\n`;
 }

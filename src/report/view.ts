@@ -30,9 +30,7 @@ export function isScored(report: Report, check: ReportCheck): boolean {
 export function pointsLost(report: Report, check: ReportCheck): number {
   if (!isScored(report, check) || check.score === null) return 0;
   const categories = report.categories.filter((c) => c.inTotal && c.score !== null).length;
-  const categoryWeight = report.checks
-    .filter((c) => c.category === check.category && c.weight > 0 && c.score !== null)
-    .reduce((sum, c) => sum + c.weight, 0);
+  const categoryWeight = report.checks.filter((c) => c.category === check.category && c.weight > 0 && c.score !== null).reduce((sum, c) => sum + c.weight, 0);
   if (categories === 0 || categoryWeight === 0) return 0;
   return Math.round((10 * check.weight * (100 - check.score)) / categoryWeight / categories) / 10;
 }

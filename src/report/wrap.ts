@@ -30,7 +30,6 @@ export function wrap(text: string, width: number, first = '', rest = first.repla
     if (!empty) {
       lines.push(line);
       line = rest;
-      empty = true;
     }
     let piece = word;
     while (columns(line) + columns(piece) > width) {
@@ -123,7 +122,7 @@ function shellWords(command: string): string[] {
     if (quote) {
       word += ch;
       if (ch === quote) quote = undefined;
-      else if (quote === '"' && ch === '\\' && i + 1 < command.length) word += command[++i];
+      else if (quote === '"' && ch === '\\' && i + 1 < command.length) word += command[++i]!;
       continue;
     }
     if (ch === ' ') {
@@ -133,7 +132,7 @@ function shellWords(command: string): string[] {
     }
     word += ch;
     if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '\\' && i + 1 < command.length) word += command[++i];
+    else if (ch === '\\' && i + 1 < command.length) word += command[++i]!;
   }
   if (word !== '') words.push(word);
   return words;
@@ -141,6 +140,6 @@ function shellWords(command: string): string[] {
 
 /** The first `n` code points of `text`, and the rest. */
 function cut(text: string, n: number): [string, string] {
-  const chars = [...text];
+  const chars = Array.from(text);
   return [chars.slice(0, n).join(''), chars.slice(n).join('')];
 }

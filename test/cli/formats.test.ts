@@ -24,10 +24,13 @@ describe('all formats from one run', () => {
   it('prints Markdown on stdout and writes HTML, JUnit, JSON, SARIF and the table to files', async () => {
     const file = (name: string): string => path.join(dir, name);
     const reports = ['html=kposture.html', 'junit=junit.xml', 'json=kposture.json', 'sarif=kposture.sarif', 'table=table.txt'];
-    const run = await runCli(['audit', '--snapshot', DEMO, '--format', 'markdown', '--fail-under', '80', ...reports.map((r) => `--report=${r.replace('=', `=${dir}/`)}`)], {
-      env: { FORCE_COLOR: '1' },
-      tty: true,
-    });
+    const run = await runCli(
+      ['audit', '--snapshot', DEMO, '--format', 'markdown', '--fail-under', '80', ...reports.map((r) => `--report=${r.replace('=', `=${dir}/`)}`)],
+      {
+        env: { FORCE_COLOR: '1' },
+        tty: true,
+      },
+    );
     expect(run.code).toBe(1);
     expect(run.stdout.startsWith('## kposture: score ')).toBe(true);
     expect(filesIn(dir)).toEqual(['junit.xml', 'kposture.html', 'kposture.json', 'kposture.sarif', 'table.txt']);
@@ -38,7 +41,7 @@ describe('all formats from one run', () => {
     const table = readFileSync(file('table.txt'), 'utf8');
     expect(table).toContain(`Score ${report.score}/100`);
     expect(table).not.toMatch(ANSI);
-    expect(Math.max(...table.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(80);
+    expect(Math.max(...table.split('\n').map((l) => Array.from(l).length))).toBeLessThanOrEqual(80);
   });
 
   it('names every format when --report has an unknown one, and writes nothing', async () => {

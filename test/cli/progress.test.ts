@@ -28,9 +28,7 @@ describe('the status line on a terminal', () => {
     p.status('reading the cluster: kinds 2/20, 3 pages, 1,500 objects');
     p.done();
     p.status('too late');
-    expect(out).toBe(
-      `${ERASE}reading the cluster: kinds 0/20, 0 pages, 0 objects${ERASE}reading the cluster: kinds 2/20, 3 pages, 1,500 objects${ERASE}`,
-    );
+    expect(out).toBe(`${ERASE}reading the cluster: kinds 0/20, 0 pages, 0 objects${ERASE}reading the cluster: kinds 2/20, 3 pages, 1,500 objects${ERASE}`);
   });
 
   it('prints a line to keep above the status line, escaped, and draws the status again', () => {
@@ -47,7 +45,7 @@ describe('the status line on a terminal', () => {
     const p = startProgress({ terminal: { write: (t) => void (out += t), columns: 30 }, now: clock().now });
     p.status('reading the cluster: kinds 12/27, 340 pages, 150,000 objects');
     expect(out).toBe(`${ERASE}reading the cluster: kinds 1…`);
-    expect([...out.slice(ERASE.length)]).toHaveLength(29);
+    expect(Array.from(out.slice(ERASE.length))).toHaveLength(29);
   });
 });
 

@@ -39,7 +39,10 @@ describe('the HTML report as a file', () => {
     expect(html).not.toMatch(/\ssrc=|@import|url\(/i);
     expect(html.match(/<script>/g)).toHaveLength(1);
     for (const check of report.checks.filter((c) => c.status === 'fail')) {
-      for (const f of check.findings) expect(html).toContain(`<code class="cmd">${f.verify.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')}</code>`);
+      for (const f of check.findings)
+        expect(html).toContain(
+          `<code class="cmd">${f.verify.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')}</code>`,
+        );
     }
     for (const check of report.checks.filter((c) => c.status === 'unknown')) expect(html).toContain(`id="check-${check.id}"`);
     // Readable without JavaScript: every finding is in the file and shown; only the filter form,

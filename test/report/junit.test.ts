@@ -29,7 +29,13 @@ function validate(xml: string, name: string): { ok: boolean; output: string } {
 
 /** The attributes of every element named `tag`, in document order (values unescaped). */
 function elements(xml: string, tag: string): Record<string, string>[] {
-  const unescape = (v: string): string => v.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescape = (v: string): string =>
+    v
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   return [...xml.matchAll(new RegExp(`<${tag}((?:\\s+[a-zA-Z]+="[^"]*")*)\\s*/?>`, 'g'))].map((m) =>
     Object.fromEntries([...m[1]!.matchAll(/([a-zA-Z]+)="([^"]*)"/g)].map((a) => [a[1]!, unescape(a[2]!)])),
   );
@@ -74,21 +80,24 @@ describe('the JUnit report', () => {
     expect(xml).not.toContain('<script>');
     expect(xml).not.toContain('<img');
     // XML 1.0 allows no C0 control character but tab, line feed and carriage return.
-    expect([...xml].filter((ch) => ch.charCodeAt(0) < 0x20 && !'\t\n\r'.includes(ch))).toEqual([]);
+    expect(Array.from(xml).filter((ch) => ch.charCodeAt(0) < 0x20 && !'\t\n\r'.includes(ch))).toEqual([]);
     expect(xml).toContain('&lt;/code&gt;&lt;/td&gt;&lt;script&gt;');
   });
 
   const withXmllint = XMLLINT ? it : it.skip;
-  withXmllint(`validates against the Jenkins xUnit JUnit schema on every fixture and with hostile text${XMLLINT ? '' : ' (skipped: xmllint is not installed; Debian package libxml2-utils)'}`, async () => {
-    for (const name of FIXTURES) {
-      const result = validate(renderJunit(await fixtureReport(name, ['--fail-under', '80'])), name);
-      expect(result.output).toMatch(/validates/);
-      expect(result.ok).toBe(true);
-    }
-    const hostile = validate(renderJunit(hostileReport(await fixtureReport('demo'))), 'hostile');
-    expect(hostile.ok).toBe(true);
-    // The schema is not a formality: a test case without its name is refused.
-    const broken = validate(renderJunit(await fixtureReport('demo')).replace(/ name="MT-05 [^"]*"/, ''), 'broken');
-    expect(broken.ok).toBe(false);
-  });
+  withXmllint(
+    `validates against the Jenkins xUnit JUnit schema on every fixture and with hostile text${XMLLINT ? '' : ' (skipped: xmllint is not installed; Debian package libxml2-utils)'}`,
+    async () => {
+      for (const name of FIXTURES) {
+        const result = validate(renderJunit(await fixtureReport(name, ['--fail-under', '80'])), name);
+        expect(result.output).toMatch(/validates/);
+        expect(result.ok).toBe(true);
+      }
+      const hostile = validate(renderJunit(hostileReport(await fixtureReport('demo'))), 'hostile');
+      expect(hostile.ok).toBe(true);
+      // The schema is not a formality: a test case without its name is refused.
+      const broken = validate(renderJunit(await fixtureReport('demo')).replace(/ name="MT-05 [^"]*"/, ''), 'broken');
+      expect(broken.ok).toBe(false);
+    },
+  );
 });

@@ -52,7 +52,14 @@ describe('decodePng', () => {
 
   it('tells a blank image from a drawn one', () => {
     const blank = decodePng(encode(4, 4, new Array<number>(48).fill(255), [1]));
-    const striped = decodePng(encode(4, 4, Array.from({ length: 48 }, (_, i) => (Math.floor(i / 12) % 2 === 0 ? 0 : 255)), [2]));
+    const striped = decodePng(
+      encode(
+        4,
+        4,
+        Array.from({ length: 48 }, (_, i) => (Math.floor(i / 12) % 2 === 0 ? 0 : 255)),
+        [2],
+      ),
+    );
     expect(lumaVariance(blank)).toBeLessThan(1e-6);
     expect(lumaVariance(striped)).toBeGreaterThan(10_000);
   });

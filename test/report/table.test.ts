@@ -62,7 +62,7 @@ describe('the table report fits the terminal', () => {
     const report = hostileReport(await fixtureReport('demo'));
     const text = renderTable(report, { color: false, width: 80 });
     expect(tooWide(text, 80)).toEqual([]);
-    expect([...text].filter((ch) => ch.charCodeAt(0) < 0x20 && ch !== '\n')).toEqual([]);
+    expect(Array.from(text).filter((ch) => ch.charCodeAt(0) < 0x20 && ch !== '\n')).toEqual([]);
     // (a wrapped message reads the same once its lines are joined)
     expect(text.replace(/\n +/g, ' ')).toContain('line one\\nline two\\x1b[2J\\x07');
   });
@@ -96,7 +96,11 @@ describe('the table report reads top-down', () => {
     const report = await fixtureReport('demo');
     const text = renderTable(report, { color: false, width: 80 });
     const failing = section(text, 'Failing checks');
-    const factsAfter = (i: number): string => failing.slice(i + 1).find((l) => /^ {4}(critical|high|medium|low|info) · /.test(l))!.trim();
+    const factsAfter = (i: number): string =>
+      failing
+        .slice(i + 1)
+        .find((l) => /^ {4}(critical|high|medium|low|info) · /.test(l))!
+        .trim();
     const heads = failing.flatMap((l, i) => (l.startsWith('  ✗ ') ? [{ id: l.split(' ')[3]!, facts: factsAfter(i) }] : []));
     expect(heads.length).toBe(report.checks.filter((c) => c.status === 'fail' && c.weight > 0 && c.category !== 'die').length);
     const keyed = heads.map(({ id, facts }) => {
@@ -165,7 +169,12 @@ describe('wrapping', () => {
         const lines = wrap(text, width, '  - ', '    ');
         for (const line of lines) expect(columns(line)).toBeLessThanOrEqual(width);
         // Words longer than a line are cut, so compare without the spaces wrapping chose.
-        expect(lines.map((l) => l.slice(4)).join('').replaceAll(' ', '')).toBe(ws.join(''));
+        expect(
+          lines
+            .map((l) => l.slice(4))
+            .join('')
+            .replaceAll(' ', ''),
+        ).toBe(ws.join(''));
       }),
       { numRuns: 300, seed: 17 },
     );
@@ -177,7 +186,9 @@ describe('wrapping', () => {
         const command = kubectl(...args);
         const lines = wrapCommand(command, width, '$ ', '    ');
         for (const line of lines) expect(columns(line)).toBeLessThanOrEqual(width);
-        const joined = lines.map((l, i) => (i === 0 ? l.slice(2) : l.slice(4))).reduce((acc, l) => (acc.endsWith(' \\') ? `${acc.slice(0, -2)} ${l}` : acc + l));
+        const joined = lines
+          .map((l, i) => (i === 0 ? l.slice(2) : l.slice(4)))
+          .reduce((acc, l) => (acc.endsWith(' \\') ? `${acc.slice(0, -2)} ${l}` : acc + l));
         // Only a word longer than a line is cut without a backslash; short words paste back exactly.
         if (args.every((a) => columns(shellQuote(a)) < width - 10)) expect(joined).toBe(command);
       }),

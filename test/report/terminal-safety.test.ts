@@ -114,7 +114,13 @@ describe('the table report of a snapshot with escape sequences in its content', 
     const lines = run.stdout.replace(OWN_SGR, '').split('\n');
     const at = lines.findIndex((l) => l.startsWith('  ? OS-03 '));
     const rest = lines.slice(at + 1);
-    const continued = rest.slice(0, Math.max(0, rest.findIndex((l) => !l.startsWith('    '))));
+    const continued = rest.slice(
+      0,
+      Math.max(
+        0,
+        rest.findIndex((l) => !l.startsWith('    ')),
+      ),
+    );
     const unknownLine = [lines[at]!, ...continued.map((l) => l.trim())].join(' ');
     expect(unknownLine).toContain(`"v1.30.3${ESCAPED.title}${ESCAPED.lf}" is not a Kubernetes version`);
     // A line feed in a value does not start a line of its own.
