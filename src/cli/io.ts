@@ -11,6 +11,15 @@ export interface Io {
   stderrIsTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Columns of the terminal stdout is, when it is one: the table wraps to it. */
+  stdoutColumns?: number;
+  /** Columns of the terminal stderr is, when it is one: the progress line fits in it. */
+  stderrColumns?: number;
+  /**
+   * Writes to stderr as it is, unescaped: only for kposture's own terminal sequences (the
+   * progress line that rewrites itself) around text already passed through `visible`.
+   */
+  stderrRaw?: (text: string) => void;
   /**
    * The CLI is the whole process (bin/kposture.js), not a caller's guest: it may change
    * process-wide settings, such as how V8 grows the heap (util/heap.ts).
@@ -28,6 +37,9 @@ export function processIo(): Io {
     stderrIsTTY: isTTY(process.stderr),
     env: process.env,
     cwd: process.cwd(),
+    ...(process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
+    ...(process.stderr.columns ? { stderrColumns: process.stderr.columns } : {}),
+    stderrRaw: (t) => process.stderr.write(t),
     ownsProcess: true,
   };
 }

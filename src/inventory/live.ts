@@ -22,6 +22,11 @@ export interface LiveOptions {
   /** Retries of failed requests (default DEFAULT_RETRY_POLICY). */
   retry?: RetryPolicy;
   log?: (line: string) => void;
+  /**
+   * Told the running counts after each page and each kind, for a progress line. When it is
+   * given, the line per kind listed is left to it (logged only with `logRequests`).
+   */
+  onProgress?: (counts: ReadCounts) => void;
   /** Lists of different kinds in flight at once (default 4). */
   concurrency?: number;
   /** Items per page (default 500, the size kubectl uses). */
@@ -44,6 +49,14 @@ export interface LiveOptions {
    * to copy back than to parse.
    */
   slimInWorkers?: PageDecoderOptions;
+}
+
+/** How far reading a cluster has got: kinds listed (or given up) of those to list, pages and objects read. */
+export interface ReadCounts {
+  kinds: number;
+  kindsDone: number;
+  pages: number;
+  objects: number;
 }
 
 export interface LiveInventory extends Inventory {
@@ -104,6 +117,7 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
     }
 
     let fatal: unknown;
+    const counts = progressCounter(tasks.length, options.onProgress);
     await mapBounded(tasks, concurrency, async (task) => {
       const started = Date.now();
       try {
@@ -112,10 +126,13 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
           project: options.project ?? wholeObjects,
           ...(decoder ? { decoder } : {}),
           ...(options.maxPages ? { maxPages: options.maxPages } : {}),
+          ...(options.onProgress ? { onPage: (p: number, n: number) => counts.page(task.id, p, n) } : {}),
         });
         kinds.set(task.id, { status: 'ok', items });
         apiVersions.set(task.id, task.apiVersion);
-        log(`listed ${task.id}: ${items.length} in ${pages} page${pages === 1 ? '' : 's'} (${elapsed(Date.now() - started)})`);
+        if (!options.onProgress || options.logRequests) {
+          log(`listed ${task.id}: ${items.length} in ${pages} page${pages === 1 ? '' : 's'} (${elapsed(Date.now() - started)})`);
+        }
       } catch (err) {
         if (isClusterLevel(err, false)) {
           fatal ??= err;
@@ -124,6 +141,8 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
         const collection = failedCollection(err, timeoutMs);
         kinds.set(task.id, collection);
         log(`could not list ${task.id}: ${collection.reason}`);
+      } finally {
+        counts.kindDone();
       }
     });
     if (fatal !== undefined) throw clusterError(fatal, target, timeoutMs);
@@ -145,6 +164,33 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
     decoder?.close();
     client.close();
   }
+}
+
+/**
+ * Sums what each list has read for `onProgress`. A list that restarts (an expired continue
+ * token) counts from zero again, so each list's last counts are kept and only the change added.
+ */
+function progressCounter(
+  kinds: number,
+  onProgress: ((counts: ReadCounts) => void) | undefined,
+): { page: (id: KindId, pages: number, items: number) => void; kindDone: () => void } {
+  const counts: ReadCounts = { kinds, kindsDone: 0, pages: 0, objects: 0 };
+  const last = new Map<KindId, { pages: number; items: number }>();
+  const tell = (): void => onProgress?.({ ...counts });
+  if (onProgress) tell();
+  return {
+    page: (id, pages, items) => {
+      const before = last.get(id) ?? { pages: 0, items: 0 };
+      counts.pages += pages - before.pages;
+      counts.objects += items - before.items;
+      last.set(id, { pages, items });
+      tell();
+    },
+    kindDone: () => {
+      counts.kindsDone++;
+      tell();
+    },
+  };
 }
 
 interface ListTask {

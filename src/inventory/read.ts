@@ -9,8 +9,10 @@ import type { Inventory } from '../k8s/inventory.js';
 import type { KindId } from '../k8s/kinds.js';
 import { slimProjection, wholeObjects } from '../k8s/slim.js';
 import { collectReadingGarbage } from '../util/heap.js';
-import { collectLive, type LiveOptions } from './live.js';
+import { collectLive, type LiveOptions, type ReadCounts } from './live.js';
 import { loadSnapshot } from './snapshot.js';
+
+export type { ReadCounts } from './live.js';
 
 export interface ReadRequest {
   /** Snapshot files and folders (relative to `cwd`); none: the live cluster of `live`. */
@@ -31,6 +33,8 @@ export interface ReadRequest {
   ownsProcess: boolean;
   /** Progress lines (a terminal) and --debug details; each gets one line at a time. */
   progress?: (line: string) => void;
+  /** The running counts of a live read (kinds, pages, objects), for a progress line. */
+  counts?: (counts: ReadCounts) => void;
   debug?: (line: string) => void;
 }
 
@@ -46,7 +50,7 @@ export async function readInventory(request: ReadRequest): Promise<Inventory> {
   return inventory;
 }
 
-function read({ snapshots, cwd, live, kinds, slim, progress, debug }: ReadRequest): Promise<Inventory> | Inventory {
+function read({ snapshots, cwd, live, kinds, slim, progress, counts, debug }: ReadRequest): Promise<Inventory> | Inventory {
   const project = slim ? slimProjection() : wholeObjects;
   if (snapshots.length > 0) {
     if (live.kubeconfig || live.context) {
@@ -66,5 +70,6 @@ function read({ snapshots, cwd, live, kinds, slim, progress, debug }: ReadReques
     ...(slim ? { slimInWorkers: {} } : {}),
     logRequests: debug !== undefined,
     log: (line) => (debug ?? progress)?.(line),
+    ...(counts ? { onProgress: counts } : {}),
   });
 }

@@ -103,9 +103,11 @@ export function loadSnapshot(paths: string[], cwd = process.cwd(), options: Snap
 
 function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: SnapshotOptions['slimInWorkers']): Inventory {
   const loaded: Loaded = { collections: new Map(), located: new Map(), notServed: new Set(), project: options.project ?? wholeObjects };
+  const files: string[] = [];
   for (const p of paths) {
     for (const file of expand(path.resolve(cwd, p), p)) {
       const rel = path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
+      files.push(rel);
       if (path.extname(file).toLowerCase() === '.json' && startsLikeJson(file)) {
         const decoders =
           parallel && statSync(file).size >= (parallel.minBytes ?? DEFAULT_MIN_PARALLEL_BYTES)
@@ -142,6 +144,7 @@ function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: 
     source: { type: 'snapshot', paths: [...paths] },
     kinds: loaded.collections,
     locate: locator(loaded.located),
+    files,
   };
   if (loaded.serverVersion) inventory.serverVersion = loaded.serverVersion;
   return inventory;

@@ -32,6 +32,8 @@ export interface Inventory {
   serverVersion?: string;
   /** Where an object came from, for SARIF locations. */
   locate(ref: ResourceRef): SourceLocation | undefined;
+  /** Snapshot only: the files read, relative to the working directory, in the order read. */
+  files?: readonly string[];
 }
 
 const MISSING: KindCollection = Object.freeze({ status: 'missing', items: [] });

@@ -20,6 +20,8 @@ export interface ListOptions {
   maxPages?: number;
   /** Whether the heap is too full to keep reading (default: heapNearLimit). */
   heapFull?: () => string | undefined;
+  /** Told after each page: pages read and items kept so far in this list (both start again when a list restarts). */
+  onPage?: (pages: number, items: number) => void;
 }
 
 export interface ListResult {
@@ -162,11 +164,13 @@ async function listOnce(client: ApiClient, path: string, options: ListOptions): 
     if ('page' in fetched) {
       while (inFlight.length > 0) await settleOldest();
       for (const record of records!) items.push(record);
+      options.onPage?.(pages, items.length);
       continue;
     }
     inFlight.push({ asked, items: fetched.decoded });
     // Bounded: pages read faster than they are decoded wait here, not in memory.
     while (inFlight.length > decoder!.window) await settleOldest();
+    options.onPage?.(pages, items.length);
   } while (token !== undefined);
   while (inFlight.length > 0) await settleOldest();
   return { items, pages, ...(resourceVersion ? { resourceVersion } : {}) };

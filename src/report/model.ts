@@ -1,6 +1,7 @@
 import { compareRefs, type ResourceRef } from '../k8s/object.js';
 import { fingerprintsOf } from './fingerprint.js';
 import type { Inventory, SourceLocation } from '../k8s/inventory.js';
+import { locateFinding } from './location.js';
 import { renderMessage, type Finding, type Severity, type Subject, type Verdict } from '../engine/check.js';
 import { byFinding } from '../engine/run.js';
 import { SCORING_METHOD, type Grade, type ScoredCheck, type Scorecard } from '../engine/score.js';
@@ -226,7 +227,7 @@ export function buildReport({ scorecard, inventory, version, generatedAt, config
         verify: f.verify,
         data: f.data,
         ...(f.affected && f.affected.length > 0 ? { affected: f.affected } : {}),
-        location: locationOf(inventory, f.resource),
+        location: locateFinding(inventory, f),
         ...waivedField(waivedBy[i]),
       })),
       subjects,
@@ -340,16 +341,4 @@ function targetOf(inventory: Inventory): ReportTarget {
     src.type === 'live' ? { source: 'live', context: src.context, server: src.server } : { source: 'snapshot', snapshots: src.paths };
   if (inventory.serverVersion) target.serverVersion = inventory.serverVersion;
   return target;
-}
-
-/**
- * Snapshot objects point at their file; live objects at a stable pseudo-path
- * `k8s/<context>/<namespace>/<Kind>/<name>.yaml` (`_cluster` for cluster-scoped objects).
- */
-function locationOf(inventory: Inventory, ref: ResourceRef): SourceLocation {
-  const found = inventory.locate(ref);
-  if (found) return found;
-  const context = inventory.source.type === 'live' ? inventory.source.context : 'snapshot';
-  const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_') || '_';
-  return { uri: `k8s/${safe(context)}/${safe(ref.namespace ?? '_cluster')}/${safe(ref.kind)}/${safe(ref.name)}.yaml`, startLine: 1 };
 }

@@ -4,6 +4,7 @@ import { FINGERPRINT_VERSION } from './fingerprint.js';
 import type { Report, ReportCheck, ReportFinding } from './model.js';
 import { sarifSuppressions, waiverNotifications, type SarifSuppression } from './sarif-waivers.js';
 import { describeScope } from './audit-notes.js';
+import { isScored } from './view.js';
 
 /**
  * SARIF 2.1.0 for GitHub code scanning. Every choice here, and the GitHub and OASIS
@@ -43,8 +44,13 @@ const SECURITY_SEVERITY: Record<Severity, string | undefined> = {
 
 const LEVEL_ORDER: Record<Level, number> = { error: 0, warning: 1, note: 2 };
 
-function levelFor(severity: Severity): Level {
-  return LEVEL[severity];
+/**
+ * A check's level: from its severity when it counts in the score; `note` when it does not (info
+ * checks, and categories outside the total such as DIE), so that code scanning does not show
+ * what the score and the gate ignore as errors.
+ */
+function levelFor(report: Report, check: ReportCheck): Level {
+  return isScored(report, check) ? LEVEL[check.severity] : 'note';
 }
 
 function securitySeverityFor(severity: Severity): string | undefined {
@@ -71,7 +77,7 @@ export function renderSarif(report: Report): string {
 export function buildSarif(report: Report): SarifLog {
   const checks = [...report.checks].sort((a, b) => a.id.localeCompare(b.id, 'en'));
   const ruleIndex = new Map(checks.map((c, i) => [c.id, i]));
-  const all = checks.flatMap((check) => resultsFor(check, ruleIndex.get(check.id)!));
+  const all = checks.flatMap((check) => resultsFor(check, ruleIndex.get(check.id)!, levelFor(report, check)));
   const kept = all.length > MAX_RESULTS ? keepMostSevere(all, MAX_RESULTS) : all;
 
   const notifications: SarifNotification[] = checks
@@ -109,7 +115,7 @@ export function buildSarif(report: Report): SarifLog {
     version: report.tool.version,
     informationUri: INFORMATION_URI,
     ...(isSemver(report.tool.version) ? { semanticVersion: report.tool.version } : {}),
-    rules: checks.map(ruleFor),
+    rules: checks.map((check) => ruleFor(check, levelFor(report, check))),
   };
   return {
     $schema: SARIF_SCHEMA_URI,
@@ -133,7 +139,7 @@ export function buildSarif(report: Report): SarifLog {
   };
 }
 
-function ruleFor(check: ReportCheck): SarifRule {
+function ruleFor(check: ReportCheck, level: Level): SarifRule {
   const securitySeverity = securitySeverityFor(check.severity);
   const references = check.references;
   return {
@@ -158,7 +164,7 @@ function ruleFor(check: ReportCheck): SarifRule {
       ].join('\n'),
     },
     ...(references[0] ? { helpUri: references[0] } : {}),
-    defaultConfiguration: { level: levelFor(check.severity) },
+    defaultConfiguration: { level },
     properties: {
       category: check.category,
       severity: check.severity,
@@ -168,13 +174,13 @@ function ruleFor(check: ReportCheck): SarifRule {
   };
 }
 
-function resultsFor(check: ReportCheck, index: number): SarifResult[] {
+function resultsFor(check: ReportCheck, index: number, level: Level): SarifResult[] {
   return check.findings.map((finding) => {
     const fingerprint = finding.fingerprint;
     return {
       ruleId: check.id,
       ruleIndex: index,
-      level: levelFor(check.severity),
+      level,
       message: { text: resultMessage(finding) },
       locations: [
         {

@@ -4,6 +4,7 @@ import { describeOrigin, WAIVER_ANNOTATION } from '../engine/waiver-model.js';
 import type { WaivedRun } from '../engine/waivers.js';
 import { toReportWaiver, type Report, type ReportWaiver, type ReportWaivers } from './model.js';
 import { visible } from '../util/terminal.js';
+import { wrap } from './wrap.js';
 
 /** The report's `waivers` section; undefined when the audit had no waiver and no waiver annotation. */
 export function waiversSection(run: Pick<WaivedRun, 'waivers' | 'expired' | 'unused' | 'problems'>): ReportWaivers | undefined {
@@ -54,25 +55,26 @@ export function strictWaiverReasons(section: ReportWaivers | undefined): string[
 }
 
 /**
- * The table's waiver lines: how many findings were waived (each with its waiver under
- * --show-waived), and the waivers that expired, went unused or could not be read.
+ * The table's waiver lines, each at most `width` columns: how many findings were waived (each
+ * with its waiver under --show-waived), and the waivers that expired, went unused or could not
+ * be read. Text is wrapped before it is colored.
  */
-export function waiverLines(report: Report, c: ChalkInstance, showWaived: boolean): string[] {
+export function waiverLines(report: Report, c: ChalkInstance, showWaived: boolean, width: number): string[] {
   const waived = report.checks.flatMap((check) => check.findings.filter((f) => f.waived).map((f) => ({ check, f })));
   const section = report.waivers;
   if (waived.length === 0 && !section) return [];
   const out = ['', c.bold('Waivers')];
   if (waived.length > 0 || (section?.count ?? 0) > 0) {
     const from = report.config ? ` (config ${visible(report.config)})` : '';
-    const hint = waived.length > 0 && !showWaived ? c.dim(' — --show-waived lists them') : '';
-    out.push(`  ${count(waived.length, 'finding')} waived, not scored${from}${hint}`);
+    const hint = waived.length > 0 && !showWaived ? ' — --show-waived lists them' : '';
+    out.push(...wrap(`${count(waived.length, 'finding')} waived, not scored${from}${hint}`, width, '  ', '    '));
   }
   if (showWaived) {
     for (const { check, f } of waived) {
       const w = f.waived!;
-      out.push(`  ${c.dim('~')} ${visible(`${check.id} ${f.message}`)}`);
+      out.push(...wrap(visible(`${check.id} ${f.message}`), width, '  ~ ', '    '));
       const about = [w.owner ? `owner ${w.owner}` : '', w.expires ? `expires ${w.expires}` : 'permanent', w.link ?? ''].filter(Boolean).join(', ');
-      out.push(c.dim(`      ${visible(`waived by ${waiverName(w)}: ${w.reason} (${about})`)}`));
+      out.push(...wrap(visible(`waived by ${waiverName(w)}: ${w.reason} (${about})`), width, '      ').map((l) => c.dim(l)));
     }
   }
   const problems = [
@@ -81,7 +83,10 @@ export function waiverLines(report: Report, c: ChalkInstance, showWaived: boolea
     ...(section?.problems ?? []).map(problemText),
   ];
   const shown = capped(problems, (rest) => `… and ${rest} more (see --format json)`);
-  out.push(...shown.map((line) => `  ${c.yellow('!')} ${visible(line)}`));
+  for (const line of shown) {
+    const wrapped = wrap(visible(line), width, '  ! ', '    ');
+    out.push(`  ${c.yellow('!')}${wrapped[0]!.slice(3)}`, ...wrapped.slice(1));
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Report } from '../../src/report/model.js';
 import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import { twoAudits, type TwoAudits } from './baseline-fixture.js';
-import { removeDir, runCli } from './run.js';
+import { removeDir, runCli, unwrapped } from './run.js';
 
 const validate = compileSchema('report.schema.json');
 function valid(report: unknown): Report {
@@ -64,9 +64,9 @@ describe('audit --baseline', () => {
   it('shows the baseline in the table and marks new findings there', async () => {
     const run = await runCli(['audit', '--snapshot', audits.afterSnapshot, '--baseline', audits.before]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`Since baseline ${audits.before} (score ${audits.beforeReport.score}, ${audits.beforeReport.generatedAt}): 1 new,`);
-    expect(run.stdout).toContain('new: Namespace billing has no Pod Security Admission enforce label');
-    expect(run.stdout).not.toContain('new: Namespace default');
+    expect(unwrapped(run.stdout)).toContain(`Since baseline ${audits.before} (score ${audits.beforeReport.score}, ${audits.beforeReport.generatedAt}): 1 new,`);
+    expect(unwrapped(run.stdout)).toContain('- [new] Namespace billing has no Pod Security Admission enforce label');
+    expect(run.stdout).not.toContain('[new] Namespace default');
   });
 
   it('gives SARIF results their baselineState', async () => {

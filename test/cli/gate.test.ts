@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Report } from '../../src/report/model.js';
-import { jsonOf, PARTIAL, PINNED, removeDir, runCli, STRONG, tempDir, UNKNOWN, WEAK } from './run.js';
+import { jsonOf, PARTIAL, PINNED, removeDir, runCli, STRONG, tempDir, UNKNOWN, WEAK, unwrapped } from './run.js';
 
 const DEMO = 'fixtures/clusters/demo/snapshot';
 /** One file of the demo fixture: only its nodes, so only the host-OS checks can be evaluated. */
@@ -188,7 +188,7 @@ describe('CI gate', () => {
         );
         expect(notes).toHaveLength(report.skipped.length);
         const table = await runCli(['audit', '--snapshot', WEAK, '--check', 'MT-04', '--check', 'PE-01', '--skip', 'PE-01']);
-        expect(table.stdout).toMatch(/^Not run, so not in the score: 25 checks \(not selected by --check\); PE-01 \(skipped with --skip\)\.$/m);
+        expect(unwrapped(table.stdout)).toMatch(/^Not run, so not in the score: 25 checks \(not selected by --check\); PE-01 \(skipped with --skip\)\.$/m);
       } finally {
         removeDir(dir);
       }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import type { Report } from '../../src/report/model.js';
-import { runCli, type CliResult } from './run.js';
+import { runCli, type CliResult, unwrapped } from './run.js';
 
 const DEMO = 'fixtures/clusters/demo/snapshot';
 
@@ -78,7 +78,7 @@ describe('kposture audit --namespace / --exclude-namespace / --namespace-selecto
     const run = await runCli(['audit', '--snapshot', DEMO, '-n', 'shop', '-n', 'shopp']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('warning: --namespace shopp: the snapshot has no such namespace\n');
-    expect(run.stdout).toContain(
+    expect(unwrapped(run.stdout)).toContain(
       'Scope: namespaces shop, shopp (1 tenant namespace: shop); not found: shopp. 16 tenant checks saw only these namespaces; cluster-wide checks saw the whole cluster.',
     );
     const report = JSON.parse((await runCli(['audit', '--snapshot', DEMO, '-n', 'shop', '--format', 'json'])).stdout) as Report;

@@ -13,7 +13,7 @@ import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import type { Report } from '../../src/report/model.js';
 import type { SarifLog } from '../../src/report/sarif.js';
 import { sarifValidator } from '../report/reports.js';
-import { REPO_ROOT, removeDir, runCli, tempDir, type CliResult } from './run.js';
+import { REPO_ROOT, removeDir, runCli, tempDir, type CliResult, unwrapped } from './run.js';
 
 const HARDENED = path.join(REPO_ROOT, 'fixtures', 'clusters', 'hardened', 'snapshot');
 /** A day the example waiver is in force, and the day after it expires. */
@@ -102,12 +102,12 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
     const run = await audit([], project(CAPSULE_WAIVER));
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain('Failing checks');
-    expect(run.stdout).toContain('1 finding waived, not scored (config .kposture.yaml) — --show-waived lists them');
+    expect(unwrapped(run.stdout)).toContain('1 finding waived, not scored (config .kposture.yaml) — --show-waived lists them');
     expect(run.stdout).not.toContain('waived by');
 
     const shown = await audit(['--show-waived'], dir);
-    expect(shown.stdout).toContain('~ MT-05 ClusterRoleBinding capsule-manager-rolebinding grants cluster-admin');
-    expect(shown.stdout).toContain(
+    expect(unwrapped(shown.stdout)).toContain('~ MT-05 ClusterRoleBinding capsule-manager-rolebinding grants cluster-admin');
+    expect(unwrapped(shown.stdout)).toContain(
       "waived by .kposture.yaml waivers.0: Capsule's controller needs cluster-admin to manage tenants (owner platform-team, expires 2027-06-30)",
     );
   });
@@ -172,7 +172,7 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
 
     const expired = await audit(['--strict-waivers'], project(CAPSULE_WAIVER), AFTER);
     expect(expired.code).toBe(1);
-    expect(expired.stdout).toContain('Gate failed: 1 waiver expired (--strict-waivers): .kposture.yaml waivers.0');
+    expect(unwrapped(expired.stdout)).toContain('Gate failed: 1 waiver expired (--strict-waivers): .kposture.yaml waivers.0');
 
     const fine = await audit(['--format', 'json', '--strict-waivers'], project(CAPSULE_WAIVER));
     expect(fine.code).toBe(0);
@@ -313,7 +313,7 @@ describe('waiver annotations on the hardened fixture', () => {
     const problem =
       'invalid kposture.io/waive annotation on ClusterRoleBinding/capsule-manager-rolebinding line 1: expires "2027-06-31" is not a date YYYY-MM-DD';
     expect(table.stderr).toBe(`warning: ${problem}\n`);
-    expect(table.stdout).toContain(`! ${problem}`);
+    expect(unwrapped(table.stdout)).toContain(`! ${problem}`);
     expect(table.stdout).toContain('Failing checks');
     const r = report(await run(snapshot, ['--format', 'json']));
     expect(mt05(r).status).toBe('fail');

@@ -38,7 +38,7 @@ const ESCAPED = {
   lf: 'denied\\nwrote /etc/passwd',
 };
 
-/** The SGR codes kposture's colors use (chalk at level 1, cli-table3's cyan head and grey border). */
+/** The SGR codes kposture's colors use (chalk at level 1). */
 const OWN_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39|90)m/g;
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
@@ -110,10 +110,18 @@ describe('the table report of a snapshot with escape sequences in its content', 
     // osImage (OS-01, OS-02), kubeletVersion and containerRuntimeVersion (OS-02), a namespace label
     // value (MT-04), a container name (IMG-03), the server version (header and OS-03's unknown line).
     expectEscaped(run.stdout, ['clear', 'title', 'link', 'conceal', 'c1', 'del', 'cr', 'lf']);
-    const unknownLine = run.stdout
-      .replace(OWN_SGR, '')
-      .split('\n')
-      .find((l) => l.startsWith('  ? OS-03 '));
+    // The table wraps long lines: the unknown line with its continuation lines, joined again.
+    const lines = run.stdout.replace(OWN_SGR, '').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  ? OS-03 '));
+    const rest = lines.slice(at + 1);
+    const continued = rest.slice(
+      0,
+      Math.max(
+        0,
+        rest.findIndex((l) => !l.startsWith('    ')),
+      ),
+    );
+    const unknownLine = [lines[at]!, ...continued.map((l) => l.trim())].join(' ');
     expect(unknownLine).toContain(`"v1.30.3${ESCAPED.title}${ESCAPED.lf}" is not a Kubernetes version`);
     // A line feed in a value does not start a line of its own.
     expect(run.stdout).not.toMatch(/^wrote \/etc\/passwd/m);

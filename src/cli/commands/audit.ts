@@ -25,7 +25,8 @@ import { compareWithBaseline } from '../../report/baseline.js';
 import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
 import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
-import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, type ClusterFlags } from './shared.js';
+import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
+import { describeCounts, progressOn, type Progress } from '../progress.js';
 
 interface AuditFlags extends ClusterFlags {
   snapshot?: string[];
@@ -50,6 +51,8 @@ interface AuditFlags extends ClusterFlags {
   baseline?: string;
   maxScoreDrop?: number;
   color: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function auditCommand(io: Io, setExit: (code: number) => void): Command {
@@ -84,7 +87,9 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--exclude-namespace <namespace>', 'tenant checks leave this namespace out (repeatable)', collect, [])
     .option('--namespace-selector <selector>', 'tenant checks see only namespaces whose labels match, e.g. "team=a,env in (prod,stage),!legacy"')
     .option('--system-namespaces <list>', 'comma-separated namespaces excluded from tenant checks (default: kube-system,kube-public,kube-node-lease)')
-    .option('--no-color', 'disable colors');
+    .option('--no-color', 'disable colors')
+    .option('-q, --quiet', 'the table shows the summary alone; no progress on stderr')
+    .option('--verbose', 'the table also shows how the score is computed');
   clusterOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
@@ -174,8 +179,10 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // collected before the report is rendered (docs/performance.md#what-the-heap-holds).
   // With --debug: how long each phase took, and which checks took longest (tuning large clusters).
   const phases = phaseTimer(flags.debug ? (line) => printLine(io, line) : undefined);
+  // --debug logs every step instead; --quiet wants nothing.
+  const progress = flags.quiet || flags.debug ? undefined : progressOn(io, () => performance.now());
   const report = await (async (): Promise<Report> => {
-    const inventory = await gatherInventory(flags, io, checks, scope);
+    const inventory = await gatherInventory(flags, io, checks, scope, progress);
     phases.done('read the inventory');
     const resolved = scope ? resolveScope(scope, inventory, (ns) => systemNamespaces.has(ns)) : undefined;
     if (resolved) for (const line of scopeWarnings(resolved, inventory.source.type)) printLine(io, `warning: ${line}`);
@@ -188,7 +195,10 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
       checkOptions,
       ...(resolved ? { scope: resolved } : {}),
       ...(flags.pluginTimeout ? { pluginTimeoutMs: flags.pluginTimeout * 1000 } : {}),
-      onTimed: (id, ms) => timings.push([id, ms]),
+      onTimed: (id, ms) => {
+        timings.push([id, ms]);
+        progress?.status(`running checks: ${timings.length}/${checks.length}`);
+      },
     });
     phases.done(`ran ${results.length} checks (slowest: ${slowest(timings)})`);
     const waived = waiveResults(results, inventory, { configWaivers: waivers, knownChecks, allowPermanent, today: now.toISOString().slice(0, 10) });
@@ -204,18 +214,18 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
       ...(resolved ? { scope: summarizeScope(resolved, checks) } : {}),
     });
     return baseline ? compareWithBaseline(built, baseline, flags.baseline!) : built;
-  })();
+  })().finally(() => progress?.done());
   for (const line of waiverWarnings(report.waivers)) printLine(io, line);
   const gate = evaluateGate(report, rules);
   if (gate) report.gate = gate;
 
   // Files are written all or none (temp files, then renames); each report is rendered as it is
   // written, in pieces, so a 150,000-pod JSON report is never one string in memory.
-  const showWaived = Boolean(flags.showWaived);
-  const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false, showWaived }) }));
-  if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false, showWaived }) });
+  const shape = { verbose: Boolean(flags.verbose), quiet: Boolean(flags.quiet), showWaived: Boolean(flags.showWaived) };
+  const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false, ...shape }) }));
+  if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false, ...shape }) });
   writeFilesAtomic(files);
-  if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true), showWaived }));
+  if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true), width: terminalWidth(io), ...shape }));
   phases.done('wrote the report');
   for (const f of files) printLine(io, `wrote ${f.file}`);
   // The verdict is one line on stderr whatever the format and wherever the report went.
@@ -256,7 +266,7 @@ function slowest(timings: [string, number][]): string {
     .join(', ');
 }
 
-function gatherInventory(flags: AuditFlags, io: Io, checks: Check[], scope: NamespaceScope | undefined): Promise<Inventory> {
+function gatherInventory(flags: AuditFlags, io: Io, checks: Check[], scope: NamespaceScope | undefined, progress: Progress | undefined): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
   return readInventory({
     snapshots: flags.snapshot ?? [],
@@ -268,7 +278,7 @@ function gatherInventory(flags: AuditFlags, io: Io, checks: Check[], scope: Name
     // may read any field, so with one loaded objects are kept whole.
     slim: checks.every((c) => BUILTIN_CHECKS.includes(c)),
     ownsProcess: Boolean(io.ownsProcess),
-    ...(io.stderrIsTTY ? { progress: say } : {}),
+    ...(progress ? { progress: progress.note, counts: (counts) => progress.status(describeCounts(counts)) } : {}),
     ...(flags.debug ? { debug: say } : {}),
   });
 }

@@ -70,6 +70,17 @@ export function useColor(flag: boolean, io: Io, toStdout: boolean): boolean {
 }
 
 /**
+ * How wide the table may be: `COLUMNS` when it is set to a number, else the terminal's width
+ * when stdout is one, else 80 (a CI log, a pipe, a file).
+ */
+export function terminalWidth(io: Io): number {
+  const columns = io.env.COLUMNS?.trim() ?? '';
+  if (/^\d+$/.test(columns) && Number(columns) > 0) return Number(columns);
+  if (io.stdoutIsTTY && io.stdoutColumns) return io.stdoutColumns;
+  return 80;
+}
+
+/**
  * Writes one line to stderr. What it carries (a server's error message, a name from the cluster)
  * may hold control characters, a line feed included: they are shown escaped, so the line stays
  * one line and leaves the terminal as it was.
