@@ -5,6 +5,7 @@ import type { Report } from '../../src/report/model.js';
 import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import { twoAudits, type TwoAudits } from './baseline-fixture.js';
 import { removeDir, runCli, unwrapped } from './run.js';
+import { CAPSULE_WAIVER } from '../support/waivers.js';
 
 const validate = compileSchema('report.schema.json');
 function valid(report: unknown): Report {
@@ -150,21 +151,10 @@ describe('audit --baseline', () => {
     const demo = path.join(audits.dir, 'demo-for-waiver.json');
     expect((await runCli(['audit', '--snapshot', 'fixtures/clusters/demo/snapshot', '--format', 'json', '-o', demo])).code).toBe(0);
     const config = path.join(audits.dir, 'waive-capsule.yaml');
-    writeFileSync(
-      config,
-      [
-        'waivers:',
-        '  - check: MT-05',
-        '    kind: ClusterRoleBinding',
-        '    name: capsule-manager-rolebinding',
-        "    reason: Capsule's controller needs cluster-admin to manage tenants",
-        '    owner: platform-team',
-        '    expires: 2099-06-30',
-        '',
-      ].join('\n'),
-    );
+    // Dated 2027-06-30: the audit runs with the clock fixed before it.
+    writeFileSync(config, CAPSULE_WAIVER);
     const args = ['audit', '--snapshot', 'fixtures/clusters/hardened/snapshot', '--baseline', demo, '--fail-on', 'new', '--format', 'json'];
-    const run = await runCli([...args, '--config', config]);
+    const run = await runCli([...args, '--config', config], { now: () => new Date('2027-01-15T08:00:00Z') });
     expect(run.code).toBe(0);
     const report = valid(JSON.parse(run.stdout));
     const capsule = findings(report).filter((f) => f.resource.name === 'capsule-manager-rolebinding');

@@ -14,21 +14,13 @@ import type { Report } from '../../src/report/model.js';
 import type { SarifLog } from '../../src/report/sarif.js';
 import { sarifValidator } from '../report/reports.js';
 import { REPO_ROOT, removeDir, runCli, tempDir, type CliResult, unwrapped } from './run.js';
+import { CAPSULE_WAIVER } from '../support/waivers.js';
 
 const HARDENED = path.join(REPO_ROOT, 'fixtures', 'clusters', 'hardened', 'snapshot');
 /** A day the example waiver is in force, and the day after it expires. */
 const BEFORE = new Date('2026-12-06T21:00:00Z');
 const AFTER = new Date('2027-07-01T08:00:00Z');
 const at = (date: Date) => () => date;
-
-const CAPSULE_WAIVER = `waivers:
-  - check: MT-05
-    kind: ClusterRoleBinding
-    name: capsule-manager-rolebinding
-    reason: Capsule's controller needs cluster-admin to manage tenants
-    owner: platform-team
-    expires: 2027-06-30
-`;
 
 const validateReport = compileSchema('report.schema.json');
 const validateSarif = sarifValidator();

@@ -18,6 +18,7 @@ import type { K8sObject } from '../../src/k8s/object.js';
 import { inventoryOf } from '../support/inventory.js';
 import { daemonSet, deployment, hostPathVolume, podOf, replicaSet, statefulSet } from '../checks/die/objects.js';
 import { kubeadmUbuntu, talos } from '../checks/host-os/nodes.js';
+import { CAPSULE_WAIVER } from '../support/waivers.js';
 
 const KNOWN = BUILTIN_CHECKS.map((c) => c.meta.id);
 const TODAY = '2026-12-06';
@@ -80,16 +81,6 @@ const BINDINGS = [
   MASTERS,
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'x', namespace: 'y' }, roleRef: {}, subjects: [] },
 ];
-
-const CAPSULE_WAIVER = `
-waivers:
-  - check: MT-05
-    kind: ClusterRoleBinding
-    name: capsule-manager-rolebinding
-    reason: Capsule's controller needs cluster-admin to manage tenants
-    owner: platform-team
-    expires: 2027-06-30
-`;
 
 describe('waivers on the results of real checks', () => {
   it('waives Capsule’s cluster-admin binding: MT-05 passes, scored on the rest, the finding kept as waived', () => {

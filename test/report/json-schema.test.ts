@@ -8,6 +8,7 @@ import { REPORT_SCHEMA_VERSION, type Report } from '../../src/report/model.js';
 import { renderJson, renderJsonChunks } from '../../src/report/json.js';
 import { jsonOf, PARTIAL, REPO_ROOT, runCli, STRONG, UNKNOWN, WEAK } from '../cli/run.js';
 import { liveCluster, liveInventory, reportFor, snapshotReport, TEST_CHECKS } from './reports.js';
+import { schemaFields } from '../support/schema-fields.js';
 
 const validate = compileSchema('report.schema.json');
 const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', 'report.schema.json'), 'utf8')) as {
@@ -200,16 +201,7 @@ describe('JSON report against schemas/report.schema.json', () => {
 
   it('documents every field of the schema in docs/report.md', () => {
     const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'report.md'), 'utf8');
-    const fields = new Set<string>();
-    const walk = (node: unknown): void => {
-      if (Array.isArray(node)) return node.forEach(walk);
-      if (typeof node !== 'object' || node === null) return;
-      for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-        if (key === 'properties' && typeof value === 'object' && value !== null) for (const f of Object.keys(value)) fields.add(f);
-        walk(value);
-      }
-    };
-    walk(schema);
+    const fields = schemaFields(schema);
     const undocumented = [...fields].filter((f) => !doc.includes(`\`${f}\``));
     expect(undocumented).toEqual([]);
   });
