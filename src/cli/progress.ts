@@ -1,4 +1,5 @@
 import type { ReadCounts } from '../inventory/read.js';
+import type { SnapshotProgress } from '../inventory/snapshot.js';
 import type { Io } from './io.js';
 import { visible } from '../util/terminal.js';
 
@@ -92,6 +93,11 @@ function logProgress(line: ((text: string) => void) | undefined, now: () => numb
 export function describeCounts(counts: ReadCounts): string {
   const n = (x: number): string => x.toLocaleString('en-US');
   return `reading the cluster: kinds ${counts.kindsDone}/${counts.kinds}, ${n(counts.pages)} page${counts.pages === 1 ? '' : 's'}, ${n(counts.objects)} objects`;
+}
+
+export function describeSnapshotProgress(progress: SnapshotProgress): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return `reading the snapshot: files ${progress.filesDone}/${progress.files}, ${n(progress.objects)} objects`;
 }
 
 /** Progress for this process's stderr: a status line on a terminal, a line now and then in a log. */

@@ -10,7 +10,7 @@ import type { KindId } from '../k8s/kinds.js';
 import { slimProjection, wholeObjects } from '../k8s/slim.js';
 import { collectReadingGarbage } from '../util/heap.js';
 import { collectLive, type LiveOptions, type ReadCounts } from './live.js';
-import { loadSnapshot } from './snapshot.js';
+import { loadSnapshot, type SnapshotProgress } from './snapshot.js';
 
 export type { ReadCounts } from './live.js';
 
@@ -35,6 +35,8 @@ export interface ReadRequest {
   progress?: (line: string) => void;
   /** The running counts of a live read (kinds, pages, objects), for a progress line. */
   counts?: (counts: ReadCounts) => void;
+  /** How far a snapshot read has got (files, objects), for the same line. */
+  snapshotCounts?: (progress: SnapshotProgress) => void;
   debug?: (line: string) => void;
 }
 
@@ -50,7 +52,7 @@ export async function readInventory(request: ReadRequest): Promise<Inventory> {
   return inventory;
 }
 
-function read({ snapshots, cwd, live, kinds, slim, progress, counts, debug }: ReadRequest): Promise<Inventory> | Inventory {
+function read({ snapshots, cwd, live, kinds, slim, progress, counts, snapshotCounts, debug }: ReadRequest): Promise<Inventory> | Inventory {
   const project = slim ? slimProjection() : wholeObjects;
   if (snapshots.length > 0) {
     if (live.kubeconfig || live.context) {
@@ -61,7 +63,7 @@ function read({ snapshots, cwd, live, kinds, slim, progress, counts, debug }: Re
       onStats: ({ batches, decodedHere }: { batches: number; decodedHere: number }): void =>
         debug?.(`read ${batches} batches of items in parallel, ${decodedHere} of them on the main thread`),
     };
-    return loadSnapshot(snapshots, cwd, { project, ...(slim ? { slimInWorkers } : {}) });
+    return loadSnapshot(snapshots, cwd, { project, ...(slim ? { slimInWorkers } : {}), ...(snapshotCounts ? { onProgress: snapshotCounts } : {}) });
   }
   return collectLive({
     ...live,

@@ -50,7 +50,20 @@ interface Loaded {
   project: Projection;
   /** Worker threads that parse the file's items, for the file being read (large files only). */
   decoders?: ItemDecoders;
+  /** Objects read so far and files done, told to `onProgress` now and then. */
+  progress: SnapshotProgress;
+  onProgress?: (progress: SnapshotProgress) => void;
 }
+
+/** How far a snapshot read has got: for the progress line of a long read. */
+export interface SnapshotProgress {
+  files: number;
+  filesDone: number;
+  objects: number;
+}
+
+/** Objects between two progress reports within a file (and one after each file). */
+const PROGRESS_EVERY = 10_000;
 
 export interface SnapshotOptions {
   /**
@@ -75,6 +88,8 @@ export interface SnapshotOptions {
     /** Told why, when the workers could not finish and the files are read again on the main thread. */
     onFallback?: (why: string) => void;
   };
+  /** Told how far the read has got: after each file, and every 10,000 objects within one. */
+  onProgress?: (progress: SnapshotProgress) => void;
 }
 
 /**
@@ -102,10 +117,19 @@ export function loadSnapshot(paths: string[], cwd = process.cwd(), options: Snap
 }
 
 function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: SnapshotOptions['slimInWorkers']): Inventory {
-  const loaded: Loaded = { collections: new Map(), located: new Map(), notServed: new Set(), project: options.project ?? wholeObjects };
+  const loaded: Loaded = {
+    collections: new Map(),
+    located: new Map(),
+    notServed: new Set(),
+    project: options.project ?? wholeObjects,
+    progress: { files: 0, filesDone: 0, objects: 0 },
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
   const files: string[] = [];
-  for (const p of paths) {
-    for (const file of expand(path.resolve(cwd, p), p)) {
+  const expanded = paths.map((p) => ({ found: expand(path.resolve(cwd, p), p) }));
+  loaded.progress.files = expanded.reduce((n, e) => n + e.found.length, 0);
+  for (const { found } of expanded) {
+    for (const file of found) {
       const rel = path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
       files.push(rel);
       if (path.extname(file).toLowerCase() === '.json' && startsLikeJson(file)) {
@@ -124,6 +148,7 @@ function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: 
             decoders.drain();
             parallel?.onStats?.(decoders.stats);
           }
+          fileDone(loaded);
         } catch (err) {
           if (!decoders || err instanceof ParallelReadFailed) throw err;
           throw new ParallelReadFailed(err instanceof Error ? err.message : String(err));
@@ -136,6 +161,7 @@ function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: 
       for (const doc of readDocuments(file, rel)) {
         addTopLevel(doc.value, { file: rel, line: doc.line, where: '', level: 1 }, loaded);
       }
+      fileDone(loaded);
     }
   }
   inferNotServed(loaded);
@@ -585,7 +611,13 @@ function collect(loaded: Loaded, id: KindId, metadata: unknown, at: Where): Kind
   if (!byName) byNamespace.set(namespace, (byName = new Map<string, SourceLocation>()));
   if (byName.has(name)) return undefined;
   byName.set(name, locationOf(at));
+  if (++loaded.progress.objects % PROGRESS_EVERY === 0) loaded.onProgress?.({ ...loaded.progress });
   return collection;
+}
+
+function fileDone(loaded: Loaded): void {
+  loaded.progress.filesDone++;
+  loaded.onProgress?.({ ...loaded.progress });
 }
 
 /** Finds where an object was read from its kind, namespace and name (reports carry no group). */

@@ -3,7 +3,7 @@
  * then, nothing with --quiet. The clock is the test's: no timer is waited for or asserted.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { describeCounts, startProgress } from '../../src/cli/progress.js';
+import { describeCounts, describeSnapshotProgress, startProgress } from '../../src/cli/progress.js';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { writeSyntheticCluster } from '../support/fixture-cluster.js';
@@ -73,6 +73,7 @@ describe('progress in a log (CI)', () => {
   it('describes the counts of a read', () => {
     expect(describeCounts({ kinds: 27, kindsDone: 12, pages: 340, objects: 150_000 })).toBe('reading the cluster: kinds 12/27, 340 pages, 150,000 objects');
     expect(describeCounts({ kinds: 3, kindsDone: 0, pages: 1, objects: 0 })).toBe('reading the cluster: kinds 0/3, 1 page, 0 objects');
+    expect(describeSnapshotProgress({ files: 12, filesDone: 3, objects: 20_000 })).toBe('reading the snapshot: files 3/12, 20,000 objects');
   });
 });
 
@@ -120,5 +121,38 @@ describe('kposture audit against a live API server', () => {
     expect(run.code).toBe(0);
     expect(run.raw).toBe('');
     expect(run.stderr).toBe('');
+  });
+});
+
+describe('kposture audit of a snapshot on a terminal', () => {
+  it('shows the files and objects read on the status line, file by file, and leaves the terminal clean', async () => {
+    const out = { stdout: '', stderr: '', raw: '' };
+    const io: Io = {
+      stdout: (t) => void (out.stdout += t),
+      stderr: (t) => void (out.stderr += t),
+      stderrRaw: (t) => void (out.raw += t),
+      stdoutIsTTY: false,
+      stderrIsTTY: true,
+      stderrColumns: 100,
+      env: { NO_COLOR: '1' },
+      cwd: process.cwd(),
+    };
+    // A folder of files. The line is redrawn at most every 100 ms, so how many counts show depends
+    // on the machine's speed; what must hold is that every line drawn is a snapshot count, and
+    // that the counts never go backwards.
+    const code = await main(['audit', '--format', 'json', '--snapshot', 'fixtures/clusters/demo/snapshot'], io);
+    expect(code).toBe(0);
+    const drawn = out.raw.split(ERASE).filter(Boolean);
+    const reading = drawn.filter((line) => line.startsWith('reading the snapshot'));
+    expect(reading.length).toBeGreaterThan(0);
+    // After reading, the line says which check runs.
+    expect(drawn.slice(reading.length).every((line) => line.startsWith('running checks'))).toBe(true);
+    const counts = reading.map((line) => /^reading the snapshot: files (\d+)\/(\d+), ([\d,]+) objects$/.exec(line));
+    expect(counts.every(Boolean)).toBe(true);
+    const done = counts.map((m) => Number(m![1]));
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(Number(counts[0]![2])).toBeGreaterThan(1);
+    expect(out.raw.endsWith(ERASE)).toBe(true);
+    expect(out.stderr).toBe('');
   });
 });

@@ -147,3 +147,26 @@ describe('snapshot loader', () => {
     expect(() => loadSnapshot([empty], empty)).toThrow(/holds no \.json, \.yaml or \.yml file/);
   });
 });
+
+describe('snapshot loader progress', () => {
+  it('tells how many files are done and objects read: after each file, and every 10,000 objects within one', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kposture-progress-'));
+    const namespaces = (from: number, n: number): string =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'NamespaceList',
+        items: Array.from({ length: n }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${from + i}` } })),
+      });
+    writeFileSync(path.join(dir, 'a.json'), namespaces(0, 25_000));
+    writeFileSync(path.join(dir, 'b.json'), namespaces(25_000, 10));
+    const told: { files: number; filesDone: number; objects: number }[] = [];
+    const inventory = loadSnapshot([dir], dir, { onProgress: (p) => told.push(p) });
+    expect(collectionOf(inventory, KINDS.Namespace).items).toHaveLength(25_010);
+    expect(told).toEqual([
+      { files: 2, filesDone: 0, objects: 10_000 },
+      { files: 2, filesDone: 0, objects: 20_000 },
+      { files: 2, filesDone: 1, objects: 25_000 },
+      { files: 2, filesDone: 2, objects: 25_010 },
+    ]);
+  });
+});

@@ -26,7 +26,7 @@ import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
 import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
-import { describeCounts, progressOn, type Progress } from '../progress.js';
+import { describeCounts, describeSnapshotProgress, progressOn, type Progress } from '../progress.js';
 
 interface AuditFlags extends ClusterFlags {
   snapshot?: string[];
@@ -278,7 +278,13 @@ function gatherInventory(flags: AuditFlags, io: Io, checks: Check[], scope: Name
     // may read any field, so with one loaded objects are kept whole.
     slim: checks.every((c) => BUILTIN_CHECKS.includes(c)),
     ownsProcess: Boolean(io.ownsProcess),
-    ...(progress ? { progress: progress.note, counts: (counts) => progress.status(describeCounts(counts)) } : {}),
+    ...(progress
+      ? {
+          progress: progress.note,
+          counts: (counts) => progress.status(describeCounts(counts)),
+          snapshotCounts: (read) => progress.status(describeSnapshotProgress(read)),
+        }
+      : {}),
     ...(flags.debug ? { debug: say } : {}),
   });
 }
