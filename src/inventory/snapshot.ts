@@ -126,9 +126,10 @@ function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: 
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
   const files: string[] = [];
-  const expanded = paths.map((p) => ({ found: expand(path.resolve(cwd, p), p) }));
-  loaded.progress.files = expanded.reduce((n, e) => n + e.found.length, 0);
-  for (const { found } of expanded) {
+  // Every path is expanded first: the progress line counts the files to read.
+  const expanded = paths.map((p) => expand(path.resolve(cwd, p), p));
+  loaded.progress.files = expanded.reduce((n, found) => n + found.length, 0);
+  for (const found of expanded) {
     for (const file of found) {
       const rel = path.relative(cwd, file).split(path.sep).join('/') || path.basename(file);
       files.push(rel);
