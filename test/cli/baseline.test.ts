@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { Report } from '../../src/report/model.js';
 import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import { twoAudits, type TwoAudits } from './baseline-fixture.js';
-import { removeDir, runCli, unwrapped } from './run.js';
+import { removeDir, runCli } from './run.js';
 import { CAPSULE_WAIVER } from '../support/waivers.js';
+import { unwrapped } from '../support/table.js';
 
 const validate = compileSchema('report.schema.json');
 function valid(report: unknown): Report {

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Report } from '../../src/report/model.js';
-import { jsonOf, PARTIAL, PINNED, removeDir, runCli, STRONG, tempDir, UNKNOWN, WEAK, unwrapped } from './run.js';
+import { jsonOf, PARTIAL, PINNED, removeDir, runCli, STRONG, tempDir, UNKNOWN, WEAK } from './run.js';
+import { unwrapped } from '../support/table.js';
 
 const DEMO = 'fixtures/clusters/demo/snapshot';
 /** One file of the demo fixture: only its nodes, so only the host-OS checks can be evaluated. */

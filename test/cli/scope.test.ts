@@ -5,7 +5,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import type { Report } from '../../src/report/model.js';
-import { runCli, type CliResult, unwrapped } from './run.js';
+import { runCli, type CliResult } from './run.js';
+import { unwrapped } from '../support/table.js';
 
 const DEMO = 'fixtures/clusters/demo/snapshot';
 

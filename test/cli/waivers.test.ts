@@ -13,8 +13,9 @@ import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import type { Report } from '../../src/report/model.js';
 import type { SarifLog } from '../../src/report/sarif.js';
 import { sarifValidator } from '../report/reports.js';
-import { REPO_ROOT, removeDir, runCli, tempDir, type CliResult, unwrapped } from './run.js';
+import { REPO_ROOT, removeDir, runCli, tempDir, type CliResult } from './run.js';
 import { CAPSULE_WAIVER } from '../support/waivers.js';
+import { unwrapped } from '../support/table.js';
 
 const HARDENED = path.join(REPO_ROOT, 'fixtures', 'clusters', 'hardened', 'snapshot');
 /** A day the example waiver is in force, and the day after it expires. */
