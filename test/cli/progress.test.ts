@@ -87,19 +87,7 @@ describe('kposture audit against a live API server', () => {
   afterAll(async () => server.close());
 
   async function audit(argv: string[]): Promise<{ code: number; stdout: string; stderr: string; raw: string }> {
-    const out = { stdout: '', stderr: '', raw: '' };
-    const io: Io = {
-      stdout: (t) => void (out.stdout += t),
-      stderr: (t) => void (out.stderr += t),
-      stderrRaw: (t) => void (out.raw += t),
-      stdoutIsTTY: false,
-      stderrIsTTY: true,
-      stderrColumns: 100,
-      env: { KUBECONFIG: kubeconfig, NO_COLOR: '1' },
-      cwd: process.cwd(),
-    };
-    const code = await main(['audit', '--format', 'json', ...argv], io);
-    return { code, ...out };
+    return auditOnTerminal(argv, { KUBECONFIG: kubeconfig, NO_COLOR: '1' });
   }
 
   it('shows the counts of the read on one status line, and leaves the terminal clean', async () => {
@@ -126,22 +114,11 @@ describe('kposture audit against a live API server', () => {
 
 describe('kposture audit of a snapshot on a terminal', () => {
   it('shows the files and objects read on the status line, file by file, and leaves the terminal clean', async () => {
-    const out = { stdout: '', stderr: '', raw: '' };
-    const io: Io = {
-      stdout: (t) => void (out.stdout += t),
-      stderr: (t) => void (out.stderr += t),
-      stderrRaw: (t) => void (out.raw += t),
-      stdoutIsTTY: false,
-      stderrIsTTY: true,
-      stderrColumns: 100,
-      env: { NO_COLOR: '1' },
-      cwd: process.cwd(),
-    };
     // A folder of files. The line is redrawn at most every 100 ms, so how many counts show depends
     // on the machine's speed; what must hold is that every line drawn is a snapshot count, and
     // that the counts never go backwards.
-    const code = await main(['audit', '--format', 'json', '--snapshot', 'fixtures/clusters/demo/snapshot'], io);
-    expect(code).toBe(0);
+    const out = await auditOnTerminal(['--snapshot', 'fixtures/clusters/demo/snapshot'], { NO_COLOR: '1' });
+    expect(out.code).toBe(0);
     const drawn = out.raw.split(ERASE).filter(Boolean);
     const reading = drawn.filter((line) => line.startsWith('reading the snapshot'));
     expect(reading.length).toBeGreaterThan(0);
@@ -156,3 +133,20 @@ describe('kposture audit of a snapshot on a terminal', () => {
     expect(out.stderr).toBe('');
   });
 });
+
+/** `audit --format json` through main() with stderr a 100-column terminal: what each stream got. */
+async function auditOnTerminal(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string; raw: string }> {
+  const out = { stdout: '', stderr: '', raw: '' };
+  const io: Io = {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    stderrRaw: (t) => void (out.raw += t),
+    stdoutIsTTY: false,
+    stderrIsTTY: true,
+    stderrColumns: 100,
+    env,
+    cwd: process.cwd(),
+  };
+  const code = await main(['audit', '--format', 'json', ...argv], io);
+  return { code, ...out };
+}
