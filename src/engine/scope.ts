@@ -15,8 +15,9 @@
  */
 import { KINDS, kindSpec, type KindId } from '../k8s/kinds.js';
 import { collectionOf, describeStatus, type Inventory, type KindCollection } from '../k8s/inventory.js';
-import { labelsOf, nameOf, namespaceOf } from '../k8s/object.js';
+import { nameOf, namespaceOf } from '../k8s/object.js';
 import type { CompiledSelector, Labels } from '../k8s/labels.js';
+import { namespaceLabels } from '../k8s/webhooks.js';
 import type { Check } from './check.js';
 
 /** What the scope flags ask for. A namespace is in scope when it passes all three. */
@@ -81,7 +82,8 @@ function automaticLabels(name: string): Labels {
 
 export function resolveScope(scope: NamespaceScope, inventory: Inventory, isSystemNamespace: (name: string) => boolean): ResolvedScope {
   const namespaceList = collectionOf(inventory, KINDS.Namespace);
-  const listed = namespaceList.status === 'ok' ? new Map(namespaceList.items.map((ns) => [nameOf(ns), labelsOf(ns)])) : undefined;
+  // As the API server labels them: with the automatic kubernetes.io/metadata.name (webhooks.ts).
+  const listed = namespaceList.status === 'ok' ? new Map(namespaceList.items.map((ns) => [nameOf(ns), namespaceLabels(ns)])) : undefined;
   const only = new Set(scope.namespaces);
   const excluded = new Set(scope.exclude);
   const unresolved =

@@ -106,6 +106,12 @@ describe('namespace scope', () => {
     expect(seen(outcomes.get('T-CLUSTER'), 'Namespace')).toHaveLength(4);
   });
 
+  it('matches a selector against the labels the API server gives every namespace, kubernetes.io/metadata.name included', () => {
+    const s = resolveScope(scope({ selector: 'kubernetes.io/metadata.name in (shop,lab)' }), cluster(), isSystem);
+    expect(['shop', 'blog', 'lab', 'kube-system'].filter((ns) => s.includes(ns))).toEqual(['shop', 'lab']);
+    expect(s.tenantNamespaces).toEqual(['lab', 'shop']);
+  });
+
   it('combines the three flags: listed, matching the selector, and not excluded', () => {
     const inventory = cluster();
     const s = resolveScope(scope({ namespaces: ['shop', 'blog', 'lab'], exclude: ['blog'], selector: 'env=prod' }), inventory, isSystem);
