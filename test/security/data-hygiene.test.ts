@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startFixtureServer, writeKubeconfig, type FixtureServer } from '../support/fixture-server.js';
+import { startFixtureServer, writeKubeconfig, type FixtureServer, servedSecret } from '../support/fixture-server.js';
 import { syntheticCluster } from '../support/fixture-cluster.js';
 import { runMain } from '../support/fixture-cli.js';
 import { readOnlyViolations } from '../support/read-only.js';
@@ -121,16 +121,7 @@ beforeAll(async () => {
   writeFileSync(clusterFile, JSON.stringify(marked));
   server = await startFixtureServer({
     snapshot: [clusterFile],
-    extra: [
-      {
-        group: '',
-        version: 'v1',
-        resource: 'secrets',
-        kind: 'Secret',
-        namespaced: true,
-        items: [{ metadata: { name: 'db', namespace: 'team-a' }, data: { password: Buffer.from(SECRET_MARKER).toString('base64') } }],
-      },
-    ],
+    extra: [servedSecret(Buffer.from(SECRET_MARKER).toString('base64'))],
   });
 });
 

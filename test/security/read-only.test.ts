@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { PolicyRule } from '../../src/inventory/rbac-policy.js';
-import { startFixtureServer, writeKubeconfig, TLS_DIR, type FixtureServer } from '../support/fixture-server.js';
+import { startFixtureServer, writeKubeconfig, TLS_DIR, type FixtureServer, servedSecret } from '../support/fixture-server.js';
 import { writeSyntheticCluster } from '../support/fixture-cluster.js';
 import { runMain } from '../support/fixture-cli.js';
 import { readOnlyViolations } from '../support/read-only.js';
@@ -36,16 +36,7 @@ beforeAll(async () => {
   server = await startFixtureServer({
     snapshot: [writeSyntheticCluster({ namespaces: 3, podsPerNamespace: 2 })],
     // A Secret the server would serve if asked (it answers 403 anyway; the log is what counts).
-    extra: [
-      {
-        group: '',
-        version: 'v1',
-        resource: 'secrets',
-        kind: 'Secret',
-        namespaced: true,
-        items: [{ metadata: { name: 'db', namespace: 'team-a' }, data: { password: 'c2VjcmV0' } }],
-      },
-    ],
+    extra: [servedSecret('c2VjcmV0')],
   });
   kubeconfig = writeKubeconfig(server, { context: 'ro', dir }).file;
   role = clusterRoleRules((await runMain(['rbac'])).stdout);

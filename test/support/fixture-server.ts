@@ -36,6 +36,18 @@ export interface ServedResource {
   items?: K8sObject[];
 }
 
+/** A Secret the server would serve if asked: `db` in team-a, with `password` (base64) as its data. */
+export function servedSecret(passwordBase64: string): ServedResource {
+  return {
+    group: '',
+    version: 'v1',
+    resource: 'secrets',
+    kind: 'Secret',
+    namespaced: true,
+    items: [{ metadata: { name: 'db', namespace: 'team-a' }, data: { password: passwordBase64 } }],
+  };
+}
+
 export interface RecordedRequest {
   method: string;
   /** Path without the query string. */
