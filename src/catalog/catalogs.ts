@@ -5,7 +5,7 @@
  * the files happens in load.ts, at the edge.
  */
 /**
- * `node-in-container`: the node is itself a container (k3s/k3d in Docker), so what it reports is
+ * `node-in-container`: the node is itself a container (k3s/k3d or kind in Docker), so what it reports is
  * its image's, and the host's OS cannot be seen through the Kubernetes API.
  */
 export type OsClass = 'container-optimized' | 'general-purpose' | 'windows' | 'node-in-container';
@@ -15,6 +15,8 @@ export interface OsFamily {
   id: string;
   name: string;
   class: OsClass;
+  /** Case-insensitive regular expressions tried against spec.providerID first (`kind://docker/kind/kind-worker`). */
+  providerID?: string[];
   /** Case-insensitive regular expressions tried against status.nodeInfo.osImage. */
   osImage?: string[];
   /** Case-insensitive regular expressions tried against status.nodeInfo.kernelVersion (`6.6.32-talos`). */
@@ -33,6 +35,7 @@ export interface OsFamily {
 
 /** What a node shows (some of it): the identifier must recognise the family from it alone. */
 interface OsExample {
+  providerID?: string;
   osImage?: string;
   kernelVersion?: string;
   labels?: Record<string, string>;

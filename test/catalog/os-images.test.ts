@@ -14,9 +14,10 @@ const imageFile = JSON.parse(readFileSync(path.join(ROOT, 'catalog/image-bases.j
 const families = loadCatalogFile('osFamilies') as OsFamily[];
 const rules = loadCatalogFile('imageRules') as ImageRule[];
 
-function node(osImage: string | undefined, labels: Record<string, string> = {}, kernelVersion?: string): Record<string, unknown> {
+function node(osImage: string | undefined, labels: Record<string, string> = {}, kernelVersion?: string, providerID?: string): Record<string, unknown> {
   const nodeInfo = { ...(osImage === undefined ? {} : { osImage }), ...(kernelVersion === undefined ? {} : { kernelVersion }) };
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels }, status: { nodeInfo } };
+  const spec = providerID === undefined ? {} : { spec: { providerID } };
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels }, ...spec, status: { nodeInfo } };
 }
 
 function classify(image: string): { class: string; rule?: string } {
@@ -67,7 +68,7 @@ describe('OS families', () => {
   const cases = osFile.entries.flatMap((f) => (f.examples ?? []).map((ex) => [f.id, ex] as const));
 
   it.each(cases)('%s recognises its example %j', (id, example) => {
-    const n = typeof example === 'string' ? node(example) : node(example.osImage, example.labels, example.kernelVersion);
+    const n = typeof example === 'string' ? node(example) : node(example.osImage, example.labels, example.kernelVersion, example.providerID);
     expect(identifyOs(n, families).family?.id).toBe(id);
   });
 
