@@ -1,9 +1,10 @@
 /**
  * How well the image name rules alone classify real public image references: the accuracy set in
- * test/data/image-references/references.json (expected classes from each project's build file),
- * classified with the built-in catalogue only. Prints the figure and every miss.
+ * test/data/image-references/references.json (expected classes from each project's build file)
+ * and the held-out set beside it (images no rule was written for), classified with the built-in
+ * catalogue only. Prints both figures and every miss.
  *   node dist/bench/image-accuracy.js [--json]
- * docs/image-name-rules.md explains the set and the figure.
+ * docs/image-name-rules.md explains the sets and the figures.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,8 +13,8 @@ import type { ImageClass, ImageRule } from '../src/catalog/catalogs.js';
 import { loadCatalogFile } from '../src/catalog/load.js';
 import { imageClassifier, parseImageRef } from '../src/k8s/images.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const REFERENCES_FILE = path.join(ROOT, 'test/data/image-references/references.json');
+const DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/data/image-references');
+export const IMAGE_REFERENCE_SETS = { accuracy: 'references.json', heldOut: 'held-out.json' } as const;
 
 export interface ImageReference {
   image: string;
@@ -42,8 +43,8 @@ export interface NameRuleAccuracy {
   misses: Miss[];
 }
 
-export function loadImageReferences(file = REFERENCES_FILE): ImageReference[] {
-  return (JSON.parse(readFileSync(file, 'utf8')) as { references: ImageReference[] }).references;
+export function loadImageReferences(set: keyof typeof IMAGE_REFERENCE_SETS = 'accuracy'): ImageReference[] {
+  return (JSON.parse(readFileSync(path.join(DATA, IMAGE_REFERENCE_SETS[set]), 'utf8')) as { references: ImageReference[] }).references;
 }
 
 export function measureNameRuleAccuracy(references: readonly ImageReference[], rules: readonly ImageRule[]): NameRuleAccuracy {
@@ -68,17 +69,21 @@ export function measureNameRuleAccuracy(references: readonly ImageReference[], r
 }
 
 function main(): void {
-  const result = measureNameRuleAccuracy(loadImageReferences(), loadCatalogFile('imageRules') as ImageRule[]);
+  const rules = loadCatalogFile('imageRules') as ImageRule[];
+  const results = {
+    accuracy: measureNameRuleAccuracy(loadImageReferences('accuracy'), rules),
+    heldOut: measureNameRuleAccuracy(loadImageReferences('heldOut'), rules),
+  };
   if (process.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     return;
   }
   const pct = (n: number): string => `${(n * 100).toFixed(1)}%`;
-  const lines = [
-    `name rules only: ${result.correct} of ${result.total} references correct (${pct(result.accuracy)})`,
-    `unknown: ${result.unknown}; wrong class: ${result.wrong}; full on a non-full image: ${result.falseFull}`,
+  const lines = Object.entries(results).flatMap(([set, result]) => [
+    `${IMAGE_REFERENCE_SETS[set as keyof typeof IMAGE_REFERENCE_SETS]}, name rules only: ${result.correct} of ${result.total} correct (${pct(result.accuracy)})`,
+    `  unknown: ${result.unknown}; wrong class: ${result.wrong}; full on a non-full image: ${result.falseFull}`,
     ...result.misses.map((m) => `  ${m.image}: expected ${m.expected}, got ${m.got}${m.rule ? ` (rule ${m.rule})` : ''}`),
-  ];
+  ]);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -63,7 +63,8 @@ function contradictions(list: readonly ImageRule[], images: readonly string[]): 
       for (const later of hits.slice(i + 1)) {
         if (later.class === first.class) continue;
         const tagVariant = first.tag !== undefined && later.tag === undefined;
-        const narrowerRepository = narrower(first.repository, later.repository) && (later.tag === undefined || (first.tag !== undefined && narrower(first.tag, later.tag)));
+        const narrowerRepository =
+          narrower(first.repository, later.repository) && (later.tag === undefined || (first.tag !== undefined && narrower(first.tag, later.tag)));
         if (!tagVariant && !narrowerRepository) found.push(`${image}: ${first.id} (${first.class}) vs ${later.id} (${later.class})`);
       }
     });
@@ -125,6 +126,13 @@ describe('accuracy of the name rules alone on public image references', () => {
     expect(result.misses.filter((m) => m.got === 'full')).toEqual([]);
     expect(result.falseFull).toBe(0);
     expect(result.accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('on the held-out images no rule was written for, it still never calls an image full that is not', () => {
+    const heldOut = loadImageReferences('heldOut');
+    expect(heldOut.length).toBeGreaterThanOrEqual(20);
+    const result = measureNameRuleAccuracy(heldOut, rules);
+    expect(result.misses.filter((m) => m.got === 'full')).toEqual([]);
   });
 
   it('the measure counts what it should: no rules is all unknown, a blanket full rule is all false full', () => {
