@@ -14,7 +14,7 @@ import { loadCatalogFile } from '../src/catalog/load.js';
 import { imageClassifier, parseImageRef } from '../src/k8s/images.js';
 
 const DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/data/image-references');
-export const IMAGE_REFERENCE_SETS = { accuracy: 'references.json', heldOut: 'held-out.json' } as const;
+const IMAGE_REFERENCE_SETS = { accuracy: 'references.json', heldOut: 'held-out.json' } as const;
 
 export interface ImageReference {
   image: string;
