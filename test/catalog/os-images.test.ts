@@ -233,10 +233,11 @@ describe('image bases', () => {
   it.each([
     'registry.corp.io/team/api:1.4.2',
     'ghcr.io/acme/worker:2.0',
-    'redis:7.2',
+    'bitnami/redis:7.2.5',
     'registry.access.redhat.com/ubi9/openjdk-21-runtime:1.20',
-    'registry.k8s.io/sig-storage/csi-provisioner:v5.0.1',
-    `602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.3-eksbuild.1`,
+    'registry.k8s.io/sig-storage/nfsplugin:v4.8.0',
+    // the default EKS kube-proxy build, unlike its -minimal- variant, has no rule
+    '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v1.30.0-eksbuild.3',
   ])('leaves %s unknown rather than guessing', (image) => {
     expect(classify(image)).toEqual({ class: 'unknown' });
   });
