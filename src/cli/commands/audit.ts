@@ -21,6 +21,8 @@ import { readInventory } from '../../inventory/read.js';
 import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
+import { metricsRegistry } from '../../report/prometheus.js';
+import { pushMetrics, pushTarget } from '../pushgateway.js';
 import { compareWithBaseline } from '../../report/baseline.js';
 import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
@@ -53,7 +55,13 @@ interface AuditFlags extends ClusterFlags {
   color: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  pushgateway?: string;
+  pushgatewayJob: string;
+  pushgatewayGroup?: string[];
 }
+
+/** A --report format that is not a --format: Prometheus metrics, rendered by prom-client (async). */
+const METRICS_FORMAT = 'prometheus';
 
 export function auditCommand(io: Io, setExit: (code: number) => void): Command {
   const cmd = new Command('audit')
@@ -61,7 +69,10 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-s, --snapshot <path>', 'audit a snapshot file or folder instead of a live cluster (repeatable)', collect, [])
     .addOption(new Option('-f, --format <format>', 'report format on stdout or -o').choices(FORMATS).default('table'))
     .option('-o, --output <file>', 'write the --format report to this file instead of stdout')
-    .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif (repeatable)', collect, [])
+    .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif or prometheus=kposture.prom (repeatable)', collect, [])
+    .option('--pushgateway <url>', 'push the Prometheus metrics to this Pushgateway (docs/in-cluster.md)')
+    .option('--pushgateway-job <name>', 'job name of the pushed metrics', 'kposture')
+    .option('--pushgateway-group <label=value>', 'grouping label of the pushed metrics, e.g. cluster=prod-eu1 (repeatable)', collect, [])
     .option('--fail-under <score>', 'exit 1 when the score is below this (0-100)', (v) => parsePercent(v, '--fail-under'))
     .option(
       '--fail-on <what>',
@@ -104,8 +115,12 @@ function parseReportTargets(values: string[]): { format: string; file: string }[
     const eq = v.indexOf('=');
     const format = eq > 0 ? v.slice(0, eq) : '';
     const file = eq > 0 ? v.slice(eq + 1) : '';
-    if (!FORMATS.includes(format) || file === '') {
-      throw new KpostureError('usage', `--report ${v}: expected FORMAT=FILE with FORMAT one of ${FORMATS.join(', ')}`, 'e.g. --report sarif=kposture.sarif');
+    if (!(FORMATS.includes(format) || format === METRICS_FORMAT) || file === '') {
+      throw new KpostureError(
+        'usage',
+        `--report ${v}: expected FORMAT=FILE with FORMAT one of ${[...FORMATS, METRICS_FORMAT].join(', ')}`,
+        'e.g. --report sarif=kposture.sarif',
+      );
     }
     return { format, file };
   });
@@ -141,7 +156,9 @@ function scopeFromFlags(flags: AuditFlags): NamespaceScope | undefined {
 }
 
 async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
+  const started = performance.now();
   const extraReports = parseReportTargets(flags.report ?? []);
+  const push = flags.pushgateway !== undefined ? pushTarget(flags.pushgateway, flags.pushgatewayJob, flags.pushgatewayGroup ?? []) : undefined;
   const rules = gateRules(flags);
   const scope = scopeFromFlags(flags);
   // A path that cannot be written is exit 2 now, not after reading the whole cluster.
@@ -222,12 +239,22 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // Files are written all or none (temp files, then renames); each report is rendered as it is
   // written, in pieces, so a 150,000-pod JSON report is never one string in memory.
   const shape = { verbose: Boolean(flags.verbose), quiet: Boolean(flags.quiet), showWaived: Boolean(flags.showWaived) };
-  const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false, ...shape }) }));
+  const wantMetrics = push !== undefined || extraReports.some((r) => r.format === METRICS_FORMAT);
+  const metrics = wantMetrics ? metricsRegistry(report, { durationSeconds: (performance.now() - started) / 1000 }) : undefined;
+  const metricsText = metrics ? await metrics.metrics() : '';
+  const files = extraReports.map(({ format, file }) => ({
+    file,
+    content: format === METRICS_FORMAT ? metricsText : REPORTERS[format]!(report, { color: false, ...shape }),
+  }));
   if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false, ...shape }) });
   writeFilesAtomic(files);
   if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true), width: terminalWidth(io), ...shape }));
   phases.done('wrote the report');
   for (const f of files) printLine(io, `wrote ${f.file}`);
+  if (push && metrics) {
+    await pushMetrics(push, metrics);
+    printLine(io, `pushed the metrics to ${push.url.host} (job ${push.job})`);
+  }
   // The verdict is one line on stderr whatever the format and wherever the report went.
   if (gate?.verdict) printLine(io, gate.verdict);
   return gate && !gate.passed ? 1 : 0;
