@@ -47,19 +47,21 @@ function readDocs(file: string): K8sDoc[] {
   return parseAllDocuments(readFileSync(path.join(REPO_ROOT, file), 'utf8')).map((d) => d.toJS() as K8sDoc);
 }
 
-let rendered: string | undefined;
-/** `kubectl kustomize deploy/`, once. */
-function render(): string {
-  if (rendered === undefined) {
-    const run = spawnSync(KUBECTL!, ['kustomize', path.join(REPO_ROOT, 'deploy')], { encoding: 'utf8', timeout: 60_000 });
-    if (run.status !== 0) throw new Error(`kubectl kustomize deploy/ failed: ${run.stderr}`);
-    rendered = run.stdout;
+const rendered = new Map<string, string>();
+/** `kubectl kustomize deploy/` (or another folder), once. */
+function render(folder = 'deploy'): string {
+  let text = rendered.get(folder);
+  if (text === undefined) {
+    const run = spawnSync(KUBECTL!, ['kustomize', path.join(REPO_ROOT, folder)], { encoding: 'utf8', timeout: 60_000 });
+    if (run.status !== 0) throw new Error(`kubectl kustomize ${folder} failed: ${run.stderr}`);
+    text = run.stdout;
+    rendered.set(folder, text);
   }
-  return rendered;
+  return text;
 }
 
-function renderedDocs(): K8sDoc[] {
-  return parseAllDocuments(render()).map((d) => d.toJS() as K8sDoc);
+function renderedDocs(folder = 'deploy'): K8sDoc[] {
+  return parseAllDocuments(render(folder)).map((d) => d.toJS() as K8sDoc);
 }
 
 function podSpec(docs: K8sDoc[]): PodSpec {
@@ -178,14 +180,28 @@ describeRendered('deploy/ rendered by kubectl kustomize', () => {
     expect(heap).toBeLessThan(limit);
   });
 
-  it('is audited clean by kposture itself (kposture audit --manifests -)', () => {
+  it('with the Pushgateway overlay of examples/ pushes and may reach only the gateway and DNS besides', () => {
+    const docs = renderedDocs('examples/pushgateway');
+    const args = podSpec(docs).containers[0]!.args;
+    expect(args.filter((a) => a.startsWith('--pushgateway'))).toEqual([
+      '--pushgateway=http://pushgateway.monitoring.svc:9091',
+      '--pushgateway-group=cluster=prod-eu1',
+    ]);
+    expect(docs.filter((d) => d.kind === 'NetworkPolicy').map((d) => d.metadata.name)).toEqual([
+      'default-deny',
+      'kposture-egress-api-server',
+      'kposture-egress-pushgateway',
+    ]);
+  });
+
+  it.each(['deploy', 'examples/pushgateway'])('%s is audited clean by kposture itself (kposture audit --manifests -)', (folder) => {
     // kposture's image is built FROM gcr.io/distroless/nodejs (Dockerfile): a user declares their
     // own images to IMG-01 the same way (docs/config.md, catalogs.imageRules).
     const config = path.join(dir, 'kposture.yaml');
     const rule = { id: 'kposture', class: 'distroless', repository: 'ghcr.io/kposture/kposture', source: 'the repository Dockerfile' };
     writeFileSync(config, `catalogs:\n  imageRules:\n    - ${JSON.stringify(rule)}\n`);
     const run = spawnSync(process.execPath, [BIN, 'audit', '--manifests', '-', '--format', 'json', '--config', config], {
-      input: render(),
+      input: render(folder),
       encoding: 'utf8',
       timeout: 60_000,
       env: { PATH: process.env.PATH ?? '' },
@@ -197,7 +213,7 @@ describeRendered('deploy/ rendered by kubectl kustomize', () => {
     expect(run.stderr).not.toMatch(/^kposture:/m);
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
-    const ours = new Set(renderedDocs().map((d) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`));
+    const ours = new Set(renderedDocs(folder).map((d) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`));
     const names = (r: { kind: string; namespace?: string; name: string }): string => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
     const against = report.checks.flatMap((c) =>
       c.findings
