@@ -13,7 +13,7 @@ const PUSH_TIMEOUT_MS = 30_000;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** The URL as it may be shown: without a user name or password written into it. */
-export function shownUrl(url: URL): string {
+function shownUrl(url: URL): string {
   const copy = new URL(url.href);
   copy.username = '';
   copy.password = '';
