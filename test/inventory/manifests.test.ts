@@ -195,6 +195,16 @@ describe('manifests: documents, lists and namespaces', () => {
     expect(names(items(inventory, KINDS.DaemonSet))).toEqual(['kube-system/cilium']);
   });
 
+  it('takes an empty typed list as what the cluster has none of', () => {
+    const dir = dirWith({
+      'app.yaml': deployment('web'),
+      'facts.yaml': 'apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicyList\nitems: []\n',
+    });
+    const { inventory } = load([dir], dir);
+    expect(collectionOf(inventory, KINDS.CiliumClusterwideNetworkPolicy)).toEqual({ status: 'ok', items: [] });
+    expect(collectionOf(inventory, KINDS.CalicoGlobalNetworkPolicy).status).toBe('missing');
+  });
+
   it('reads standard input as `-`', () => {
     const dir = dirWith({});
     const { inventory } = load(['-'], dir, { stdin: () => deployment('api', '  namespace: shop\n') });
