@@ -45,7 +45,7 @@ export interface ManifestsOptions {
 }
 
 /** The name standard input's objects are located at (reports, SARIF). */
-export const STDIN_NAME = 'stdin';
+const STDIN_NAME = 'stdin';
 /** Pods the manifests may stand for: above kposture's largest measured cluster (docs/performance.md). */
 const MAX_PODS = 200_000;
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -190,7 +190,8 @@ function expand(given: string, options: ManifestsOptions, note: (line: string) =
     for (const entry of entries) {
       const child = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(child);
-      else if (entry.isFile() && KUSTOMIZE_FILES.has(entry.name)) note(`skipped ${rel(child)}: a Kustomize file, not a Kubernetes object (render the folder: kubectl kustomize)`);
+      else if (entry.isFile() && KUSTOMIZE_FILES.has(entry.name))
+        note(`skipped ${rel(child)}: a Kustomize file, not a Kubernetes object (render the folder: kubectl kustomize)`);
       else if (entry.isFile() && EXTENSIONS.has(path.extname(entry.name).toLowerCase())) out.push({ rel: rel(child), text: () => readText(child, rel(child)) });
     }
   };
@@ -201,7 +202,11 @@ function expand(given: string, options: ManifestsOptions, note: (line: string) =
 function readText(file: string, rel: string): string {
   const size = statSync(file).size;
   if (size > MAX_FILE_BYTES) {
-    throw new KpostureError('input', `manifests ${rel}: ${Math.round(size / 1048576)} MiB is larger than the ${MAX_FILE_BYTES / 1048576} MiB a manifests file may be`, 'split it');
+    throw new KpostureError(
+      'input',
+      `manifests ${rel}: ${Math.round(size / 1048576)} MiB is larger than the ${MAX_FILE_BYTES / 1048576} MiB a manifests file may be`,
+      'split it',
+    );
   }
   const buf = readFileSync(file);
   if (buf.includes(0)) throw new KpostureError('input', `manifests ${rel}: binary data, not YAML or JSON`);
@@ -223,7 +228,9 @@ function objectDocuments(source: Source, note: (line: string) => void): Doc[] | 
   }
   docs ??= parseYamlDocuments(text, where, `fix the YAML, or ${HINT}`);
   const objects = docs.filter((d) => isObjectDocument(d.value));
-  const kustomize = docs.find((d) => isRecord(d.value) && typeof d.value.apiVersion === 'string' && splitApiVersion(d.value.apiVersion).group === KUSTOMIZE_GROUP);
+  const kustomize = docs.find(
+    (d) => isRecord(d.value) && typeof d.value.apiVersion === 'string' && splitApiVersion(d.value.apiVersion).group === KUSTOMIZE_GROUP,
+  );
   if (kustomize) {
     note(`skipped ${source.rel}: a Kustomize file (${String((kustomize.value as Record<string, unknown>).kind)}), not a Kubernetes object`);
     return undefined;
@@ -347,7 +354,12 @@ class ManifestReader {
         derived.push({
           apiVersion: rs.apiVersion,
           kind: rs.kind,
-          metadata: { name: rs.name, namespace, labels: { ...templateLabels(spec.template), 'pod-template-hash': TEMPLATE }, ownerReferences: [ownerReference(owner)] },
+          metadata: {
+            name: rs.name,
+            namespace,
+            labels: { ...templateLabels(spec.template), 'pod-template-hash': TEMPLATE },
+            ownerReferences: [ownerReference(owner)],
+          },
           spec: { replicas, selector: spec.selector, template: spec.template },
           status: desiredStatus(replicas),
         });
@@ -363,7 +375,7 @@ class ManifestReader {
         this.addPods(derived, owner, namespace, spec.template, count(spec.replicas), (name) => ({ 'statefulset.kubernetes.io/pod-name': name }));
         break;
       case KINDS.DaemonSet:
-        this.daemonSets.push(obj as K8sObject);
+        this.daemonSets.push(obj);
         this.addPods(derived, owner, namespace, spec.template, 1, () => ({}));
         break;
       case KINDS.Job:

@@ -59,7 +59,11 @@ function read({ snapshots, manifests, cwd, live, kinds, slim, progress, counts, 
   const project = slim ? slimProjection() : wholeObjects;
   if (manifests && manifests.paths.length > 0) {
     if (snapshots.length > 0 || live.kubeconfig || live.context) {
-      throw new KpostureError('usage', '--manifests cannot be combined with --snapshot, --kubeconfig or --context', 'audit either manifests, a snapshot or a live cluster');
+      throw new KpostureError(
+        'usage',
+        '--manifests cannot be combined with --snapshot, --kubeconfig or --context',
+        'audit either manifests, a snapshot or a live cluster',
+      );
     }
     return loadManifests({ ...manifests, cwd, project });
   }

@@ -53,15 +53,24 @@ describe('kposture audit --manifests', () => {
     expect(validateReport(report) || formatAjvError(validateReport.errors)).toBe(true);
     expect(report.target).toEqual({ source: 'manifests', manifests: [INGRESS] });
     expect(check(report, 'OS-01')).toMatchObject({ status: 'unknown', reason: 'Nodes are not in the manifests: only a running cluster has them' });
-    expect(check(report, 'NP-01')).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/^the CNI's DaemonSet is not in the manifests/) });
+    expect(check(report, 'NP-01').status).toBe('unknown');
+    expect(check(report, 'NP-01').reason).toMatch(/^the CNI's DaemonSet is not in the manifests/);
     expect(check(report, 'PE-01').reason).toBe('CustomResourceDefinition.apiextensions.k8s.io is not in the manifests: only a running cluster shows them all');
-    expect(report.inventory.find((k) => k.kind === 'Node')).toEqual({ kind: 'Node', status: 'missing', count: 0, reason: 'Nodes are not in the manifests: only a running cluster has them' });
+    expect(report.inventory.find((k) => k.kind === 'Node')).toEqual({
+      kind: 'Node',
+      status: 'missing',
+      count: 0,
+      reason: 'Nodes are not in the manifests: only a running cluster has them',
+    });
     expect(report.coverage).toBeLessThan(50);
     // What the manifests do say is judged: the namespace they declare has no Pod Security level,
     // and the finding points at the line of deploy.yaml that declares it.
     const mt04 = check(report, 'MT-04');
     expect(mt04.status).toBe('fail');
-    expect(mt04.findings![0]).toMatchObject({ resource: { kind: 'Namespace', name: 'ingress-nginx' }, location: { uri: `${INGRESS}/deploy.yaml`, startLine: 1 } });
+    expect(mt04.findings![0]).toMatchObject({
+      resource: { kind: 'Namespace', name: 'ingress-nginx' },
+      location: { uri: `${INGRESS}/deploy.yaml`, startLine: 1 },
+    });
     // A pod template's problem is its workload's, located at the workload.
     const img03 = check(report, 'IMG-03');
     expect(img03.status).toBe('fail');
@@ -70,7 +79,10 @@ describe('kposture audit --manifests', () => {
 
   it('reads standard input, with --default-namespace for objects that name none', async () => {
     const yaml = readFileSync(path.join(REPO_ROOT, 'test/data/manifests/shop.yaml'), 'utf8');
-    const run = await withStdin(['audit', '--manifests', '-', '--default-namespace', 'shop', '--no-config', '--format', 'json', '--check', 'MT-04', '--check', 'NP-06'], yaml);
+    const run = await withStdin(
+      ['audit', '--manifests', '-', '--default-namespace', 'shop', '--no-config', '--format', 'json', '--check', 'MT-04', '--check', 'NP-06'],
+      yaml,
+    );
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const report = JSON.parse(run.stdout) as JsonReport;
@@ -107,7 +119,10 @@ describe('kposture audit --manifests', () => {
   it('exits 2 naming the file and document of malformed YAML, and writes no report file', async () => {
     const dir = tempDir('manifests-bad');
     try {
-      writeFileSync(path.join(dir, 'app.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: { name: shop }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n');
+      writeFileSync(
+        path.join(dir, 'app.yaml'),
+        'apiVersion: v1\nkind: Namespace\nmetadata: { name: shop }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n',
+      );
       const run = await runCli(['audit', '--manifests', 'app.yaml', '--no-config', '--report', 'json=out.json'], { cwd: dir });
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/^kposture: manifests app\.yaml: document 2 \(line \d+\): invalid YAML: .*\n/);
@@ -130,13 +145,17 @@ describe('kposture audit --manifests', () => {
         const rendered = spawnSync(KUBECTL!, ['kustomize', path.join(dir, 'base')], { encoding: 'utf8', timeout: 60_000 });
         expect(rendered.stderr).toBe('');
         expect(rendered.status).toBe(0);
-        const run = spawnSync(process.execPath, [BIN, 'audit', '--manifests', '-', '--no-config', '--format', 'json', '--check', 'IMG-03', '--check', 'NP-06'], {
-          cwd: dir,
-          input: rendered.stdout,
-          encoding: 'utf8',
-          timeout: 60_000,
-          env: { PATH: process.env.PATH ?? '' },
-        });
+        const run = spawnSync(
+          process.execPath,
+          [BIN, 'audit', '--manifests', '-', '--no-config', '--format', 'json', '--check', 'IMG-03', '--check', 'NP-06'],
+          {
+            cwd: dir,
+            input: rendered.stdout,
+            encoding: 'utf8',
+            timeout: 60_000,
+            env: { PATH: process.env.PATH ?? '' },
+          },
+        );
         expect(run.stderr).toBe('');
         expect(run.status).toBe(0);
         const report = JSON.parse(run.stdout) as JsonReport;

@@ -70,7 +70,9 @@ describe('manifests: a real project install (ingress-nginx, deploy/static/provid
     expect(workloads.sort()).toEqual(['Deployment ingress-nginx-controller', 'Job ingress-nginx-admission-create', 'Job ingress-nginx-admission-patch']);
     const controller = pods.find((p) => nameOf(p).startsWith('ingress-nginx-controller'))!;
     expect(labelsOf(controller)).toMatchObject({ 'app.kubernetes.io/component': 'controller', 'pod-template-hash': 'template' });
-    expect((controller.spec as { containers: { image: string }[] }).containers[0]!.image).toMatch(/^registry\.k8s\.io\/ingress-nginx\/controller:v1\.15\.1@sha256:/);
+    expect((controller.spec as { containers: { image: string }[] }).containers[0]!.image).toMatch(
+      /^registry\.k8s\.io\/ingress-nginx\/controller:v1\.15\.1@sha256:/,
+    );
   });
 
   it("locates a derived pod at its workload's document", () => {
@@ -83,7 +85,9 @@ describe('manifests: a real project install (ingress-nginx, deploy/static/provid
     for (const kind of [KINDS.Node, KINDS.DaemonSet, KINDS.CustomResourceDefinition, KINDS.CiliumClusterwideNetworkPolicy]) {
       expect(collectionOf(inventory, kind).status).toBe('missing');
     }
-    expect(describeStatus(KINDS.Node, collectionOf(inventory, KINDS.Node), inventory.source)).toBe('Nodes are not in the manifests: only a running cluster has them');
+    expect(describeStatus(KINDS.Node, collectionOf(inventory, KINDS.Node), inventory.source)).toBe(
+      'Nodes are not in the manifests: only a running cluster has them',
+    );
     expect(describeStatus(KINDS.DaemonSet, collectionOf(inventory, KINDS.DaemonSet), inventory.source)).toMatch(/^the CNI's DaemonSet is not in the manifests/);
     expect(describeStatus(KINDS.CustomResourceDefinition, collectionOf(inventory, KINDS.CustomResourceDefinition), inventory.source)).toBe(
       'CustomResourceDefinition.apiextensions.k8s.io is not in the manifests: only a running cluster shows them all',
@@ -131,7 +135,11 @@ describe('manifests: documents, lists and namespaces', () => {
   it('reads multi-document YAML with empty documents, a List, a typed list and JSON; defaults the namespace; implies namespaces', () => {
     const dir = dirWith({
       'a.yaml': `---\n${deployment('web')}---\n---\n# only a comment\n---\napiVersion: v1\nkind: List\nitems:\n  - { apiVersion: v1, kind: ConfigMap, metadata: { name: cfg, namespace: blog } }\n  - { apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: { name: reader } }\n`,
-      'b.json': JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicyList', items: [{ metadata: { name: 'deny', namespace: 'blog' }, spec: { podSelector: {} } }] }),
+      'b.json': JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicyList',
+        items: [{ metadata: { name: 'deny', namespace: 'blog' }, spec: { podSelector: {} } }],
+      }),
     });
     const { inventory, notes } = load([dir], dir, { defaultNamespace: 'shop' });
     expect(notes).toEqual([]);
@@ -225,7 +233,9 @@ describe('manifests: documents, lists and namespaces', () => {
     });
     const { inventory, notes } = load([dir], dir);
     expect(notes).toEqual([
-      expect.stringMatching(/^skipped chart\/: a Helm chart's sources, not rendered manifests \(render it: helm template NAME chart \| kposture audit --manifests -\)$/),
+      expect.stringMatching(
+        /^skipped chart\/: a Helm chart's sources, not rendered manifests \(render it: helm template NAME chart \| kposture audit --manifests -\)$/,
+      ),
       'skipped overlay/kustomization.yaml: a Kustomize file, not a Kubernetes object (render the folder: kubectl kustomize)',
       'skipped overlay/patch.yaml: a Kustomize file (Component), not a Kubernetes object',
       'skipped rendered/values.yaml: no Kubernetes object in it (no apiVersion and kind): Helm values or other data',
@@ -245,13 +255,15 @@ describe('manifests: documents, lists and namespaces', () => {
     expect(loadError(['nowhere'], dir).message).toBe('manifests nowhere: no such file or directory');
   });
 
-  it("names the document of an object the snapshot intake refuses", () => {
+  it('names the document of an object the snapshot intake refuses', () => {
     const dir = dirWith({ 'x.yaml': `${deployment('web')}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { labels: { a: 1 } }\n` });
     expect(loadError(['x.yaml'], dir).message).toBe('manifests x.yaml: document 2: field metadata.name must be a non-empty string');
   });
 
   it('refuses manifests that would create more pods than kposture models', () => {
     const dir = dirWith({ 'big.yaml': deployment('web').replace('replicas: 2', 'replicas: 1000000') });
-    expect(loadError(['big.yaml'], dir).message).toMatch(/^manifests: the workloads would create more than 200000 pods \(ReplicaSet default\/web-template asks for 1000000\)$/);
+    expect(loadError(['big.yaml'], dir).message).toMatch(
+      /^manifests: the workloads would create more than 200000 pods \(ReplicaSet default\/web-template asks for 1000000\)$/,
+    );
   });
 });

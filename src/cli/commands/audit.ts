@@ -275,11 +275,16 @@ function slowest(timings: [string, number][]): string {
 async function manifestsFromFlags(flags: AuditFlags, io: Io): Promise<ReadRequest['manifests']> {
   const paths = flags.manifests ?? [];
   if (paths.length === 0) {
-    if (flags.defaultNamespace !== undefined) throw new KpostureError('usage', '--default-namespace applies only with --manifests', 'drop it, or add --manifests PATH');
+    if (flags.defaultNamespace !== undefined)
+      throw new KpostureError('usage', '--default-namespace applies only with --manifests', 'drop it, or add --manifests PATH');
     return undefined;
   }
   if (flags.defaultNamespace !== undefined && !isNamespaceName(flags.defaultNamespace)) {
-    throw new KpostureError('usage', `--default-namespace ${flags.defaultNamespace}: not a namespace name`, "namespace names are lowercase letters, digits and '-'");
+    throw new KpostureError(
+      'usage',
+      `--default-namespace ${flags.defaultNamespace}: not a namespace name`,
+      "namespace names are lowercase letters, digits and '-'",
+    );
   }
   if (paths.filter((p) => p === '-').length > 1) throw new KpostureError('usage', '--manifests - is given twice', 'standard input can be read once');
   const text = paths.includes('-') ? await (io.readStdin ?? readProcessStdin)() : undefined;
