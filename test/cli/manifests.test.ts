@@ -77,6 +77,18 @@ describe('kposture audit --manifests', () => {
     expect(img03.findings!.map((f) => `${f.resource.kind} ${f.resource.name} ${f.location.startLine}`)).toEqual(['Deployment ingress-nginx-controller 391']);
   });
 
+  it("audits a policy engine's install as installed: Gatekeeper's webhook fails open", async () => {
+    const run = await runCli(['audit', '--manifests', 'fixtures/manifests/gatekeeper', '--no-config', '--format', 'json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    expect(check(report, 'PE-01').status).toBe('pass');
+    const pe03 = check(report, 'PE-03');
+    expect(pe03.status).toBe('fail');
+    expect(pe03.findings!.map((f) => f.resource.name)).toEqual(['gatekeeper-validating-webhook-configuration']);
+    // Its 3 replicas stand for 3 ready pods.
+    expect(check(report, 'PE-04').status).toBe('pass');
+  });
+
   it('reads standard input, with --default-namespace for objects that name none', async () => {
     const yaml = readFileSync(path.join(REPO_ROOT, 'test/data/manifests/shop.yaml'), 'utf8');
     const run = await withStdin(
