@@ -17,7 +17,7 @@ import { validateCheckOptions } from '../../engine/options.js';
 import { isNamespaceName, kindsForScope, resolveScope, summarizeScope, type NamespaceScope, type ResolvedScope } from '../../engine/scope.js';
 import { parseSelectorString } from '../../k8s/selector-string.js';
 import { evaluateGate, FAIL_ON_VALUES, gateRules } from '../../report/gate.js';
-import { readInventory } from '../../inventory/read.js';
+import { readInventory, type ReadRequest } from '../../inventory/read.js';
 import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
@@ -26,12 +26,14 @@ import { pushMetrics, pushTarget } from '../pushgateway.js';
 import { compareWithBaseline } from '../../report/baseline.js';
 import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
-import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
+import { checkDestinations, readProcessStdin, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
 import { describeCounts, describeSnapshotProgress, progressOn, type Progress } from '../progress.js';
 
 interface AuditFlags extends ClusterFlags {
   snapshot?: string[];
+  manifests?: string[];
+  defaultNamespace?: string;
   format: string;
   output?: string;
   report?: string[];
@@ -67,6 +69,8 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
   const cmd = new Command('audit')
     .description('audit a cluster (current kubeconfig context) or a snapshot, print a scored report')
     .option('-s, --snapshot <path>', 'audit a snapshot file or folder instead of a live cluster (repeatable)', collect, [])
+    .option('--manifests <path>', 'audit rendered manifests (a file, a folder, - for stdin) instead of a cluster (repeatable)', collect, [])
+    .option('--default-namespace <namespace>', 'with --manifests: the namespace of objects that name none (default: default)')
     .addOption(new Option('-f, --format <format>', 'report format on stdout or -o').choices(FORMATS).default('table'))
     .option('-o, --output <file>', 'write the --format report to this file instead of stdout')
     .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif or prometheus=kposture.prom (repeatable)', collect, [])
@@ -161,6 +165,7 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const push = flags.pushgateway !== undefined ? pushTarget(flags.pushgateway, flags.pushgatewayJob, flags.pushgatewayGroup ?? []) : undefined;
   const rules = gateRules(flags);
   const scope = scopeFromFlags(flags);
+  const manifests = await manifestsFromFlags(flags, io);
   // A path that cannot be written is exit 2 now, not after reading the whole cluster.
   checkDestinations([...(flags.output ? [flags.output] : []), ...extraReports.map((r) => r.file)]);
   const baseline = flags.baseline !== undefined ? readReportFile(flags.baseline, '--baseline') : undefined;
@@ -199,7 +204,7 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // --debug logs every step instead; --quiet wants nothing.
   const progress = flags.quiet || flags.debug ? undefined : progressOn(io, () => performance.now());
   const report = await (async (): Promise<Report> => {
-    const inventory = await gatherInventory(flags, io, checks, scope, progress);
+    const inventory = await gatherInventory(flags, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis });
     phases.done('read the inventory');
     const resolved = scope ? resolveScope(scope, inventory, (ns) => systemNamespaces.has(ns)) : undefined;
     if (resolved) for (const line of scopeWarnings(resolved, inventory.source.type)) printLine(io, `warning: ${line}`);
@@ -261,8 +266,8 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
 }
 
 /** What a user should know about a scope that may not say what they meant. */
-function scopeWarnings(resolved: ResolvedScope, source: 'live' | 'snapshot'): string[] {
-  const where = source === 'live' ? 'cluster' : 'snapshot';
+function scopeWarnings(resolved: ResolvedScope, source: Inventory['source']['type']): string[] {
+  const where = source === 'live' ? 'cluster' : source;
   const lines = resolved.notFound.map((ns) => `--namespace ${ns}: the ${where} has no such namespace`);
   if (!resolved.unresolved && resolved.tenantNamespaces?.length === 0) lines.push('the scope holds no tenant namespace: tenant checks have nothing to examine');
   return lines;
@@ -293,10 +298,43 @@ function slowest(timings: [string, number][]): string {
     .join(', ');
 }
 
-function gatherInventory(flags: AuditFlags, io: Io, checks: Check[], scope: NamespaceScope | undefined, progress: Progress | undefined): Promise<Inventory> {
+/** What --manifests and --default-namespace ask for, standard input read when a path is `-`. */
+async function manifestsFromFlags(flags: AuditFlags, io: Io): Promise<ReadRequest['manifests']> {
+  const paths = flags.manifests ?? [];
+  if (paths.length === 0) {
+    if (flags.defaultNamespace !== undefined)
+      throw new KpostureError('usage', '--default-namespace applies only with --manifests', 'drop it, or add --manifests PATH');
+    return undefined;
+  }
+  if (flags.defaultNamespace !== undefined && !isNamespaceName(flags.defaultNamespace)) {
+    throw new KpostureError(
+      'usage',
+      `--default-namespace ${flags.defaultNamespace}: not a namespace name`,
+      "namespace names are lowercase letters, digits and '-'",
+    );
+  }
+  if (paths.filter((p) => p === '-').length > 1) throw new KpostureError('usage', '--manifests - is given twice', 'standard input can be read once');
+  const text = paths.includes('-') ? await (io.readStdin ?? readProcessStdin)() : undefined;
+  return {
+    paths,
+    ...(text !== undefined ? { stdin: () => text } : {}),
+    ...(flags.defaultNamespace !== undefined ? { defaultNamespace: flags.defaultNamespace } : {}),
+    note: (line) => printLine(io, line),
+  };
+}
+
+function gatherInventory(
+  flags: AuditFlags,
+  io: Io,
+  checks: Check[],
+  scope: NamespaceScope | undefined,
+  progress: Progress | undefined,
+  manifests: ReadRequest['manifests'],
+): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
   return readInventory({
     snapshots: flags.snapshot ?? [],
+    ...(manifests ? { manifests } : {}),
     cwd: io.cwd,
     live: { ...liveReadOptions(flags), env: io.env },
     // The whole cluster is read, scoped or not: cluster-wide checks need every namespace (engine/scope.ts).
