@@ -1,4 +1,4 @@
-import { Pushgateway, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { KpostureError } from '../errors.js';
 
 /** Where --pushgateway sends the metrics and under which grouping key. */
@@ -59,6 +59,7 @@ export function pushTarget(gateway: string, job: string, groups: readonly string
  * be written; the reports are written by then.
  */
 export async function pushMetrics(target: PushTarget, registry: Registry): Promise<void> {
+  const { Pushgateway } = await import('prom-client');
   const gateway = new Pushgateway(target.url.href, { timeout: PUSH_TIMEOUT_MS }, registry);
   try {
     await gateway.push({ jobName: target.job, groupings: target.groupings });

@@ -21,7 +21,6 @@ import { readInventory, type ReadRequest } from '../../inventory/read.js';
 import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
-import { metricsRegistry } from '../../report/prometheus.js';
 import { pushMetrics, pushTarget } from '../pushgateway.js';
 import { compareWithBaseline } from '../../report/baseline.js';
 import { readReportFile } from '../report-file.js';
@@ -245,7 +244,9 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // written, in pieces, so a 150,000-pod JSON report is never one string in memory.
   const shape = { verbose: Boolean(flags.verbose), quiet: Boolean(flags.quiet), showWaived: Boolean(flags.showWaived) };
   const wantMetrics = push !== undefined || extraReports.some((r) => r.format === METRICS_FORMAT);
-  const metrics = wantMetrics ? metricsRegistry(report, { durationSeconds: (performance.now() - started) / 1000 }) : undefined;
+  // prom-client is loaded only when metrics are asked for: other audits are spared its load time and memory.
+  const durationSeconds = (performance.now() - started) / 1000;
+  const metrics = wantMetrics ? (await import('../../report/prometheus.js')).metricsRegistry(report, { durationSeconds }) : undefined;
   const metricsText = metrics ? await metrics.metrics() : '';
   const files = extraReports.map(({ format, file }) => ({
     file,
