@@ -67,6 +67,7 @@ output() {
 }
 output exit-code "$code"
 if [[ -s $json ]]; then
+  # shellcheck disable=SC2016 # the ${...} are JavaScript's
   while IFS='=' read -r name value; do output "$name" "$value"; done < <(
     node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       console.log(`score=${r.score ?? ""}`); console.log(`grade=${r.grade ?? ""}`); console.log(`coverage=${r.coverage}`);' "$json"
