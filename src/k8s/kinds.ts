@@ -52,6 +52,8 @@ const KNOWN: KindSpec[] = [
   spec('', ['v1'], 'Pod', 'pods', true, true),
   spec('', ['v1'], 'ResourceQuota', 'resourcequotas', true, true),
   spec('', ['v1'], 'LimitRange', 'limitranges', true, true),
+  // Only the keys a CNI is configured by are ever kept (slim.ts CONFIG_MAP_KEYS).
+  spec('', ['v1'], 'ConfigMap', 'configmaps', true, true),
   spec('apps', ['v1'], 'Deployment', 'deployments', true, true),
   spec('apps', ['v1'], 'StatefulSet', 'statefulsets', true, true),
   spec('apps', ['v1'], 'DaemonSet', 'daemonsets', true, true),
@@ -95,6 +97,7 @@ export const KINDS = {
   Pod: 'Pod',
   ResourceQuota: 'ResourceQuota',
   LimitRange: 'LimitRange',
+  ConfigMap: 'ConfigMap',
   Deployment: 'Deployment.apps',
   StatefulSet: 'StatefulSet.apps',
   DaemonSet: 'DaemonSet.apps',
