@@ -120,6 +120,8 @@ export interface CniEntry {
   enforcement?: CniEnforcementRule[];
   /** For `conditional`: the answer when no rule matches (default `unknown`). */
   otherwise?: 'yes' | 'no' | 'unknown';
+  /** For `conditional`: why `otherwise` holds, shown as the evidence when no rule does. */
+  otherwiseBecause?: string;
   source: string;
   note?: string;
 }

@@ -85,7 +85,7 @@ function decide(entry: CniEntry, ds: K8sObject, containers: Container[], configM
   const evidence =
     otherwise === 'unknown'
       ? (entry.condition ?? `${entry.name}: enforcement depends on its configuration`)
-      : `${entry.name} ${otherwise === 'yes' ? 'enforces' : 'does not enforce'} NetworkPolicy: no enforcement rule of the catalogue matched`;
+      : (entry.otherwiseBecause ?? `${entry.name} ${otherwise === 'yes' ? 'enforces' : 'does not enforce'} NetworkPolicy`);
   return { enforcement: otherwise, path: 'spec.template.spec.containers', evidence };
 }
 

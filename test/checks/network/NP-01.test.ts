@@ -60,7 +60,7 @@ describe('NP-01 the CNI enforces NetworkPolicy', () => {
       expect.objectContaining({
         messageId: 'notEnforced',
         resource: expect.objectContaining({ kind: 'DaemonSet', namespace: 'kube-flannel', name: 'kube-flannel-ds' }),
-        evidence: 'Flannel does not enforce NetworkPolicy: no enforcement rule of the catalogue matched',
+        evidence: 'no kube-network-policies container: Flannel alone only routes pod traffic',
         field: 'spec.template.spec.containers',
         verify: 'kubectl get daemonset kube-flannel-ds -n kube-flannel -o yaml',
       }),
