@@ -71,6 +71,8 @@ const KNOWN: KindSpec[] = [
   // Policy engines
   spec('kyverno.io', ['v1', 'v2beta1'], 'ClusterPolicy', 'clusterpolicies', false, false),
   spec('kyverno.io', ['v1', 'v2beta1'], 'Policy', 'policies', true, false),
+  // Kyverno 1.14+ CEL policies (v1alpha1 in 1.14, v1beta1 in 1.15, v1 later).
+  spec('policies.kyverno.io', ['v1', 'v1beta1', 'v1alpha1'], 'ValidatingPolicy', 'validatingpolicies', false, false),
   spec('templates.gatekeeper.sh', ['v1', 'v1beta1'], 'ConstraintTemplate', 'constrainttemplates', false, false),
   {
     ...spec('constraints.gatekeeper.sh', ['v1', 'v1beta1'], '*', '*', false, false),
@@ -114,6 +116,7 @@ export const KINDS = {
   ValidatingAdmissionPolicyBinding: 'ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io',
   KyvernoClusterPolicy: 'ClusterPolicy.kyverno.io',
   KyvernoPolicy: 'Policy.kyverno.io',
+  KyvernoValidatingPolicy: 'ValidatingPolicy.policies.kyverno.io',
   GatekeeperConstraintTemplate: 'ConstraintTemplate.templates.gatekeeper.sh',
   /** Every Gatekeeper constraint, whatever its kind (see KindSpec.dynamic). */
   GatekeeperConstraint: '*.constraints.gatekeeper.sh',
