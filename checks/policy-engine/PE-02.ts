@@ -14,6 +14,8 @@ const POLICY_KINDS: KindId[] = [
   KINDS.GatekeeperConstraint,
   KINDS.KubewardenClusterAdmissionPolicy,
   KINDS.KubewardenAdmissionPolicy,
+  KINDS.KubewardenClusterAdmissionPolicyGroup,
+  KINDS.KubewardenAdmissionPolicyGroup,
   KINDS.JsPolicy,
   KINDS.ValidatingAdmissionPolicyBinding,
 ];

@@ -81,6 +81,8 @@ const KNOWN: KindSpec[] = [
   { ...spec('config.gatekeeper.sh', ['v1alpha1'], 'Config', 'configs', true, false), configuresCluster: true },
   spec('policies.kubewarden.io', ['v1'], 'ClusterAdmissionPolicy', 'clusteradmissionpolicies', false, false),
   spec('policies.kubewarden.io', ['v1'], 'AdmissionPolicy', 'admissionpolicies', true, false),
+  spec('policies.kubewarden.io', ['v1'], 'ClusterAdmissionPolicyGroup', 'clusteradmissionpolicygroups', false, false),
+  spec('policies.kubewarden.io', ['v1'], 'AdmissionPolicyGroup', 'admissionpolicygroups', true, false),
   spec('policy.jspolicy.com', ['v1beta1'], 'JsPolicy', 'jspolicies', false, false),
   // Cluster-wide network policy
   spec('cilium.io', ['v2'], 'CiliumNetworkPolicy', 'ciliumnetworkpolicies', true, false),
@@ -123,6 +125,8 @@ export const KINDS = {
   GatekeeperConfig: 'Config.config.gatekeeper.sh',
   KubewardenClusterAdmissionPolicy: 'ClusterAdmissionPolicy.policies.kubewarden.io',
   KubewardenAdmissionPolicy: 'AdmissionPolicy.policies.kubewarden.io',
+  KubewardenClusterAdmissionPolicyGroup: 'ClusterAdmissionPolicyGroup.policies.kubewarden.io',
+  KubewardenAdmissionPolicyGroup: 'AdmissionPolicyGroup.policies.kubewarden.io',
   JsPolicy: 'JsPolicy.policy.jspolicy.com',
   CiliumNetworkPolicy: 'CiliumNetworkPolicy.cilium.io',
   CiliumClusterwideNetworkPolicy: 'CiliumClusterwideNetworkPolicy.cilium.io',

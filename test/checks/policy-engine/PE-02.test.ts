@@ -296,4 +296,41 @@ describe('PE-02 policies enforce rather than only audit', () => {
       'spec.evaluation.admission.enabled: false (reports only)',
     ]);
   });
+
+  it('reads Kubewarden policy groups by their mode, as the policies they group (protect by default)', () => {
+    // The `demo` group of https://docs.kubewarden.io/explanations/policy-groups, cluster-wide and namespaced
+    const group = (kind: string, name: string, spec: Record<string, unknown>, namespace?: string): K8sObject => ({
+      apiVersion: 'policies.kubewarden.io/v1',
+      kind,
+      metadata: { name, ...(namespace ? { namespace } : {}) },
+      spec: {
+        rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }],
+        policies: {
+          signed_by_alice: { module: 'ghcr.io/kubewarden/policies/verify-image-signatures:v0.3.0', settings: { modifyImagesWithDigest: false } },
+          reject_latest: { module: 'ghcr.io/kubewarden/policies/trusted-repos:v0.2.0', settings: { tags: { reject: ['latest'] } } },
+        },
+        expression: 'reject_latest() || signed_by_alice()',
+        message: 'the image is using the latest tag or is not signed by Alice',
+        ...spec,
+      },
+    });
+    const objects = [
+      ...kubewardenInstall(),
+      crd('policies.kubewarden.io', 'ClusterAdmissionPolicyGroup', 'clusteradmissionpolicygroups'),
+      crd('policies.kubewarden.io', 'AdmissionPolicyGroup', 'admissionpolicygroups', 'Namespaced'),
+      group('ClusterAdmissionPolicyGroup', 'demo', {}),
+      group('AdmissionPolicyGroup', 'demo-shop', { mode: 'monitor' }, 'shop'),
+    ];
+    const outcome = evaluate(
+      check,
+      engineInventory(objects, { ...LISTED, [KINDS.KubewardenClusterAdmissionPolicyGroup]: 'ok', [KINDS.KubewardenAdmissionPolicyGroup]: 'ok' }),
+    );
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.subjects.map((s) => [s.resource.kind, s.resource.name, s.verdict])).toEqual([
+      ['AdmissionPolicyGroup', 'demo-shop', 'fail'],
+      ['ClusterAdmissionPolicyGroup', 'demo', 'pass'],
+    ]);
+    expect(outcome.findings[0]!.verify).toBe('kubectl get admissionpolicygroups.policies.kubewarden.io demo-shop -n shop -o yaml');
+  });
 });
