@@ -123,21 +123,43 @@ export interface CniEntry {
   enforcement?: CniEnforcementRule[];
   /** For `conditional`: the answer when no rule matches (default `unknown`). */
   otherwise?: 'yes' | 'no' | 'unknown';
+  /** For `conditional`: why `otherwise` holds, shown as the evidence when no rule does. */
+  otherwiseBecause?: string;
   source: string;
   note?: string;
 }
 
-/** A container of the CNI's DaemonSet whose name (and optionally an argument or image) decides enforcement. */
+/**
+ * Evidence that decides enforcement: a container of the CNI's DaemonSet (its name, optionally an
+ * argument or image, or its absence) and/or a key of a ConfigMap; every condition given must hold.
+ */
 export interface CniEnforcementRule {
   /** Regular expression on the container name. */
-  container: string;
+  container?: string;
   /** Regular expression that one entry of the container's command or args must match. */
   arg?: string;
   /** Regular expression on the container image. */
   image?: string;
+  /** With `container`: the rule holds when no container's name matches it. */
+  absent?: boolean;
+  /** A ConfigMap key whose value decides (after the container conditions, when both are given). */
+  configMap?: CniConfigMapCondition;
   enforces: boolean;
   /** Why this evidence decides, shown in the report. */
   because: string;
+}
+
+/** A key of a ConfigMap the CNI is configured by; if the ConfigMap cannot be read, enforcement is unknown. */
+export interface CniConfigMapCondition {
+  name: string;
+  /** Default: the namespace of the CNI's DaemonSet. */
+  namespace?: string;
+  /** One of the keys the audit keeps (src/k8s/slim.ts CONFIG_MAP_KEYS; the schema lists them). */
+  key: string;
+  /** Values (case-insensitive) for which the condition holds. */
+  values: string[];
+  /** The value when the key is absent: the component's own default. Without it an absent key is unknown. */
+  default?: string;
 }
 
 export interface TenancyFramework {
