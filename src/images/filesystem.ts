@@ -9,7 +9,7 @@
 export type Entry = { type: 'file'; content?: Buffer } | { type: 'symlink'; target: string } | { type: 'dir' };
 
 /** Base names worth keeping; anything else of a layer is skipped unread. */
-const INTERESTING = /^(?:sh|bash|ash|dash|zsh|busybox|apt|apt-get|dpkg|apk|dnf|dnf5|yum|microdnf|tdnf|rpm|zypper|os-release|status|installed|Packages|Packages\.db|rpmdb\.sqlite|libc\.so\.6|ld-musl-[\w-]+\.so\.1|libc\.musl-[\w-]+\.so\.1|libssl\.so(?:\.[\d.]+)?|openssl)$/;
+const INTERESTING = /^(?:sh|bash|ash|dash|zsh|busybox|apt|apt-get|dpkg|apk|dnf|dnf-3|dnf5|yum|microdnf|tdnf|rpm|zypper|os-release|status|installed|Packages|Packages\.db|rpmdb\.sqlite|libc\.so\.6|ld-musl-[\w-]+\.so\.1|libc\.musl-[\w-]+\.so\.1|libssl\.so(?:\.[\d.]+)?|openssl)$/;
 /** Distroless keeps one file per package under status.d instead of one status file. */
 const UNDER = /^(?:var\/lib\/dpkg\/status\.d\/|var\/lib\/rpm\/|usr\/lib\/sysimage\/rpm\/)/;
 /** os-release is read, nothing else is. */

@@ -62,7 +62,7 @@ export class Registries {
 export class RegistryClient {
   private readonly insecure: boolean;
   private base: URL;
-  private schemeSettled: boolean;
+  private httpsWorks = false;
   private readonly tokens = new Map<string, string>();
   private basic: boolean = false;
   private readonly slots: Semaphore;
@@ -74,7 +74,6 @@ export class RegistryClient {
     this.insecure = options.insecure.has(host);
     const apiHost = host === 'docker.io' ? 'registry-1.docker.io' : host;
     this.base = new URL(`https://${apiHost}`);
-    this.schemeSettled = !this.insecure;
     this.slots = new Semaphore(Math.max(1, options.concurrency));
   }
 
@@ -167,21 +166,21 @@ export class RegistryClient {
     throw new RegistryHttpError(`${this.host}: more than ${MAX_REDIRECTS} redirects`, {});
   }
 
-  /** The request itself; an insecure registry that does not speak TLS is tried again over HTTP. */
+  /** The request itself; an insecure registry that does not speak TLS is tried again over HTTP (as docker does). */
   private async exchange(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>): Promise<HttpResponse> {
-    const opts = { method, headers, insecure: this.insecure && url.origin === this.base.origin, timeoutMs: this.options.timeoutMs, ...(this.options.ca ? { ca: this.options.ca } : {}) };
+    const own = url.host === this.base.host;
+    const opts = { method, headers, insecure: this.insecure && own, timeoutMs: this.options.timeoutMs, ...(this.options.ca ? { ca: this.options.ca } : {}) };
     this.options.stats.requests++;
     try {
       const res = await request(url, opts);
-      if (url.origin === this.base.origin) this.schemeSettled = true;
+      if (own && url.protocol === 'https:') this.httpsWorks = true;
       return res;
     } catch (err) {
-      if (this.schemeSettled || url.origin !== this.base.origin || url.protocol !== 'https:') throw err;
+      if (!this.insecure || !own || url.protocol !== 'https:' || this.httpsWorks) throw err;
       this.base = new URL(`http://${this.base.host}`);
-      this.schemeSettled = true;
       const plain = new URL(url.pathname + url.search, this.base);
       this.options.stats.requests++;
-      return request(plain, { ...opts, insecure: true });
+      return request(plain, opts);
     }
   }
 
