@@ -79,9 +79,12 @@ export class RegistryClient {
 
   /** The digest a tag points to, by HEAD; undefined when the registry does not say. */
   async resolveTag(repo: string, tag: string): Promise<string | undefined> {
-    const res = await this.send('HEAD', `/v2/${repo}/manifests/${encodeURIComponent(tag)}`, repo, { Accept: MANIFEST_TYPES.join(', ') });
-    discard(res);
-    if (res.status !== 200) throw statusError(`${this.host}/${repo}:${tag}`, res);
+    const res = await this.retrying(async () => {
+      const r = await this.send('HEAD', `/v2/${repo}/manifests/${encodeURIComponent(tag)}`, repo, { Accept: MANIFEST_TYPES.join(', ') });
+      discard(r);
+      if (r.status !== 200) throw statusError(`${this.host}/${repo}:${tag}`, r);
+      return r;
+    });
     const digest = res.headers['docker-content-digest'];
     return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
   }
@@ -144,9 +147,11 @@ export class RegistryClient {
 
   private async sendUnbounded(method: 'GET' | 'HEAD', path: string, repo: string, headers: Record<string, string>): Promise<HttpResponse> {
     const scope = `repository:${repo}:pull`;
-    let url = new URL(path, this.base);
+    // Until a redirect, the URL follows the base: an insecure registry may move to plain HTTP.
+    let redirected: URL | undefined;
     let authenticated = false;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const url = redirected ?? new URL(path, this.base);
       const sameOrigin = url.origin === this.base.origin;
       const auth = sameOrigin ? await this.authorization(scope) : undefined;
       const res = await this.exchange(url, method, { ...headers, ...(auth ? { Authorization: auth } : {}) });
@@ -158,7 +163,7 @@ export class RegistryClient {
       }
       if (res.status >= 300 && res.status < 400 && res.headers.location) {
         discard(res);
-        url = new URL(res.headers.location, url);
+        redirected = new URL(res.headers.location, url);
         continue;
       }
       return res;

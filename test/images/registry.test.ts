@@ -3,7 +3,7 @@
  * layouts that mirror the public images they are named after.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectAll, inspectOne, DEFAULT_PLATFORM, type InspectTarget } from '../../src/images/inspect.js';
@@ -14,6 +14,7 @@ import type { ImageContent } from '../../src/k8s/image-content.js';
 import { IMAGES, writeLayout } from '../support/registry/layouts.js';
 import { haveRegistryTools, push, startProxy, startRegistry, type Proxy, type TestRegistry } from '../support/registry/registry.js';
 import { testOptions } from '../support/registry/inspect.js';
+import { runMain } from '../support/fixture-cli.js';
 
 const maybe = haveRegistryTools ? describe : describe.skip;
 
@@ -127,4 +128,135 @@ maybe('image inspection on a loopback registry', () => {
     expect(await inspectOne(target(`${proxy.host}/library/alpine:1`), offline)).toEqual({ status: 'unproven', reason: expect.stringContaining('--offline') });
     expect(offline.stats.requests).toBe(0);
   });
+
+  it('never gives a class to an image whose bytes do not match their digest, or are cut short', async () => {
+    const spec = `${proxy.host}/library/debian:1`;
+    const clean = proven(await inspectOne(target(spec), testOptions([proxy.host])));
+    expect(clean.class).toBe('full');
+    const corrupt = (cut: boolean) => (req: { url?: string }, res: import('node:http').ServerResponse) => {
+      if (!/\/blobs\//.test(req.url ?? '')) return false;
+      void (async () => {
+        const r = await fetch(`http://${registry.host}${req.url}`);
+        const body = Buffer.from(await r.arrayBuffer());
+        if (cut) {
+          res.writeHead(200, { 'content-length': body.length });
+          res.end(body.subarray(0, body.length - 100));
+        } else {
+          body[body.length - 10]! ^= 0xff;
+          res.writeHead(200, { 'content-length': body.length }).end(body);
+        }
+      })();
+      return true;
+    };
+    for (const cut of [false, true]) {
+      proxy.faults.push(corrupt(cut));
+      try {
+        const c = await inspectOne(target(spec), testOptions([proxy.host]));
+        expect(c.status).toBe('unproven');
+      } finally {
+        proxy.faults.pop();
+      }
+    }
+  });
+
+  it('waits as told by 429 Retry-After and retries 5xx, then proves the class', async () => {
+    let left = 2;
+    proxy.faults.push((req, res) => {
+      if (!/\/manifests\//.test(req.url ?? '') || left <= 0) return false;
+      left--;
+      res.writeHead(left === 1 ? 429 : 503, { 'retry-after': '1' }).end();
+      return true;
+    });
+    const waits: number[] = [];
+    const options = testOptions([proxy.host]);
+    const registries = new (await import('../../src/images/registry.js')).Registries({
+      insecure: new Set([proxy.host]),
+      credentials: new (await import('../../src/images/credentials.js')).CredentialStore({ env: { HOME: work } }),
+      concurrency: 2,
+      timeoutMs: 5000,
+      stats: options.stats,
+      retry: { sleep: (ms) => (waits.push(ms), Promise.resolve()) },
+    });
+    try {
+      const c = proven(await inspectOne(target(`${proxy.host}/library/busybox:1`), { ...options, registries }));
+      expect(c.class).toBe('minimal');
+      expect(waits).toEqual([1000, 1000]);
+    } finally {
+      proxy.faults.pop();
+    }
+  });
+
+  it('sends the docker config credential and a credential helper\'s to the registry, never to a blob redirect of another origin', async () => {
+    const other = await startProxy(registry.host);
+    const home = mkdtempSync(join(tmpdir(), 'kposture-home-'));
+    try {
+      // Blobs redirect to another origin (as registries redirect to object storage).
+      proxy.faults.push((req, res) => {
+        if (!/\/blobs\//.test(req.url ?? '')) return false;
+        res.writeHead(307, { location: `http://${other.host}${req.url}` }).end();
+        return true;
+      });
+      // The registry demands credentials for manifests: basic auth after a challenge.
+      proxy.faults.push((req, res) => {
+        if (!/\/manifests\//.test(req.url ?? '') || req.headers.authorization === 'Basic ' + Buffer.from('ci:s3cret').toString('base64')) return false;
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end();
+        return true;
+      });
+      const docker = join(home, 'docker');
+      mkdirSync(docker);
+      writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [proxy.host]: { auth: Buffer.from('ci:s3cret').toString('base64') } } }));
+      const viaConfig = testOptions([proxy.host, other.host], { credentials: { env: { HOME: home, DOCKER_CONFIG: docker } } });
+      expect(proven(await inspectOne(target(`${proxy.host}/library/alpine:1`), viaConfig)).class).toBe('minimal');
+
+      // The same through a credential helper on PATH.
+      const bin = join(home, 'bin');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'docker-credential-test'), `#!/bin/sh\nread host\n[ "$host" = "${proxy.host}" ] || exit 1\necho '{"Username":"ci","Secret":"s3cret"}'\n`);
+      chmodSync(join(bin, 'docker-credential-test'), 0o755);
+      writeFileSync(join(docker, 'config.json'), JSON.stringify({ credHelpers: { [proxy.host]: 'test' } }));
+      const viaHelper = testOptions([proxy.host, other.host], { credentials: { env: { HOME: home, DOCKER_CONFIG: docker, PATH: `${bin}:${process.env.PATH ?? ''}` } } });
+      expect(proven(await inspectOne(target(`${proxy.host}/library/busybox:1`), viaHelper)).class).toBe('minimal');
+
+      expect(other.requests.length).toBeGreaterThan(0);
+      expect(other.requests.filter((r) => r.authorization)).toEqual([]);
+      expect(proxy.requests.some((r) => r.authorization)).toBe(true);
+    } finally {
+      proxy.faults.length = 0;
+      await other.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('audit --inspect-images classifies every pod image by content, with evidence in table, JSON and SARIF', async () => {
+    const snap = join(work, 'snapshot');
+    mkdirSync(snap, { recursive: true });
+    const pods = IMAGES.map((spec, i) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `app-${i}`, namespace: 'shop' },
+      spec: { containers: [{ name: 'app', image: `${proxy.host}/${spec.repo}:1` }] },
+      status: { phase: 'Running' },
+    }));
+    writeFileSync(join(snap, 'pods.json'), JSON.stringify({ apiVersion: 'v1', kind: 'PodList', items: pods }));
+    const cache = mkdtempSync(join(tmpdir(), 'kposture-xdg-'));
+    const env = { NO_COLOR: '1', HOME: work, XDG_CACHE_HOME: cache };
+    const json = await runMain(['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--format', 'json', '--no-config'], { env });
+    expect(json.stderr).not.toMatch(/error/i);
+    const report = JSON.parse(json.stdout) as { checks: { id: string; subjects?: { resource: { name: string }; details: Record<string, unknown> }[]; findings?: { evidence: string }[] }[] };
+    const img = report.checks.find((r) => r.id === 'IMG-01')!;
+    for (const spec of IMAGES) {
+      const subject = img.subjects!.find((s) => s.resource.name === `${proxy.host}/${spec.repo}:1`)!;
+      expect(`${spec.repo}: ${String(subject.details.class)} ${String(subject.details.decidedBy)}`).toBe(`${spec.repo}: ${spec.expected} content`);
+    }
+    expect(img.findings!.map((f) => f.evidence).join('\n')).toContain('by its content: os-release PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"');
+
+    const before = proxy.requests.length;
+    const table = await runMain(['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--no-config', '--verbose'], { env });
+    expect(table.stdout).toContain('by its content');
+    const sarif = await runMain(['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--no-config', '--format', 'sarif'], { env });
+    expect(sarif.stdout).toContain('by its content: os-release');
+    // Tags are resolved with a HEAD each run; everything else comes from the cache.
+    expect(proxy.requests.slice(before).every((r) => r.method === 'HEAD')).toBe(true);
+  });
 });
+

@@ -24,6 +24,8 @@ import { FORMATS, REPORTERS } from '../../report/index.js';
 import { compareWithBaseline } from '../../report/baseline.js';
 import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
+import { inspectInventoryImages } from '../../images/audit.js';
+import { describeInspection } from './image.js';
 import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
 import { describeCounts, describeSnapshotProgress, progressOn, type Progress } from '../progress.js';
@@ -53,6 +55,9 @@ interface AuditFlags extends ClusterFlags {
   color: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  inspectImages?: boolean;
+  insecureRegistry?: string[];
+  offline?: boolean;
 }
 
 export function auditCommand(io: Io, setExit: (code: number) => void): Command {
@@ -89,7 +94,10 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--system-namespaces <list>', 'comma-separated namespaces excluded from tenant checks (default: kube-system,kube-public,kube-node-lease)')
     .option('--no-color', 'disable colors')
     .option('-q, --quiet', 'the table shows the summary alone; no progress on stderr')
-    .option('--verbose', 'the table also shows how the score is computed');
+    .option('--verbose', 'the table also shows how the score is computed')
+    .option('--inspect-images', 'classify images by their content, read from their registries (docs/images.md)')
+    .option('--insecure-registry <host[:port]>', 'with --inspect-images: reach this registry over plain HTTP or an unverified certificate (repeatable)', collect, [])
+    .option('--offline', 'with --inspect-images: send no request, use only the cache of earlier inspections');
   clusterOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
@@ -184,6 +192,19 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const report = await (async (): Promise<Report> => {
     const inventory = await gatherInventory(flags, io, checks, scope, progress);
     phases.done('read the inventory');
+    const images = config.images ?? {};
+    if (flags.inspectImages || images.inspect) {
+      inventory.imageContents = await inspectInventoryImages(inventory, {
+        env: io.env,
+        insecureRegistries: [...(images.insecureRegistries ?? []), ...(flags.insecureRegistry ?? [])],
+        offline: Boolean(flags.offline || images.offline),
+        now: () => Date.now(),
+        ...(images.maxMiB !== undefined ? { maxBytes: images.maxMiB * (1 << 20) } : {}),
+        ...(images.timeLimitSeconds !== undefined ? { timeLimitMs: images.timeLimitSeconds * 1000 } : {}),
+        ...(progress ? { onProgress: (done: number, total: number, bytes: number) => progress.status(describeInspection(done, total, bytes)) } : {}),
+      });
+      phases.done('inspected the images');
+    }
     const resolved = scope ? resolveScope(scope, inventory, (ns) => systemNamespaces.has(ns)) : undefined;
     if (resolved) for (const line of scopeWarnings(resolved, inventory.source.type)) printLine(io, `warning: ${line}`);
     const timings: [string, number][] = [];
