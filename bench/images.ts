@@ -39,7 +39,13 @@ async function tar(files: [string, string][]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function call(host: string, method: string, url: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+function call(
+  host: string,
+  method: string,
+  url: string,
+  body?: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request(`http://${host}${url}`, { method, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, (res) => {
       res.resume();
@@ -116,7 +122,13 @@ async function main(): Promise<void> {
     const cacheDir = path.join(dir, 'cache');
     const run = async (byDigest: boolean): Promise<{ ms: number; stats: TransportStats; proxied: number }> => {
       const stats: TransportStats = { requests: 0, bytes: 0 };
-      const registries = new Registries({ insecure: new Set([front]), credentials: new CredentialStore({ env: { HOME: dir } }), concurrency: 16, timeoutMs: 30_000, stats });
+      const registries = new Registries({
+        insecure: new Set([front]),
+        credentials: new CredentialStore({ env: { HOME: dir } }),
+        concurrency: 16,
+        timeoutMs: 30_000,
+        stats,
+      });
       const targets: InspectTarget[] = digests.map((d, i) => {
         const parsed = parseImageRef(`${front}/bench/app-${i}${byDigest ? `@${d}` : ':1'}`);
         if (!parsed.ok) throw new Error(parsed.reason);

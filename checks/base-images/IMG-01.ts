@@ -132,7 +132,8 @@ function decide(key: string, ref: ImageRef, classify: (ref: ImageRef) => ImageCl
       cls: content.class,
       by: 'read from the image',
       evidence: `by its content: ${describeContent(content)}`,
-      head: { class: content.class, rule: null }, details: { decidedBy: 'content', digest: content.digest, evidence: content.evidence },
+      head: { class: content.class, rule: null },
+      details: { decidedBy: 'content', digest: content.digest, evidence: content.evidence },
     };
   }
   const inspection = content ? { inspection: content.reason } : {};
@@ -145,7 +146,8 @@ function decide(key: string, ref: ImageRef, classify: (ref: ImageRef) => ImageCl
     cls,
     by: rule.id,
     evidence: `by catalogue rule "${rule.id}"${rule.note ? `: ${rule.note}` : ''}${content ? ` (not inspected: ${content.reason})` : ''}`,
-    head: { class: cls, rule: rule.id }, details: { ...(rule.note ? { note: rule.note } : {}), ...(content ? { decidedBy: 'name', ...inspection } : {}) },
+    head: { class: cls, rule: rule.id },
+    details: { ...(rule.note ? { note: rule.note } : {}), ...(content ? { decidedBy: 'name', ...inspection } : {}) },
   };
 }
 

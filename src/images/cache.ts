@@ -36,7 +36,8 @@ export class ContentCache {
     try {
       const entry = JSON.parse(text) as { format?: unknown; content?: ProvenContent };
       const c = entry.content;
-      if (entry.format !== FORMAT || c?.status !== 'proven' || !['distroless', 'minimal', 'full'].includes(c.class) || !Array.isArray(c.evidence)) return undefined;
+      if (entry.format !== FORMAT || c?.status !== 'proven' || !['distroless', 'minimal', 'full'].includes(c.class) || !Array.isArray(c.evidence))
+        return undefined;
       return c;
     } catch {
       // A damaged entry is read as no entry; the next inspection rewrites it.

@@ -117,7 +117,10 @@ function authFilePaths(env: NodeJS.ProcessEnv): string[] {
   const docker = join(env.DOCKER_CONFIG ?? join(home, '.docker'), 'config.json');
   const podman = env.REGISTRY_AUTH_FILE
     ? [env.REGISTRY_AUTH_FILE]
-    : [...(env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')] : []), join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'containers', 'auth.json')];
+    : [
+        ...(env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')] : []),
+        join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'containers', 'auth.json'),
+      ];
   return [docker, ...podman];
 }
 
@@ -130,7 +133,7 @@ function readAuthFile(path: string): AuthFile | undefined {
   }
   try {
     const data = JSON.parse(text) as unknown;
-    return typeof data === 'object' && data !== null ? (data as AuthFile) : undefined;
+    return typeof data === 'object' && data !== null ? data : undefined;
   } catch {
     // Never echo the file: it holds secrets.
     throw new Error(`${path} is not valid JSON`);

@@ -9,7 +9,8 @@
 export type Entry = { type: 'file'; content?: Buffer } | { type: 'symlink'; target: string } | { type: 'dir' };
 
 /** Base names worth keeping; anything else of a layer is skipped unread. */
-const INTERESTING = /^(?:sh|bash|ash|dash|zsh|busybox|apt|apt-get|dpkg|apk|dnf|dnf-3|dnf5|yum|microdnf|tdnf|rpm|zypper|os-release|status|installed|Packages|Packages\.db|rpmdb\.sqlite|libc\.so\.6|ld-musl-[\w-]+\.so\.1|libc\.musl-[\w-]+\.so\.1|libssl\.so(?:\.[\d.]+)?|openssl)$/;
+const INTERESTING =
+  /^(?:sh|bash|ash|dash|zsh|busybox|apt|apt-get|dpkg|apk|dnf|dnf-3|dnf5|yum|microdnf|tdnf|rpm|zypper|os-release|status|installed|Packages|Packages\.db|rpmdb\.sqlite|libc\.so\.6|ld-musl-[\w-]+\.so\.1|libc\.musl-[\w-]+\.so\.1|libssl\.so(?:\.[\d.]+)?|openssl)$/;
 /** Distroless keeps one file per package under status.d instead of one status file. */
 const UNDER = /^(?:var\/lib\/dpkg\/status\.d\/|var\/lib\/rpm\/|usr\/lib\/sysimage\/rpm\/)/;
 /** os-release is read, nothing else is. */
@@ -57,7 +58,7 @@ export class LayeredTree {
   /** The entry a path names after following symlinks (at most 40, as Linux does); undefined when absent. */
   lookup(path: string): { path: string; entry: Entry } | undefined {
     let parts = normalise(path).split('/');
-    for (let hops = 0; hops < 40; ) {
+    for (let hops = 0; hops < 40;) {
       let resolved = '';
       let restarted = false;
       for (let i = 0; i < parts.length; i++) {

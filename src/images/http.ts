@@ -58,7 +58,15 @@ export function request(url: URL, options: HttpOptions): Promise<HttpResponse> {
     const common = { method: options.method, headers: options.headers, timeout: options.timeoutMs };
     const onResponse = (res: IncomingMessage): void => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
     const req = secure
-      ? https.request(url, { ...common, ...(options.ca ? { ca: options.ca, agent: false } : { agent: options.insecure ? agents.insecure : agents.https }), rejectUnauthorized: !options.insecure }, onResponse)
+      ? https.request(
+          url,
+          {
+            ...common,
+            ...(options.ca ? { ca: options.ca, agent: false } : { agent: options.insecure ? agents.insecure : agents.https }),
+            rejectUnauthorized: !options.insecure,
+          },
+          onResponse,
+        )
       : http.request(url, { ...common, agent: agents.http }, onResponse);
     req.on('timeout', () => {
       req.destroy(new RegistryHttpError(`${url.host}: no answer within ${Math.round(options.timeoutMs / 1000)}s`, { retryable: 'timeout', timedOut: true }));
@@ -68,7 +76,7 @@ export function request(url: URL, options: HttpOptions): Promise<HttpResponse> {
   });
 }
 
-export function asHttpError(err: unknown, url: URL): RegistryHttpError {
+function asHttpError(err: unknown, url: URL): RegistryHttpError {
   if (err instanceof RegistryHttpError) return err;
   const code = (err as { code?: unknown }).code;
   const c = typeof code === 'string' ? code : undefined;

@@ -118,14 +118,21 @@ async function inspect(target: InspectTarget, options: InspectOptions): Promise<
   if (INDEX_TYPES.has(manifest.mediaType ?? top.mediaType) || Array.isArray(manifest.manifests)) {
     const entry = pickPlatform(manifest.manifests ?? [], target.platform);
     if (!entry) return unproven(`the image index has no manifest for ${platform}${target.platformFrom ? ` (${target.platformFrom})` : ''}`);
-    chosen = entry.platform ? platformName({ os: entry.platform.os ?? '', architecture: entry.platform.architecture ?? '', ...(entry.platform.variant ? { variant: entry.platform.variant } : {}) }) : platform;
+    chosen = entry.platform
+      ? platformName({
+          os: entry.platform.os ?? '',
+          architecture: entry.platform.architecture ?? '',
+          ...(entry.platform.variant ? { variant: entry.platform.variant } : {}),
+        })
+      : platform;
     const inner = options.cache?.get(entry.digest);
     if (inner) return remember(options, digest ?? top.digest, platform, inner);
     top = await source.manifest(entry.digest);
     manifest = parseJson(top.body, `manifest ${entry.digest}`) as Manifest;
   }
   const imageDigest = top.digest;
-  if (!manifest.config?.digest || !Array.isArray(manifest.layers)) return unproven(`${source.name}: the manifest has no config or layers (media type ${manifest.mediaType ?? top.mediaType})`);
+  if (!manifest.config?.digest || !Array.isArray(manifest.layers))
+    return unproven(`${source.name}: the manifest has no config or layers (media type ${manifest.mediaType ?? top.mediaType})`);
   if ((manifest.config.size ?? 0) > MAX_CONFIG_BYTES) return unproven(`${source.name}: config blob larger than ${mib(MAX_CONFIG_BYTES)}`);
 
   const config = parseJson(await readAll(await source.blob(manifest.config.digest, manifest.config.size)), `config of ${source.name}`) as {
@@ -145,7 +152,9 @@ async function inspect(target: InspectTarget, options: InspectOptions): Promise<
   for (const layer of layers) {
     const size = layer.size ?? 0;
     if (bytes + size > options.maxImageBytes) {
-      return unproven(`reading layer ${read + 1} of ${layers.length} would pass the per-image cap of ${mib(options.maxImageBytes)} before the class is settled`);
+      return unproven(
+        `reading layer ${read + 1} of ${layers.length} would pass the per-image cap of ${mib(options.maxImageBytes)} before the class is settled`,
+      );
     }
     const spent = budgetSpent(options);
     if (spent) return unproven(`inspection budget spent after ${read} of ${layers.length} layers (${spent})`);
@@ -155,7 +164,10 @@ async function inspect(target: InspectTarget, options: InspectOptions): Promise<
     if (settledAsFull(factsOf(tree))) break;
   }
   const { class: cls, evidence } = classify(factsOf(tree));
-  const layerNote = read === layers.length ? `all ${layers.length} layer(s) read` : `${read} of ${layers.length} layers read (a later layer cannot remove a package manager's verdict)`;
+  const layerNote =
+    read === layers.length
+      ? `all ${layers.length} layer(s) read`
+      : `${read} of ${layers.length} layers read (a later layer cannot remove a package manager's verdict)`;
   return remember(options, digest ?? imageDigest, platform, { ...base, class: cls, evidence: [...evidence, ...fromConfig.notes, layerNote] });
 }
 

@@ -28,9 +28,9 @@ export async function readLayer(blob: Readable): Promise<LayerChanges> {
     const done = (): void => next();
     if (base === '.wh..wh..opq') changes.opaque.push(dir);
     else if (base.startsWith('.wh.')) changes.whiteouts.push(dir === '' ? base.slice(4) : `${dir}/${base.slice(4)}`);
-    else if (header.type === 'symlink' && header.linkname !== undefined && header.linkname !== null) changes.entries.push([path, { type: 'symlink', target: header.linkname }]);
+    else if (header.type === 'symlink') changes.entries.push([path, { type: 'symlink', target: header.linkname }]);
     else if ((header.type === 'file' || header.type === 'link' || header.type === 'contiguous-file') && isInteresting(path)) {
-      if (wantsContent(path, header.size ?? 0)) {
+      if (wantsContent(path, header.size)) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: unknown) => chunks.push(c as Buffer));
         stream.on('end', () => {
@@ -56,7 +56,10 @@ function decompressing(): Transform {
     transform(chunk: Buffer, _enc, done) {
       if (!inner) {
         head = Buffer.concat([head, chunk]);
-        if (head.length < 4) return done();
+        if (head.length < 4) {
+          done();
+          return;
+        }
         inner = pick(head, (data) => out.push(data));
         chunk = head;
       }
@@ -72,7 +75,9 @@ function decompressing(): Transform {
       if (head.length > 0 && head.length < 4) inner.write(head);
       inner.end().then(
         () => done(),
-        (err: Error) => done(err),
+        (err: unknown) => {
+          done(err as Error);
+        },
       );
     },
   });
@@ -103,7 +108,9 @@ function pick(head: Buffer, push: (data: Buffer) => void): { write(chunk: Buffer
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
     const zstd = new Decompress((data) => push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
     return {
-      write: (chunk) => zstd.push(chunk),
+      write: (chunk) => {
+        zstd.push(chunk);
+      },
       end: () => {
         zstd.push(new Uint8Array(0), true);
         return Promise.resolve();

@@ -264,14 +264,23 @@ export function verifying(digest: string, size: number | undefined, what: string
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
       onBytes(chunk.length);
-      if (size !== undefined && seen > size) return done(new RegistryHttpError(`${what}: more bytes than the ${size} the manifest declares`, {}));
+      if (size !== undefined && seen > size) {
+        done(new RegistryHttpError(`${what}: more bytes than the ${size} the manifest declares`, {}));
+        return;
+      }
       hash.update(chunk);
       done(null, chunk);
     },
     flush(done) {
-      if (size !== undefined && seen !== size) return done(new RegistryHttpError(`${what}: ${seen} bytes received, ${size} declared (truncated)`, {}));
+      if (size !== undefined && seen !== size) {
+        done(new RegistryHttpError(`${what}: ${seen} bytes received, ${size} declared (truncated)`, {}));
+        return;
+      }
       const actual = hash.digest('hex');
-      if (actual !== expected) return done(new RegistryHttpError(`${what}: the bytes received hash to ${algorithm}:${actual}`, {}));
+      if (actual !== expected) {
+        done(new RegistryHttpError(`${what}: the bytes received hash to ${algorithm}:${actual}`, {}));
+        return;
+      }
       done();
     },
   });

@@ -15,7 +15,7 @@ export interface InspectSettings {
   onProgress?: (done: number, total: number, bytes: number) => void;
 }
 
-export const DEFAULT_MAX_IMAGE_BYTES = 256 << 20;
+const DEFAULT_MAX_IMAGE_BYTES = 256 << 20;
 const IMAGES_AT_ONCE = 32;
 const REQUESTS_PER_REGISTRY = 16;
 const REQUEST_TIMEOUT_MS = 30_000;

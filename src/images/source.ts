@@ -75,9 +75,15 @@ export function ociSource(dir: string, tag: string | undefined): ImageSource {
       throw new Error(`oci:${dir}: no readable index.json (is it an OCI image layout?)`);
     }
     const manifests = index.manifests ?? [];
-    const chosen = tag ? manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag) : manifests.length === 1 ? manifests[0] : undefined;
+    const chosen = tag
+      ? manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag)
+      : manifests.length === 1
+        ? manifests[0]
+        : undefined;
     if (!chosen?.digest) {
-      throw new Error(tag ? `oci:${dir}: no image tagged ${tag} in index.json` : `oci:${dir}: index.json lists ${manifests.length} images; name one as oci:${dir}:TAG`);
+      throw new Error(
+        tag ? `oci:${dir}: no image tagged ${tag} in index.json` : `oci:${dir}: index.json lists ${manifests.length} images; name one as oci:${dir}:TAG`,
+      );
     }
     return { digest: chosen.digest, mediaType: chosen.mediaType ?? '' };
   };
@@ -163,7 +169,7 @@ async function readMembers(file: string, want: (name: string) => boolean): Promi
   input.pipe(ex);
   for await (const entry of ex) {
     const name = entry.header.name.replace(/^\.\//, '');
-    if (entry.header.type === 'file' && want(name) && entry.header.size !== undefined && entry.header.size < 16 << 20) {
+    if (entry.header.type === 'file' && want(name) && entry.header.size < 16 << 20) {
       const chunks: Buffer[] = [];
       for await (const c of entry) chunks.push(c as Buffer);
       found.set(name, Buffer.concat(chunks));

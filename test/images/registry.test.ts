@@ -57,8 +57,8 @@ maybe('image inspection on a loopback registry', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await proxy?.close();
-    await registry?.stop();
+    await proxy.close();
+    await registry.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -108,7 +108,10 @@ maybe('image inspection on a loopback registry', () => {
     expect(arm.platform).toBe('linux/arm64');
     expect(amd.platform).toBe('linux/amd64');
     expect(arm.digest).not.toBe(amd.digest);
-    const none = await inspectOne(target(`${proxy.host}/library/alpine:multi`, { platform: { os: 'linux', architecture: 's390x' } }), testOptions([proxy.host]));
+    const none = await inspectOne(
+      target(`${proxy.host}/library/alpine:multi`, { platform: { os: 'linux', architecture: 's390x' } }),
+      testOptions([proxy.host]),
+    );
     expect(none).toEqual({ status: 'unproven', reason: expect.stringContaining('no manifest for linux/s390x') });
   });
 
@@ -186,7 +189,7 @@ maybe('image inspection on a loopback registry', () => {
     }
   });
 
-  it('sends the docker config credential and a credential helper\'s to the registry, never to a blob redirect of another origin', async () => {
+  it("sends the docker config credential and a credential helper's to the registry, never to a blob redirect of another origin", async () => {
     const other = await startProxy(registry.host);
     const home = mkdtempSync(join(tmpdir(), 'kposture-home-'));
     try {
@@ -211,10 +214,15 @@ maybe('image inspection on a loopback registry', () => {
       // The same through a credential helper on PATH.
       const bin = join(home, 'bin');
       mkdirSync(bin);
-      writeFileSync(join(bin, 'docker-credential-test'), `#!/bin/sh\nread host\n[ "$host" = "${proxy.host}" ] || exit 1\necho '{"Username":"ci","Secret":"s3cret"}'\n`);
+      writeFileSync(
+        join(bin, 'docker-credential-test'),
+        `#!/bin/sh\nread host\n[ "$host" = "${proxy.host}" ] || exit 1\necho '{"Username":"ci","Secret":"s3cret"}'\n`,
+      );
       chmodSync(join(bin, 'docker-credential-test'), 0o755);
       writeFileSync(join(docker, 'config.json'), JSON.stringify({ credHelpers: { [proxy.host]: 'test' } }));
-      const viaHelper = testOptions([proxy.host, other.host], { credentials: { env: { HOME: home, DOCKER_CONFIG: docker, PATH: `${bin}:${process.env.PATH ?? ''}` } } });
+      const viaHelper = testOptions([proxy.host, other.host], {
+        credentials: { env: { HOME: home, DOCKER_CONFIG: docker, PATH: `${bin}:${process.env.PATH ?? ''}` } },
+      });
       expect(proven(await inspectOne(target(`${proxy.host}/library/busybox:1`), viaHelper)).class).toBe('minimal');
 
       expect(other.requests.length).toBeGreaterThan(0);
@@ -240,9 +248,14 @@ maybe('image inspection on a loopback registry', () => {
     writeFileSync(join(snap, 'pods.json'), JSON.stringify({ apiVersion: 'v1', kind: 'PodList', items: pods }));
     const cache = mkdtempSync(join(tmpdir(), 'kposture-xdg-'));
     const env = { NO_COLOR: '1', HOME: work, XDG_CACHE_HOME: cache };
-    const json = await runMain(['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--format', 'json', '--no-config'], { env });
+    const json = await runMain(
+      ['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--format', 'json', '--no-config'],
+      { env },
+    );
     expect(json.stderr).not.toMatch(/error/i);
-    const report = JSON.parse(json.stdout) as { checks: { id: string; subjects?: { resource: { name: string }; details: Record<string, unknown> }[]; findings?: { evidence: string }[] }[] };
+    const report = JSON.parse(json.stdout) as {
+      checks: { id: string; subjects?: { resource: { name: string }; details: Record<string, unknown> }[]; findings?: { evidence: string }[] }[];
+    };
     const img = report.checks.find((r) => r.id === 'IMG-01')!;
     for (const spec of IMAGES) {
       const subject = img.subjects!.find((s) => s.resource.name === `${proxy.host}/${spec.repo}:1`)!;
@@ -251,12 +264,17 @@ maybe('image inspection on a loopback registry', () => {
     expect(img.findings!.map((f) => f.evidence).join('\n')).toContain('by its content: os-release PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"');
 
     const before = proxy.requests.length;
-    const table = await runMain(['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--no-config', '--verbose'], { env });
+    const table = await runMain(
+      ['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--no-config', '--verbose'],
+      { env },
+    );
     expect(table.stdout).toContain('by its content');
-    const sarif = await runMain(['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--no-config', '--format', 'sarif'], { env });
+    const sarif = await runMain(
+      ['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--no-config', '--format', 'sarif'],
+      { env },
+    );
     expect(sarif.stdout).toContain('by its content: os-release');
     // Tags are resolved with a HEAD each run; everything else comes from the cache.
     expect(proxy.requests.slice(before).every((r) => r.method === 'HEAD')).toBe(true);
   });
 });
-

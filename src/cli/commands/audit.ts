@@ -96,7 +96,12 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'the table shows the summary alone; no progress on stderr')
     .option('--verbose', 'the table also shows how the score is computed')
     .option('--inspect-images', 'classify images by their content, read from their registries (docs/images.md)')
-    .option('--insecure-registry <host[:port]>', 'with --inspect-images: reach this registry over plain HTTP or an unverified certificate (repeatable)', collect, [])
+    .option(
+      '--insecure-registry <host[:port]>',
+      'with --inspect-images: reach this registry over plain HTTP or an unverified certificate (repeatable)',
+      collect,
+      [],
+    )
     .option('--offline', 'with --inspect-images: send no request, use only the cache of earlier inspections');
   clusterOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {

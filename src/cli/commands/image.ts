@@ -45,7 +45,8 @@ async function runImage(refs: string[], flags: ImageFlags, io: Io): Promise<numb
   const platform = parsePlatform(flags.platform);
   const targets: InspectTarget[] = refs.map((ref) => {
     const parsed = parseSource(ref);
-    if (!parsed.ok) throw new KpostureError('usage', `${ref}: ${parsed.reason}`, 'write registry/repo:tag, registry/repo@sha256:…, oci:DIR[:TAG] or docker-archive:FILE');
+    if (!parsed.ok)
+      throw new KpostureError('usage', `${ref}: ${parsed.reason}`, 'write registry/repo:tag, registry/repo@sha256:…, oci:DIR[:TAG] or docker-archive:FILE');
     return { key: ref, source: parsed.spec, platform };
   });
   const progress = flags.quiet ? undefined : progressOn(io, () => performance.now());
@@ -79,7 +80,7 @@ function table(rows: { ref: string; content: ImageContent }[], width: number): s
     }
     lines.push('');
   }
-  return `${lines.join('\n')}`;
+  return lines.join('\n');
 }
 
 /** `images: 3 of 10 inspected, 1.2 MiB read` for the progress line. */

@@ -71,7 +71,13 @@ export const IMAGES: ImageSpec[] = [
     realName: 'cgr.dev/chainguard/static',
     expected: 'distroless',
     evidence: ['PRETTY_NAME="Wolfi"', 'no shell', 'no package manager', 'apk database'],
-    layers: [[file('etc/os-release', 'ID=wolfi\nNAME="Wolfi"\nPRETTY_NAME="Wolfi"\n'), file('lib/apk/db/installed', 'P:wolfi-baselayout\n'), file('etc/ssl/certs/ca-certificates.crt', 'c')]],
+    layers: [
+      [
+        file('etc/os-release', 'ID=wolfi\nNAME="Wolfi"\nPRETTY_NAME="Wolfi"\n'),
+        file('lib/apk/db/installed', 'P:wolfi-baselayout\n'),
+        file('etc/ssl/certs/ca-certificates.crt', 'c'),
+      ],
+    ],
   },
   {
     repo: 'chainguard/wolfi-base',
@@ -222,7 +228,10 @@ export const IMAGES: ImageSpec[] = [
     realName: 'registry.corp.example/acme/shell-removed:1.0',
     expected: 'distroless',
     evidence: ['no shell', 'no package manager', 'all 2 layer(s) read'],
-    layers: [[file('bin/busybox'), { path: 'bin/sh', link: 'busybox' }, file('app')], [file('bin/.wh.busybox', ''), file('bin/.wh.sh', '')]],
+    layers: [
+      [file('bin/busybox'), { path: 'bin/sh', link: 'busybox' }, file('app')],
+      [file('bin/.wh.busybox', ''), file('bin/.wh.sh', '')],
+    ],
   },
   {
     repo: 'acme/api',
@@ -251,7 +260,7 @@ function writeBlob(dir: string, data: Buffer): Written {
   return { digest, size: data.length };
 }
 
-export async function tarOf(files: FileSpec[]): Promise<Buffer> {
+async function tarOf(files: FileSpec[]): Promise<Buffer> {
   const p = pack();
   for (const f of files) {
     if (f.dir) p.entry({ name: `${f.path}/`, type: 'directory', mode: 0o755 });
@@ -315,7 +324,9 @@ export async function writeLayout(dir: string, spec: ImageSpec, options: { tag?:
     join(dir, 'index.json'),
     JSON.stringify({
       schemaVersion: 2,
-      manifests: [{ mediaType: top.mediaType, digest: top.digest, size: top.size, annotations: { 'org.opencontainers.image.ref.name': options.tag ?? 'latest' } }],
+      manifests: [
+        { mediaType: top.mediaType, digest: top.digest, size: top.size, annotations: { 'org.opencontainers.image.ref.name': options.tag ?? 'latest' } },
+      ],
     }),
   );
   return { digest: top.digest };

@@ -14,7 +14,7 @@ import { findTool } from '../tools.js';
 
 const run = promisify(execFile);
 
-export const REGISTRY_TOOLS = { registry: findTool('docker-registry'), skopeo: findTool('skopeo') };
+const REGISTRY_TOOLS = { registry: findTool('docker-registry'), skopeo: findTool('skopeo') };
 export const haveRegistryTools = Boolean(REGISTRY_TOOLS.registry && REGISTRY_TOOLS.skopeo);
 
 async function freePort(): Promise<number> {
@@ -50,7 +50,14 @@ export async function startRegistry(): Promise<TestRegistry> {
   const host = `127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
-      const status = await new Promise<number>((resolve, reject) => http.get(`http://${host}/v2/`, (r) => (r.resume(), resolve(r.statusCode ?? 0))).on('error', reject));
+      const status = await new Promise<number>((resolve, reject) =>
+        http
+          .get(`http://${host}/v2/`, (r) => {
+            r.resume();
+            resolve(r.statusCode ?? 0);
+          })
+          .on('error', reject),
+      );
       if (status === 200) break;
     } catch {
       // not up yet
@@ -68,7 +75,13 @@ export async function startRegistry(): Promise<TestRegistry> {
   };
 }
 
-export async function push(layout: string, tag: string, host: string, repo: string, options: { docker?: boolean; zstd?: boolean; all?: boolean } = {}): Promise<void> {
+export async function push(
+  layout: string,
+  tag: string,
+  host: string,
+  repo: string,
+  options: { docker?: boolean; zstd?: boolean; all?: boolean } = {},
+): Promise<void> {
   await run(REGISTRY_TOOLS.skopeo!, [
     'copy',
     '--quiet',
