@@ -4,6 +4,7 @@
  * registry will not make on its own.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import https from 'node:https';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findTool } from '../tools.js';
+import { REPO_ROOT } from '../fixture-server.js';
 
 const run = promisify(execFile);
 
@@ -30,17 +32,34 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(): Promise<TestRegistry> {
+export const haveHtpasswd = Boolean(findTool('htpasswd'));
+
+/**
+ * The registry on a free loopback port; with `tls`, HTTPS with the fixture certificate (signed by
+ * fixtures/tls/ca.crt); with `users`, htpasswd basic auth (bcrypt, made by apache2-utils' htpasswd).
+ */
+export async function startRegistry(options: { tls?: boolean; users?: Record<string, string> } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'kposture-registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yml');
+  const tls = options.tls ? `, tls: { certificate: ${join(REPO_ROOT, 'fixtures/tls/server.crt')}, key: ${join(REPO_ROOT, 'fixtures/tls/server.key')} }` : '';
+  let auth = '';
+  if (options.users) {
+    const file = join(dir, 'htpasswd');
+    for (const [user, password] of Object.entries(options.users)) {
+      const { stdout } = await run('htpasswd', ['-nbB', user, password]);
+      writeFileSync(file, stdout.trim() + '\n', { flag: 'a' });
+    }
+    auth = `auth: { htpasswd: { realm: kposture-test, path: ${file} } }`;
+  }
   writeFileSync(
     config,
     [
       'version: 0.1',
       'log: { level: error }',
       `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
-      `http: { addr: "127.0.0.1:${port}" }`,
+      `http: { addr: "127.0.0.1:${port}"${tls} }`,
+      auth,
       '',
     ].join('\n'),
   );
@@ -51,14 +70,14 @@ export async function startRegistry(): Promise<TestRegistry> {
   for (let i = 0; ; i++) {
     try {
       const status = await new Promise<number>((resolve, reject) =>
-        http
-          .get(`http://${host}/v2/`, (r) => {
+        (options.tls ? https : http)
+          .get(`${options.tls ? 'https' : 'http'}://${host}/v2/`, { rejectUnauthorized: false }, (r) => {
             r.resume();
             resolve(r.statusCode ?? 0);
           })
           .on('error', reject),
       );
-      if (status === 200) break;
+      if (status === 200 || (options.users && status === 401)) break;
     } catch {
       // not up yet
     }
@@ -80,7 +99,7 @@ export async function push(
   tag: string,
   host: string,
   repo: string,
-  options: { docker?: boolean; zstd?: boolean; all?: boolean } = {},
+  options: { docker?: boolean; zstd?: boolean; all?: boolean; creds?: string } = {},
 ): Promise<void> {
   await run(REGISTRY_TOOLS.skopeo!, [
     'copy',
@@ -88,6 +107,7 @@ export async function push(
     '--insecure-policy',
     '--dest-tls-verify=false',
     ...(options.all ? ['--all'] : []),
+    ...(options.creds ? ['--dest-creds', options.creds] : []),
     ...(options.docker ? ['--format', 'v2s2'] : []),
     ...(options.zstd ? ['--dest-compress-format', 'zstd', '--dest-compress'] : []),
     `oci:${layout}:${tag}`,
@@ -139,4 +159,9 @@ export async function startProxy(target: string, options: { latencyMs?: number }
         server.close(() => resolve());
       }),
   };
+}
+
+/** Writes the layout as a `docker save` tarball with skopeo. */
+export async function saveArchive(layout: string, tag: string, file: string, name: string): Promise<void> {
+  await run(REGISTRY_TOOLS.skopeo!, ['copy', '--quiet', '--insecure-policy', `oci:${layout}:${tag}`, `docker-archive:${file}:${name}`]);
 }
