@@ -3,14 +3,14 @@ import { classify, configEvidence, factsOf, parseOsRelease } from '../../src/ima
 import { LayeredTree } from '../../src/images/filesystem.js';
 import { pickPlatform } from '../../src/images/inspect.js';
 
-function tree(...layers: { entries?: [string, string | { link: string }][]; whiteouts?: string[]; opaque?: string[] }[]): LayeredTree {
+function tree(...layers: { entries?: [string, string | { to: string }][]; whiteouts?: string[]; opaque?: string[] }[]): LayeredTree {
   const t = new LayeredTree();
   for (const l of layers) {
     t.applyLayer({
       whiteouts: l.whiteouts ?? [],
       opaque: l.opaque ?? [],
       entries: (l.entries ?? []).map(([path, v]) =>
-        typeof v === 'string' ? [path, { type: 'file', content: Buffer.from(v) }] : [path, { type: 'symlink', target: v.link }],
+        typeof v === 'string' ? [path, { type: 'file', content: Buffer.from(v) }] : [path, { type: 'symlink', target: v.to }],
       ),
     });
   }
@@ -21,10 +21,10 @@ describe('content classes', () => {
   it('follows symlinks through merged /usr and relative os-release links', () => {
     const t = tree({
       entries: [
-        ['bin', { link: 'usr/bin' }],
-        ['usr/bin/sh', { link: 'dash' }],
+        ['bin', { to: 'usr/bin' }],
+        ['usr/bin/sh', { to: 'dash' }],
         ['usr/bin/dash', ''],
-        ['etc/os-release', { link: '../usr/lib/os-release' }],
+        ['etc/os-release', { to: '../usr/lib/os-release' }],
         ['usr/lib/os-release', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n'],
       ],
     });
