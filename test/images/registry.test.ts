@@ -277,4 +277,52 @@ maybe('image inspection on a loopback registry', () => {
     // Tags are resolved with a HEAD each run; everything else comes from the cache.
     expect(proxy.requests.slice(before).every((r) => r.method === 'HEAD')).toBe(true);
   });
+
+  it("audit --inspect-images uses the digest the kubelet recorded and the platform of the pod's node: a warm second run sends nothing", async () => {
+    const snap = join(work, 'snapshot-ids');
+    mkdirSync(snap, { recursive: true });
+    const arm = proven(
+      await inspectOne(target(`${proxy.host}/library/alpine:multi`, { platform: { os: 'linux', architecture: 'arm64' } }), testOptions([proxy.host])),
+    );
+    const debian = proven(await inspectOne(target(`${proxy.host}/library/debian:1`), testOptions([proxy.host])));
+    const node = (name: string, arch: string) => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch } },
+    });
+    const pod = (name: string, image: string, nodeName: string, imageID?: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'shop' },
+      spec: { nodeName, containers: [{ name: 'app', image }] },
+      status: { phase: 'Running', ...(imageID ? { containerStatuses: [{ name: 'app', image, imageID }] } : {}) },
+    });
+    writeFileSync(
+      join(snap, 'nodes.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'NodeList', items: [node('amd-1', 'amd64'), node('arm-1', 'arm64'), node('amd-2', 'amd64')] }),
+    );
+    writeFileSync(
+      join(snap, 'pods.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'PodList',
+        items: [
+          pod('edge', `${proxy.host}/library/alpine:multi`, 'arm-1', `${proxy.host}/library/alpine@${arm.digest}`),
+          pod('api', `${proxy.host}/library/debian:1`, 'amd-1', `docker-pullable://${proxy.host}/library/debian@${debian.digest}`),
+        ],
+      }),
+    );
+    const env = { NO_COLOR: '1', HOME: work, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'kposture-xdg-')) };
+    const args = ['audit', '--snapshot', snap, '--check', 'IMG-01', '--inspect-images', '--insecure-registry', proxy.host, '--format', 'json', '--no-config'];
+    const cold = await runMain(args, { env });
+    const subjects = (JSON.parse(cold.stdout) as { checks: { id: string; subjects: { resource: { name: string }; details: Record<string, unknown> }[] }[] })
+      .checks[0]!.subjects;
+    const digestOf = (image: string) => subjects.find((s) => s.resource.name === image)?.details.digest;
+    expect(digestOf(`${proxy.host}/library/alpine:multi`)).toBe(arm.digest);
+    expect(digestOf(`${proxy.host}/library/debian:1`)).toBe(debian.digest);
+    const before = proxy.requests.length;
+    const warm = await runMain(args, { env });
+    expect(warm.code).toBe(cold.code);
+    expect(proxy.requests.length - before).toBe(0);
+  });
 });

@@ -19,6 +19,7 @@ import { parseSelectorString } from '../../k8s/selector-string.js';
 import { evaluateGate, FAIL_ON_VALUES, gateRules } from '../../report/gate.js';
 import { readInventory } from '../../inventory/read.js';
 import type { Inventory } from '../../k8s/inventory.js';
+import { KINDS } from '../../k8s/kinds.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { compareWithBaseline } from '../../report/baseline.js';
@@ -195,10 +196,11 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // --debug logs every step instead; --quiet wants nothing.
   const progress = flags.quiet || flags.debug ? undefined : progressOn(io, () => performance.now());
   const report = await (async (): Promise<Report> => {
-    const inventory = await gatherInventory(flags, io, checks, scope, progress);
-    phases.done('read the inventory');
     const images = config.images ?? {};
-    if (flags.inspectImages || images.inspect) {
+    const inspectImages = Boolean(flags.inspectImages || images.inspect);
+    const inventory = await gatherInventory(flags, io, checks, scope, progress, inspectImages);
+    phases.done('read the inventory');
+    if (inspectImages) {
       inventory.imageContents = await inspectInventoryImages(inventory, {
         env: io.env,
         insecureRegistries: [...(images.insecureRegistries ?? []), ...(flags.insecureRegistry ?? [])],
@@ -292,17 +294,25 @@ function slowest(timings: [string, number][]): string {
     .join(', ');
 }
 
-function gatherInventory(flags: AuditFlags, io: Io, checks: Check[], scope: NamespaceScope | undefined, progress: Progress | undefined): Promise<Inventory> {
+function gatherInventory(
+  flags: AuditFlags,
+  io: Io,
+  checks: Check[],
+  scope: NamespaceScope | undefined,
+  progress: Progress | undefined,
+  inspectImages = false,
+): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
   return readInventory({
     snapshots: flags.snapshot ?? [],
     cwd: io.cwd,
     live: { ...liveReadOptions(flags), env: io.env },
     // The whole cluster is read, scoped or not: cluster-wide checks need every namespace (engine/scope.ts).
-    kinds: [...new Set([...kindsToCollect(checks), ...kindsForScope(scope)])].sort(),
+    kinds: [...new Set([...kindsToCollect(checks), ...kindsForScope(scope), ...(inspectImages ? [KINDS.Pod, KINDS.Node] : [])])].sort(),
     // Built-in checks read only what the slim projection keeps (test/k8s/slim.test.ts); a plugin
     // may read any field, so with one loaded objects are kept whole.
-    slim: checks.every((c) => BUILTIN_CHECKS.includes(c)),
+    // Image inspection reads pods' container statuses and nodes, which the slim projection drops.
+    slim: checks.every((c) => BUILTIN_CHECKS.includes(c)) && !inspectImages,
     ownsProcess: Boolean(io.ownsProcess),
     ...(progress
       ? {
