@@ -27,7 +27,9 @@ export default defineCheck({
       'binaries, `gcr.io/distroless/base-debian12`/`cc` for dynamically linked ones, the distroless or Chainguard ' +
       'language images (`gcr.io/distroless/java21-debian12`, `cgr.dev/chainguard/python`) for runtimes; build in a ' +
       'multi-stage Dockerfile and copy only the artefact. Where a shell is truly needed, prefer Alpine or a -slim tag ' +
-      'over the full image. Your own base images can be classified in `catalogs.imageRules` in the config file.',
+      'over the full image. Your own base images can be classified in `catalogs.imageRules` in the config file, or ' +
+      'read from their registry by content with `kposture audit --inspect-images` (docs/images.md): a class proven ' +
+      'from the image wins over the name rules.',
     references: [
       'https://github.com/GoogleContainerTools/distroless',
       'https://edu.chainguard.dev/chainguard/chainguard-images/overview/',
