@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ExitCode, KpostureError } from '../../errors.js';
 import type { ImageContent } from '../../k8s/image-content.js';
@@ -47,6 +48,9 @@ async function runImage(refs: string[], flags: ImageFlags, io: Io): Promise<numb
     const parsed = parseSource(ref);
     if (!parsed.ok)
       throw new KpostureError('usage', `${ref}: ${parsed.reason}`, 'write registry/repo:tag, registry/repo@sha256:…, oci:DIR[:TAG] or docker-archive:FILE');
+    const local = parsed.spec.kind === 'oci' ? parsed.spec.dir : parsed.spec.kind === 'docker-archive' ? parsed.spec.file : undefined;
+    if (local !== undefined && !existsSync(local))
+      throw new KpostureError('input', `${ref}: ${local} does not exist`, 'oci: takes an OCI image layout directory, docker-archive: a docker save tarball');
     return { key: ref, source: parsed.spec, platform };
   });
   const progress = flags.quiet ? undefined : progressOn(io, () => performance.now());
