@@ -19,12 +19,15 @@ import { parseSelectorString } from '../../k8s/selector-string.js';
 import { evaluateGate, FAIL_ON_VALUES, gateRules } from '../../report/gate.js';
 import { readInventory, type ReadRequest } from '../../inventory/read.js';
 import type { Inventory } from '../../k8s/inventory.js';
+import { KINDS } from '../../k8s/kinds.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { pushMetrics, pushTarget } from '../pushgateway.js';
 import { compareWithBaseline } from '../../report/baseline.js';
 import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
+import { inspectInventoryImages } from '../../images/audit.js';
+import { describeInspection } from './image.js';
 import { checkDestinations, readProcessStdin, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
 import { describeCounts, describeSnapshotProgress, progressOn, type Progress } from '../progress.js';
@@ -59,6 +62,9 @@ interface AuditFlags extends ClusterFlags {
   pushgateway?: string;
   pushgatewayJob: string;
   pushgatewayGroup?: string[];
+  inspectImages?: boolean;
+  insecureRegistry?: string[];
+  offline?: boolean;
 }
 
 /** A --report format that is not a --format: Prometheus metrics, rendered by prom-client (async). */
@@ -103,7 +109,15 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--system-namespaces <list>', 'comma-separated namespaces excluded from tenant checks (default: kube-system,kube-public,kube-node-lease)')
     .option('--no-color', 'disable colors')
     .option('-q, --quiet', 'the table shows the summary alone; no progress on stderr')
-    .option('--verbose', 'the table also shows how the score is computed');
+    .option('--verbose', 'the table also shows how the score is computed')
+    .option('--inspect-images', 'classify images by their content, read from their registries (docs/images.md)')
+    .option(
+      '--insecure-registry <host[:port]>',
+      'with --inspect-images: reach this registry over plain HTTP or an unverified certificate (repeatable)',
+      collect,
+      [],
+    )
+    .option('--offline', 'with --inspect-images: send no request, use only the cache of earlier inspections');
   clusterOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
@@ -203,8 +217,22 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // --debug logs every step instead; --quiet wants nothing.
   const progress = flags.quiet || flags.debug ? undefined : progressOn(io, () => performance.now());
   const report = await (async (): Promise<Report> => {
-    const inventory = await gatherInventory(flags, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis });
+    const images = config.images ?? {};
+    const inspectImages = Boolean(flags.inspectImages || images.inspect);
+    const inventory = await gatherInventory(flags, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis }, inspectImages);
     phases.done('read the inventory');
+    if (inspectImages) {
+      inventory.imageContents = await inspectInventoryImages(inventory, {
+        env: io.env,
+        insecureRegistries: [...(images.insecureRegistries ?? []), ...(flags.insecureRegistry ?? [])],
+        offline: Boolean(flags.offline || images.offline),
+        now: () => Date.now(),
+        ...(images.maxMiB !== undefined ? { maxBytes: images.maxMiB * (1 << 20) } : {}),
+        ...(images.timeLimitSeconds !== undefined ? { timeLimitMs: images.timeLimitSeconds * 1000 } : {}),
+        ...(progress ? { onProgress: (done: number, total: number, bytes: number) => progress.status(describeInspection(done, total, bytes)) } : {}),
+      });
+      phases.done('inspected the images');
+    }
     const resolved = scope ? resolveScope(scope, inventory, (ns) => systemNamespaces.has(ns)) : undefined;
     if (resolved) for (const line of scopeWarnings(resolved, inventory.source.type)) printLine(io, `warning: ${line}`);
     const timings: [string, number][] = [];
@@ -331,6 +359,7 @@ function gatherInventory(
   scope: NamespaceScope | undefined,
   progress: Progress | undefined,
   manifests: ReadRequest['manifests'],
+  inspectImages = false,
 ): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
   return readInventory({
@@ -339,10 +368,11 @@ function gatherInventory(
     cwd: io.cwd,
     live: { ...liveReadOptions(flags), env: io.env },
     // The whole cluster is read, scoped or not: cluster-wide checks need every namespace (engine/scope.ts).
-    kinds: [...new Set([...kindsToCollect(checks), ...kindsForScope(scope)])].sort(),
+    kinds: [...new Set([...kindsToCollect(checks), ...kindsForScope(scope), ...(inspectImages ? [KINDS.Pod, KINDS.Node] : [])])].sort(),
     // Built-in checks read only what the slim projection keeps (test/k8s/slim.test.ts); a plugin
     // may read any field, so with one loaded objects are kept whole.
-    slim: checks.every((c) => BUILTIN_CHECKS.includes(c)),
+    // Image inspection reads pods' container statuses and nodes, which the slim projection drops.
+    slim: checks.every((c) => BUILTIN_CHECKS.includes(c)) && !inspectImages,
     ownsProcess: Boolean(io.ownsProcess),
     ...(progress
       ? {
