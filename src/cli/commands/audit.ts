@@ -296,8 +296,8 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
 
 /** What a user should know about a scope that may not say what they meant. */
 function scopeWarnings(resolved: ResolvedScope, source: Inventory['source']['type']): string[] {
-  const where = source === 'live' ? 'cluster' : source;
-  const lines = resolved.notFound.map((ns) => `--namespace ${ns}: the ${where} has no such namespace`);
+  const where = source === 'live' ? 'the cluster has' : source === 'manifests' ? 'the manifests have' : 'the snapshot has';
+  const lines = resolved.notFound.map((ns) => `--namespace ${ns}: ${where} no such namespace`);
   if (!resolved.unresolved && resolved.tenantNamespaces?.length === 0) lines.push('the scope holds no tenant namespace: tenant checks have nothing to examine');
   return lines;
 }
