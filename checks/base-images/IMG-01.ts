@@ -20,14 +20,15 @@ export default defineCheck({
       'Every package in an image is attack surface and scanner noise: a shell and a package manager let an intruder ' +
       'download tools and live off the land, and a full distribution brings hundreds of CVE reports nobody can triage. ' +
       'Distroless and scratch images (a static binary, CA certificates, tzdata; distroless/base adds glibc and OpenSSL) ' +
-      'have no shell at all; Alpine, BusyBox and Debian slim are smaller but still carry a shell and package tooling. ' +
+      'have no shell at all; Alpine, BusyBox and wolfi-base are smaller but still carry a shell or package tooling, and ' +
+      'Debian slim only drops documentation and locales: it keeps bash and apt, so it counts as full. ' +
       'Debug shell-less images with ephemeral containers (`kubectl debug`) instead of shipping a shell.',
     remediation:
       'Rebuild images on a distroless base: `FROM scratch` or `gcr.io/distroless/static-debian12` for static Go/Rust ' +
       'binaries, `gcr.io/distroless/base-debian12`/`cc` for dynamically linked ones, the distroless or Chainguard ' +
       'language images (`gcr.io/distroless/java21-debian12`, `cgr.dev/chainguard/python`) for runtimes; build in a ' +
-      'multi-stage Dockerfile and copy only the artefact. Where a shell is truly needed, prefer Alpine or a -slim tag ' +
-      'over the full image. Your own base images can be classified in `catalogs.imageRules` in the config file, or ' +
+      'multi-stage Dockerfile and copy only the artefact. Where a shell is truly needed, prefer Alpine or wolfi-base ' +
+      'over a Debian or Ubuntu image, slim or not. Your own base images can be classified in `catalogs.imageRules` in the config file, or ' +
       'read from their registry by content with `kposture audit --inspect-images` (docs/images.md): a class proven ' +
       'from the image wins over the name rules.',
     references: [
@@ -44,7 +45,8 @@ export default defineCheck({
       additionalProperties: false,
       properties: {
         minimalCredit: {
-          description: 'Credit (0 to 1) an image earns when it is minimal (Alpine, slim) rather than distroless; a full image earns 0, a distroless one 1.',
+          description:
+            'Credit (0 to 1) an image earns when it is minimal (Alpine, BusyBox, wolfi-base) rather than distroless; a full image earns 0, a distroless one 1.',
           type: 'number',
           minimum: 0,
           maximum: 1,

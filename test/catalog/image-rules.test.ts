@@ -58,16 +58,17 @@ function contradictions(list: readonly ImageRule[], images: readonly string[]): 
   const found: string[] = [];
   for (const image of images) {
     const r = ref(image);
-    const hits = list.filter((rule) => matches(rule, r));
-    hits.forEach((first, i) => {
-      for (const later of hits.slice(i + 1)) {
+    // The first rule that matches decides: a later rule that disagrees must be one it refines.
+    const [first, ...laterHits] = list.filter((rule) => matches(rule, r));
+    if (first) {
+      for (const later of laterHits) {
         if (later.class === first.class) continue;
         const tagVariant = first.tag !== undefined && later.tag === undefined;
         const narrowerRepository =
           narrower(first.repository, later.repository) && (later.tag === undefined || (first.tag !== undefined && narrower(first.tag, later.tag)));
         if (!tagVariant && !narrowerRepository) found.push(`${image}: ${first.id} (${first.class}) vs ${later.id} (${later.class})`);
       }
-    });
+    }
   }
   return found;
 }

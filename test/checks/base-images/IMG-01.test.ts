@@ -76,7 +76,7 @@ describe('IMG-01 minimal base images', () => {
       check,
       inventoryOf([
         ...deploymentPods('shop', 'web', { containers: [{ name: 'nginx', image: 'nginx:1.25.3' }] }, { replicas: 5 }),
-        ...deploymentPods('shop', 'api', { initContainers: [{ name: 'migrate', image: 'python:3.12-slim' }], ...api }),
+        ...deploymentPods('shop', 'api', { initContainers: [{ name: 'migrate', image: 'python:3.12-alpine' }], ...api }),
         ...cronJobPods('ops', 'backup', { containers: [{ name: 'backup', image: 'ubuntu:22.04' }] }),
       ]),
     );
@@ -84,20 +84,20 @@ describe('IMG-01 minimal base images', () => {
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.messageId, f.data.image, f.resource.kind, f.resource.namespace, f.resource.name, f.field])).toEqual([
       ['full', 'docker.io/library/ubuntu:22.04', 'CronJob', 'ops', 'backup', 'spec.jobTemplate.spec.template.spec.containers[0].image'],
-      ['minimal', 'docker.io/library/python:3.12-slim', 'Deployment', 'shop', 'api', 'spec.template.spec.initContainers[0].image'],
-      ['minimal', 'docker.io/library/nginx:1.25.3', 'Deployment', 'shop', 'web', 'spec.template.spec.containers[0].image'],
+      ['minimal', 'docker.io/library/python:3.12-alpine', 'Deployment', 'shop', 'api', 'spec.template.spec.initContainers[0].image'],
+      ['full', 'docker.io/library/nginx:1.25.3', 'Deployment', 'shop', 'web', 'spec.template.spec.containers[0].image'],
     ]);
     const nginx = outcome.findings.find((f) => f.data.rule === 'nginx')!;
     expect(nginx.affected).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }]);
     expect(nginx.evidence).toBe(
-      'nginx:1.25.3 (docker.io/library/nginx:1.25.3) → minimal by catalogue rule "nginx": Debian slim base, like the -slim variants: a shell and apt, no compiler',
+      'nginx:1.25.3 (docker.io/library/nginx:1.25.3) → full by catalogue rule "nginx": Debian slim base: bash, dpkg and apt, a general-purpose userland (use nginx:*-alpine for a minimal one)',
     );
     expect(nginx.verify).toBe(
       "kubectl get pods -n shop -o 'custom-columns=NAMESPACE:.metadata.namespace,POD:.metadata.name,CONTAINERS:.spec.containers[*].image," +
         "INIT:.spec.initContainers[*].image,EPHEMERAL:.spec.ephemeralContainers[*].image' | grep -F -e nginx:1.25.3",
     );
-    // distroless 1, python slim 0.5, nginx 0.5, ubuntu 0
-    expect(checkScore(outcome)).toBe(50);
+    // distroless 1, python alpine 0.5, nginx (Debian slim) 0, ubuntu 0
+    expect(checkScore(outcome)).toBe(37.5);
   });
 
   it('reports images no rule knows as unknown and leaves them out of the score', () => {
@@ -176,7 +176,7 @@ describe('IMG-01 minimal base images', () => {
   });
 
   it('honours the minimalCredit option', () => {
-    const inventory = inventoryOf(deploymentPods('shop', 'web', { containers: [{ name: 'nginx', image: 'nginx:1.25.3' }] }));
+    const inventory = inventoryOf(deploymentPods('shop', 'web', { containers: [{ name: 'nginx', image: 'nginx:1.25.3-alpine' }] }));
     const lenient = withOptions(inventory, { minimalCredit: 1 });
     expect(lenient).toMatchObject({ status: 'pass', findings: [] });
     const strict = withOptions(inventory, { minimalCredit: 0 });
