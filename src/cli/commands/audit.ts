@@ -27,8 +27,10 @@ import { VERSION } from '../../version.js';
 import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
 import { describeCounts, describeSnapshotProgress, progressOn, type Progress } from '../progress.js';
+import { checkFleetFlags, DEFAULT_PARALLEL, fleetContexts, fleetOptions, runFleet, type FleetFlags } from './fleet.js';
 
-interface AuditFlags extends ClusterFlags {
+interface AuditFlags extends ClusterFlags, FleetFlags {
+  context?: string[];
   snapshot?: string[];
   format: string;
   output?: string;
@@ -91,6 +93,7 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'the table shows the summary alone; no progress on stderr')
     .option('--verbose', 'the table also shows how the score is computed');
   clusterOptions(cmd);
+  fleetOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
     const debug = Boolean(flags.debug ?? command.optsWithGlobals<{ debug?: boolean }>().debug);
@@ -140,7 +143,12 @@ function scopeFromFlags(flags: AuditFlags): NamespaceScope | undefined {
   return { namespaces, exclude, ...(selector ? { selector } : {}) };
 }
 
-async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
+async function runAudit(given: AuditFlags, io: Io): Promise<number> {
+  // Several contexts: a fleet audit (fleet.ts); one context, however chosen: the audit as ever.
+  const contexts = await fleetContexts(given, io);
+  const fleet = contexts && contexts.length > 1 ? contexts : undefined;
+  if (fleet) checkFleetFlags(given);
+  const flags: AuditFlags = contexts?.length === 1 ? { ...given, context: contexts } : given;
   const extraReports = parseReportTargets(flags.report ?? []);
   const rules = gateRules(flags);
   const scope = scopeFromFlags(flags);
@@ -180,9 +188,9 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // With --debug: how long each phase took, and which checks took longest (tuning large clusters).
   const phases = phaseTimer(flags.debug ? (line) => printLine(io, line) : undefined);
   // --debug logs every step instead; --quiet wants nothing.
-  const progress = flags.quiet || flags.debug ? undefined : progressOn(io, () => performance.now());
-  const report = await (async (): Promise<Report> => {
-    const inventory = await gatherInventory(flags, io, checks, scope, progress);
+  // One cluster's report, before the gate: the audit's own, or each of a fleet's (its own context).
+  const auditCluster = async (cluster: AuditFlags, progress: Progress | undefined): Promise<Report> => {
+    const inventory = await gatherInventory(cluster, io, checks, scope, progress);
     phases.done('read the inventory');
     const resolved = scope ? resolveScope(scope, inventory, (ns) => systemNamespaces.has(ns)) : undefined;
     if (resolved) for (const line of scopeWarnings(resolved, inventory.source.type)) printLine(io, `warning: ${line}`);
@@ -214,7 +222,27 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
       ...(resolved ? { scope: summarizeScope(resolved, checks) } : {}),
     });
     return baseline ? compareWithBaseline(built, baseline, flags.baseline!) : built;
-  })().finally(() => progress?.done());
+  };
+  if (fleet) {
+    return runFleet(
+      {
+        contexts: fleet,
+        parallel: flags.parallel ?? DEFAULT_PARALLEL,
+        audit: (context) => auditCluster({ ...flags, context: [context] }, undefined),
+        rules,
+        format: flags.format,
+        ...(flags.output ? { output: flags.output } : {}),
+        reports: extraReports,
+        color: useColor(flags.color, io, true),
+        quiet: Boolean(flags.quiet),
+        debug: Boolean(flags.debug),
+        now,
+      },
+      io,
+    );
+  }
+  const progress = flags.quiet || flags.debug ? undefined : progressOn(io, () => performance.now());
+  const report = await auditCluster(flags, progress).finally(() => progress?.done());
   for (const line of waiverWarnings(report.waivers)) printLine(io, line);
   const gate = evaluateGate(report, rules);
   if (gate) report.gate = gate;
