@@ -64,7 +64,8 @@ function listed(kinds: string[]): string {
 
 /** The aspects that are alike, in one line: `Kubelet versions, CNI…; Pod Security level of 4 shared namespaces`. */
 export function alikeSummary(aspects: readonly DriftAspect[]): string | undefined {
-  const alike = aspects.filter((a) => !a.differs && a.values.length > 0);
+  // Alike means two clusters or more known to share the value.
+  const alike = aspects.filter((a) => !a.differs && (a.values[0]?.clusters.length ?? 0) >= 2);
   const plain = alike.filter((a) => a.id !== 'psa').map((a) => a.title);
   const namespaces = alike.filter((a) => a.id === 'psa').length;
   const parts = [...plain, ...(namespaces > 0 ? [`Pod Security enforce level of ${namespaces} shared namespace${namespaces === 1 ? '' : 's'}`] : [])];
