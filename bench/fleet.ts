@@ -5,14 +5,13 @@
  * For comparison it also audits one of the clusters alone. The figures go in docs/performance.md
  * ("Fleets").
  *
- *   nice -n 10 node dist/bench/fleet.js --size M --clusters 20 [--parallel 4]
+ *   nice -n 10 node dist/bench/fleet.js --size M --clusters 20 [--parallel N]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PARALLEL } from '../src/cli/commands/fleet.js';
 import { measure, type Measurement } from './measure.js';
 import { startBenchServer, TLS_DIR, type BenchServer } from './server.js';
 import { SIZES } from './synth.js';
@@ -47,7 +46,7 @@ function line(label: string, m: Measurement): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { size: { type: 'string', default: 'M' }, clusters: { type: 'string', default: '20' }, parallel: { type: 'string', default: String(DEFAULT_PARALLEL) } },
+    options: { size: { type: 'string', default: 'M' }, clusters: { type: 'string', default: '20' }, parallel: { type: 'string' } },
   });
   const size = SIZES[values.size];
   const count = Number(values.clusters);
@@ -63,10 +62,10 @@ async function main(): Promise<void> {
     console.log(line('one cluster alone', single));
     const fleet = await measure(
       process.execPath,
-      [KPOSTURE, 'audit', '--all-contexts', '--parallel', values.parallel, '--format', 'json', '-o', path.join(dir, 'fleet.json'), '--kubeconfig', kubeconfig],
+      [KPOSTURE, 'audit', '--all-contexts', ...(values.parallel ? ['--parallel', values.parallel] : []), '--format', 'json', '-o', path.join(dir, 'fleet.json'), '--kubeconfig', kubeconfig],
       timeout,
     );
-    console.log(line(`fleet of ${count}, --parallel ${values.parallel}`, fleet));
+    console.log(line(`fleet of ${count}, --parallel ${values.parallel ?? '(default)'}`, fleet));
     if (fleet.ok) {
       const report = JSON.parse(readFileSync(path.join(dir, 'fleet.json'), 'utf8')) as { summary: { audited: number } };
       console.log(`fleet report: ${report.summary.audited} of ${count} clusters audited`);

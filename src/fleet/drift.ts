@@ -26,7 +26,7 @@ export interface Drift {
 }
 
 /** The value shown for a cluster that has none of something: no waiver, no policy engine. */
-export const NONE = '(none)';
+const NONE = '(none)';
 
 const SET_ASPECTS: readonly { id: AspectId; title: string; fact: keyof Omit<ClusterFacts, 'psa'> }[] = [
   { id: 'os-family', title: 'Host OS families', fact: 'osFamilies' },

@@ -18,7 +18,7 @@ export const FLEET_SCHEMA_VERSION = '1.0';
  * could not be audited because of its own configuration (2) outranks one that could not be
  * reached (3), which outranks a failed gate (1); an internal error (4) outranks everything.
  */
-export const EXIT_ORDER: readonly ExitCode[] = [ExitCode.ok, ExitCode.gateFailed, ExitCode.cluster, ExitCode.usage, ExitCode.internal];
+const EXIT_ORDER: readonly ExitCode[] = [ExitCode.ok, ExitCode.gateFailed, ExitCode.cluster, ExitCode.usage, ExitCode.internal];
 
 export type ClusterStatus = 'audited' | 'unreachable' | 'error';
 

@@ -10,9 +10,10 @@ import { ExitCode } from '../../src/errors.js';
 import { clusterFacts } from '../../src/fleet/facts.js';
 import { findDrift } from '../../src/fleet/drift.js';
 import { FLEET_RENDERERS } from '../../src/fleet/index.js';
-import { buildFleetReport, clusterRow, failedRow, worstExit, type FleetCluster } from '../../src/fleet/model.js';
+import { buildFleetReport, clusterRow, failedRow, FLEET_SCHEMA_VERSION, worstExit, type FleetCluster } from '../../src/fleet/model.js';
 import { selectContexts } from '../../src/fleet/select.js';
 import type { Report } from '../../src/report/model.js';
+import { columns } from '../../src/report/wrap.js';
 import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
 import { runCli, tempDir } from '../cli/run.js';
 import { CAPSULE_WAIVER } from '../support/waivers.js';
@@ -134,6 +135,7 @@ describe('the fleet report', () => {
     const validate = compileSchema('fleet.schema.json');
     const json: unknown = JSON.parse(FLEET_RENDERERS.json!(fleet, { color: false }));
     if (!validate(json)) throw new Error(formatAjvError(validate.errors));
+    expect(fleet.schemaVersion).toBe(FLEET_SCHEMA_VERSION);
     expect(fleet.clusters.map((c) => c.context)).toEqual(['demo', 'hardened-waived', 'zz-broken']);
     expect(fleet.exitCode).toBe(2);
     expect(fleet.summary).toEqual({ clusters: 3, audited: 2, unreachable: 0, errors: 1, gateFailed: 0 });
@@ -146,7 +148,7 @@ describe('the fleet report', () => {
     const table = FLEET_RENDERERS.table!(fleet, { color: false });
     // eslint-disable-next-line no-control-regex
     expect(table).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
-    expect(table.split('\n').filter((l) => [...l].length > 80)).toEqual([]);
+    expect(table.split('\n').filter((l) => columns(l) > 80)).toEqual([]);
     const html = FLEET_RENDERERS.html!(fleet, { color: false });
     expect(html).not.toContain('<img');
     const markdown = FLEET_RENDERERS.markdown!(fleet, { color: false });
