@@ -42,13 +42,21 @@ export function renderFleetTable(report: FleetReport, options: { color: boolean;
   for (const a of drift.aspects.filter((x) => x.differs)) {
     out.push(...wrap(visible(a.title), width, '  ').map((l) => c.yellow(l)));
     for (const v of a.values) out.push(...wrap(`${visible(v.value)} — ${v.clusters.map(visible).join(', ')}`, width, '    ', '      '));
-    for (const u of a.unknown) out.push(...wrap(`unknown in ${visible(u.cluster)}: ${visible(u.reason)}`, width, '    ', '      '));
+    for (const u of a.unknown) out.push(...wrap(`unknown in ${visible(u.cluster)}: ${shortened(visible(u.reason))}`, width, '    ', '      '));
   }
   const alike = alikeSummary(drift.aspects);
   if (alike) out.push(...wrap(`Alike: ${visible(alike)}`, width, '  ', '    '));
   const unknownOnly = drift.aspects.filter((a) => a.values.length === 0 && a.unknown.length > 0);
-  for (const a of unknownOnly) out.push(...wrap(`${visible(a.title)}: unknown in every cluster (${visible(a.unknown[0]!.reason)})`, width, '  ', '    '));
+  for (const a of unknownOnly) out.push(...wrap(`${visible(a.title)}: unknown in every cluster (${shortened(visible(a.unknown[0]!.reason))})`, width, '  ', '    '));
   return `${out.join('\n')}\n`;
+}
+
+/** Reasons can quote a server's whole message: the table shows their start, the JSON report all of it. */
+const REASON_SHOWN = 100;
+
+function shortened(reason: string): string {
+  const chars = Array.from(reason);
+  return chars.length > REASON_SHOWN ? `${chars.slice(0, REASON_SHOWN - 1).join('')}…` : reason;
 }
 
 function row(cluster: FleetCluster, cats: { id: string }[], tone: (text: string) => string): string[] {

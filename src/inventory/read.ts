@@ -19,7 +19,7 @@ export interface ReadRequest {
   snapshots: string[];
   cwd: string;
   /** How to reach the cluster, when no snapshot is given. */
-  live: Pick<LiveOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'timeoutMs' | 'maxPageBytes' | 'maxPages' | 'env'>;
+  live: Pick<LiveOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'timeoutMs' | 'maxPageBytes' | 'maxPages' | 'env' | 'resolve'>;
   kinds: KindId[];
   /**
    * Keep only the fields the built-in checks read (k8s/slim.ts), in worker threads where that

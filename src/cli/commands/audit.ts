@@ -18,6 +18,7 @@ import { isNamespaceName, kindsForScope, resolveScope, summarizeScope, type Name
 import { parseSelectorString } from '../../k8s/selector-string.js';
 import { evaluateGate, FAIL_ON_VALUES, gateRules } from '../../report/gate.js';
 import { readInventory } from '../../inventory/read.js';
+import type { LiveOptions } from '../../inventory/live.js';
 import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
@@ -189,8 +190,8 @@ async function runAudit(given: AuditFlags, io: Io): Promise<number> {
   const phases = phaseTimer(flags.debug ? (line) => printLine(io, line) : undefined);
   // --debug logs every step instead; --quiet wants nothing.
   // One cluster's report, before the gate: the audit's own, or each of a fleet's (its own context).
-  const auditCluster = async (cluster: AuditFlags, progress: Progress | undefined): Promise<Report> => {
-    const inventory = await gatherInventory(cluster, io, checks, scope, progress);
+  const auditCluster = async (cluster: AuditFlags, progress: Progress | undefined, resolve?: LiveOptions['resolve']): Promise<Report> => {
+    const inventory = await gatherInventory(cluster, io, checks, scope, progress, resolve);
     phases.done('read the inventory');
     const resolved = scope ? resolveScope(scope, inventory, (ns) => systemNamespaces.has(ns)) : undefined;
     if (resolved) for (const line of scopeWarnings(resolved, inventory.source.type)) printLine(io, `warning: ${line}`);
@@ -228,7 +229,7 @@ async function runAudit(given: AuditFlags, io: Io): Promise<number> {
       {
         contexts: fleet,
         parallel: flags.parallel ?? DEFAULT_PARALLEL,
-        audit: (context) => auditCluster({ ...flags, context: [context] }, undefined),
+        audit: (context, resolve) => auditCluster({ ...flags, context: [context] }, undefined, resolve),
         rules,
         format: flags.format,
         ...(flags.output ? { output: flags.output } : {}),
@@ -294,12 +295,19 @@ function slowest(timings: [string, number][]): string {
     .join(', ');
 }
 
-function gatherInventory(flags: AuditFlags, io: Io, checks: Check[], scope: NamespaceScope | undefined, progress: Progress | undefined): Promise<Inventory> {
+function gatherInventory(
+  flags: AuditFlags,
+  io: Io,
+  checks: Check[],
+  scope: NamespaceScope | undefined,
+  progress: Progress | undefined,
+  resolve?: LiveOptions['resolve'],
+): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
   return readInventory({
     snapshots: flags.snapshot ?? [],
     cwd: io.cwd,
-    live: { ...liveReadOptions(flags), env: io.env },
+    live: { ...liveReadOptions(flags), env: io.env, ...(resolve ? { resolve } : {}) },
     // The whole cluster is read, scoped or not: cluster-wide checks need every namespace (engine/scope.ts).
     kinds: [...new Set([...kindsToCollect(checks), ...kindsForScope(scope)])].sort(),
     // Built-in checks read only what the slim projection keeps (test/k8s/slim.test.ts); a plugin

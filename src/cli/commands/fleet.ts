@@ -7,8 +7,9 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ExitCode, KpostureError, describeError } from '../../errors.js';
-import { listContexts } from '../../kube/kubeconfig.js';
-import { mapBounded } from '../../kube/limit.js';
+import type { LiveOptions } from '../../inventory/live.js';
+import { listContexts, resolveTarget } from '../../kube/kubeconfig.js';
+import { mapBounded, oneAtATime } from '../../kube/limit.js';
 import { evaluateGate, type GateRule } from '../../report/gate.js';
 import type { Report } from '../../report/model.js';
 import { waiverWarnings } from '../../report/waivers.js';
@@ -86,8 +87,11 @@ export function checkFleetFlags(flags: FleetFlags): void {
 export interface FleetRun {
   contexts: string[];
   parallel: number;
-  /** Audits one context as `audit --context` would, and returns its report (gate not yet applied). */
-  audit: (context: string) => Promise<Report>;
+  /**
+   * Audits one context as `audit --context` would, and returns its report (gate not yet applied),
+   * resolving its kubeconfig entry with `resolve`.
+   */
+  audit: (context: string, resolve: LiveOptions['resolve']) => Promise<Report>;
   rules: readonly GateRule[];
   format: string;
   output?: string;
@@ -106,9 +110,11 @@ export async function runFleet(run: FleetRun, io: Io): Promise<number> {
   let done = 0;
   const tell = (): void =>
     progress?.status(`auditing ${run.contexts.length} clusters: ${done} done${running.size > 0 ? `, now ${[...running].join(', ')}` : ''}`);
+  // One cluster's credentials at a time: each may load client-node into a worker for a moment.
+  const resolve = oneAtATime(resolveTarget);
   const auditOne = async (context: string): Promise<FleetCluster> => {
     try {
-      const report = await run.audit(context);
+      const report = await run.audit(context, resolve);
       for (const line of waiverWarnings(report.waivers)) say(`${context}: ${line}`);
       const gate = evaluateGate(report, run.rules);
       if (gate) report.gate = gate;
