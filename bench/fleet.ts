@@ -50,7 +50,8 @@ async function main(): Promise<void> {
   });
   const size = SIZES[values.size];
   const count = Number(values.clusters);
-  if (!size || !Number.isInteger(count) || count < 2) throw new Error(`usage: node dist/bench/fleet.js --size ${Object.keys(SIZES).join('|')} --clusters N (N ≥ 2) [--parallel P]`);
+  if (!size || !Number.isInteger(count) || count < 2)
+    throw new Error(`usage: node dist/bench/fleet.js --size ${Object.keys(SIZES).join('|')} --clusters N (N ≥ 2) [--parallel P]`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kposture-bench-fleet-'));
   const servers: BenchServer[] = [];
   try {
@@ -58,11 +59,26 @@ async function main(): Promise<void> {
     const kubeconfig = writeFleetKubeconfig(dir, servers);
     const timeout = { timeoutMs: 30 * 60_000 };
     console.log(`${count} clusters of size ${size.name} (${size.nodes} nodes, ${size.pods} pods each), Node ${process.version}`);
-    const single = await measure(process.execPath, [KPOSTURE, 'audit', '--format', 'json', '-o', path.join(dir, 'one.json'), '--kubeconfig', kubeconfig], timeout);
+    const single = await measure(
+      process.execPath,
+      [KPOSTURE, 'audit', '--format', 'json', '-o', path.join(dir, 'one.json'), '--kubeconfig', kubeconfig],
+      timeout,
+    );
     console.log(line('one cluster alone', single));
     const fleet = await measure(
       process.execPath,
-      [KPOSTURE, 'audit', '--all-contexts', ...(values.parallel ? ['--parallel', values.parallel] : []), '--format', 'json', '-o', path.join(dir, 'fleet.json'), '--kubeconfig', kubeconfig],
+      [
+        KPOSTURE,
+        'audit',
+        '--all-contexts',
+        ...(values.parallel ? ['--parallel', values.parallel] : []),
+        '--format',
+        'json',
+        '-o',
+        path.join(dir, 'fleet.json'),
+        '--kubeconfig',
+        kubeconfig,
+      ],
       timeout,
     );
     console.log(line(`fleet of ${count}, --parallel ${values.parallel ?? '(default)'}`, fleet));

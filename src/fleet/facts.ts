@@ -62,7 +62,8 @@ type Details = Record<string, unknown>;
 function fromSubjects(check: ReportCheck | string, values: (details: Details) => string[]): Fact {
   if (typeof check === 'string') return { unknown: check };
   const found = check.subjects.flatMap((s) => (s.details ? values(s.details) : []));
-  if (found.length === 0) return { unknown: check.status === 'unknown' ? `${check.id} is unknown: ${check.reason ?? 'no reason given'}` : `${check.id} found none` };
+  if (found.length === 0)
+    return { unknown: check.status === 'unknown' ? `${check.id} is unknown: ${check.reason ?? 'no reason given'}` : `${check.id} found none` };
   return { values: distinct(found) };
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { escapeHtml as h } from '../report/escape.js';
 import { scoreText } from '../report/view.js';
 import type { FleetReport } from './model.js';
-import { alikeSummary, clusterProblems, fleetCategories, fleetHeadline, shortCategory } from './view.js';
+import { alikeSummary, clusterProblems, driftHeadline, fleetCategories, fleetHeadline, shortCategory } from './view.js';
 
 /**
  * The fleet as one self-contained HTML file: the clusters' table, their problems and the drift.
@@ -44,7 +44,7 @@ export function renderFleetHtml(report: FleetReport): string {
     `<section aria-label="Clusters"><div class="scroll"><table><thead><tr><th>Context</th>${head}<th>Gate</th><th class="num">Exit</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`,
     `<p class="muted">${cats.map((k) => `${h(shortCategory(k.id))}: ${h(k.title)}${k.inTotal ? '' : ' (not in the total)'}`).join(' · ')}</p></section>`,
     problems.length > 0 ? `<section><h2>Problems</h2><ul>${problems.join('')}</ul></section>` : '',
-    `<section><h2>${drift.differing > 0 ? `Drift: ${drift.differing} aspect${drift.differing === 1 ? ' differs' : 's differ'} between clusters` : 'Drift: none found'}</h2>${aspects.join('')}${alike ? `<p>Alike: ${h(alike)}.</p>` : ''}</section>`,
+    `<section><h2>${driftHeadline(drift)}</h2>${aspects.join('')}${alike ? `<p>Alike: ${h(alike)}.</p>` : ''}</section>`,
     '</main>',
     `<footer class="muted">kposture ${h(report.tool.version)}, fleet report schema ${h(report.schemaVersion)}, generated ${h(report.generatedAt)}</footer>`,
   ];

@@ -2,7 +2,7 @@ import { codeSpan, markdownText as md } from '../report/escape.js';
 import { scoreText } from '../report/view.js';
 import type { DriftAspect } from './drift.js';
 import type { FleetReport } from './model.js';
-import { alikeSummary, clusterProblems, fleetCategories, fleetHeadline, shortCategory } from './view.js';
+import { alikeSummary, clusterProblems, driftHeadline, fleetCategories, fleetHeadline, shortCategory } from './view.js';
 
 /**
  * The fleet as Markdown, for a pull-request comment or $GITHUB_STEP_SUMMARY: the clusters' table,
@@ -29,7 +29,7 @@ export function renderFleetMarkdown(report: FleetReport): string {
   if (problems.length > 0) out.push('', '#### Problems', '', ...problems);
 
   const drift = report.drift;
-  out.push('', drift.differing > 0 ? `#### Drift: ${drift.differing} aspect${drift.differing === 1 ? ' differs' : 's differ'} between clusters` : '#### Drift: none found');
+  out.push('', `#### ${driftHeadline(drift)}`);
   for (const a of drift.aspects.filter((x) => x.differs)) out.push('', ...aspectTable(a));
   const alike = alikeSummary(drift.aspects);
   if (alike) out.push('', `Alike: ${md(alike)}.`);

@@ -3,7 +3,7 @@ import { visible } from '../util/terminal.js';
 import { scoreText } from '../report/view.js';
 import { columns, wrap } from '../report/wrap.js';
 import type { FleetCluster, FleetReport } from './model.js';
-import { alikeSummary, clusterProblems, fleetCategories, fleetHeadline, shortCategory } from './view.js';
+import { alikeSummary, clusterProblems, driftHeadline, fleetCategories, fleetHeadline, shortCategory } from './view.js';
 
 const DEFAULT_WIDTH = 80;
 const MIN_WIDTH = 40;
@@ -16,14 +16,29 @@ const CONTEXT_WIDTH = 20;
  * between clusters and what is alike. Every text from a kubeconfig or a cluster passes through
  * `visible`; every line fits `width`.
  */
-export function renderFleetTable(report: FleetReport, options: { color: boolean; width?: number }): string {
+export interface FleetRenderOptions {
+  color: boolean;
+  /** Table only: the width of the terminal or log (80 when not given). */
+  width?: number;
+  /** Table only: the headline and the clusters' rows, and how many aspects drift. */
+  quiet?: boolean;
+}
+
+export function renderFleetTable(report: FleetReport, options: FleetRenderOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const width = Math.max(MIN_WIDTH, options.width ?? DEFAULT_WIDTH);
   const out: string[] = [];
   out.push(...wrap(`kposture fleet: ${fleetHeadline(report)}`, width).map((l) => c.bold(l)));
   out.push('');
   const cats = fleetCategories(report);
-  const head = [pad('Context', CONTEXT_WIDTH), right('Score', 6), right('Grade', 6), right('Cover', 6), ...cats.map((k) => right(shortCategory(k.id), 5)), right('Exit', 5)];
+  const head = [
+    pad('Context', CONTEXT_WIDTH),
+    right('Score', 6),
+    right('Grade', 6),
+    right('Cover', 6),
+    ...cats.map((k) => right(shortCategory(k.id), 5)),
+    right('Exit', 5),
+  ];
   out.push(c.bold(head.join('')));
   for (const cluster of report.clusters) out.push(...row(cluster, cats, (t) => (cluster.exitCode === 0 ? t : c.red(t))));
   if (cats.length > 0) {
@@ -31,14 +46,18 @@ export function renderFleetTable(report: FleetReport, options: { color: boolean;
     out.push(...wrap(legend, width).map((l) => c.dim(l)));
   }
 
+  const drift = report.drift;
+  if (options.quiet) {
+    out.push('', driftHeadline(drift));
+    return `${out.join('\n')}\n`;
+  }
   const problems = report.clusters.flatMap((cluster) => clusterProblems(cluster).map((p) => ({ context: cluster.context, text: p })));
   if (problems.length > 0) {
     out.push('', c.bold('Problems'));
     for (const p of problems) out.push(...wrap(`${visible(p.context)}: ${visible(p.text)}`, width, '  ', '    '));
   }
 
-  const drift = report.drift;
-  out.push('', c.bold(drift.differing > 0 ? `Drift: ${drift.differing} aspect${drift.differing === 1 ? ' differs' : 's differ'} between clusters` : 'Drift: none found'));
+  out.push('', c.bold(driftHeadline(drift)));
   for (const a of drift.aspects.filter((x) => x.differs)) {
     out.push(...wrap(visible(a.title), width, '  ').map((l) => c.yellow(l)));
     for (const v of a.values) out.push(...wrap(`${visible(v.value)} — ${v.clusters.map(visible).join(', ')}`, width, '    ', '      '));
@@ -47,7 +66,8 @@ export function renderFleetTable(report: FleetReport, options: { color: boolean;
   const alike = alikeSummary(drift.aspects);
   if (alike) out.push(...wrap(`Alike: ${visible(alike)}`, width, '  ', '    '));
   const unknownOnly = drift.aspects.filter((a) => a.values.length === 0 && a.unknown.length > 0);
-  for (const a of unknownOnly) out.push(...wrap(`${visible(a.title)}: unknown in every cluster (${shortened(visible(a.unknown[0]!.reason))})`, width, '  ', '    '));
+  for (const a of unknownOnly)
+    out.push(...wrap(`${visible(a.title)}: unknown in every cluster (${shortened(visible(a.unknown[0]!.reason))})`, width, '  ', '    '));
   return `${out.join('\n')}\n`;
 }
 

@@ -1,5 +1,5 @@
 /** What every human fleet format says the same way: column names, one-line problems, drift wording. */
-import type { DriftAspect } from './drift.js';
+import type { Drift, DriftAspect } from './drift.js';
 import type { FleetCluster, FleetReport } from './model.js';
 
 /** Short column names of the checklist's categories; a category kposture does not know gets its id. */
@@ -19,7 +19,8 @@ export function shortCategory(id: string): string {
 /** The categories of the audited clusters, in report order (every cluster has the same ones). */
 export function fleetCategories(report: FleetReport): { id: string; title: string; inTotal: boolean }[] {
   const seen = new Map<string, { id: string; title: string; inTotal: boolean }>();
-  for (const c of report.clusters) for (const cat of c.categories ?? []) if (!seen.has(cat.id)) seen.set(cat.id, { id: cat.id, title: cat.title, inTotal: cat.inTotal });
+  for (const c of report.clusters)
+    for (const cat of c.categories ?? []) if (!seen.has(cat.id)) seen.set(cat.id, { id: cat.id, title: cat.title, inTotal: cat.inTotal });
   return [...seen.values()];
 }
 
@@ -47,10 +48,7 @@ export function clusterProblems(cluster: FleetCluster): string[] {
     const by = (status: string): string[] => unread.filter((k) => k.status === status).map((k) => k.kind);
     const forbidden = by('forbidden');
     const failed = by('error');
-    const what = [
-      ...(forbidden.length > 0 ? [`forbidden by RBAC: ${listed(forbidden)}`] : []),
-      ...(failed.length > 0 ? [`failed: ${listed(failed)}`] : []),
-    ];
+    const what = [...(forbidden.length > 0 ? [`forbidden by RBAC: ${listed(forbidden)}`] : []), ...(failed.length > 0 ? [`failed: ${listed(failed)}`] : [])];
     lines.push(`coverage ${cluster.coverage ?? 0}%: ${unread.length} kind${unread.length === 1 ? '' : 's'} not listed (${what.join('; ')})`);
   }
   if (cluster.gate && !cluster.gate.passed) lines.push(`gate failed: ${cluster.gate.reasons.join('; ')}`);
@@ -70,4 +68,10 @@ export function alikeSummary(aspects: readonly DriftAspect[]): string | undefine
   const namespaces = alike.filter((a) => a.id === 'psa').length;
   const parts = [...plain, ...(namespaces > 0 ? [`Pod Security enforce level of ${namespaces} shared namespace${namespaces === 1 ? '' : 's'}`] : [])];
   return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/** `Drift: 3 aspects differ between clusters`, or `Drift: none found`. */
+export function driftHeadline(drift: Drift): string {
+  if (drift.differing === 0) return 'Drift: none found';
+  return `Drift: ${drift.differing} aspect${drift.differing === 1 ? ' differs' : 's differ'} between clusters`;
 }

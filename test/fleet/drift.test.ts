@@ -76,7 +76,14 @@ describe('drift', () => {
     ]);
     // `default` is the one namespace both have, unlabelled in both: alike.
     expect(drift.aspects.filter((a) => a.id === 'psa')).toEqual([
-      { id: 'psa', title: 'Pod Security enforce level of namespace default', namespace: 'default', differs: false, values: [{ value: 'none', clusters: ['demo', 'kubeadm-flannel'] }], unknown: [] },
+      {
+        id: 'psa',
+        title: 'Pod Security enforce level of namespace default',
+        namespace: 'default',
+        differs: false,
+        values: [{ value: 'none', clusters: ['demo', 'kubeadm-flannel'] }],
+        unknown: [],
+      },
     ]);
     expect(drift.differing).toBe(6);
   });
@@ -128,10 +135,13 @@ describe('the fleet report', () => {
   });
 
   test('a fleet of every kind of row validates against schemas/fleet.schema.json, in every format', () => {
-    const fleet = buildFleetReport([row('hardened-waived'), row('demo'), failedRow('zz-broken', ExitCode.usage, 'context "zz-broken", user "u": token has a line feed')], {
-      version: '0.0.0',
-      generatedAt: '2026-12-07T00:00:00.000Z',
-    });
+    const fleet = buildFleetReport(
+      [row('hardened-waived'), row('demo'), failedRow('zz-broken', ExitCode.usage, 'context "zz-broken", user "u": token has a line feed')],
+      {
+        version: '0.0.0',
+        generatedAt: '2026-12-07T00:00:00.000Z',
+      },
+    );
     const validate = compileSchema('fleet.schema.json');
     const json: unknown = JSON.parse(FLEET_RENDERERS.json!(fleet, { color: false }));
     if (!validate(json)) throw new Error(formatAjvError(validate.errors));
@@ -144,7 +154,10 @@ describe('the fleet report', () => {
 
   test('context names from a kubeconfig cannot inject terminal escapes, Markdown or HTML', () => {
     const evil = 'prod\u001b]0;owned\u0007<img src=x onerror=alert(1)>|`x`';
-    const fleet = buildFleetReport([row(evil, 'demo'), failedRow('b', ExitCode.cluster, 'context "b": connection refused')], { version: '0', generatedAt: '2026-12-07T00:00:00.000Z' });
+    const fleet = buildFleetReport([row(evil, 'demo'), failedRow('b', ExitCode.cluster, 'context "b": connection refused')], {
+      version: '0',
+      generatedAt: '2026-12-07T00:00:00.000Z',
+    });
     const table = FLEET_RENDERERS.table!(fleet, { color: false });
     // eslint-disable-next-line no-control-regex
     expect(table).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
@@ -180,8 +193,12 @@ describe('choosing contexts', () => {
   });
 
   test('a name that is not there, a pattern that matches nothing, an empty kubeconfig: exit 2 with the contexts there are', () => {
-    expect(() => selectContexts(names, { named: ['prod-c'], patterns: [], all: false }, 'kc')).toThrow(/^context "prod-c" is not in kubeconfig kc \(available: arn/);
-    expect(() => selectContexts(['a'], { named: [], patterns: ['b*'], all: false }, 'kc')).toThrow('--contexts "b*" matches no context of kubeconfig kc (available: a)');
+    expect(() => selectContexts(names, { named: ['prod-c'], patterns: [], all: false }, 'kc')).toThrow(
+      /^context "prod-c" is not in kubeconfig kc \(available: arn/,
+    );
+    expect(() => selectContexts(['a'], { named: [], patterns: ['b*'], all: false }, 'kc')).toThrow(
+      '--contexts "b*" matches no context of kubeconfig kc (available: a)',
+    );
     expect(() => selectContexts([], { named: [], patterns: [], all: true }, 'kc')).toThrow('--all-contexts: kubeconfig kc defines no context');
   });
 });

@@ -115,7 +115,12 @@ describe('kposture audit --all-contexts', () => {
       { value: 'Container-Optimized OS from Google', clusters: ['prod-gke'] },
       { value: 'Flatcar Container Linux, Ubuntu', clusters: ['prod-demo'] },
     ]);
-    expect(differs.get('cni')!.values.map((v) => v.value).sort()).toEqual(['Calico (enforces)', 'GKE Dataplane V2 (Cilium) (enforces)']);
+    expect(
+      differs
+        .get('cni')!
+        .values.map((v) => v.value)
+        .sort(),
+    ).toEqual(['Calico (enforces)', 'GKE Dataplane V2 (Cilium) (enforces)']);
     // The forbidden cluster serves demo's data: its policy engine is readable, and alike demo's.
     expect(differs.get('policy-engine')!.values).toEqual([
       { value: 'Kyverno: enforce and audit', clusters: ['prod-demo', 'prod-rbac'] },

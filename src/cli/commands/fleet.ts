@@ -61,7 +61,11 @@ export async function fleetContexts(flags: FleetFlags, io: Io): Promise<string[]
   const all = Boolean(flags.allContexts);
   if (!all && patterns.length === 0 && named.length <= 1) return undefined;
   if ((flags.snapshot ?? []).length > 0) {
-    throw new KpostureError('usage', '--snapshot cannot be combined with several contexts, --contexts or --all-contexts', 'audit either snapshots or live clusters');
+    throw new KpostureError(
+      'usage',
+      '--snapshot cannot be combined with several contexts, --contexts or --all-contexts',
+      'audit either snapshots or live clusters',
+    );
   }
   const { names, origin } = await listContexts({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), env: io.env });
   return selectContexts(names, { named, patterns, all }, origin);
@@ -71,10 +75,18 @@ export async function fleetContexts(flags: FleetFlags, io: Io): Promise<string[]
 export function checkFleetFlags(flags: FleetFlags): void {
   const formats = FLEET_FORMATS.join(', ');
   if (flags.baseline !== undefined) {
-    throw new KpostureError('usage', '--baseline compares one cluster with its earlier report, not a fleet', 'audit the cluster alone with --context NAME --baseline FILE');
+    throw new KpostureError(
+      'usage',
+      '--baseline compares one cluster with its earlier report, not a fleet',
+      'audit the cluster alone with --context NAME --baseline FILE',
+    );
   }
   if (!FLEET_FORMATS.includes(flags.format)) {
-    throw new KpostureError('usage', `--format ${flags.format}: a fleet report is one of ${formats}`, 'audit one cluster with --context NAME for its own report in this format');
+    throw new KpostureError(
+      'usage',
+      `--format ${flags.format}: a fleet report is one of ${formats}`,
+      'audit one cluster with --context NAME for its own report in this format',
+    );
   }
   for (const r of flags.report ?? []) {
     const format = r.slice(0, Math.max(0, r.indexOf('=')));
@@ -148,7 +160,7 @@ export async function runFleet(run: FleetRun, io: Io): Promise<number> {
   const files = run.reports.map(({ format, file }) => ({ file, content: FLEET_RENDERERS[format]!(fleet, { color: false }) }));
   if (run.output) files.unshift({ file: run.output, content: FLEET_RENDERERS[run.format]!(fleet, { color: false }) });
   writeFilesAtomic(files);
-  if (!run.output) writeStdout(io, [FLEET_RENDERERS[run.format]!(fleet, { color: run.color, width: terminalWidth(io) })]);
+  if (!run.output) writeStdout(io, [FLEET_RENDERERS[run.format]!(fleet, { color: run.color, width: terminalWidth(io), quiet: run.quiet })]);
   for (const f of files) printLine(io, `wrote ${f.file}`);
   // Each failed gate on its own line, then the fleet's verdict last, as a single audit's is.
   for (const c of fleet.clusters) if (c.gate && !c.gate.passed) printLine(io, `${c.context}: gate failed: ${c.gate.reasons.join('; ')}`);
