@@ -150,6 +150,12 @@ describe('the fleet report', () => {
     expect(fleet.exitCode).toBe(2);
     expect(fleet.summary).toEqual({ clusters: 3, audited: 2, unreachable: 0, errors: 1, gateFailed: 0 });
     for (const format of ['html', 'markdown', 'table']) expect(FLEET_RENDERERS[format]!(fleet, { color: false })).toContain('zz-broken');
+    // --quiet: the headline, the rows and how much drifts; not the problems nor the drift itself.
+    const quiet = FLEET_RENDERERS.table!(fleet, { color: false, quiet: true }).trimEnd().split('\n');
+    expect(quiet[0]).toBe('kposture fleet: 3 clusters: 2 audited, 1 not audited (error); exit 2');
+    expect(quiet.filter((l) => /^(demo|hardened-waived|zz-broken) /.test(l))).toHaveLength(3);
+    expect(quiet.at(-1)).toBe('Drift: 9 aspects differ between clusters');
+    expect(quiet.join('\n')).not.toContain('Problems');
   });
 
   test('context names from a kubeconfig cannot inject terminal escapes, Markdown or HTML', () => {

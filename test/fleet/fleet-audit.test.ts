@@ -3,7 +3,7 @@
  * servers serving different fixture clusters, one that forbids most lists (RBAC) and one that is
  * not there at all — audited by `kposture audit` with several contexts.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,9 @@ import { closedPort, REPO_ROOT, startFixtureServer, type FixtureServer } from '.
 import { runMain, type CliRun } from '../support/fixture-cli.js';
 import { dataSets, mirrorLacking } from '../support/fixture-e2e.js';
 import { writeFleetKubeconfig } from '../support/fleet.js';
+
+// Each test audits two to four clusters: more than one audit's share of the default timeout on a loaded machine.
+jest.setTimeout(120_000);
 
 const servers: FixtureServer[] = [];
 let kubeconfig: string;
@@ -77,7 +80,8 @@ describe('kposture audit --all-contexts', () => {
   beforeAll(async () => {
     run = await audit(['--all-contexts', '--format', 'json', '--parallel', '2']);
     fleet = fleetOf(run);
-  });
+    // Four clusters: on a loaded machine this takes longer than one audit's default timeout.
+  }, 180_000);
 
   test('audits every cluster, reports the unreachable one and exits 3, the worst code', () => {
     expect(run.code).toBe(3);
