@@ -93,7 +93,7 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--no-color', 'disable colors')
     .option('-q, --quiet', 'the table shows the summary alone; no progress on stderr')
     .option('--verbose', 'the table also shows how the score is computed');
-  clusterOptions(cmd);
+  clusterOptions(cmd, { several: true });
   fleetOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.

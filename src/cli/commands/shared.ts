@@ -33,10 +33,14 @@ export function parseSeconds(value: string): number {
   return n;
 }
 
-export function clusterOptions(cmd: Command): Command {
+/** The flags that say how to reach a cluster; `several`: --context may be repeated (a fleet audit). */
+export function clusterOptions(cmd: Command, { several = false }: { several?: boolean } = {}): Command {
+  const context = several
+    ? 'kubeconfig context (default: the current context); repeat it to audit several clusters'
+    : 'kubeconfig context (default: the current context)';
   return cmd
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
-    .option('--context <name>', 'kubeconfig context (default: the current context); audit: repeat it to audit several clusters', collect, [])
+    .option('--context <name>', context, collect, [])
     .option('--request-timeout <seconds>', 'timeout of each API request (default 30)', parseSeconds)
     .option('--timeout <seconds>', 'deadline for reading the cluster; kinds not read by then are reported as errors (default 600)', parseSeconds)
     .option('--max-page-mib <MiB>', 'largest API answer read; a larger one makes its kind an error (default 256)', (v) => parseCount(v, '--max-page-mib'))
