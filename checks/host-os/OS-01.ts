@@ -135,10 +135,12 @@ function unidentifiedReason(identity: OsIdentity): string {
 }
 
 function inContainerReason(identity: OsIdentity): string {
-  return (
-    `the node is a container (${identity.family!.name}): ${identity.evidence ?? 'its osImage'} is its image's os-release, ` +
-    "and the host's OS cannot be seen through the Kubernetes API"
-  );
+  const image = identity.osImage ? `osImage "${identity.osImage}"` : 'its osImage';
+  const shown =
+    identity.signal === 'osImage'
+      ? `${image} is its image's os-release`
+      : `${identity.evidence ?? 'a node signal'} says so and ${image} is its image's os-release`;
+  return `the node is a container (${identity.family!.name}): ${shown}, and the host's OS cannot be seen through the Kubernetes API`;
 }
 
 /** Why the nodes without a scored family are unknown, grouped by cause, most specific first. */
@@ -148,10 +150,8 @@ function whyUnknown(nodes: readonly IdentifiedNode[]): string {
   const unrecognised = nodes.filter((n) => !n.identity.family && !n.identity.ambiguous);
   const parts: string[] = [];
   if (inContainer.length > 0) {
-    const images = distinct(inContainer.map((n) => `"${n.identity.osImage ?? n.identity.evidence ?? ''}"`));
-    parts.push(
-      `${inContainer.length} node(s) run in containers (${images.join(', ')}: k3s/k3d in Docker), so their host's OS cannot be seen through the Kubernetes API`,
-    );
+    const shown = distinct(inContainer.map((n) => `${n.identity.family!.name}: ${n.identity.evidence ?? ''}`));
+    parts.push(`${inContainer.length} node(s) run in containers (${shown.join('; ')}), so their host's OS cannot be seen through the Kubernetes API`);
   }
   if (ambiguous.length > 0) {
     parts.push(

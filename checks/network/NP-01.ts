@@ -12,6 +12,10 @@ function verify(ds: ResourceRef): string {
   return kubectl('get', 'daemonset', ds.name, '-n', ds.namespace ?? 'default', '-o', 'yaml');
 }
 
+function verifyConfigMap(cm: ResourceRef): string {
+  return kubectl('get', 'configmap', cm.name, '-n', cm.namespace ?? 'default', '-o', 'yaml');
+}
+
 export default defineCheck({
   meta: {
     id: 'NP-01',
@@ -21,12 +25,15 @@ export default defineCheck({
     rationale:
       'NetworkPolicy objects are only data: the CNI plugin (or a policy agent beside it) enforces them. Flannel, the ' +
       'Azure CNI alone, and the AWS VPC CNI without its network policy agent accept every NetworkPolicy and enforce none, ' +
-      'so a cluster can look segmented in YAML while every pod reaches every other. Every other NetworkPolicy check ' +
+      'and Cilium in policy enforcement mode `never` ignores them, so a cluster can look segmented in YAML while every ' +
+      'pod reaches every other. Every other NetworkPolicy check ' +
       'is meaningful only when this one passes.',
     remediation:
       'Run a CNI that enforces NetworkPolicy: Cilium, Calico, Antrea, or the cloud option (GKE Dataplane V2, AKS with ' +
       'Azure NPM, Calico or Cilium via --network-policy, EKS with the VPC CNI network policy agent: ' +
-      '`enableNetworkPolicy: "true"` in the add-on configuration). On Flannel, add Calico in policy-only mode (Canal). ' +
+      '`enableNetworkPolicy: "true"` in the add-on configuration). On Cilium, set policyEnforcementMode to `default` ' +
+      "(cilium-config `enable-policy`). On Flannel, enable the chart's kube-network-policies container (`netpol.enabled`) " +
+      'or add Calico in policy-only mode (Canal). ' +
       'If kposture does not recognise your CNI, add it to the `cnis` catalogue in the config file.',
     references: [
       'https://kubernetes.io/docs/concepts/services-networking/network-policies/#prerequisites',
@@ -36,13 +43,14 @@ export default defineCheck({
       'https://docs.tigera.io/calico/latest/getting-started/kubernetes/flannel/install-for-flannel',
     ],
     reads: [KINDS.DaemonSet],
-    optionalReads: [KINDS.CustomResourceDefinition],
+    // ConfigMaps decide some CNIs' enforcement (Cilium's cilium-config); only the keys the catalogue names are kept.
+    optionalReads: [KINDS.CustomResourceDefinition, KINDS.ConfigMap],
     messages: {
       notEnforced: '{cni} does not enforce NetworkPolicy: {evidence}',
     },
   },
   evaluate(ctx, report) {
-    const detections = detectCnis(ctx.items(KINDS.DaemonSet), ctx.catalogs.cnis).filter((d) => d.running);
+    const detections = detectCnis(ctx.items(KINDS.DaemonSet), ctx.catalogs.cnis, ctx.collection(KINDS.ConfigMap)).filter((d) => d.running);
     if (detections.length === 0) {
       const crds = ctx.collection(KINDS.CustomResourceDefinition);
       const hinted = crds.status === 'ok' ? cnisWithCrds(new Set(crds.items.map(nameOf)), ctx.catalogs.cnis) : [];
@@ -55,7 +63,14 @@ export default defineCheck({
     const subject = (d: CniDetection, verdict: Subject['verdict']): Subject => ({
       resource: d.daemonSet,
       verdict,
-      details: { cni: d.entry.id, name: d.entry.name, enforcesNetworkPolicy: d.enforcement, evidence: d.evidence, path: d.path },
+      details: {
+        cni: d.entry.id,
+        name: d.entry.name,
+        enforcesNetworkPolicy: d.enforcement,
+        evidence: d.evidence,
+        path: d.path,
+        ...(d.object ? { decidedBy: `ConfigMap ${d.object.namespace ?? ''}/${d.object.name}` } : {}),
+      },
     });
     // The cluster enforces NetworkPolicy when one recognised component does; the others are shown.
     const enforcing = detections.find((d) => d.enforcement === 'yes');
@@ -71,13 +86,14 @@ export default defineCheck({
       };
     }
     // Every recognised component is known not to enforce: one finding per component, all scored as one cluster verdict.
+    // The finding names the object whose setting is the cause: the ConfigMap when one decided.
     const findings: Finding[] = detections.map((d) =>
       report('notEnforced', {
-        resource: d.daemonSet,
+        resource: d.object ?? d.daemonSet,
         data: { cni: label(d), evidence: d.evidence },
         field: d.path,
         evidence: d.evidence,
-        verify: verify(d.daemonSet),
+        verify: d.object ? verifyConfigMap(d.object) : verify(d.daemonSet),
       }),
     );
     return { status: 'fail', subjects: detections.map((d, i) => subject(d, i === 0 ? 'fail' : 'info')), findings };

@@ -1,17 +1,21 @@
 import type { PolicyEngine, PolicyModeSpec } from '../../src/catalog/catalogs.js';
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS, kindSpec, type KindId } from '../../src/k8s/kinds.js';
+import { isKnown, type KindCollection } from '../../src/k8s/inventory.js';
 import { asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
-import { policyEnforcement, policyKinds, type ModeUnit } from '../../src/k8s/policy-engines.js';
+import { admissionDeployments, detectWebhookEngines, policyEnforcement, policyKinds, readyReplicas, type ModeUnit } from '../../src/k8s/policy-engines.js';
 import { kubectl } from '../../src/util/shell.js';
 
 /** The policy kinds this check can read; catalogue entries for other kinds are not evaluated. */
 const POLICY_KINDS: KindId[] = [
   KINDS.KyvernoClusterPolicy,
   KINDS.KyvernoPolicy,
+  KINDS.KyvernoValidatingPolicy,
   KINDS.GatekeeperConstraint,
   KINDS.KubewardenClusterAdmissionPolicy,
   KINDS.KubewardenAdmissionPolicy,
+  KINDS.KubewardenClusterAdmissionPolicyGroup,
+  KINDS.KubewardenAdmissionPolicyGroup,
   KINDS.JsPolicy,
   KINDS.ValidatingAdmissionPolicyBinding,
 ];
@@ -41,7 +45,9 @@ export default defineCheck({
       'https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/',
     ],
     reads: [KINDS.CustomResourceDefinition],
-    optionalReads: [...POLICY_KINDS, KINDS.ValidatingAdmissionPolicy],
+    // Webhooks and Deployments tell whether an engine serves (as PE-01 decides it): policies of an
+    // engine that does not are not enforcing, whatever their mode says.
+    optionalReads: [...POLICY_KINDS, KINDS.ValidatingAdmissionPolicy, KINDS.ValidatingWebhookConfiguration, KINDS.Deployment],
     messages: {
       audits: '{engine} {kind} {name} only audits ({field}: {mode}); violating requests are admitted',
       partlyAudits: '{engine} {kind} {name} enforces {enforcing} of {total} rules; the others only audit',
@@ -58,11 +64,37 @@ export default defineCheck({
     const findings: Finding[] = [];
     const unreadable: string[] = [];
     const engines = new Map<string, { engine: PolicyEngine; kinds: KindId[]; policies: number }>();
+    const idle = idleEngines(
+      ctx.catalogs.policyEngines,
+      ctx.items(KINDS.CustomResourceDefinition),
+      ctx.collection(KINDS.ValidatingWebhookConfiguration),
+      ctx.collection(KINDS.Deployment),
+    );
+    const idleSeen = new Map<string, { engine: PolicyEngine; why: string; policies: number }>();
 
     for (const { engine, spec } of policyKinds(ctx.catalogs.policyEngines)) {
       if (!POLICY_KINDS.includes(spec.kind)) continue;
       const collection = ctx.collection(spec.kind);
       if (!engine.builtin && !installed(engine)) continue;
+      // A kind whose CRD is absent is not served (Kyverno before 1.14 has no ValidatingPolicy).
+      const kind = kindSpec(spec.kind);
+      if (kind && !kind.builtin && !kind.dynamic && !crdNames.has(`${kind.resource}.${kind.group}`)) continue;
+      const notServing = idle.get(engine.id);
+      if (notServing !== undefined) {
+        // Left behind by an uninstall (or never started): shown, not scored (PE-01 reports the engine).
+        const seen = idleSeen.get(engine.id) ?? { engine, why: notServing, policies: 0 };
+        idleSeen.set(engine.id, seen);
+        for (const obj of collection.status === 'ok' ? collection.items : []) {
+          if (!policyEnforcement(obj, spec).applies) continue;
+          seen.policies += 1;
+          subjects.push({
+            resource: refOf(obj, asString(obj.kind) ?? spec.kind),
+            verdict: 'info',
+            details: { engine: engine.id, note: `no engine is serving: ${notServing}; the policy enforces nothing` },
+          });
+        }
+        continue;
+      }
       if (collection.status === 'not-served') continue;
       if (collection.status !== 'ok') {
         const why = `${spec.kind} is ${collection.status}${collection.reason ? ` (${collection.reason})` : ''}`;
@@ -88,10 +120,14 @@ export default defineCheck({
     }
 
     if (unreadable.length > 0) return { status: 'unknown', reason: unreadable.join('; '), subjects };
+    if (engines.size === 0 && idleSeen.size > 0) {
+      const left = [...idleSeen.values()].map((e) => `${e.engine.name} (${e.policies} ${e.policies === 1 ? 'policy' : 'policies'} left: ${e.why})`);
+      return { status: 'not-applicable', reason: `no engine is serving: ${left.join('; ')}; PE-01 reports it` };
+    }
     if (engines.size === 0) {
       return { status: 'not-applicable', reason: 'no policy engine is installed (no engine CRDs, no bound ValidatingAdmissionPolicy)' };
     }
-    if (subjects.every((s) => s.verdict === 'unknown')) {
+    if (subjects.filter((s) => s.verdict !== 'info').every((s) => s.verdict === 'unknown')) {
       // Nothing scored: an installed engine without a single policy that can enforce is the
       // finding. (Next to an engine whose policies are scored, it is not: the cluster enforces.)
       for (const { engine, kinds, policies } of engines.values()) {
@@ -172,4 +208,27 @@ function kubectlResource(kindId: KindId, objectKind?: string): string {
   if (!spec) return kindId;
   if (spec.dynamic) return objectKind ? `${objectKind.toLowerCase()}.${spec.group}` : `constraints`;
   return spec.group ? `${spec.resource}.${spec.group}` : spec.resource;
+}
+
+/**
+ * Engines of the catalogue that are installed (CRDs) but do not serve admission requests, by id,
+ * with why: no validating webhook is registered (what `helm uninstall` leaves: CRDs and their
+ * objects). The same rule as PE-01's; a registered webhook whose controller is not ready stays
+ * PE-01's and PE-03's finding. When webhooks could not be listed, no engine is taken to be idle.
+ */
+function idleEngines(catalog: readonly PolicyEngine[], crds: readonly K8sObject[], webhooks: KindCollection, deployments: KindCollection): Map<string, string> {
+  const idle = new Map<string, string>();
+  if (webhooks.status !== 'ok') return idle;
+  for (const d of detectWebhookEngines(catalog, crds, webhooks.items)) {
+    if (d.webhooks.length > 0) continue;
+    const found = isKnown(deployments) ? admissionDeployments(d, deployments.items) : [];
+    const ready = found.some((dep) => readyReplicas(dep) >= 1);
+    idle.set(
+      d.engine.id,
+      ready
+        ? 'its controller runs but registers no validating webhook'
+        : `no validating webhook and no ready admission controller${found.length === 0 ? ' found' : ''}`,
+    );
+  }
+  return idle;
 }

@@ -5,7 +5,7 @@
  * the files happens in load.ts, at the edge.
  */
 /**
- * `node-in-container`: the node is itself a container (k3s/k3d in Docker), so what it reports is
+ * `node-in-container`: the node is itself a container (k3s/k3d or kind in Docker), so what it reports is
  * its image's, and the host's OS cannot be seen through the Kubernetes API.
  */
 export type OsClass = 'container-optimized' | 'general-purpose' | 'windows' | 'node-in-container';
@@ -15,6 +15,8 @@ export interface OsFamily {
   id: string;
   name: string;
   class: OsClass;
+  /** Case-insensitive regular expressions tried against spec.providerID first (`kind://docker/kind/kind-worker`). */
+  providerID?: string[];
   /** Case-insensitive regular expressions tried against status.nodeInfo.osImage. */
   osImage?: string[];
   /** Case-insensitive regular expressions tried against status.nodeInfo.kernelVersion (`6.6.32-talos`). */
@@ -33,6 +35,7 @@ export interface OsFamily {
 
 /** What a node shows (some of it): the identifier must recognise the family from it alone. */
 interface OsExample {
+  providerID?: string;
   osImage?: string;
   kernelVersion?: string;
   labels?: Record<string, string>;
@@ -120,21 +123,43 @@ export interface CniEntry {
   enforcement?: CniEnforcementRule[];
   /** For `conditional`: the answer when no rule matches (default `unknown`). */
   otherwise?: 'yes' | 'no' | 'unknown';
+  /** For `conditional`: why `otherwise` holds, shown as the evidence when no rule does. */
+  otherwiseBecause?: string;
   source: string;
   note?: string;
 }
 
-/** A container of the CNI's DaemonSet whose name (and optionally an argument or image) decides enforcement. */
+/**
+ * Evidence that decides enforcement: a container of the CNI's DaemonSet (its name, optionally an
+ * argument or image, or its absence) and/or a key of a ConfigMap; every condition given must hold.
+ */
 export interface CniEnforcementRule {
   /** Regular expression on the container name. */
-  container: string;
+  container?: string;
   /** Regular expression that one entry of the container's command or args must match. */
   arg?: string;
   /** Regular expression on the container image. */
   image?: string;
+  /** With `container`: the rule holds when no container's name matches it. */
+  absent?: boolean;
+  /** A ConfigMap key whose value decides (after the container conditions, when both are given). */
+  configMap?: CniConfigMapCondition;
   enforces: boolean;
   /** Why this evidence decides, shown in the report. */
   because: string;
+}
+
+/** A key of a ConfigMap the CNI is configured by; if the ConfigMap cannot be read, enforcement is unknown. */
+export interface CniConfigMapCondition {
+  name: string;
+  /** Default: the namespace of the CNI's DaemonSet. */
+  namespace?: string;
+  /** One of the keys the audit keeps (src/k8s/slim.ts CONFIG_MAP_KEYS; the schema lists them). */
+  key: string;
+  /** Values (case-insensitive) for which the condition holds. */
+  values: string[];
+  /** The value when the key is absent: the component's own default. Without it an absent key is unknown. */
+  default?: string;
 }
 
 export interface TenancyFramework {

@@ -27,6 +27,15 @@ export interface Io {
   ownsProcess?: boolean;
   /** The clock: when the report is made and which waivers have expired. Tests pass a fixed one. */
   now?: () => Date;
+  /** All of standard input (`--manifests -`); the process's when absent. */
+  readStdin?: () => Promise<string>;
+}
+
+/** The process's standard input, to its end. */
+export async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function processIo(): Io {

@@ -11,6 +11,7 @@ import { slimProjection, wholeObjects } from '../k8s/slim.js';
 import { collectReadingGarbage } from '../util/heap.js';
 import { collectLive, type LiveOptions, type ReadCounts } from './live.js';
 import { loadSnapshot, type SnapshotProgress } from './snapshot.js';
+import { loadManifests, type ManifestsOptions } from './manifests.js';
 
 export type { ReadCounts } from './live.js';
 
@@ -18,6 +19,8 @@ export interface ReadRequest {
   /** Snapshot files and folders (relative to `cwd`); none: the live cluster of `live`. */
   snapshots: string[];
   cwd: string;
+  /** Rendered manifests to audit instead of a cluster or a snapshot (manifests.ts), when it has paths. */
+  manifests?: Omit<ManifestsOptions, 'cwd' | 'project'>;
   /** How to reach the cluster, when no snapshot is given. */
   live: Pick<LiveOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'timeoutMs' | 'maxPageBytes' | 'maxPages' | 'env' | 'resolve'>;
   kinds: KindId[];
@@ -52,8 +55,18 @@ export async function readInventory(request: ReadRequest): Promise<Inventory> {
   return inventory;
 }
 
-function read({ snapshots, cwd, live, kinds, slim, progress, counts, snapshotCounts, debug }: ReadRequest): Promise<Inventory> | Inventory {
+function read({ snapshots, manifests, cwd, live, kinds, slim, progress, counts, snapshotCounts, debug }: ReadRequest): Promise<Inventory> | Inventory {
   const project = slim ? slimProjection() : wholeObjects;
+  if (manifests && manifests.paths.length > 0) {
+    if (snapshots.length > 0 || live.kubeconfig || live.context) {
+      throw new KpostureError(
+        'usage',
+        '--manifests cannot be combined with --snapshot, --kubeconfig or --context',
+        'audit either manifests, a snapshot or a live cluster',
+      );
+    }
+    return loadManifests({ ...manifests, cwd, project });
+  }
   if (snapshots.length > 0) {
     if (live.kubeconfig || live.context) {
       throw new KpostureError('usage', '--snapshot cannot be combined with --kubeconfig or --context', 'audit either a snapshot or a live cluster');

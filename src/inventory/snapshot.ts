@@ -6,7 +6,7 @@ import { MAX_YAML_ALIASES } from '../util/yaml.js';
 import { isForbiddenKind, kindId, knownKinds, splitApiVersion, type KindId } from '../k8s/kinds.js';
 import { MAX_OBJECT_DEPTH, TOO_DEEP, describeObject, isTooDeep } from '../k8s/depth.js';
 import { isRecord, type K8sObject, type ResourceRef } from '../k8s/object.js';
-import { neverRead, type Inventory, type KindCollection, type SourceLocation } from '../k8s/inventory.js';
+import { neverRead, type Inventory, type InventorySource, type KindCollection, type SourceLocation } from '../k8s/inventory.js';
 import { deriveDynamicKinds } from './dynamic-kinds.js';
 import { BinaryDataError, JsonSyntaxError, readJsonItems, startsLikeJson, type ListHandler } from './json-items.js';
 import { wholeObjects, type Projection } from '../k8s/slim.js';
@@ -32,9 +32,11 @@ const CRD_KIND_IDS: KindId[] = knownKinds()
 const MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024;
 const SNAPSHOT_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 
-interface Doc {
+export interface Doc {
   value: unknown;
   line: number;
+  /** The document's place in its file, 1 for the first (empty documents counted). */
+  index: number;
 }
 
 interface Loaded {
@@ -117,14 +119,7 @@ export function loadSnapshot(paths: string[], cwd = process.cwd(), options: Snap
 }
 
 function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: SnapshotOptions['slimInWorkers']): Inventory {
-  const loaded: Loaded = {
-    collections: new Map(),
-    located: new Map(),
-    notServed: new Set(),
-    project: options.project ?? wholeObjects,
-    progress: { files: 0, filesDone: 0, objects: 0 },
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  };
+  const loaded = createIntake(options.project ?? wholeObjects, options.onProgress);
   const files: string[] = [];
   // Every path is expanded first: the progress line counts the files to read.
   const expanded = paths.map((p) => expand(path.resolve(cwd, p), p));
@@ -167,13 +162,43 @@ function load(paths: string[], cwd: string, options: SnapshotOptions, parallel: 
   }
   inferNotServed(loaded);
   deriveDynamicKinds(loaded.collections);
-  const inventory: Inventory = {
-    source: { type: 'snapshot', paths: [...paths] },
-    kinds: loaded.collections,
-    locate: locator(loaded.located),
-    files,
+  return intakeInventory(loaded, { type: 'snapshot', paths: [...paths] }, files);
+}
+
+/**
+ * Objects taken in one at a time, by the snapshot loader's rules (what a document may hold, how
+ * an object's metadata is checked, Secrets dropped unseen, the first of two same objects kept,
+ * where each was read), for a reader of other inputs (inventory/manifests.ts).
+ */
+export type Intake = Loaded;
+
+export function createIntake(project: Projection, onProgress?: (progress: SnapshotProgress) => void): Intake {
+  return {
+    collections: new Map(),
+    located: new Map(),
+    notServed: new Set(),
+    project,
+    progress: { files: 0, filesDone: 0, objects: 0 },
+    ...(onProgress ? { onProgress } : {}),
   };
-  if (loaded.serverVersion) inventory.serverVersion = loaded.serverVersion;
+}
+
+/**
+ * One document, an object or a list of them, read at `file`:`line`; `named` is how errors name
+ * it (default `snapshot FILE`).
+ */
+export function addDocument(value: unknown, at: { file: string; line: number; named?: string }, intake: Intake): void {
+  addTopLevel(value, { ...at, where: '', level: 1 }, intake);
+}
+
+/** The collections taken in so far, by kind: a reader may add the ones its input implies. */
+export function intakeCollections(intake: Intake): Map<KindId, KindCollection> {
+  return intake.collections;
+}
+
+export function intakeInventory(intake: Intake, source: InventorySource, files: string[]): Inventory {
+  const inventory: Inventory = { source, kinds: intake.collections, locate: locator(intake.located), files };
+  if (intake.serverVersion) inventory.serverVersion = intake.serverVersion;
   return inventory;
 }
 
@@ -221,7 +246,7 @@ function readDocuments(file: string, rel: string): Doc[] {
   if (trimmed === '') throw new KpostureError('input', `snapshot ${rel}: the file is empty`);
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      return [{ value: JSON.parse(text), line: 1 }];
+      return [{ value: JSON.parse(text), line: 1, index: 1 }];
     } catch (err) {
       if (path.extname(file).toLowerCase() === '.json') {
         throw new KpostureError('input', `snapshot ${rel}: invalid JSON: ${(err as Error).message}`, 'write it again with `kubectl get … -o json`');
@@ -229,27 +254,28 @@ function readDocuments(file: string, rel: string): Doc[] {
       // Fall through: flow-style YAML also starts with a brace.
     }
   }
+  return parseYamlDocuments(text, (_doc, line) => `snapshot ${rel}${line ? `:${line}` : ''}`, 'write it again with `kubectl get … -o yaml`');
+}
+
+/**
+ * The documents of a YAML text, empty ones left out, each with the line it starts on and its
+ * place among the documents (1 for the first). A document that does not parse stops the read
+ * with one line: `where(doc, line)` names it, `hint` says what to do.
+ */
+export function parseYamlDocuments(text: string, where: (doc: number, line: number | undefined) => string, hint: string): Doc[] {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false });
   if (!Array.isArray(docs)) return [];
   const out: Doc[] = [];
-  for (const doc of docs) {
+  for (const [i, doc] of docs.entries()) {
     const error = doc.errors[0];
     if (error) {
       const pos = error.linePos?.[0];
       // The parser recurses once per level of nesting: past a few hundred, it runs out of stack.
       if (error.message.startsWith('Maximum call stack size exceeded')) {
-        throw new KpostureError(
-          'input',
-          `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: a value nests too deeply for the YAML parser`,
-          TOO_DEEP_HINT,
-        );
+        throw new KpostureError('input', `${where(i + 1, pos?.line)}: invalid YAML: a value nests too deeply for the YAML parser`, TOO_DEEP_HINT);
       }
-      throw new KpostureError(
-        'input',
-        `snapshot ${rel}${pos ? `:${pos.line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`,
-        'write it again with `kubectl get … -o yaml`',
-      );
+      throw new KpostureError('input', `${where(i + 1, pos?.line)}: invalid YAML: ${error.message.split('\n')[0]}`, hint);
     }
     const start = doc.contents?.range[0] ?? 0;
     let value: unknown;
@@ -257,14 +283,10 @@ function readDocuments(file: string, rel: string): Doc[] {
       value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
     } catch (err) {
       // An alias bomb ("billion laughs"): the yaml library refuses to expand it.
-      throw new KpostureError(
-        'input',
-        `snapshot ${rel}:${lines.linePos(start).line}: invalid YAML: ${(err as Error).message.split('\n')[0]}`,
-        'write it again with `kubectl get … -o yaml`',
-      );
+      throw new KpostureError('input', `${where(i + 1, lines.linePos(start).line)}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, hint);
     }
     if (value === null || value === undefined) continue;
-    out.push({ value, line: lines.linePos(start).line });
+    out.push({ value, line: lines.linePos(start).line, index: i + 1 });
   }
   return out;
 }
@@ -272,6 +294,8 @@ function readDocuments(file: string, rel: string): Doc[] {
 interface Where {
   file: string;
   line: number;
+  /** How messages name the input: `snapshot FILE` unless set (`manifests FILE document 3`). */
+  named?: string;
   /** JSON path of the current object inside the document, for error messages. */
   where: string;
   /** How deep the current object sits in the document: 1 at the top, 3 for an item of a list. */
@@ -502,16 +526,20 @@ function checkApiVersion(value: Record<string, unknown>, at: Where): void {
 
 function fail(at: Where, field: string, problem: string): never {
   const loc = at.where ? `${at.where}.${field}` : field;
-  throw new KpostureError('input', `snapshot ${at.file}: field ${loc} ${problem}`, 'expected objects as `kubectl get … -o json|yaml` prints them');
+  throw new KpostureError('input', `${inputName(at)}: field ${loc} ${problem}`, 'expected objects as `kubectl get … -o json|yaml` prints them');
 }
 
 function tooDeep(at: Where, obj: Record<string, unknown>): never {
-  throw new KpostureError('input', `snapshot ${at.file}: ${describeObject(obj)}${at.where ? ` (${at.where})` : ''} ${TOO_DEEP}`, TOO_DEEP_HINT);
+  throw new KpostureError('input', `${inputName(at)}: ${describeObject(obj)}${at.where ? ` (${at.where})` : ''} ${TOO_DEEP}`, TOO_DEEP_HINT);
 }
 
 /** Lists inside lists are read by recursion too: they are held to the limit objects are held to. */
 function checkListLevel(at: Where): void {
-  if (at.level > MAX_OBJECT_DEPTH) throw new KpostureError('input', `snapshot ${at.file}: a list inside lists ${TOO_DEEP}`, TOO_DEEP_HINT);
+  if (at.level > MAX_OBJECT_DEPTH) throw new KpostureError('input', `${inputName(at)}: a list inside lists ${TOO_DEEP}`, TOO_DEEP_HINT);
+}
+
+function inputName(at: Where): string {
+  return at.named ?? `snapshot ${at.file}`;
 }
 
 const TOO_DEEP_HINT = `kposture reads objects up to ${MAX_OBJECT_DEPTH} levels deep, and Kubernetes objects nest far less: check what wrote the file`;

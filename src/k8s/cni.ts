@@ -1,10 +1,14 @@
 /**
  * Recognises the CNI plugins (and policy agents) a cluster runs from its DaemonSets, with the
  * catalogue in catalog/cnis.json, and decides for each whether it enforces NetworkPolicy:
- * `yes` and `no` come from the entry; `conditional` entries are decided by their rules on the
- * DaemonSet's containers (an argument, an image, a container that exists), first match wins.
+ * `yes` and `no` come from the entry; `conditional` entries are decided by their rules, on the
+ * DaemonSet's containers (an argument, an image, a container that exists or not) and on the
+ * ConfigMaps the CNI is configured by (Cilium's `enable-policy`), first rule that holds wins. A
+ * rule whose ConfigMap cannot be read (forbidden, not listed, absent) cannot be decided, and
+ * neither can the rules after it: enforcement is then `unknown`, with that reason.
  */
-import type { CniEntry, CniEnforcementRule } from '../catalog/catalogs.js';
+import type { CniConfigMapCondition, CniEntry, CniEnforcementRule } from '../catalog/catalogs.js';
+import type { KindCollection } from './inventory.js';
 import { asArray, asString, field, isRecord, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from './object.js';
 
 export type Enforcement = 'yes' | 'no' | 'unknown';
@@ -13,9 +17,11 @@ export interface CniDetection {
   entry: CniEntry;
   daemonSet: ResourceRef;
   enforcement: Enforcement;
-  /** YAML path of the evidence in the DaemonSet, e.g. `spec.template.spec.containers[1].args[1]`. */
+  /** YAML path of the evidence in `object` (the DaemonSet unless said), e.g. `spec.template.spec.containers[1].args`. */
   path: string;
   evidence: string;
+  /** The object the evidence is in when it is not the DaemonSet: the ConfigMap that decided. */
+  object?: ResourceRef;
   /** false when the DaemonSet schedules no pod (status.desiredNumberScheduled is 0). */
   running: boolean;
 }
@@ -52,7 +58,9 @@ function matchesEntry(entry: CniEntry, ds: K8sObject, containers: Container[]): 
   return true;
 }
 
-function decide(entry: CniEntry, containers: Container[]): Pick<CniDetection, 'enforcement' | 'path' | 'evidence'> {
+type Decision = Pick<CniDetection, 'enforcement' | 'path' | 'evidence' | 'object'>;
+
+function decide(entry: CniEntry, ds: K8sObject, containers: Container[], configMaps: KindCollection | undefined): Decision {
   if (entry.enforcesNetworkPolicy !== 'conditional') {
     return {
       enforcement: entry.enforcesNetworkPolicy,
@@ -61,21 +69,64 @@ function decide(entry: CniEntry, containers: Container[]): Pick<CniDetection, 'e
     };
   }
   for (const rule of entry.enforcement ?? []) {
-    const hit = ruleMatch(rule, containers);
-    if (hit) return { enforcement: rule.enforces ? 'yes' : 'no', path: hit.path, evidence: `${hit.value}: ${rule.because}` };
+    const result = ruleResult(rule, ds, containers, configMaps);
+    if (result === undefined) continue;
+    if ('undecidable' in result) {
+      return { enforcement: 'unknown', path: result.path, evidence: result.undecidable, ...(result.object ? { object: result.object } : {}) };
+    }
+    return {
+      enforcement: rule.enforces ? 'yes' : 'no',
+      path: result.path,
+      evidence: `${result.value}: ${rule.because}`,
+      ...(result.object ? { object: result.object } : {}),
+    };
   }
-  return {
-    enforcement: entry.otherwise ?? 'unknown',
-    path: 'spec.template.spec.containers',
-    evidence: entry.condition ?? `${entry.name}: enforcement depends on its configuration`,
-  };
+  const otherwise = entry.otherwise ?? 'unknown';
+  const evidence =
+    otherwise === 'unknown'
+      ? (entry.condition ?? `${entry.name}: enforcement depends on its configuration`)
+      : (entry.otherwiseBecause ?? `${entry.name} ${otherwise === 'yes' ? 'enforces' : 'does not enforce'} NetworkPolicy`);
+  return { enforcement: otherwise, path: 'spec.template.spec.containers', evidence };
 }
 
-function ruleMatch(rule: CniEnforcementRule, containers: Container[]): { path: string; value: string } | undefined {
-  const name = regex(rule.container);
+interface Hit {
+  path: string;
+  value: string;
+  object?: ResourceRef;
+}
+
+/** A rule that holds (a hit), does not hold (undefined), or cannot be decided from what was read. */
+function ruleResult(
+  rule: CniEnforcementRule,
+  ds: K8sObject,
+  containers: Container[],
+  configMaps: KindCollection | undefined,
+): Hit | { undecidable: string; path: string; object?: ResourceRef } | undefined {
+  let hit: Hit | undefined;
+  if (rule.container !== undefined) {
+    hit = containerMatch(rule, containers);
+    if (!hit) return undefined;
+  } else if (rule.configMap === undefined) {
+    return undefined;
+  }
+  if (!rule.configMap) return hit;
+  const value = configMapValue(rule.configMap, namespaceOf(ds) ?? '', configMaps);
+  if ('unreadable' in value) return { undecidable: value.unreadable, path: value.path, ...(value.object ? { object: value.object } : {}) };
+  const wanted = rule.configMap.values.some((v) => v.trim().toLowerCase() === value.value.trim().toLowerCase());
+  if (!wanted) return undefined;
+  const shown = `ConfigMap ${value.object.namespace ?? ''}/${value.object.name} ${rule.configMap.key}=${value.value}${value.defaulted ? ' (the default: the key is absent)' : ''}`;
+  return { path: value.path, value: hit ? `${hit.value}; ${shown}` : shown, object: value.object };
+}
+
+function containerMatch(rule: CniEnforcementRule, containers: Container[]): Hit | undefined {
+  const name = regex(rule.container ?? '');
   const arg = rule.arg === undefined ? undefined : regex(rule.arg);
   const image = rule.image === undefined ? undefined : regex(rule.image);
   if (!name || (rule.arg !== undefined && !arg) || (rule.image !== undefined && !image)) return undefined;
+  if (rule.absent) {
+    if (containers.some((c) => name.test(c.name))) return undefined;
+    return { path: 'spec.template.spec.containers', value: `no container named like ${rule.container ?? ''}` };
+  }
   for (const c of containers) {
     if (!name.test(c.name)) continue;
     if (image && !image.test(c.image)) continue;
@@ -90,15 +141,42 @@ function ruleMatch(rule: CniEnforcementRule, containers: Container[]): { path: s
   return undefined;
 }
 
-/** Every catalogue entry recognised in the DaemonSets, one detection per DaemonSet and entry. */
-export function detectCnis(daemonSets: readonly K8sObject[], catalog: readonly CniEntry[]): CniDetection[] {
+/** The value of a ConfigMap key, or why it cannot be known. */
+function configMapValue(
+  cond: CniConfigMapCondition,
+  dsNamespace: string,
+  configMaps: KindCollection | undefined,
+): { value: string; defaulted: boolean; path: string; object: ResourceRef } | { unreadable: string; path: string; object?: ResourceRef } {
+  const namespace = cond.namespace ?? dsNamespace;
+  const path = `data["${cond.key}"]`;
+  const ref: ResourceRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace, name: cond.name };
+  const label = `ConfigMap ${namespace}/${cond.name}`;
+  if (!configMaps || configMaps.status !== 'ok') {
+    const why = !configMaps ? 'ConfigMaps were not read' : `ConfigMaps are ${configMaps.status}${configMaps.reason ? ` (${configMaps.reason})` : ''}`;
+    return { unreadable: `${label} decides, and it could not be read: ${why}`, path, object: ref };
+  }
+  const cm = configMaps.items.find((c) => nameOf(c) === cond.name && namespaceOf(c) === namespace);
+  if (!cm) return { unreadable: `${label} decides, and it does not exist`, path, object: ref };
+  const object = refOf(cm, 'ConfigMap');
+  const raw = field(cm, 'data', cond.key);
+  if (typeof raw === 'string') return { value: raw, defaulted: false, path, object };
+  if (raw === undefined && cond.default !== undefined) return { value: cond.default, defaulted: true, path, object };
+  return { unreadable: `${label} has ${raw === undefined ? `no key ${cond.key}` : `a ${cond.key} that is not a string`}`, path, object };
+}
+
+/**
+ * Every catalogue entry recognised in the DaemonSets, one detection per DaemonSet and entry.
+ * `configMaps` is the ConfigMap collection conditional entries may be decided by; without it
+ * (not read) such an entry is `unknown`.
+ */
+export function detectCnis(daemonSets: readonly K8sObject[], catalog: readonly CniEntry[], configMaps?: KindCollection): CniDetection[] {
   const out: CniDetection[] = [];
   for (const ds of daemonSets) {
     const containers = containersOf(ds);
     for (const entry of catalog) {
       if (!matchesEntry(entry, ds, containers)) continue;
       const desired = field(ds, 'status', 'desiredNumberScheduled');
-      out.push({ entry, daemonSet: refOf(ds, 'DaemonSet'), running: desired !== 0, ...decide(entry, containers) });
+      out.push({ entry, daemonSet: refOf(ds, 'DaemonSet'), running: desired !== 0, ...decide(entry, ds, containers, configMaps) });
       break;
     }
   }

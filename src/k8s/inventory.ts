@@ -7,7 +7,8 @@ import type { K8sObject, ResourceRef } from './object.js';
  * - not-served: the API does not exist on this cluster (a fact: e.g. no Kyverno);
  * - forbidden: RBAC refused the list, or kposture never reads the kind (Secrets, `neverRead`);
  * - error: the list failed for another reason;
- * - missing: a snapshot that does not contain this kind (nothing is known).
+ * - missing: a snapshot that does not contain this kind (nothing is known); from manifests, a
+ *   kind only a running cluster shows, with the reason.
  */
 export type KindStatus = 'ok' | 'not-served' | 'forbidden' | 'error' | 'missing';
 
@@ -23,7 +24,11 @@ export interface SourceLocation {
   startLine: number;
 }
 
-export type InventorySource = { type: 'snapshot'; paths: string[] } | { type: 'live'; context: string; server: string };
+export type InventorySource =
+  | { type: 'snapshot'; paths: string[] }
+  | { type: 'live'; context: string; server: string }
+  /** Rendered manifests (`kposture audit --manifests`): the desired state, before it is applied. */
+  | { type: 'manifests'; paths: string[] };
 
 export interface Inventory {
   source: InventorySource;
@@ -68,6 +73,7 @@ export function describeStatus(id: KindId, collection: KindCollection, source: I
     case 'error':
       return `listing ${id} failed${collection.reason ? `: ${collection.reason}` : ''}`;
     case 'missing':
+      if (source.type === 'manifests') return collection.reason ?? `${id} is not in the manifests`;
       return source.type === 'snapshot' ? `the snapshot contains no ${id} list (add it, e.g. with \`kposture snapshot\`)` : `${id} was not collected`;
     case 'not-served':
       return `${id} is not served by this cluster`;

@@ -52,6 +52,8 @@ const KNOWN: KindSpec[] = [
   spec('', ['v1'], 'Pod', 'pods', true, true),
   spec('', ['v1'], 'ResourceQuota', 'resourcequotas', true, true),
   spec('', ['v1'], 'LimitRange', 'limitranges', true, true),
+  // Only the keys a CNI is configured by are ever kept (slim.ts CONFIG_MAP_KEYS).
+  spec('', ['v1'], 'ConfigMap', 'configmaps', true, true),
   spec('apps', ['v1'], 'Deployment', 'deployments', true, true),
   spec('apps', ['v1'], 'StatefulSet', 'statefulsets', true, true),
   spec('apps', ['v1'], 'DaemonSet', 'daemonsets', true, true),
@@ -69,6 +71,8 @@ const KNOWN: KindSpec[] = [
   // Policy engines
   spec('kyverno.io', ['v1', 'v2beta1'], 'ClusterPolicy', 'clusterpolicies', false, false),
   spec('kyverno.io', ['v1', 'v2beta1'], 'Policy', 'policies', true, false),
+  // Kyverno 1.14+ CEL policies (v1alpha1 in 1.14, v1beta1 in 1.15, v1 later).
+  spec('policies.kyverno.io', ['v1', 'v1beta1', 'v1alpha1'], 'ValidatingPolicy', 'validatingpolicies', false, false),
   spec('templates.gatekeeper.sh', ['v1', 'v1beta1'], 'ConstraintTemplate', 'constrainttemplates', false, false),
   {
     ...spec('constraints.gatekeeper.sh', ['v1', 'v1beta1'], '*', '*', false, false),
@@ -77,6 +81,8 @@ const KNOWN: KindSpec[] = [
   { ...spec('config.gatekeeper.sh', ['v1alpha1'], 'Config', 'configs', true, false), configuresCluster: true },
   spec('policies.kubewarden.io', ['v1'], 'ClusterAdmissionPolicy', 'clusteradmissionpolicies', false, false),
   spec('policies.kubewarden.io', ['v1'], 'AdmissionPolicy', 'admissionpolicies', true, false),
+  spec('policies.kubewarden.io', ['v1'], 'ClusterAdmissionPolicyGroup', 'clusteradmissionpolicygroups', false, false),
+  spec('policies.kubewarden.io', ['v1'], 'AdmissionPolicyGroup', 'admissionpolicygroups', true, false),
   spec('policy.jspolicy.com', ['v1beta1'], 'JsPolicy', 'jspolicies', false, false),
   // Cluster-wide network policy
   spec('cilium.io', ['v2'], 'CiliumNetworkPolicy', 'ciliumnetworkpolicies', true, false),
@@ -95,6 +101,7 @@ export const KINDS = {
   Pod: 'Pod',
   ResourceQuota: 'ResourceQuota',
   LimitRange: 'LimitRange',
+  ConfigMap: 'ConfigMap',
   Deployment: 'Deployment.apps',
   StatefulSet: 'StatefulSet.apps',
   DaemonSet: 'DaemonSet.apps',
@@ -111,12 +118,15 @@ export const KINDS = {
   ValidatingAdmissionPolicyBinding: 'ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io',
   KyvernoClusterPolicy: 'ClusterPolicy.kyverno.io',
   KyvernoPolicy: 'Policy.kyverno.io',
+  KyvernoValidatingPolicy: 'ValidatingPolicy.policies.kyverno.io',
   GatekeeperConstraintTemplate: 'ConstraintTemplate.templates.gatekeeper.sh',
   /** Every Gatekeeper constraint, whatever its kind (see KindSpec.dynamic). */
   GatekeeperConstraint: '*.constraints.gatekeeper.sh',
   GatekeeperConfig: 'Config.config.gatekeeper.sh',
   KubewardenClusterAdmissionPolicy: 'ClusterAdmissionPolicy.policies.kubewarden.io',
   KubewardenAdmissionPolicy: 'AdmissionPolicy.policies.kubewarden.io',
+  KubewardenClusterAdmissionPolicyGroup: 'ClusterAdmissionPolicyGroup.policies.kubewarden.io',
+  KubewardenAdmissionPolicyGroup: 'AdmissionPolicyGroup.policies.kubewarden.io',
   JsPolicy: 'JsPolicy.policy.jspolicy.com',
   CiliumNetworkPolicy: 'CiliumNetworkPolicy.cilium.io',
   CiliumClusterwideNetworkPolicy: 'CiliumClusterwideNetworkPolicy.cilium.io',

@@ -81,7 +81,7 @@ export function netpolView(input: NetpolInputs): NetpolView {
 }
 
 function describeUnreadable(kind: string, status: string, reason: string | undefined): string {
-  const why = status === 'missing' ? 'not in the snapshot' : `${status}${reason ? `: ${reason}` : ''}`;
+  const why = status === 'missing' ? (reason ?? 'not in the snapshot') : `${status}${reason ? `: ${reason}` : ''}`;
   return `${kind} could not be read (${why}), so a policy of that kind might cover this namespace`;
 }
 

@@ -1,9 +1,11 @@
 import type { OsFamily } from '../catalog/catalogs.js';
-import { labelsOf, type K8sObject } from './object.js';
+import { asString, field, labelsOf, type K8sObject } from './object.js';
 import { nodeInfoOf } from './nodes.js';
 
 /**
  * Which OS family a node runs, from every signal the OS catalogue knows, read in this order:
+ * 0. `spec.providerID` (`kind://docker/kind/kind-worker`): a provider that runs nodes in
+ *    containers says so there, while the node image's os-release names an ordinary distro;
  * 1. labels of families marked `labelsOverrideOsImage` (a Kairos node reports its base distro's
  *    os-release, so only its `kairos.io/*` labels tell it apart);
  * 2. `status.nodeInfo.osImage` (the kubelet's PRETTY_NAME from /etc/os-release);
@@ -17,7 +19,7 @@ import { nodeInfoOf } from './nodes.js';
  * so that a report can say the signals disagree.
  */
 export interface OsSignal {
-  /** `osImage`, `kernelVersion`, or `label:<key>` (`label:<key>,<key>` for a set of labels). */
+  /** `providerID`, `osImage`, `kernelVersion`, or `label:<key>` (`label:<key>,<key>` for a set of labels). */
   signal: string;
   /** What the node shows: the osImage or kernel string, `key=value` for labels. */
   value: string;
@@ -31,7 +33,7 @@ export interface OsIdentity {
   family?: OsFamily;
   osImage?: string;
   kernelVersion?: string;
-  /** The signal that decided (`osImage`, `kernelVersion`, `label:<key>`). */
+  /** The signal that decided (`providerID`, `osImage`, `kernelVersion`, `label:<key>`). */
   signal?: string;
   /** How the family was recognised, e.g. `osImage "Talos (v1.7.6)"` or `label kubernetes.azure.com/os-sku=AzureLinux`. */
   evidence?: string;
@@ -45,8 +47,9 @@ export interface OsIdentity {
 
 export const OS_IMAGE_FIELD = 'status.nodeInfo.osImage';
 const KERNEL_VERSION_FIELD = 'status.nodeInfo.kernelVersion';
+const PROVIDER_ID_FIELD = 'spec.providerID';
 
-type RuleKind = 'osImage' | 'kernelVersion' | 'labels';
+type RuleKind = 'providerID' | 'osImage' | 'kernelVersion' | 'labels';
 
 /** One pattern (or set of label patterns) and the families that list it. */
 interface Rule {
@@ -54,7 +57,7 @@ interface Rule {
   /** For labels: [key, pattern] pairs that must all match. */
   labels: [string, RegExp][];
   pattern?: RegExp;
-  /** The signal name: `osImage`, `kernelVersion`, `label:<key>[,<key>…]`. */
+  /** The signal name: `providerID`, `osImage`, `kernelVersion`, `label:<key>[,<key>…]`. */
   signal: string;
   families: OsFamily[];
   /** A label rule of a family whose labels win over the osImage. */
@@ -62,6 +65,7 @@ interface Rule {
 }
 
 interface CompiledCatalogue {
+  providerID: Rule[];
   overriding: Rule[];
   osImage: Rule[];
   kernelVersion: Rule[];
@@ -99,6 +103,7 @@ function compile(families: readonly OsFamily[]): CompiledCatalogue {
     });
   };
   for (const family of families) {
+    for (const p of family.providerID ?? []) add('providerID', family, [['', p]]);
     for (const p of family.osImage ?? []) add('osImage', family, [['', p]]);
     for (const p of family.kernelVersion ?? []) add('kernelVersion', family, [['', p]]);
     for (const [key, p] of Object.entries(family.labels ?? {})) add('labels', family, [[key, p]]);
@@ -106,6 +111,7 @@ function compile(families: readonly OsFamily[]): CompiledCatalogue {
   }
   const all = [...rules.values()];
   return {
+    providerID: all.filter((r) => r.kind === 'providerID'),
     overriding: all.filter((r) => r.overrides),
     osImage: all.filter((r) => r.kind === 'osImage'),
     kernelVersion: all.filter((r) => r.kind === 'kernelVersion'),
@@ -132,6 +138,7 @@ function identify(node: K8sObject, catalogue: CompiledCatalogue): OsIdentity {
   const { osImage, kernelVersion } = nodeInfoOf(node);
   const labels = labelsOf(node);
   const signals: OsSignal[] = [
+    ...stringSignal(catalogue.providerID, providerIdOf(node), PROVIDER_ID_FIELD),
     ...labelSignals(catalogue.overriding, labels),
     ...stringSignal(catalogue.osImage, osImage, OS_IMAGE_FIELD),
     ...stringSignal(catalogue.kernelVersion, kernelVersion, KERNEL_VERSION_FIELD),
@@ -180,8 +187,13 @@ function labelSignals(rules: readonly Rule[], labels: Record<string, string>): O
   return out;
 }
 
+function providerIdOf(node: K8sObject): string | undefined {
+  const id = asString(field(node, 'spec', 'providerID'));
+  return id?.trim() || undefined;
+}
+
 function evidenceOf(s: OsSignal): string {
-  if (s.signal === 'osImage' || s.signal === 'kernelVersion') return `${s.signal} "${s.value}"`;
+  if (!s.signal.startsWith('label:')) return `${s.signal} "${s.value}"`;
   return `${s.signal.includes(',') ? 'labels' : 'label'} ${s.value}`;
 }
 

@@ -163,6 +163,10 @@ function classifyScoped(obj: K8sObject, spec: PolicyModeSpec, scoped: NonNullabl
 }
 
 function classifyValue(obj: K8sObject, value: unknown, spec: PolicyModeSpec): { mode: string; class: ModeClass } {
+  // An empty list is an absent one (Kyverno's ValidatingPolicy: no validationActions means Deny).
+  if (Array.isArray(value) && value.length === 0 && spec.default !== undefined) {
+    return { mode: `[] (${spec.default} by default)`, class: classifyValue(obj, spec.default, spec).class };
+  }
   if (Array.isArray(value)) {
     const items = value.filter((v): v is string => typeof v === 'string');
     const mode = `[${items.join(', ')}]`;

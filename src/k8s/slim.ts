@@ -30,6 +30,8 @@
  *   (taints), status.nodeInfo (osImage, kernelVersion, runtime);
  * - Namespace: metadata.labels and annotations (Pod Security levels, tenancy traces), status;
  *   NetworkPolicy: spec;
+ * - ConfigMap: metadata as above and only the `data` keys of CONFIG_MAP_KEYS (how a CNI is
+ *   configured, NP-01); never the rest of `data` nor `binaryData`, whole objects included;
  * - the numerous kinds above keep of their metadata only name, namespace, labels, annotations
  *   and ownerReferences (no uid, resourceVersion, timestamps, finalizers);
  * - every other kind (CRDs, webhooks, policy-engine policies, RBAC bindings, quotas): everything
@@ -258,6 +260,21 @@ const NAMESPACE: ShapeRecord = { '*': true, metadata: OBJECT_METADATA, spec: fal
 
 const ANY_KIND: ShapeRecord = { '*': true, metadata: METADATA };
 
+/**
+ * The ConfigMap keys the CNI catalogue decides NetworkPolicy enforcement by (catalog/cnis.json,
+ * `configMap.key`; its schema allows only these): Cilium's `enable-policy` in cilium-config, the
+ * AWS VPC CNI's `enable-network-policy-controller` in amazon-vpc-cni. A ConfigMap can hold
+ * anything a team put there, so nothing else of it is ever kept, in an audit or a snapshot.
+ */
+export const CONFIG_MAP_KEYS = ['enable-network-policy-controller', 'enable-policy'] as const;
+
+const CONFIG_MAP: ShapeRecord = {
+  apiVersion: INTERN,
+  kind: INTERN,
+  metadata: OBJECT_METADATA,
+  data: Object.fromEntries(CONFIG_MAP_KEYS.map((k) => [k, true])),
+};
+
 /** The shape objects of a kind are projected with (every kind without one of its own: ANY_KIND). */
 export function slimShapeOf(id: KindId): ShapeRecord {
   return SLIM_SHAPES.get(id) ?? ANY_KIND;
@@ -274,6 +291,7 @@ const SLIM_SHAPES: ReadonlyMap<KindId, ShapeRecord> = new Map<KindId, ShapeRecor
   [KINDS.Node, NODE],
   [KINDS.Namespace, NAMESPACE],
   [KINDS.NetworkPolicy, WHOLE_SPEC],
+  [KINDS.ConfigMap, CONFIG_MAP],
 ]);
 
 /** How one object of a kind is turned into what the inventory holds. */
@@ -283,8 +301,11 @@ export interface Projection {
   readonly strings?: StringTable;
 }
 
-/** Keeps objects whole (`kposture snapshot`, and audits that load plugin checks). */
-export const wholeObjects: Projection = (_id, obj) => obj;
+/**
+ * Keeps objects whole (`kposture snapshot`, and audits that load plugin checks), but for
+ * ConfigMaps, which keep only the keys of CONFIG_MAP_KEYS there too.
+ */
+export const wholeObjects: Projection = (id, obj) => (id === KINDS.ConfigMap ? new Projector().object(obj, CONFIG_MAP) : obj);
 
 /**
  * A slim projection for one inventory. Each call returns a new object (the input is not

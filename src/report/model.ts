@@ -89,10 +89,12 @@ export interface ReportCategory {
 }
 
 export interface ReportTarget {
-  source: 'live' | 'snapshot';
+  source: 'live' | 'snapshot' | 'manifests';
   context?: string;
   server?: string;
   snapshots?: string[];
+  /** Manifests only: the `--manifests` paths as given (`-` for stdin). */
+  manifests?: string[];
   serverVersion?: string;
 }
 
@@ -338,7 +340,11 @@ function isShownAsIs(s: ReturnedSubject): s is ReportSubject {
 function targetOf(inventory: Inventory): ReportTarget {
   const src = inventory.source;
   const target: ReportTarget =
-    src.type === 'live' ? { source: 'live', context: src.context, server: src.server } : { source: 'snapshot', snapshots: src.paths };
+    src.type === 'live'
+      ? { source: 'live', context: src.context, server: src.server }
+      : src.type === 'manifests'
+        ? { source: 'manifests', manifests: src.paths }
+        : { source: 'snapshot', snapshots: src.paths };
   if (inventory.serverVersion) target.serverVersion = inventory.serverVersion;
   return target;
 }

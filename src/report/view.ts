@@ -62,6 +62,7 @@ export function describeTarget(report: Report): string {
   const t = report.target;
   const version = t.serverVersion ? `, Kubernetes ${t.serverVersion}` : '';
   if (t.source === 'live') return `context ${t.context ?? '?'} (${t.server ?? '?'}${version})`;
+  if (t.source === 'manifests') return `manifests ${(t.manifests ?? []).join(', ')}`;
   return `snapshot ${(t.snapshots ?? []).join(', ')}${version}`;
 }
 

@@ -14,9 +14,10 @@ const imageFile = JSON.parse(readFileSync(path.join(ROOT, 'catalog/image-bases.j
 const families = loadCatalogFile('osFamilies') as OsFamily[];
 const rules = loadCatalogFile('imageRules') as ImageRule[];
 
-function node(osImage: string | undefined, labels: Record<string, string> = {}, kernelVersion?: string): Record<string, unknown> {
+function node(osImage: string | undefined, labels: Record<string, string> = {}, kernelVersion?: string, providerID?: string): Record<string, unknown> {
   const nodeInfo = { ...(osImage === undefined ? {} : { osImage }), ...(kernelVersion === undefined ? {} : { kernelVersion }) };
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels }, status: { nodeInfo } };
+  const spec = providerID === undefined ? {} : { spec: { providerID } };
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels }, ...spec, status: { nodeInfo } };
 }
 
 function classify(image: string): { class: string; rule?: string } {
@@ -67,7 +68,7 @@ describe('OS families', () => {
   const cases = osFile.entries.flatMap((f) => (f.examples ?? []).map((ex) => [f.id, ex] as const));
 
   it.each(cases)('%s recognises its example %j', (id, example) => {
-    const n = typeof example === 'string' ? node(example) : node(example.osImage, example.labels, example.kernelVersion);
+    const n = typeof example === 'string' ? node(example) : node(example.osImage, example.labels, example.kernelVersion, example.providerID);
     expect(identifyOs(n, families).family?.id).toBe(id);
   });
 
@@ -232,10 +233,11 @@ describe('image bases', () => {
   it.each([
     'registry.corp.io/team/api:1.4.2',
     'ghcr.io/acme/worker:2.0',
-    'redis:7.2',
+    'bitnami/redis:7.2.5',
     'registry.access.redhat.com/ubi9/openjdk-21-runtime:1.20',
-    'registry.k8s.io/sig-storage/csi-provisioner:v5.0.1',
-    `602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.3-eksbuild.1`,
+    'registry.k8s.io/sig-storage/nfsplugin:v4.8.0',
+    // the default EKS kube-proxy build, unlike its -minimal- variant, has no rule
+    '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v1.30.0-eksbuild.3',
   ])('leaves %s unknown rather than guessing', (image) => {
     expect(classify(image)).toEqual({ class: 'unknown' });
   });

@@ -22,6 +22,16 @@ describe('kposture explain', () => {
     expect(out.indexOf('How to fix')).toBeLessThan(out.indexOf('References'));
   });
 
+  it('names the kinds a check reads only when they can be read (MT-01 needs none)', async () => {
+    const run = await runCli(['explain', 'MT-01']);
+    expect(run.code).toBe(0);
+    const line = run.stdout.split('\n')[1]!;
+    expect(line).toContain('reads when available: CustomResourceDefinition.apiextensions.k8s.io');
+    expect(line).not.toContain('—');
+    const np02 = await runCli(['explain', 'NP-02']);
+    expect(np02.stdout.split('\n')[1]).toMatch(/reads: \S/);
+  });
+
   it('accepts the id in any case', async () => {
     const upper = await runCli(['explain', 'MT-04']);
     const lower = await runCli(['explain', 'mt-04']);

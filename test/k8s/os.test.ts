@@ -112,6 +112,8 @@ describe('identifyOs with kernels, shared patterns and label sets', () => {
       source: 's',
     },
     { id: 'k3s-in-docker', name: 'K3s node container', class: 'node-in-container', osImage: ['^K3s\\b'], source: 's' },
+    { id: 'kind-node', name: 'kind node container', class: 'node-in-container', providerID: ['^kind://'], source: 's' },
+    { id: 'debian', name: 'Debian', class: 'general-purpose', osImage: ['^Debian GNU/Linux'], source: 's' },
   ];
 
   it('decides from the kernel when the osImage says nothing, and says which field showed it', () => {
@@ -152,6 +154,24 @@ describe('identifyOs with kernels, shared patterns and label sets', () => {
     const identity = identifyOs(node({ osImage: 'K3s v1.30.4+k3s1', kernelVersion: '6.6.32-talos' }), kernelFamilies);
     expect(identity).toMatchObject({ family: { id: 'k3s-in-docker', class: 'node-in-container' }, signal: 'osImage' });
     expect(identity.conflicts?.map((c) => c.signal)).toEqual(['kernelVersion']);
+  });
+
+  it('takes a kind node for a container from its providerID, before the Debian its node image reports', () => {
+    const kind = {
+      ...node({ osImage: 'Debian GNU/Linux 12 (bookworm)', kernelVersion: '6.8.0-45-generic' }),
+      spec: { providerID: 'kind://docker/kind/kind-worker' },
+    };
+    const identity = identifyOs(kind, kernelFamilies);
+    expect(identity).toMatchObject({
+      family: { id: 'kind-node', class: 'node-in-container' },
+      signal: 'providerID',
+      evidence: 'providerID "kind://docker/kind/kind-worker"',
+      field: 'spec.providerID',
+    });
+    expect(identity.conflicts?.map((c) => [c.signal, c.families.map((f) => f.id)])).toEqual([['osImage', ['debian']]]);
+    // a cloud provider's id names no family: the osImage decides as before
+    const eks = { ...node({ osImage: 'Debian GNU/Linux 12 (bookworm)' }), spec: { providerID: 'aws:///eu-west-1a/i-0abc' } };
+    expect(identifyOs(eks, kernelFamilies)).toMatchObject({ family: { id: 'debian' }, signal: 'osImage' });
   });
 
   it('lets an entry that comes first (a config entry) win over a later one whose pattern differs but also matches', () => {

@@ -301,10 +301,13 @@ describe('slim records', () => {
   });
 
   it('keep a __proto__ key as plain data', () => {
-    const obj = JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"__proto__":{"polluted":true}}}') as Record<string, unknown>;
-    const slim = slimProjection()('ConfigMap', obj);
+    const obj = JSON.parse('{"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"c"},"spec":{"__proto__":{"polluted":true}}}') as Record<
+      string,
+      unknown
+    >;
+    const slim = slimProjection()('ClusterPolicy.kyverno.io', obj);
     expect(Object.getPrototypeOf(slim)).toBe(Object.prototype);
-    expect(Object.keys(slim.data as object)).toEqual(['__proto__']);
+    expect(Object.keys(slim.spec as object)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

@@ -17,15 +17,16 @@ import { validateCheckOptions } from '../../engine/options.js';
 import { isNamespaceName, kindsForScope, resolveScope, summarizeScope, type NamespaceScope, type ResolvedScope } from '../../engine/scope.js';
 import { parseSelectorString } from '../../k8s/selector-string.js';
 import { evaluateGate, FAIL_ON_VALUES, gateRules } from '../../report/gate.js';
-import { readInventory } from '../../inventory/read.js';
+import { readInventory, type ReadRequest } from '../../inventory/read.js';
 import type { LiveOptions } from '../../inventory/live.js';
 import type { Inventory } from '../../k8s/inventory.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
+import { pushMetrics, pushTarget } from '../pushgateway.js';
 import { compareWithBaseline } from '../../report/baseline.js';
 import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
-import { checkDestinations, writeFilesAtomic, writeStdout, type Io } from '../io.js';
+import { checkDestinations, readProcessStdin, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
 import { describeCounts, describeSnapshotProgress, progressOn, type Progress } from '../progress.js';
 import { checkFleetFlags, DEFAULT_PARALLEL, fleetContexts, fleetOptions, runFleet, type FleetFlags } from './fleet.js';
@@ -33,6 +34,8 @@ import { checkFleetFlags, DEFAULT_PARALLEL, fleetContexts, fleetOptions, runFlee
 interface AuditFlags extends ClusterFlags, FleetFlags {
   context?: string[];
   snapshot?: string[];
+  manifests?: string[];
+  defaultNamespace?: string;
   format: string;
   output?: string;
   report?: string[];
@@ -56,15 +59,26 @@ interface AuditFlags extends ClusterFlags, FleetFlags {
   color: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  pushgateway?: string;
+  pushgatewayJob: string;
+  pushgatewayGroup?: string[];
 }
+
+/** A --report format that is not a --format: Prometheus metrics, rendered by prom-client (async). */
+const METRICS_FORMAT = 'prometheus';
 
 export function auditCommand(io: Io, setExit: (code: number) => void): Command {
   const cmd = new Command('audit')
     .description('audit a cluster (current kubeconfig context) or a snapshot, print a scored report')
     .option('-s, --snapshot <path>', 'audit a snapshot file or folder instead of a live cluster (repeatable)', collect, [])
+    .option('--manifests <path>', 'audit rendered manifests (a file, a folder, - for stdin) instead of a cluster (repeatable)', collect, [])
+    .option('--default-namespace <namespace>', 'with --manifests: the namespace of objects that name none (default: default)')
     .addOption(new Option('-f, --format <format>', 'report format on stdout or -o').choices(FORMATS).default('table'))
     .option('-o, --output <file>', 'write the --format report to this file instead of stdout')
-    .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif (repeatable)', collect, [])
+    .option('--report <format=file>', 'also write a report in another format, e.g. sarif=kposture.sarif or prometheus=kposture.prom (repeatable)', collect, [])
+    .option('--pushgateway <url>', 'push the Prometheus metrics to this Pushgateway (docs/in-cluster.md)')
+    .option('--pushgateway-job <name>', 'job name of the pushed metrics', 'kposture')
+    .option('--pushgateway-group <label=value>', 'grouping label of the pushed metrics, e.g. cluster=prod-eu1 (repeatable)', collect, [])
     .option('--fail-under <score>', 'exit 1 when the score is below this (0-100)', (v) => parsePercent(v, '--fail-under'))
     .option(
       '--fail-on <what>',
@@ -108,8 +122,12 @@ function parseReportTargets(values: string[]): { format: string; file: string }[
     const eq = v.indexOf('=');
     const format = eq > 0 ? v.slice(0, eq) : '';
     const file = eq > 0 ? v.slice(eq + 1) : '';
-    if (!FORMATS.includes(format) || file === '') {
-      throw new KpostureError('usage', `--report ${v}: expected FORMAT=FILE with FORMAT one of ${FORMATS.join(', ')}`, 'e.g. --report sarif=kposture.sarif');
+    if (!(FORMATS.includes(format) || format === METRICS_FORMAT) || file === '') {
+      throw new KpostureError(
+        'usage',
+        `--report ${v}: expected FORMAT=FILE with FORMAT one of ${[...FORMATS, METRICS_FORMAT].join(', ')}`,
+        'e.g. --report sarif=kposture.sarif',
+      );
     }
     return { format, file };
   });
@@ -145,14 +163,17 @@ function scopeFromFlags(flags: AuditFlags): NamespaceScope | undefined {
 }
 
 async function runAudit(given: AuditFlags, io: Io): Promise<number> {
+  const started = performance.now();
   // Several contexts: a fleet audit (fleet.ts); one context, however chosen: the audit as ever.
   const contexts = await fleetContexts(given, io);
   const fleet = contexts && contexts.length > 1 ? contexts : undefined;
   if (fleet) checkFleetFlags(given);
   const flags: AuditFlags = contexts?.length === 1 ? { ...given, context: contexts } : given;
   const extraReports = parseReportTargets(flags.report ?? []);
+  const push = flags.pushgateway !== undefined ? pushTarget(flags.pushgateway, flags.pushgatewayJob, flags.pushgatewayGroup ?? []) : undefined;
   const rules = gateRules(flags);
   const scope = scopeFromFlags(flags);
+  const manifests = await manifestsFromFlags(flags, io);
   // A path that cannot be written is exit 2 now, not after reading the whole cluster.
   checkDestinations([...(flags.output ? [flags.output] : []), ...extraReports.map((r) => r.file)]);
   const baseline = flags.baseline !== undefined ? readReportFile(flags.baseline, '--baseline') : undefined;
@@ -191,7 +212,7 @@ async function runAudit(given: AuditFlags, io: Io): Promise<number> {
   // --debug logs every step instead; --quiet wants nothing.
   // One cluster's report, before the gate: the audit's own, or each of a fleet's (its own context).
   const auditCluster = async (cluster: AuditFlags, progress: Progress | undefined, resolve?: LiveOptions['resolve']): Promise<Report> => {
-    const inventory = await gatherInventory(cluster, io, checks, scope, progress, resolve);
+    const inventory = await gatherInventory(cluster, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis }, resolve);
     phases.done('read the inventory');
     const resolved = scope ? resolveScope(scope, inventory, (ns) => systemNamespaces.has(ns)) : undefined;
     if (resolved) for (const line of scopeWarnings(resolved, inventory.source.type)) printLine(io, `warning: ${line}`);
@@ -251,20 +272,32 @@ async function runAudit(given: AuditFlags, io: Io): Promise<number> {
   // Files are written all or none (temp files, then renames); each report is rendered as it is
   // written, in pieces, so a 150,000-pod JSON report is never one string in memory.
   const shape = { verbose: Boolean(flags.verbose), quiet: Boolean(flags.quiet), showWaived: Boolean(flags.showWaived) };
-  const files = extraReports.map(({ format, file }) => ({ file, content: REPORTERS[format]!(report, { color: false, ...shape }) }));
+  const wantMetrics = push !== undefined || extraReports.some((r) => r.format === METRICS_FORMAT);
+  // prom-client is loaded only when metrics are asked for: other audits are spared its load time and memory.
+  const durationSeconds = (performance.now() - started) / 1000;
+  const metrics = wantMetrics ? (await import('../../report/prometheus.js')).metricsRegistry(report, { durationSeconds }) : undefined;
+  const metricsText = metrics ? await metrics.metrics() : '';
+  const files = extraReports.map(({ format, file }) => ({
+    file,
+    content: format === METRICS_FORMAT ? metricsText : REPORTERS[format]!(report, { color: false, ...shape }),
+  }));
   if (flags.output) files.unshift({ file: flags.output, content: REPORTERS[flags.format]!(report, { color: false, ...shape }) });
   writeFilesAtomic(files);
   if (!flags.output) writeStdout(io, REPORTERS[flags.format]!(report, { color: useColor(flags.color, io, true), width: terminalWidth(io), ...shape }));
   phases.done('wrote the report');
   for (const f of files) printLine(io, `wrote ${f.file}`);
+  if (push && metrics) {
+    await pushMetrics(push, metrics);
+    printLine(io, `pushed the metrics to ${push.url.host} (job ${push.job})`);
+  }
   // The verdict is one line on stderr whatever the format and wherever the report went.
   if (gate?.verdict) printLine(io, gate.verdict);
   return gate && !gate.passed ? 1 : 0;
 }
 
 /** What a user should know about a scope that may not say what they meant. */
-function scopeWarnings(resolved: ResolvedScope, source: 'live' | 'snapshot'): string[] {
-  const where = source === 'live' ? 'cluster' : 'snapshot';
+function scopeWarnings(resolved: ResolvedScope, source: Inventory['source']['type']): string[] {
+  const where = source === 'live' ? 'cluster' : source;
   const lines = resolved.notFound.map((ns) => `--namespace ${ns}: the ${where} has no such namespace`);
   if (!resolved.unresolved && resolved.tenantNamespaces?.length === 0) lines.push('the scope holds no tenant namespace: tenant checks have nothing to examine');
   return lines;
@@ -295,17 +328,44 @@ function slowest(timings: [string, number][]): string {
     .join(', ');
 }
 
+/** What --manifests and --default-namespace ask for, standard input read when a path is `-`. */
+async function manifestsFromFlags(flags: AuditFlags, io: Io): Promise<ReadRequest['manifests']> {
+  const paths = flags.manifests ?? [];
+  if (paths.length === 0) {
+    if (flags.defaultNamespace !== undefined)
+      throw new KpostureError('usage', '--default-namespace applies only with --manifests', 'drop it, or add --manifests PATH');
+    return undefined;
+  }
+  if (flags.defaultNamespace !== undefined && !isNamespaceName(flags.defaultNamespace)) {
+    throw new KpostureError(
+      'usage',
+      `--default-namespace ${flags.defaultNamespace}: not a namespace name`,
+      "namespace names are lowercase letters, digits and '-'",
+    );
+  }
+  if (paths.filter((p) => p === '-').length > 1) throw new KpostureError('usage', '--manifests - is given twice', 'standard input can be read once');
+  const text = paths.includes('-') ? await (io.readStdin ?? readProcessStdin)() : undefined;
+  return {
+    paths,
+    ...(text !== undefined ? { stdin: () => text } : {}),
+    ...(flags.defaultNamespace !== undefined ? { defaultNamespace: flags.defaultNamespace } : {}),
+    note: (line) => printLine(io, line),
+  };
+}
+
 function gatherInventory(
   flags: AuditFlags,
   io: Io,
   checks: Check[],
   scope: NamespaceScope | undefined,
   progress: Progress | undefined,
+  manifests: ReadRequest['manifests'],
   resolve?: LiveOptions['resolve'],
 ): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
   return readInventory({
     snapshots: flags.snapshot ?? [],
+    ...(manifests ? { manifests } : {}),
     cwd: io.cwd,
     live: { ...liveReadOptions(flags), env: io.env, ...(resolve ? { resolve } : {}) },
     // The whole cluster is read, scoped or not: cluster-wide checks need every namespace (engine/scope.ts).

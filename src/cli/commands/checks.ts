@@ -53,7 +53,7 @@ function explainText(check: Check): string {
   const m = check.meta;
   return [
     `${m.id}: ${m.title}`,
-    `category: ${m.category}   severity: ${m.severity}   reads: ${m.reads.join(', ') || '—'}`,
+    `category: ${m.category}   severity: ${m.severity}   ${readsText(check)}`,
     '',
     'Why',
     indent(m.rationale),
@@ -65,6 +65,13 @@ function explainText(check: Check): string {
     ...m.references.map((r) => `  - ${r}`),
     '',
   ].join('\n');
+}
+
+/** What a check reads: the kinds it needs, then those it uses when they can be read. */
+function readsText(check: Check): string {
+  const { reads, optionalReads = [] } = check.meta;
+  const parts = [reads.length ? `reads: ${reads.join(', ')}` : '', optionalReads.length ? `reads when available: ${optionalReads.join(', ')}` : ''];
+  return parts.filter(Boolean).join('   ') || 'reads: nothing';
 }
 
 function indent(text: string): string {

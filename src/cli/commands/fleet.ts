@@ -32,7 +32,9 @@ export interface FleetFlags {
   parallel?: number;
   kubeconfig?: string;
   snapshot?: string[];
+  manifests?: string[];
   baseline?: string;
+  pushgateway?: string;
   format: string;
   report?: string[];
 }
@@ -60,12 +62,17 @@ export async function fleetContexts(flags: FleetFlags, io: Io): Promise<string[]
   const patterns = flags.contexts ?? [];
   const all = Boolean(flags.allContexts);
   if (!all && patterns.length === 0 && named.length <= 1) return undefined;
-  if ((flags.snapshot ?? []).length > 0) {
-    throw new KpostureError(
-      'usage',
-      '--snapshot cannot be combined with several contexts, --contexts or --all-contexts',
-      'audit either snapshots or live clusters',
-    );
+  for (const [flag, given] of [
+    ['--snapshot', flags.snapshot ?? []],
+    ['--manifests', flags.manifests ?? []],
+  ] as const) {
+    if (given.length > 0) {
+      throw new KpostureError(
+        'usage',
+        `${flag} cannot be combined with several contexts, --contexts or --all-contexts`,
+        `audit either ${flag.slice(2)} or live clusters`,
+      );
+    }
   }
   const { names, origin } = await listContexts({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), env: io.env });
   return selectContexts(names, { named, patterns, all }, origin);
@@ -79,6 +86,13 @@ export function checkFleetFlags(flags: FleetFlags): void {
       'usage',
       '--baseline compares one cluster with its earlier report, not a fleet',
       'audit the cluster alone with --context NAME --baseline FILE',
+    );
+  }
+  if (flags.pushgateway !== undefined) {
+    throw new KpostureError(
+      'usage',
+      "--pushgateway pushes one cluster's metrics, not a fleet's",
+      'audit each cluster alone with --context NAME --pushgateway URL',
     );
   }
   if (!FLEET_FORMATS.includes(flags.format)) {

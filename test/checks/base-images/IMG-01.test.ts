@@ -105,12 +105,12 @@ describe('IMG-01 minimal base images', () => {
       check,
       inventoryOf([
         ...deploymentPods('shop', 'api', api),
-        ...statefulSetPods('shop', 'postgres', { containers: [{ name: 'postgres', image: 'postgres:16.3' }] }),
+        ...statefulSetPods('shop', 'postgres', { containers: [{ name: 'postgres', image: 'bitnami/postgresql:16.3.0' }] }),
       ]),
     );
     expect(outcome.status).toBe('pass');
     if (outcome.status !== 'pass') return;
-    expect(outcome.subjects.find((s) => s.resource.name === 'docker.io/library/postgres:16.3')).toMatchObject({
+    expect(outcome.subjects.find((s) => s.resource.name === 'docker.io/bitnami/postgresql:16.3.0')).toMatchObject({
       verdict: 'unknown',
       details: { class: 'unknown', rule: null, workloads: ['StatefulSet shop/postgres'] },
     });

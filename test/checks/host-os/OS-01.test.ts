@@ -5,7 +5,7 @@ import { checkScore } from '../../../src/engine/score.js';
 import { loadBuiltinCatalogs } from '../../../src/catalog/load.js';
 import { mergeCatalogs } from '../../../src/catalog/catalogs.js';
 import { evaluate, inventoryOf } from '../../support/inventory.js';
-import { aksUbuntu, aksWindows, eksAl2, eksAl2023, eksBottlerocket, gkeCos, k3sInDocker, kubeadmUbuntu, minikube, node, talos } from './nodes.js';
+import { aksUbuntu, aksWindows, eksAl2, eksAl2023, eksBottlerocket, gkeCos, k3sInDocker, kindNode, kubeadmUbuntu, minikube, node, talos } from './nodes.js';
 
 describe('OS-01 container-specialized host OS', () => {
   it('passes when every node runs a container-specialized OS, and lists each node with its family', () => {
@@ -131,7 +131,7 @@ describe('OS-01 container-specialized host OS', () => {
     expect(outcome.status).toBe('unknown');
     if (outcome.status !== 'unknown') return;
     expect(outcome.reason).toBe(
-      'the OS of every node cannot be told: 2 node(s) run in containers ("K3s v1.28.6-rc2+k3s1": k3s/k3d in Docker), ' +
+      'the OS of every node cannot be told: 2 node(s) run in containers (K3s node image (k3s/k3d in Docker): osImage "K3s v1.28.6-rc2+k3s1"), ' +
         "so their host's OS cannot be seen through the Kubernetes API",
     );
     expect(outcome.subjects?.[0]).toMatchObject({
@@ -144,6 +144,24 @@ describe('OS-01 container-specialized host OS', () => {
         reason:
           'the node is a container (K3s node image (k3s/k3d in Docker)): osImage "K3s v1.28.6-rc2+k3s1" is its image\'s os-release, ' +
           "and the host's OS cannot be seen through the Kubernetes API",
+      },
+    });
+  });
+
+  it('says a kind cluster runs in containers from the providerID, instead of failing its nodes as Debian', () => {
+    const outcome = evaluate(check, inventoryOf([kindNode('kind-control-plane'), kindNode('kind-worker')]));
+    expect(outcome.status).toBe('unknown');
+    if (outcome.status !== 'unknown') return;
+    expect(outcome.reason).toContain('2 node(s) run in containers (kind node image (kind in Docker or Podman): providerID "kind://docker/kind/kind-');
+    expect(outcome.subjects?.[1]).toMatchObject({
+      verdict: 'unknown',
+      details: {
+        class: 'node-in-container',
+        familyId: 'kind-node',
+        signal: 'providerID',
+        reason:
+          'the node is a container (kind node image (kind in Docker or Podman)): providerID "kind://docker/kind/kind-worker" says so and ' +
+          'osImage "Debian GNU/Linux 12 (bookworm)" is its image\'s os-release, and the host\'s OS cannot be seen through the Kubernetes API',
       },
     });
   });

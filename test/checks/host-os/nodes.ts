@@ -158,6 +158,21 @@ export function k3sInDocker(name: string): K8sObject {
   );
 }
 
+/** A kind node (kindest/node v1.31 on Docker): a Debian node image, the host's kernel, and kind's providerID. */
+export function kindNode(name: string): K8sObject {
+  const n = node(
+    name,
+    {
+      osImage: 'Debian GNU/Linux 12 (bookworm)',
+      kernelVersion: '6.8.0-45-generic',
+      kubeletVersion: 'v1.31.0',
+      containerRuntimeVersion: 'containerd://1.7.18',
+    },
+    name.endsWith('control-plane') ? { 'node-role.kubernetes.io/control-plane': '' } : {},
+  );
+  return { ...n, spec: { ...(n.spec ?? {}), providerID: `kind://docker/kind/${name}` } };
+}
+
 /**
  * An EKS AL2023 node as Node Feature Discovery labels it; kernel and os-release labels from real
  * nodes (https://github.com/awslabs/amazon-eks-ami/pull/1212, NFD system-os_release labels).

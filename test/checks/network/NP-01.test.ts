@@ -17,10 +17,24 @@ const awsNode = (agentArgs?: string[]) =>
     { name: 'aws-node', image: `${ECR}/amazon-k8s-cni:v1.18.2-eksbuild.1` },
     ...(agentArgs ? [{ name: 'aws-eks-nodeagent', image: `${ECR}/amazon/aws-network-policy-agent:v1.1.2-eksbuild.1`, args: agentArgs }] : []),
   ]);
+/** ConfigMaps as the charts write them: Cilium's cilium-config and the VPC CNI's amazon-vpc-cni (config/master/aws-k8s-cni.yaml). */
+const configMap = (namespace: string, name: string, data: Record<string, string>): K8sObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace },
+  data,
+});
+const ciliumConfig = (mode?: string) =>
+  configMap('kube-system', 'cilium-config', { 'identity-allocation-mode': 'crd', debug: 'false', ...(mode ? { 'enable-policy': mode } : {}) });
+const vpcCniConfig = (controller: string) =>
+  configMap('kube-system', 'amazon-vpc-cni', { 'enable-windows-ipam': 'false', 'enable-network-policy-controller': controller, 'warm-ip-target': '1' });
+const cilium = daemonSet('kube-system', 'cilium', [
+  { name: 'cilium-agent', image: 'quay.io/cilium/cilium:v1.16.3', command: ['cilium-agent'], args: ['--config-dir=/tmp/cilium/config-map'] },
+]);
 const kindnet = (image: string, command?: string[]) => daemonSet('kube-system', 'kindnet', [{ name: 'kindnet-cni', image, ...(command ? { command } : {}) }]);
 
 function run(objects: K8sObject[], statuses = {}): Outcome {
-  return evaluate(check, inventoryOf(objects, { [KINDS.DaemonSet]: 'ok', ...statuses }));
+  return evaluate(check, inventoryOf(objects, { [KINDS.DaemonSet]: 'ok', [KINDS.ConfigMap]: 'ok', ...statuses }));
 }
 
 function findings(o: Outcome) {
@@ -46,10 +60,60 @@ describe('NP-01 the CNI enforces NetworkPolicy', () => {
       expect.objectContaining({
         messageId: 'notEnforced',
         resource: expect.objectContaining({ kind: 'DaemonSet', namespace: 'kube-flannel', name: 'kube-flannel-ds' }),
-        evidence: 'Flannel does not enforce NetworkPolicy',
+        evidence: 'no kube-network-policies container: Flannel alone only routes pod traffic',
+        field: 'spec.template.spec.containers',
         verify: 'kubectl get daemonset kube-flannel-ds -n kube-flannel -o yaml',
       }),
     ]);
+  });
+
+  it('passes on Flannel installed by its chart with netpol.enabled (the kube-network-policies container)', () => {
+    // chart/kube-flannel/templates/daemonset.yaml with netpol.enabled=true
+    const withNetpol = daemonSet('kube-flannel', 'kube-flannel-ds', [
+      { name: 'kube-flannel', image: 'ghcr.io/flannel-io/flannel:v0.26.1', command: ['/opt/bin/flanneld', '--ip-masq', '--kube-subnet-mgr'] },
+      {
+        name: 'kube-network-policies',
+        image: 'registry.k8s.io/networking/kube-network-policies:v1.0.0',
+        command: ['/bin/netpol', '--hostname-override=$(MY_NODE_NAME)', '--v=2'],
+      },
+    ]);
+    const outcome = run([withNetpol]);
+    expect(outcome.status).toBe('pass');
+    expect(outcome.status === 'pass' && outcome.subjects[0]!.details).toMatchObject({
+      path: 'spec.template.spec.containers[1].name',
+      evidence: expect.stringMatching(/^container kube-network-policies: /),
+    });
+  });
+
+  it('Cilium: decided by enable-policy in cilium-config; unknown when that ConfigMap cannot be read', () => {
+    for (const mode of ['default', 'always', 'Default']) expect([mode, run([cilium, ciliumConfig(mode)]).status]).toEqual([mode, 'pass']);
+    // The chart writes the key only when policyEnforcementMode is set; the agent's default is `default`.
+    const defaulted = run([cilium, ciliumConfig()]);
+    expect(defaulted.status === 'pass' && defaulted.subjects[0]!.details).toMatchObject({
+      evidence: expect.stringContaining('ConfigMap kube-system/cilium-config enable-policy=default (the default: the key is absent)'),
+      decidedBy: 'ConfigMap kube-system/cilium-config',
+    });
+    const never = run([cilium, ciliumConfig('never')]);
+    expect(never.status).toBe('fail');
+    expect(findings(never)).toEqual([
+      expect.objectContaining({
+        resource: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'cilium-config' },
+        field: 'data["enable-policy"]',
+        evidence: expect.stringMatching(/^ConfigMap kube-system\/cilium-config enable-policy=never: /),
+        verify: 'kubectl get configmap cilium-config -n kube-system -o yaml',
+      }),
+    ]);
+    const forbidden = run([cilium], { [KINDS.ConfigMap]: 'forbidden' });
+    expect(forbidden.status).toBe('unknown');
+    expect(forbidden.status === 'unknown' && forbidden.reason).toMatch(
+      /ConfigMap kube-system\/cilium-config decides, and it could not be read: ConfigMaps are forbidden/,
+    );
+    const notListed = run([cilium], { [KINDS.ConfigMap]: 'missing' });
+    expect(notListed.status === 'unknown' && notListed.reason).toMatch(/could not be read: ConfigMaps are missing/);
+    const absent = run([cilium, configMap('cilium', 'cilium-config', { 'enable-policy': 'default' })]);
+    expect(absent.status === 'unknown' && absent.reason).toMatch(/ConfigMap kube-system\/cilium-config decides, and it does not exist/);
+    // Another CNI that enforces decides without the ConfigMap.
+    expect(run([cilium, calicoNode('calico-system')], { [KINDS.ConfigMap]: 'forbidden' }).status).toBe('pass');
   });
 
   it('passes on Canal (flannel + calico in one DaemonSet) and on Flannel with Calico beside it', () => {
@@ -63,17 +127,33 @@ describe('NP-01 the CNI enforces NetworkPolicy', () => {
     expect(both.status === 'pass' && both.subjects.map((s) => `${s.resource.name}:${s.verdict}`)).toEqual(['kube-flannel-ds:info', 'calico-node:pass']);
   });
 
-  it('AWS VPC CNI passes only with its network policy agent enabled', () => {
-    expect(run([awsNode()]).status).toBe('fail');
-    const disabled = run([awsNode(['--enable-ipv6=false', '--enable-network-policy=false'])]);
+  it('AWS VPC CNI passes only with its network policy agent and controller both enabled', () => {
+    // VPC CNI before v1.14: no agent container, whatever the ConfigMap says (or whether it can be read)
+    const noAgent = run([awsNode()], { [KINDS.ConfigMap]: 'forbidden' });
+    expect(noAgent.status).toBe('fail');
+    expect(findings(noAgent)[0]!.evidence).toBe(
+      'no container named like ^aws-eks-nodeagent$: the aws-node DaemonSet runs no network policy agent (VPC CNI before v1.14, or the agent removed)',
+    );
+    const disabled = run([awsNode(['--enable-ipv6=false', '--enable-network-policy=false']), vpcCniConfig('false')]);
     expect(disabled.status).toBe('fail');
-    expect(findings(disabled)[0]!.evidence).toMatch(/network policy agent/);
-    const enabled = run([awsNode(['--enable-ipv6=false', '--enable-network-policy=true', '--enable-cloudwatch-logs=false'])]);
+    expect(findings(disabled)[0]!.evidence).toMatch(/network policy agent runs with --enable-network-policy=false/);
+    const agentOn = ['--enable-ipv6=false', '--enable-network-policy=true', '--enable-cloudwatch-logs=false'];
+    const enabled = run([awsNode(agentOn), vpcCniConfig('true')]);
     expect(enabled.status).toBe('pass');
     expect(enabled.status === 'pass' && enabled.subjects[0]!.details).toMatchObject({
-      path: 'spec.template.spec.containers[1].args',
-      evidence: 'container aws-eks-nodeagent --enable-network-policy=true: the network policy agent runs with --enable-network-policy=true',
+      path: 'data["enable-network-policy-controller"]',
+      evidence:
+        'container aws-eks-nodeagent --enable-network-policy=true; ConfigMap kube-system/amazon-vpc-cni enable-network-policy-controller=true: ' +
+        'the network policy agent and controller are both enabled',
+      decidedBy: 'ConfigMap kube-system/amazon-vpc-cni',
     });
+    // The agent is on but the controller is off: nothing reaches the agent.
+    const controllerOff = run([awsNode(agentOn), vpcCniConfig('false')]);
+    expect(controllerOff.status).toBe('fail');
+    expect(findings(controllerOff)[0]!.resource).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'amazon-vpc-cni' });
+    // The agent is on and the ConfigMap cannot be read: unknown, never a guess.
+    const unreadable = run([awsNode(agentOn)], { [KINDS.ConfigMap]: 'forbidden' });
+    expect(unreadable.status === 'unknown' && unreadable.reason).toMatch(/ConfigMap kube-system\/amazon-vpc-cni decides, and it could not be read/);
     // VPC CNI plus Calico in policy-only mode enforces through Calico
     expect(run([awsNode(), calicoNode('calico-system')]).status).toBe('pass');
   });
@@ -86,19 +166,30 @@ describe('NP-01 the CNI enforces NetworkPolicy', () => {
     expect(run([daemonSet('kube-system', 'anetd', [{ name: 'cilium-agent', image: 'gke.gcr.io/cilium/cilium:v1.14.4-gke.1' }])]).status).toBe('pass');
   });
 
-  it('kindnet: decided by flag or image when known, unknown otherwise', () => {
+  it('kindnet: decided by flag or image from the kind and kindnet release history, unknown otherwise', () => {
+    // kind v0.23.0 pinned v20240513-cd2ac642: routes only
+    expect(run([kindnet('docker.io/kindest/kindnetd:v20240513-cd2ac642')]).status).toBe('fail');
     expect(run([kindnet('docker.io/kindest/kindnetd:v20230809-80a64d96')]).status).toBe('fail');
-    expect(run([kindnet('docker.io/kindest/kindnetd:v20250512-df8de77b')]).status).toBe('pass');
+    // v20240719-e7903573 is the build of kind commit e7903573 "implement network policies"; kind v0.24.0 pinned v20240813-c6f155d6
+    for (const tag of ['v20240719-e7903573', 'v20240813-c6f155d6', 'v20241023-a345ebe4', 'v20250214-acbabc1a', 'v20260820-69b56db7']) {
+      expect([tag, run([kindnet(`docker.io/kindest/kindnetd:${tag}`)]).status]).toEqual([tag, 'pass']);
+    }
+    // Images of the days between the commit and its merge, other than its own build, are not known to carry it.
+    expect(run([kindnet('docker.io/kindest/kindnetd:v20240721-0123abcd')]).status).toBe('unknown');
+    // Standalone kindnet: --network-policy exists since v1.3.0, on by default from v1.5.0.
+    expect(run([kindnet('ghcr.io/aojea/kindnetd:v1.4.0', ['/bin/kindnetd'])]).status).toBe('fail');
+    expect(run([kindnet('ghcr.io/aojea/kindnetd:v1.4.0', ['/bin/kindnetd', '--network-policy=true'])]).status).toBe('pass');
+    expect(run([kindnet('ghcr.io/aojea/kindnetd:v1.6.0', ['/bin/kindnetd'])]).status).toBe('pass');
     expect(run([kindnet('ghcr.io/aojea/kindnetd:stable', ['/bin/kindnetd', '--network-policy=true'])]).status).toBe('pass');
     expect(run([kindnet('ghcr.io/aojea/kindnetd:stable', ['/bin/kindnetd', '--network-policy=false'])]).status).toBe('fail');
-    const undecided = run([kindnet('docker.io/kindest/kindnetd:v20241023-a345ebe4')]);
+    const undecided = run([kindnet('ghcr.io/aojea/kindnetd:stable', ['/bin/kindnetd'])]);
     expect(undecided.status).toBe('unknown');
     expect(undecided.status === 'unknown' && undecided.reason).toMatch(/kindnet \(DaemonSet kube-system\/kindnet\)/);
-    // kind v0.24 runs NetworkPolicy in a separate DaemonSet
+    // The standalone kube-network-policies DaemonSet beside an old kindnetd enforces.
     const netpols = daemonSet('kube-system', 'kube-network-policies', [
       { name: 'kube-network-policies', image: 'registry.k8s.io/networking/kube-network-policies:v0.2.0' },
     ]);
-    expect(run([kindnet('docker.io/kindest/kindnetd:v20240813-c6f155d6'), netpols]).status).toBe('pass');
+    expect(run([kindnet('docker.io/kindest/kindnetd:v20240513-cd2ac642'), netpols]).status).toBe('pass');
   });
 
   it('weave without weave-npc and kube-router with --run-firewall=false fail', () => {

@@ -9,9 +9,12 @@ import {
   crd,
   engineInventory,
   gatekeeperInstall,
+  deployment,
   jsPolicy,
+  jsPolicyWebhook,
   kubewardenInstall,
   kubewardenPolicy,
+  kyvernoCrds,
   kyvernoInstall,
   validateRule,
   vap,
@@ -142,6 +145,10 @@ describe('PE-02 policies enforce rather than only audit', () => {
       kubewardenPolicy('ClusterAdmissionPolicy', 'no-privileged-pod'),
       kubewardenPolicy('AdmissionPolicy', 'psa-label-enforcer', 'monitor', 'shop'),
       crd('policy.jspolicy.com', 'JsPolicy', 'jspolicies'),
+      // jsPolicy serving: its Deployment and the webhook configuration it makes per Validating policy
+      deployment('jspolicy', 'jspolicy', 1, 1),
+      jsPolicyWebhook('deny-default-namespace.company.tld'),
+      jsPolicyWebhook('warn-latest.company.tld'),
       jsPolicy('deny-default-namespace.company.tld'),
       jsPolicy('warn-latest.company.tld', { violationPolicy: 'Warn' }),
       jsPolicy('sync-secrets.company.tld', { type: 'Controller' }),
@@ -216,5 +223,114 @@ describe('PE-02 policies enforce rather than only audit', () => {
       }),
     );
     expect(outcome.status).toBe('pass');
+  });
+
+  it('does not score policies an uninstalled engine left behind (CRDs and policies, no webhook, no controller)', () => {
+    // `helm uninstall kyverno` keeps the CRDs, so the policies stay; nothing serves them.
+    const leftovers = [
+      ...kyvernoCrds(),
+      clusterPolicy('disallow-privileged-containers', { validationFailureAction: 'Enforce', rules: [validateRule('privileged-containers')] }),
+      clusterPolicy('disallow-latest-tag', { rules: [validateRule('require-image-tag', 'Audit')] }),
+    ];
+    const alone = evaluate(check, engineInventory(leftovers, { ...LISTED, [KINDS.ValidatingWebhookConfiguration]: 'ok', [KINDS.Deployment]: 'ok' }));
+    expect(alone).toEqual({
+      status: 'not-applicable',
+      reason: 'no engine is serving: Kyverno (2 policies left: no validating webhook and no ready admission controller found); PE-01 reports it',
+    });
+    // Beside an engine that serves, the leftovers are shown, not scored.
+    const beside = evaluate(
+      check,
+      engineInventory(
+        [...leftovers, ...gatekeeperWith(['K8sRequiredLabels'], [constraint('K8sRequiredLabels', 'ns-must-have-owner', { enforcementAction: 'dryrun' })])],
+        { ...LISTED, [KINDS.ValidatingWebhookConfiguration]: 'ok', [KINDS.Deployment]: 'ok' },
+      ),
+    );
+    expect(beside.status).toBe('fail');
+    if (beside.status !== 'fail') return;
+    expect(beside.subjects.map((s) => [s.resource.name, s.verdict])).toEqual([
+      ['disallow-latest-tag', 'info'],
+      ['disallow-privileged-containers', 'info'],
+      ['ns-must-have-owner', 'fail'],
+    ]);
+    expect(beside.subjects[0]!.details?.note).toBe(
+      'no engine is serving: no validating webhook and no ready admission controller found; the policy enforces nothing',
+    );
+    expect(beside.findings.map((f) => f.resource.name)).toEqual(['ns-must-have-owner']);
+    // When webhooks cannot be listed, serving cannot be judged: the policies are scored as before.
+    const unread = evaluate(check, engineInventory(leftovers, { ...LISTED, [KINDS.ValidatingWebhookConfiguration]: 'forbidden' }));
+    expect(unread.status).toBe('fail');
+  });
+
+  it('reads Kyverno CEL ValidatingPolicy validationActions (Deny when absent) and evaluation.admission', () => {
+    // The check-labels example of https://kyverno.io/docs/policy-types/validating-policy
+    const vpol = (name: string, spec: Record<string, unknown>): K8sObject => ({
+      apiVersion: 'policies.kyverno.io/v1',
+      kind: 'ValidatingPolicy',
+      metadata: { name },
+      spec: {
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }] },
+        validations: [{ message: "label 'environment' is required", expression: "'environment' in object.metadata.?labels.orValue([])" }],
+        ...spec,
+      },
+    });
+    const objects = [
+      ...kyvernoInstall(),
+      crd('policies.kyverno.io', 'ValidatingPolicy', 'validatingpolicies'),
+      vpol('check-labels', { validationActions: ['Deny'] }),
+      vpol('check-labels-default', {}),
+      vpol('check-labels-audit', { validationActions: ['Audit', 'Warn'] }),
+      vpol('check-labels-background', { validationActions: ['Deny'], evaluation: { admission: { enabled: false } } }),
+    ];
+    const outcome = evaluate(check, engineInventory(objects, { ...LISTED, [KINDS.KyvernoValidatingPolicy]: 'ok' }));
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.subjects.map((s) => [s.resource.name, s.verdict])).toEqual([
+      ['check-labels', 'pass'],
+      ['check-labels-audit', 'fail'],
+      ['check-labels-background', 'fail'],
+      ['check-labels-default', 'pass'],
+    ]);
+    expect(outcome.subjects[3]!.details?.modes).toEqual(['spec.validationActions: (Deny by default)']);
+    expect(outcome.findings.map((f) => f.evidence)).toEqual([
+      'spec.validationActions: [Audit, Warn]',
+      'spec.evaluation.admission.enabled: false (reports only)',
+    ]);
+  });
+
+  it('reads Kubewarden policy groups by their mode, as the policies they group (protect by default)', () => {
+    // The `demo` group of https://docs.kubewarden.io/explanations/policy-groups, cluster-wide and namespaced
+    const group = (kind: string, name: string, spec: Record<string, unknown>, namespace?: string): K8sObject => ({
+      apiVersion: 'policies.kubewarden.io/v1',
+      kind,
+      metadata: { name, ...(namespace ? { namespace } : {}) },
+      spec: {
+        rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }],
+        policies: {
+          signed_by_alice: { module: 'ghcr.io/kubewarden/policies/verify-image-signatures:v0.3.0', settings: { modifyImagesWithDigest: false } },
+          reject_latest: { module: 'ghcr.io/kubewarden/policies/trusted-repos:v0.2.0', settings: { tags: { reject: ['latest'] } } },
+        },
+        expression: 'reject_latest() || signed_by_alice()',
+        message: 'the image is using the latest tag or is not signed by Alice',
+        ...spec,
+      },
+    });
+    const objects = [
+      ...kubewardenInstall(),
+      crd('policies.kubewarden.io', 'ClusterAdmissionPolicyGroup', 'clusteradmissionpolicygroups'),
+      crd('policies.kubewarden.io', 'AdmissionPolicyGroup', 'admissionpolicygroups', 'Namespaced'),
+      group('ClusterAdmissionPolicyGroup', 'demo', {}),
+      group('AdmissionPolicyGroup', 'demo-shop', { mode: 'monitor' }, 'shop'),
+    ];
+    const outcome = evaluate(
+      check,
+      engineInventory(objects, { ...LISTED, [KINDS.KubewardenClusterAdmissionPolicyGroup]: 'ok', [KINDS.KubewardenAdmissionPolicyGroup]: 'ok' }),
+    );
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.subjects.map((s) => [s.resource.kind, s.resource.name, s.verdict])).toEqual([
+      ['AdmissionPolicyGroup', 'demo-shop', 'fail'],
+      ['ClusterAdmissionPolicyGroup', 'demo', 'pass'],
+    ]);
+    expect(outcome.findings[0]!.verify).toBe('kubectl get admissionpolicygroups.policies.kubewarden.io demo-shop -n shop -o yaml');
   });
 });
