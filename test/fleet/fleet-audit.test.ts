@@ -193,6 +193,8 @@ describe('choosing clusters', () => {
     [['--contexts', 'dev-*'], /^kposture: --contexts "dev-\*" matches no context of kubeconfig .* \(available: prod-demo, prod-gke, prod-rbac, staging-down\)/],
     [['--context', 'prod-demo', '--context', 'prod-nope'], /^kposture: context "prod-nope" is not in kubeconfig/],
     [['--all-contexts', '--snapshot', 'fixtures/clusters/demo/snapshot'], /^kposture: --snapshot cannot be combined with several contexts/],
+    [['--contexts', 'prod-*', '--manifests', 'fixtures/clusters/demo/snapshot'], /^kposture: --manifests cannot be combined with several contexts/],
+    [['--all-contexts', '--pushgateway', 'http://127.0.0.1:9091'], /^kposture: --pushgateway pushes one cluster's metrics, not a fleet's/],
     [['--all-contexts', '--format', 'sarif'], /^kposture: --format sarif: a fleet report is one of html, json, markdown, table/],
     [['--all-contexts', '--baseline', 'old.json'], /^kposture: --baseline compares one cluster/],
     [['--all-contexts', '--parallel', '0'], /--parallel takes a whole number from 1 to 64/],
