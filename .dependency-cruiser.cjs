@@ -11,8 +11,8 @@ const LAYERS = [
   ['src/k8s'],
   // Talking to an API server.
   ['src/kube'],
-  // Reading a cluster or a snapshot into an inventory.
-  ['src/inventory'],
+  // Reading a cluster or a snapshot into an inventory; reading images from registries and layouts.
+  ['src/inventory', 'src/images'],
   ['src/engine'],
   ['checks', 'src/report', 'src/config'],
   // Several clusters' reports reduced to one fleet report, and their drift.

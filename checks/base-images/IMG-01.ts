@@ -2,7 +2,9 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import { POD_OWNER_KINDS } from '../../src/k8s/owners.js';
 import { sharedImageGroups } from '../shared.js';
-import { imageClassifier } from '../../src/k8s/images.js';
+import { imageClassifier, type ImageClassification, type ImageRef } from '../../src/k8s/images.js';
+import { describeContent, type ImageContent } from '../../src/k8s/image-content.js';
+import type { ImageClass } from '../../src/catalog/catalogs.js';
 import { imageFindingTarget, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
 
 /** Credit a `minimal` image earns unless the check option `minimalCredit` says otherwise. */
@@ -25,7 +27,9 @@ export default defineCheck({
       'binaries, `gcr.io/distroless/base-debian12`/`cc` for dynamically linked ones, the distroless or Chainguard ' +
       'language images (`gcr.io/distroless/java21-debian12`, `cgr.dev/chainguard/python`) for runtimes; build in a ' +
       'multi-stage Dockerfile and copy only the artefact. Where a shell is truly needed, prefer Alpine or a -slim tag ' +
-      'over the full image. Your own base images can be classified in `catalogs.imageRules` in the config file.',
+      'over the full image. Your own base images can be classified in `catalogs.imageRules` in the config file, or ' +
+      'read from their registry by content with `kposture audit --inspect-images` (docs/images.md): a class proven ' +
+      'from the image wins over the name rules.',
     references: [
       'https://github.com/GoogleContainerTools/distroless',
       'https://edu.chainguard.dev/chainguard/chainguard-images/overview/',
@@ -69,33 +73,34 @@ export default defineCheck({
         subjects.push({ resource, verdict: 'unknown', details: { class: 'unknown', rule: null, ...base, reason: group.parsed.reason } });
         continue;
       }
-      const { class: cls, rule } = classify(group.parsed.ref);
-      const details = { class: cls, rule: rule?.id ?? null, ...base, ...(rule?.note ? { note: rule.note } : {}) };
+      const decided = decide(group.key, group.parsed.ref, classify, (key) => ctx.imageContent(key));
+      const { cls } = decided;
+      const details = { ...decided.head, ...base, ...decided.details };
       if (onlyInSystemNamespaces(group, (ns) => ctx.isSystemNamespace(ns))) {
         subjects.push({ resource, verdict: 'info', details: { ...details, systemNamespacesOnly: true } });
         continue;
       }
-      if (cls === 'unknown' || !rule) {
-        subjects.push({ resource, verdict: 'unknown', details: { ...details, reason: 'no catalogue rule matches this image' } });
+      if (cls === 'unknown') {
+        subjects.push({ resource, verdict: 'unknown', details: { ...details, reason: decided.reason } });
         continue;
       }
       if (cls === 'distroless' || (cls === 'minimal' && minimalCredit === 1)) {
-        subjects.push({ resource, verdict: 'pass', details });
+        subjects.push({ resource, verdict: 'pass', details: details });
         continue;
       }
-      if (cls === 'minimal') subjects.push({ resource, verdict: minimalCredit === 0 ? 'fail' : 'partial', credit: minimalCredit, details });
-      else subjects.push({ resource, verdict: 'fail', details });
+      if (cls === 'minimal') subjects.push({ resource, verdict: minimalCredit === 0 ? 'fail' : 'partial', credit: minimalCredit, details: details });
+      else subjects.push({ resource, verdict: 'fail', details: details });
       findings.push(
         report(cls, {
           ...imageFindingTarget(group.uses),
           data: {
             image: group.key,
             class: cls,
-            rule: rule.id,
+            rule: decided.by,
             workloads: usedBy.length,
             usedBy: listSome(usedBy),
           },
-          evidence: `${written(group.spellings, group.key)} → ${cls} by catalogue rule "${rule.id}"${rule.note ? `: ${rule.note}` : ''}`,
+          evidence: `${written(group.spellings, group.key)} → ${cls} ${decided.evidence}`,
         }),
       );
     }
@@ -113,6 +118,40 @@ export default defineCheck({
     return { status: findings.length > 0 ? 'fail' : 'pass', subjects, findings };
   },
 });
+
+type Decision =
+  | { cls: 'unknown'; reason: string; head: { class: ImageClass; rule: string | null }; details: Record<string, unknown> }
+  | { cls: Exclude<ImageClass, 'unknown'>; by: string; evidence: string; head: { class: ImageClass; rule: string | null }; details: Record<string, unknown> };
+
+/**
+ * A class read from the image itself wins over the name rules; an inspection that proved nothing
+ * leaves the name rules to decide, and says why in the details.
+ */
+function decide(key: string, ref: ImageRef, classify: (ref: ImageRef) => ImageClassification, contentOf: (key: string) => ImageContent | undefined): Decision {
+  const content = contentOf(key);
+  if (content?.status === 'proven') {
+    return {
+      cls: content.class,
+      by: 'read from the image',
+      evidence: `by its content: ${describeContent(content)}`,
+      head: { class: content.class, rule: null },
+      details: { decidedBy: 'content', digest: content.digest, evidence: content.evidence },
+    };
+  }
+  const inspection = content ? { inspection: content.reason } : {};
+  const { class: cls, rule } = classify(ref);
+  if (cls === 'unknown' || !rule) {
+    const reason = content ? `the image could not be inspected (${content.reason}) and no catalogue rule matches it` : 'no catalogue rule matches this image';
+    return { cls: 'unknown', reason, head: { class: 'unknown', rule: null }, details: inspection };
+  }
+  return {
+    cls,
+    by: rule.id,
+    evidence: `by catalogue rule "${rule.id}"${rule.note ? `: ${rule.note}` : ''}${content ? ` (not inspected: ${content.reason})` : ''}`,
+    head: { class: cls, rule: rule.id },
+    details: { ...(rule.note ? { note: rule.note } : {}), ...(content ? { decidedBy: 'name', ...inspection } : {}) },
+  };
+}
 
 function creditOption(value: unknown): number | undefined {
   if (value === undefined) return DEFAULT_MINIMAL_CREDIT;

@@ -6,6 +6,7 @@ import { processIo, type Io } from './io.js';
 import { auditCommand } from './commands/audit.js';
 import { checksCommand, explainCommand } from './commands/checks.js';
 import { diffCommand } from './commands/diff.js';
+import { imageCommand } from './commands/image.js';
 import { rbacCommand } from './commands/rbac.js';
 import { snapshotCommand } from './commands/snapshot.js';
 
@@ -38,6 +39,7 @@ export async function main(argv: string[], given: Io = processIo()): Promise<num
   program.addCommand(checksCommand(io));
   program.addCommand(diffCommand(io, setExit));
   program.addCommand(explainCommand(io));
+  program.addCommand(imageCommand(io, setExit));
   program.addCommand(rbacCommand(io));
   program.addCommand(snapshotCommand(io));
   for (const cmd of program.commands) {

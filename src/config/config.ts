@@ -12,7 +12,17 @@ export interface Config {
   checks?: { disable?: string[]; only?: string[]; options?: Record<string, Record<string, unknown>> };
   categories?: Partial<Record<CategoryId, boolean>>;
   catalogs?: CatalogOverrides;
+  images?: ImagesConfig;
   waivers?: ConfigWaiver[];
+}
+
+/** `images:` (schemas/config.schema.json): image inspection. */
+export interface ImagesConfig {
+  inspect?: boolean;
+  offline?: boolean;
+  insecureRegistries?: string[];
+  maxMiB?: number;
+  timeLimitSeconds?: number;
 }
 
 /** One entry of `waivers:` as written (schemas/config.schema.json); config/waivers.ts reads it. */

@@ -1,3 +1,4 @@
+import type { ImageContent } from '../k8s/image-content.js';
 import type { KindId } from '../k8s/kinds.js';
 import type { K8sObject, ResourceRef } from '../k8s/object.js';
 import type { KindCollection } from '../k8s/inventory.js';
@@ -118,6 +119,11 @@ export interface CheckContext {
   catalogs: Catalogs;
   serverVersion?: string;
   isSystemNamespace(name: string | undefined): boolean;
+  /**
+   * What inspecting the image proved (`audit --inspect-images`), by the image's canonical
+   * reference (ImageGroup.key); undefined when the image was not inspected.
+   */
+  imageContent(key: string): ImageContent | undefined;
   /**
    * The run's value for `key`: the first check that asks computes it, later checks of the same
    * run get that value, and it is dropped when the run ends. `compute` gets a context of its own

@@ -1,3 +1,4 @@
+import type { ImageContent } from '../k8s/image-content.js';
 import type { KindId } from '../k8s/kinds.js';
 import type { KindCollection } from '../k8s/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
@@ -10,6 +11,8 @@ export interface ContextInput {
   systemNamespaces: ReadonlySet<string>;
   options: Record<string, unknown>;
   serverVersion?: string;
+  /** What image inspection proved, by canonical reference; absent: no image was inspected. */
+  imageContents?: ReadonlyMap<string, ImageContent>;
   /** The run's memo, shared by its checks; a context made without one (a plugin's worker) has its own. */
   memo?: RunMemo;
 }
@@ -35,6 +38,7 @@ function scoped(input: ContextInput, memo: RunMemo, declared: ReadonlySet<KindId
     settings: { systemNamespaces: input.systemNamespaces, options },
     catalogs: input.catalogs,
     isSystemNamespace: (name) => name !== undefined && input.systemNamespaces.has(name),
+    imageContent: (key) => input.imageContents?.get(key),
     ...(input.serverVersion ? { serverVersion: input.serverVersion } : {}),
     memo: (key, compute) => {
       // Checked on every use, not only when computing: whether a check may see a value must

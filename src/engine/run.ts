@@ -99,6 +99,7 @@ function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: Sli
   if (plugin) return normaliseOrExplain(check, evaluateInWorker(plugin, context, input.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS));
   const ctx = makeContext({
     ...context,
+    ...(inventory.imageContents ? { imageContents: inventory.imageContents } : {}),
     memo,
     ...(guard ? { collection: (kind: KindId) => guard.collection(kind, collection(kind)) } : {}),
   });

@@ -1,4 +1,5 @@
 import { isForbiddenKind, type KindId } from './kinds.js';
+import type { ImageContent } from './image-content.js';
 import type { K8sObject, ResourceRef } from './object.js';
 
 /**
@@ -37,6 +38,8 @@ export interface Inventory {
   serverVersion?: string;
   /** Where an object came from, for SARIF locations. */
   locate(ref: ResourceRef): SourceLocation | undefined;
+  /** What image inspection proved (`--inspect-images`), by canonical image reference. */
+  imageContents?: ReadonlyMap<string, ImageContent>;
   /** Snapshot only: the files read, relative to the working directory, in the order read. */
   files?: readonly string[];
 }

@@ -20,12 +20,15 @@ import { evaluateGate, FAIL_ON_VALUES, gateRules } from '../../report/gate.js';
 import { readInventory, type ReadRequest } from '../../inventory/read.js';
 import type { LiveOptions } from '../../inventory/live.js';
 import type { Inventory } from '../../k8s/inventory.js';
+import { KINDS } from '../../k8s/kinds.js';
 import { buildReport, type Report } from '../../report/model.js';
 import { FORMATS, REPORTERS } from '../../report/index.js';
 import { pushMetrics, pushTarget } from '../pushgateway.js';
 import { compareWithBaseline } from '../../report/baseline.js';
 import { readReportFile } from '../report-file.js';
 import { VERSION } from '../../version.js';
+import { inspectInventoryImages } from '../../images/audit.js';
+import { describeInspection } from './image.js';
 import { checkDestinations, readProcessStdin, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
 import { describeCounts, describeSnapshotProgress, progressOn, type Progress } from '../progress.js';
@@ -62,6 +65,9 @@ interface AuditFlags extends ClusterFlags, FleetFlags {
   pushgateway?: string;
   pushgatewayJob: string;
   pushgatewayGroup?: string[];
+  inspectImages?: boolean;
+  insecureRegistry?: string[];
+  offline?: boolean;
 }
 
 /** A --report format that is not a --format: Prometheus metrics, rendered by prom-client (async). */
@@ -106,7 +112,15 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--system-namespaces <list>', 'comma-separated namespaces excluded from tenant checks (default: kube-system,kube-public,kube-node-lease)')
     .option('--no-color', 'disable colors')
     .option('-q, --quiet', 'the table shows the summary alone; no progress on stderr')
-    .option('--verbose', 'the table also shows how the score is computed');
+    .option('--verbose', 'the table also shows how the score is computed')
+    .option('--inspect-images', 'classify images by their content, read from their registries (docs/images.md)')
+    .option(
+      '--insecure-registry <host[:port]>',
+      'with --inspect-images: reach this registry over plain HTTP or an unverified certificate (repeatable)',
+      collect,
+      [],
+    )
+    .option('--offline', 'with --inspect-images: send no request, use only the cache of earlier inspections');
   clusterOptions(cmd, { several: true });
   fleetOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
@@ -212,8 +226,22 @@ async function runAudit(given: AuditFlags, io: Io): Promise<number> {
   // --debug logs every step instead; --quiet wants nothing.
   // One cluster's report, before the gate: the audit's own, or each of a fleet's (its own context).
   const auditCluster = async (cluster: AuditFlags, progress: Progress | undefined, resolve?: LiveOptions['resolve']): Promise<Report> => {
-    const inventory = await gatherInventory(cluster, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis }, resolve);
+    const images = config.images ?? {};
+    const inspectImages = Boolean(flags.inspectImages || images.inspect);
+    const inventory = await gatherInventory(cluster, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis }, inspectImages, resolve);
     phases.done('read the inventory');
+    if (inspectImages) {
+      inventory.imageContents = await inspectInventoryImages(inventory, {
+        env: io.env,
+        insecureRegistries: [...(images.insecureRegistries ?? []), ...(flags.insecureRegistry ?? [])],
+        offline: Boolean(flags.offline || images.offline),
+        now: () => Date.now(),
+        ...(images.maxMiB !== undefined ? { maxBytes: images.maxMiB * (1 << 20) } : {}),
+        ...(images.timeLimitSeconds !== undefined ? { timeLimitMs: images.timeLimitSeconds * 1000 } : {}),
+        ...(progress ? { onProgress: (done: number, total: number, bytes: number) => progress.status(describeInspection(done, total, bytes)) } : {}),
+      });
+      phases.done('inspected the images');
+    }
     const resolved = scope ? resolveScope(scope, inventory, (ns) => systemNamespaces.has(ns)) : undefined;
     if (resolved) for (const line of scopeWarnings(resolved, inventory.source.type)) printLine(io, `warning: ${line}`);
     const timings: [string, number][] = [];
@@ -297,8 +325,8 @@ async function runAudit(given: AuditFlags, io: Io): Promise<number> {
 
 /** What a user should know about a scope that may not say what they meant. */
 function scopeWarnings(resolved: ResolvedScope, source: Inventory['source']['type']): string[] {
-  const where = source === 'live' ? 'cluster' : source;
-  const lines = resolved.notFound.map((ns) => `--namespace ${ns}: the ${where} has no such namespace`);
+  const where = source === 'live' ? 'the cluster has' : source === 'manifests' ? 'the manifests have' : 'the snapshot has';
+  const lines = resolved.notFound.map((ns) => `--namespace ${ns}: ${where} no such namespace`);
   if (!resolved.unresolved && resolved.tenantNamespaces?.length === 0) lines.push('the scope holds no tenant namespace: tenant checks have nothing to examine');
   return lines;
 }
@@ -360,6 +388,7 @@ function gatherInventory(
   scope: NamespaceScope | undefined,
   progress: Progress | undefined,
   manifests: ReadRequest['manifests'],
+  inspectImages = false,
   resolve?: LiveOptions['resolve'],
 ): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
@@ -369,10 +398,11 @@ function gatherInventory(
     cwd: io.cwd,
     live: { ...liveReadOptions(flags), env: io.env, ...(resolve ? { resolve } : {}) },
     // The whole cluster is read, scoped or not: cluster-wide checks need every namespace (engine/scope.ts).
-    kinds: [...new Set([...kindsToCollect(checks), ...kindsForScope(scope)])].sort(),
+    kinds: [...new Set([...kindsToCollect(checks), ...kindsForScope(scope), ...(inspectImages ? [KINDS.Pod, KINDS.Node] : [])])].sort(),
     // Built-in checks read only what the slim projection keeps (test/k8s/slim.test.ts); a plugin
     // may read any field, so with one loaded objects are kept whole.
-    slim: checks.every((c) => BUILTIN_CHECKS.includes(c)),
+    // Image inspection reads pods' container statuses and nodes, which the slim projection drops.
+    slim: checks.every((c) => BUILTIN_CHECKS.includes(c)) && !inspectImages,
     ownsProcess: Boolean(io.ownsProcess),
     ...(progress
       ? {

@@ -1,0 +1,123 @@
+/**
+ * One HTTP request to a registry, over Node's own http/https. TLS is verified against the system
+ * roots (plus NODE_EXTRA_CA_CERTS, or the `ca` given) unless the registry was named insecure.
+ * Redirects are not followed here: the registry client follows them itself, so that it can drop
+ * credentials when a redirect leaves the registry's origin.
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { RetryableFailure } from '../kube/retry.js';
+import { parseRetryAfter, RETRYABLE_CODES, RETRYABLE_STATUSES } from '../kube/retry.js';
+
+export interface HttpOptions {
+  method: 'GET' | 'HEAD';
+  headers: Record<string, string>;
+  /** Accept any certificate (an `--insecure-registry`). */
+  insecure: boolean;
+  /** Extra trusted CA certificates (PEM). */
+  ca?: string | Buffer;
+  timeoutMs: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: IncomingMessage;
+}
+
+/** A failed request, with what the retry loop needs; never carries a header value. */
+export class RegistryHttpError extends Error implements RetryableFailure {
+  retryable?: string;
+  timedOut?: boolean;
+  retryAfterMs?: number;
+  attempts?: number;
+  gaveUp?: string;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+
+  constructor(message: string, details: { status?: number; code?: string; retryable?: string; timedOut?: boolean; retryAfterMs?: number }) {
+    super(message);
+    this.name = 'RegistryHttpError';
+    this.status = details.status;
+    this.code = details.code;
+    if (details.retryable) this.retryable = details.retryable;
+    if (details.timedOut) this.timedOut = true;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+const agents = {
+  http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  insecure: new https.Agent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: false }),
+};
+
+export function request(url: URL, options: HttpOptions): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const secure = url.protocol === 'https:';
+    const common = { method: options.method, headers: options.headers, timeout: options.timeoutMs };
+    const onResponse = (res: IncomingMessage): void => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
+    const req = secure
+      ? https.request(
+          url,
+          {
+            ...common,
+            ...(options.ca ? { ca: options.ca, agent: false } : { agent: options.insecure ? agents.insecure : agents.https }),
+            rejectUnauthorized: !options.insecure,
+          },
+          onResponse,
+        )
+      : http.request(url, { ...common, agent: agents.http }, onResponse);
+    req.on('timeout', () => {
+      req.destroy(new RegistryHttpError(`${url.host}: no answer within ${Math.round(options.timeoutMs / 1000)}s`, { retryable: 'timeout', timedOut: true }));
+    });
+    req.on('error', (err) => reject(asHttpError(err, url)));
+    req.end();
+  });
+}
+
+function asHttpError(err: unknown, url: URL): RegistryHttpError {
+  if (err instanceof RegistryHttpError) return err;
+  const code = (err as { code?: unknown }).code;
+  const c = typeof code === 'string' ? code : undefined;
+  const message = (err as { message?: unknown }).message;
+  return new RegistryHttpError(`${url.host}: ${typeof message === 'string' ? message : 'request failed'}`, {
+    ...(c ? { code: c } : {}),
+    ...(c && RETRYABLE_CODES.has(c) ? { retryable: c === 'ECONNRESET' ? 'connection reset' : c } : {}),
+  });
+}
+
+/** The error for an unwanted status; 429 and 5xx are retryable, with the server's Retry-After. */
+export function statusError(what: string, res: HttpResponse): RegistryHttpError {
+  const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+  return new RegistryHttpError(`${what}: HTTP ${res.status}`, {
+    status: res.status,
+    ...(RETRYABLE_STATUSES.has(res.status) ? { retryable: String(res.status) } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
+}
+
+/** The whole body, up to `limit` bytes (a manifest, a token answer): more is an error. */
+export async function readBody(res: HttpResponse, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        res.body.destroy();
+        throw new RegistryHttpError(`${what}: larger than ${limit} bytes`, {});
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof RegistryHttpError) throw err;
+    throw new RegistryHttpError(`${what}: the connection broke while reading`, { retryable: 'connection reset', code: 'ECONNRESET' });
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Throws away the rest of a body so that its connection can be reused. */
+export function discard(res: HttpResponse): void {
+  res.body.resume();
+}

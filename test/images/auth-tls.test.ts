@@ -1,0 +1,148 @@
+/**
+ * Verified TLS with a test CA, htpasswd basic auth on the real registry, the bearer-token flow
+ * through a token issuer of the tests' own, and the air-gapped sources (a `docker save` tarball,
+ * a layout built by umoci).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { inspectOne, DEFAULT_PLATFORM, type InspectTarget } from '../../src/images/inspect.js';
+import { Registries } from '../../src/images/registry.js';
+import { CredentialStore } from '../../src/images/credentials.js';
+import { parseSource } from '../../src/images/source.js';
+import type { ImageContent } from '../../src/k8s/image-content.js';
+import { IMAGES, writeLayout } from '../support/registry/layouts.js';
+import { haveHtpasswd, haveRegistryTools, push, saveArchive, startProxy, startRegistry, type TestRegistry } from '../support/registry/registry.js';
+import { testOptions } from '../support/registry/inspect.js';
+import { TLS_DIR } from '../support/fixture-server.js';
+import { findTool } from '../support/tools.js';
+
+const run = promisify(execFile);
+const maybe = haveRegistryTools && haveHtpasswd ? describe : describe.skip;
+const alpine = IMAGES.find((i) => i.repo === 'library/alpine')!;
+
+function target(ref: string): InspectTarget {
+  const parsed = parseSource(ref);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return { key: ref, source: parsed.spec, platform: DEFAULT_PLATFORM };
+}
+
+function classOf(c: ImageContent): string {
+  return c.status === 'proven' ? c.class : `unproven: ${c.reason}`;
+}
+
+maybe('registries behind TLS and logins, and images without a registry', () => {
+  let work: string;
+  let tls: TestRegistry;
+  let locked: TestRegistry;
+  let layout: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'kposture-images-auth-'));
+    layout = join(work, 'alpine');
+    await writeLayout(layout, alpine, { tag: '1' });
+    tls = await startRegistry({ tls: true });
+    await push(layout, '1', tls.host, 'library/alpine');
+    locked = await startRegistry({ users: { ci: 's3cret' } });
+    await push(layout, '1', locked.host, 'library/alpine', { creds: 'ci:s3cret' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await tls.stop();
+    await locked.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('verifies the registry certificate: trusted CA passes, an unknown one fails, --insecure-registry accepts it', async () => {
+    const ref = `${tls.host}/library/alpine:1`;
+    const trusted = testOptions([]);
+    const withCa = new Registries({
+      insecure: new Set(),
+      credentials: new CredentialStore({ env: { HOME: work } }),
+      ca: readFileSync(join(TLS_DIR, 'ca.crt')),
+      concurrency: 2,
+      timeoutMs: 5000,
+      stats: trusted.stats,
+    });
+    expect(classOf(await inspectOne(target(ref), { ...trusted, registries: withCa }))).toBe('minimal');
+    const other = new Registries({
+      insecure: new Set(),
+      credentials: new CredentialStore({ env: { HOME: work } }),
+      ca: readFileSync(join(TLS_DIR, 'other-ca.crt')),
+      concurrency: 2,
+      timeoutMs: 5000,
+      stats: trusted.stats,
+    });
+    expect(classOf(await inspectOne(target(ref), { ...trusted, registries: other }))).toMatch(/unproven: .*certificate/);
+    expect(classOf(await inspectOne(target(ref), testOptions([tls.host])))).toBe('minimal');
+  });
+
+  it('logs in to an htpasswd registry with the docker config credential, and is refused without one', async () => {
+    const ref = `${locked.host}/library/alpine:1`;
+    expect(classOf(await inspectOne(target(ref), testOptions([locked.host])))).toMatch(/unproven: .*no credential/);
+    const docker = join(work, 'docker');
+    mkdirSync(docker, { recursive: true });
+    writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [locked.host]: { username: 'ci', password: 's3cret' } } }));
+    const options = testOptions([locked.host], { credentials: { env: { HOME: work, DOCKER_CONFIG: docker } } });
+    expect(classOf(await inspectOne(target(ref), options))).toBe('minimal');
+    // Podman's auth.json is read too.
+    const podman = join(work, 'auth.json');
+    writeFileSync(podman, JSON.stringify({ auths: { [locked.host]: { auth: Buffer.from('ci:s3cret').toString('base64') } } }));
+    const viaPodman = testOptions([locked.host], { credentials: { env: { HOME: join(work, 'nohome'), REGISTRY_AUTH_FILE: podman } } });
+    expect(classOf(await inspectOne(target(ref), viaPodman))).toBe('minimal');
+  });
+
+  it('follows a bearer challenge to the token issuer, anonymously, and sends the token only to the registry', async () => {
+    const plain = await startRegistry();
+    await push(layout, '1', plain.host, 'library/alpine');
+    const issued: { scope: string | null; service: string | null; authorization: boolean }[] = [];
+    const issuer = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      issued.push({ scope: url.searchParams.get('scope'), service: url.searchParams.get('service'), authorization: req.headers.authorization !== undefined });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'tok-123' }));
+    });
+    await new Promise<void>((r) => issuer.listen(0, '127.0.0.1', r));
+    const realm = `http://127.0.0.1:${(issuer.address() as AddressInfo).port}/token`;
+    const proxy = await startProxy(plain.host);
+    proxy.faults.push((req, res) => {
+      if (req.headers.authorization === 'Bearer tok-123') return false;
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="test-registry",scope="repository:library/alpine:pull"` }).end();
+      return true;
+    });
+    try {
+      expect(classOf(await inspectOne(target(`${proxy.host}/library/alpine:1`), testOptions([proxy.host])))).toBe('minimal');
+      expect(issued[0]).toEqual({ scope: 'repository:library/alpine:pull', service: 'test-registry', authorization: false });
+      expect(issued.length).toBe(1);
+    } finally {
+      await proxy.close();
+      await new Promise((r) => issuer.close(r));
+      await plain.stop();
+    }
+  });
+
+  it('reads a docker save tarball and a layout built by umoci the same way', async () => {
+    const archive = join(work, 'alpine.tar');
+    await saveArchive(layout, '1', archive, 'library/alpine:1');
+    const fromArchive = await inspectOne(target(`docker-archive:${archive}`), testOptions([]));
+    expect(classOf(fromArchive)).toBe('minimal');
+    expect(fromArchive.status === 'proven' && fromArchive.evidence.join('; ')).toContain('PRETTY_NAME="Alpine Linux v3.20"');
+
+    const umoci = findTool('umoci');
+    if (!umoci) return;
+    const built = join(work, 'umoci');
+    const rootfs = join(work, 'rootfs');
+    mkdirSync(join(rootfs, 'app'), { recursive: true });
+    writeFileSync(join(rootfs, 'app', 'server'), '\x7fELF static');
+    await run(umoci, ['init', '--layout', built]);
+    await run(umoci, ['new', '--image', `${built}:1`]);
+    await run(umoci, ['insert', '--rootless', '--image', `${built}:1`, join(rootfs, 'app'), '/app']);
+    const c = await inspectOne(target(`oci:${built}:1`), testOptions([]));
+    expect(classOf(c)).toBe('distroless');
+    expect(c.status === 'proven' && c.evidence.join('; ')).toContain('no shell');
+  });
+});
