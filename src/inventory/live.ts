@@ -3,7 +3,7 @@ import { kindId, type KindId } from '../k8s/kinds.js';
 import { isRecord, type K8sObject } from '../k8s/object.js';
 import { ApiClient, ApiStatusError, CredentialError, DEADLINE_CODE, LimitError, TransportError, formatSeconds } from '../kube/client.js';
 import { discover, wantedOf, type Placement, type Wanted } from '../kube/discovery.js';
-import { resolveTarget, type ClusterTarget } from '../kube/kubeconfig.js';
+import { resolveTarget, type ClusterTarget, type KubeconfigOptions } from '../kube/kubeconfig.js';
 import { mapBounded } from '../kube/limit.js';
 import { listAll, type ListOptions } from '../kube/pager.js';
 import { PageDecoder, type PageDecoderOptions } from '../kube/page-decoder.js';
@@ -37,6 +37,12 @@ export interface LiveOptions {
   maxPages?: number;
   /** Also log one line per request (path, status, time; never headers). */
   logRequests?: boolean;
+  /**
+   * How the kubeconfig is resolved (default resolveTarget). A fleet audit resolves its clusters' one
+   * at a time: each resolution may load client-node into a worker thread for a moment, and several
+   * at once would add up at the peak (docs/performance.md#fleets).
+   */
+  resolve?: (options: KubeconfigOptions) => Promise<ClusterTarget>;
   /** Environment, home and service-account folder for kubeconfig resolution (tests pass their own). */
   env?: NodeJS.ProcessEnv;
   homeDir?: string;
@@ -87,7 +93,7 @@ export async function collectLiveInventory(options: LiveOptions): Promise<LiveIn
   // client-node is slow and large to import: snapshot audits never load it, and live audits with
   // static credentials load it only in a worker that resolves the kubeconfig (kubeconfig.ts,
   // docs/performance.md#credentials-off-the-main-thread).
-  const target = await resolveTarget(options);
+  const target = await (options.resolve ?? resolveTarget)(options);
   const log = options.log ?? ((): void => undefined);
   // A detail for --debug, not progress: which way credentials are made (kubeconfig.ts).
   if (options.logRequests) log(`credentials: ${target.kc ? 'made per request by client-node' : 'static, made once by client-node in a worker thread'}`);

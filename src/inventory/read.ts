@@ -22,7 +22,7 @@ export interface ReadRequest {
   /** Rendered manifests to audit instead of a cluster or a snapshot (manifests.ts), when it has paths. */
   manifests?: Omit<ManifestsOptions, 'cwd' | 'project'>;
   /** How to reach the cluster, when no snapshot is given. */
-  live: Pick<LiveOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'timeoutMs' | 'maxPageBytes' | 'maxPages' | 'env'>;
+  live: Pick<LiveOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'timeoutMs' | 'maxPageBytes' | 'maxPages' | 'env' | 'resolve'>;
   kinds: KindId[];
   /**
    * Keep only the fields the built-in checks read (k8s/slim.ts), in worker threads where that

@@ -108,6 +108,48 @@ export async function fixedTarget(options: KubeconfigOptions): Promise<ClusterTa
  */
 export async function resolveKubeconfig(options: KubeconfigOptions): Promise<ClusterTarget> {
   const { KubeConfig } = await import('@kubernetes/client-node');
+  const { kc, origin, tokenFiles } = await loadKubeconfig(options);
+  const target = selectContext(kc, options.context, origin, tokenFiles);
+  await checkStaticCredentials(KubeConfig, target, tokenFiles.get(target.user.name));
+  return target;
+}
+
+/** The context names a kubeconfig defines, sorted, and where it was read from. */
+export interface KubeconfigContexts {
+  names: string[];
+  current?: string;
+  origin: string;
+}
+
+/**
+ * The contexts of the kubeconfig resolveKubeconfig would read (a fleet audit picks several), read
+ * in a worker thread so that client-node is not loaded into this one; the worker's answer is used
+ * when it has one, else the kubeconfig is read here, whose errors are resolveKubeconfig's own.
+ */
+export async function listContexts(options: Omit<KubeconfigOptions, 'context'>): Promise<KubeconfigContexts> {
+  const { kubeconfig, homeDir, serviceAccountDir } = options;
+  const request: ContextsRequest = { kubeconfig, homeDir, serviceAccountDir, env: { ...(options.env ?? process.env) }, contexts: true };
+  const listed = await new Promise<KubeconfigContexts | undefined>((resolve, reject) => {
+    const worker = new Worker(new URL('./kubeconfig-worker.js', import.meta.url), { workerData: request });
+    worker.once('message', (answer: KubeconfigContexts | undefined) => resolve(answer));
+    worker.once('error', reject);
+    worker.once('exit', () => resolve(undefined));
+  }).catch(() => undefined);
+  return listed ?? readContexts(options);
+}
+
+/** What the kubeconfig worker is asked for when it lists contexts instead of resolving one. */
+export type ContextsRequest = Omit<KubeconfigOptions, 'context'> & { contexts: true };
+
+/** listContexts in this thread (the kubeconfig worker runs it). */
+export async function readContexts(options: Omit<KubeconfigOptions, 'context'>): Promise<KubeconfigContexts> {
+  const { kc, origin } = await loadKubeconfig(options);
+  const names = [...new Set(kc.contexts.map((c) => c.name))].sort((a, b) => a.localeCompare(b, 'en'));
+  return { names, ...(kc.currentContext ? { current: kc.currentContext } : {}), origin };
+}
+
+async function loadKubeconfig(options: KubeconfigOptions): Promise<{ kc: KubeConfig; origin: string; tokenFiles: TokenFiles }> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const env = options.env ?? process.env;
   const kc = new KubeConfig();
   const tokenFiles: TokenFiles = new Map();
@@ -147,9 +189,7 @@ export async function resolveKubeconfig(options: KubeconfigOptions): Promise<Clu
       );
     }
   }
-  const target = selectContext(kc, options.context, origin, tokenFiles);
-  await checkStaticCredentials(KubeConfig, target, tokenFiles.get(target.user.name));
-  return target;
+  return { kc, origin, tokenFiles };
 }
 
 /**

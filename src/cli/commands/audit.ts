@@ -18,6 +18,7 @@ import { isNamespaceName, kindsForScope, resolveScope, summarizeScope, type Name
 import { parseSelectorString } from '../../k8s/selector-string.js';
 import { evaluateGate, FAIL_ON_VALUES, gateRules } from '../../report/gate.js';
 import { readInventory, type ReadRequest } from '../../inventory/read.js';
+import type { LiveOptions } from '../../inventory/live.js';
 import type { Inventory } from '../../k8s/inventory.js';
 import { KINDS } from '../../k8s/kinds.js';
 import { buildReport, type Report } from '../../report/model.js';
@@ -31,8 +32,10 @@ import { describeInspection } from './image.js';
 import { checkDestinations, readProcessStdin, writeFilesAtomic, writeStdout, type Io } from '../io.js';
 import { useColor, parsePercent, parseSeconds, collect, clusterOptions, liveReadOptions, printLine, terminalWidth, type ClusterFlags } from './shared.js';
 import { describeCounts, describeSnapshotProgress, progressOn, type Progress } from '../progress.js';
+import { checkFleetFlags, DEFAULT_PARALLEL, fleetContexts, fleetOptions, runFleet, type FleetFlags } from './fleet.js';
 
-interface AuditFlags extends ClusterFlags {
+interface AuditFlags extends ClusterFlags, FleetFlags {
+  context?: string[];
   snapshot?: string[];
   manifests?: string[];
   defaultNamespace?: string;
@@ -118,7 +121,8 @@ export function auditCommand(io: Io, setExit: (code: number) => void): Command {
       [],
     )
     .option('--offline', 'with --inspect-images: send no request, use only the cache of earlier inspections');
-  clusterOptions(cmd);
+  clusterOptions(cmd, { several: true });
+  fleetOptions(cmd);
   cmd.action(async (flags: AuditFlags, command: Command) => {
     // --debug is also a program-level option, which commander may have taken before this command.
     const debug = Boolean(flags.debug ?? command.optsWithGlobals<{ debug?: boolean }>().debug);
@@ -172,8 +176,13 @@ function scopeFromFlags(flags: AuditFlags): NamespaceScope | undefined {
   return { namespaces, exclude, ...(selector ? { selector } : {}) };
 }
 
-async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
+async function runAudit(given: AuditFlags, io: Io): Promise<number> {
   const started = performance.now();
+  // Several contexts: a fleet audit (fleet.ts); one context, however chosen: the audit as ever.
+  const contexts = await fleetContexts(given, io);
+  const fleet = contexts && contexts.length > 1 ? contexts : undefined;
+  if (fleet) checkFleetFlags(given);
+  const flags: AuditFlags = contexts?.length === 1 ? { ...given, context: contexts } : given;
   const extraReports = parseReportTargets(flags.report ?? []);
   const push = flags.pushgateway !== undefined ? pushTarget(flags.pushgateway, flags.pushgatewayJob, flags.pushgatewayGroup ?? []) : undefined;
   const rules = gateRules(flags);
@@ -215,11 +224,11 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   // With --debug: how long each phase took, and which checks took longest (tuning large clusters).
   const phases = phaseTimer(flags.debug ? (line) => printLine(io, line) : undefined);
   // --debug logs every step instead; --quiet wants nothing.
-  const progress = flags.quiet || flags.debug ? undefined : progressOn(io, () => performance.now());
-  const report = await (async (): Promise<Report> => {
+  // One cluster's report, before the gate: the audit's own, or each of a fleet's (its own context).
+  const auditCluster = async (cluster: AuditFlags, progress: Progress | undefined, resolve?: LiveOptions['resolve']): Promise<Report> => {
     const images = config.images ?? {};
     const inspectImages = Boolean(flags.inspectImages || images.inspect);
-    const inventory = await gatherInventory(flags, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis }, inspectImages);
+    const inventory = await gatherInventory(cluster, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis }, inspectImages, resolve);
     phases.done('read the inventory');
     if (inspectImages) {
       inventory.imageContents = await inspectInventoryImages(inventory, {
@@ -263,7 +272,27 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
       ...(resolved ? { scope: summarizeScope(resolved, checks) } : {}),
     });
     return baseline ? compareWithBaseline(built, baseline, flags.baseline!) : built;
-  })().finally(() => progress?.done());
+  };
+  if (fleet) {
+    return runFleet(
+      {
+        contexts: fleet,
+        parallel: flags.parallel ?? DEFAULT_PARALLEL,
+        audit: (context, resolve) => auditCluster({ ...flags, context: [context] }, undefined, resolve),
+        rules,
+        format: flags.format,
+        ...(flags.output ? { output: flags.output } : {}),
+        reports: extraReports,
+        color: useColor(flags.color, io, true),
+        quiet: Boolean(flags.quiet),
+        debug: Boolean(flags.debug),
+        now,
+      },
+      io,
+    );
+  }
+  const progress = flags.quiet || flags.debug ? undefined : progressOn(io, () => performance.now());
+  const report = await auditCluster(flags, progress).finally(() => progress?.done());
   for (const line of waiverWarnings(report.waivers)) printLine(io, line);
   const gate = evaluateGate(report, rules);
   if (gate) report.gate = gate;
@@ -360,13 +389,14 @@ function gatherInventory(
   progress: Progress | undefined,
   manifests: ReadRequest['manifests'],
   inspectImages = false,
+  resolve?: LiveOptions['resolve'],
 ): Promise<Inventory> {
   const say = (line: string): void => printLine(io, line);
   return readInventory({
     snapshots: flags.snapshot ?? [],
     ...(manifests ? { manifests } : {}),
     cwd: io.cwd,
-    live: { ...liveReadOptions(flags), env: io.env },
+    live: { ...liveReadOptions(flags), env: io.env, ...(resolve ? { resolve } : {}) },
     // The whole cluster is read, scoped or not: cluster-wide checks need every namespace (engine/scope.ts).
     kinds: [...new Set([...kindsToCollect(checks), ...kindsForScope(scope), ...(inspectImages ? [KINDS.Pod, KINDS.Node] : [])])].sort(),
     // Built-in checks read only what the slim projection keeps (test/k8s/slim.test.ts); a plugin

@@ -1,11 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { KpostureError } from '../../errors.js';
 import type { LiveOptions } from '../../inventory/live.js';
 import type { Io } from '../io.js';
 import { visible } from '../../util/terminal.js';
 
 export interface ClusterFlags {
   kubeconfig?: string;
-  context?: string;
+  /** --context, repeatable: `audit` audits a fleet when given several (fleet.ts); other commands take one. */
+  context?: string[];
   requestTimeout?: number;
   timeout?: number;
   maxPageMib?: number;
@@ -31,10 +33,14 @@ export function parseSeconds(value: string): number {
   return n;
 }
 
-export function clusterOptions(cmd: Command): Command {
+/** The flags that say how to reach a cluster; `several`: --context may be repeated (a fleet audit). */
+export function clusterOptions(cmd: Command, { several = false }: { several?: boolean } = {}): Command {
+  const context = several
+    ? 'kubeconfig context (default: the current context); repeat it to audit several clusters'
+    : 'kubeconfig context (default: the current context)';
   return cmd
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
-    .option('--context <name>', 'kubeconfig context (default: the current context)')
+    .option('--context <name>', context, collect, [])
     .option('--request-timeout <seconds>', 'timeout of each API request (default 30)', parseSeconds)
     .option('--timeout <seconds>', 'deadline for reading the cluster; kinds not read by then are reported as errors (default 600)', parseSeconds)
     .option('--max-page-mib <MiB>', 'largest API answer read; a larger one makes its kind an error (default 256)', (v) => parseCount(v, '--max-page-mib'))
@@ -51,9 +57,13 @@ function parseCount(value: string, flag: string): number {
 export function liveReadOptions(
   flags: ClusterFlags,
 ): Pick<LiveOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'timeoutMs' | 'maxPageBytes' | 'maxPages'> {
+  const contexts = flags.context ?? [];
+  if (contexts.length > 1) {
+    throw new KpostureError('usage', `--context given ${contexts.length} times: this command reads one cluster`, 'give --context once');
+  }
   return {
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    ...(flags.context ? { context: flags.context } : {}),
+    ...(contexts[0] ? { context: contexts[0] } : {}),
     ...(flags.requestTimeout ? { requestTimeoutMs: flags.requestTimeout * 1000 } : {}),
     ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
     ...(flags.maxPageMib ? { maxPageBytes: flags.maxPageMib * 2 ** 20 } : {}),
