@@ -86,14 +86,14 @@ export default defineCheck({
                 resource,
                 data,
                 field: 'spec.replicas',
-                evidence: `spec.replicas: ${desired}; status.readyReplicas: ${ready}`,
+                evidence: `${desired} (status.readyReplicas: ${ready})`,
                 verify,
               })
             : report('notReady', {
                 resource,
                 data,
                 field: 'status.readyReplicas',
-                evidence: `status.readyReplicas: ${ready} of spec.replicas: ${desired}`,
+                evidence: `${ready} (spec.replicas: ${desired})`,
                 verify,
               }),
         );

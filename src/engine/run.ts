@@ -3,7 +3,7 @@ import { compareRefs } from '../k8s/object.js';
 import { collectionOf, describeStatus, isKnown, type Inventory } from '../k8s/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
 import { describeError } from '../errors.js';
-import type { Check, Finding, Outcome, Subject } from './check.js';
+import { renderMessage, type Check, type Finding, type Outcome, type Subject } from './check.js';
 import { makeContext, RunMemo } from './context.js';
 import { SlimContractError, SlimGuard } from './slim-guard.js';
 import { DEFAULT_PLUGIN_TIMEOUT_MS, evaluateInWorker, pluginSource } from './sandbox.js';
@@ -17,6 +17,17 @@ export interface CheckResult {
   outcome: Outcome;
   /** What waivers took out of the outcome: still shown in every report, never scored. */
   waived?: WaivedPart;
+  /** Findings folded into another check's finding that reports the same causes (causes.ts). */
+  explained?: ExplainedFinding[];
+  /** Standing findings that other checks' findings were folded into, with those checks' ids. */
+  explains?: ReadonlyMap<Finding, string[]>;
+}
+
+/** A finding whose every cause a standing finding of another check reports (causes.ts). */
+export interface ExplainedFinding {
+  finding: Finding;
+  /** The checks whose findings report its causes. */
+  by: string[];
 }
 
 export interface WaivedPart {
@@ -67,13 +78,33 @@ export function runChecks(input: EngineInput): CheckResult[] {
   // Tenant checks of a scoped audit see other collections, so what they share is their own.
   const tenantMemo = input.scope ? new RunMemo() : memo;
   const guard = input.guardSlim ? new SlimGuard() : undefined;
-  for (const check of [...input.checks].sort((a, b) => a.meta.id.localeCompare(b.meta.id, 'en'))) {
+  const sorted = [...input.checks].sort((a, b) => a.meta.id.localeCompare(b.meta.id, 'en'));
+  const outcomes = new Map<string, Outcome>();
+  // Checks that require another run after it, so that its outcome is known (CheckMeta.requires).
+  for (const check of [...sorted.filter((c) => !c.meta.requires), ...sorted.filter((c) => c.meta.requires)]) {
     const started = performance.now();
     const scope = input.scope && isTenantCheck(check) ? input.scope : undefined;
-    results.push({ check, outcome: evaluateOne(check, input, scope ? tenantMemo : memo, guard, scope) });
+    const moot = unmetPremise(check, sorted, outcomes);
+    outcomes.set(check.meta.id, moot ?? evaluateOne(check, input, scope ? tenantMemo : memo, guard, scope));
     input.onTimed?.(check.meta.id, performance.now() - started);
   }
+  for (const check of sorted) results.push({ check, outcome: outcomes.get(check.meta.id)! });
   return results;
+}
+
+/**
+ * `not-applicable` when the check the given one requires failed in this run: what the check
+ * judges has no effect until that is fixed, and the failing check already says so. A required
+ * check that passed, could not decide, or did not run leaves the check to be evaluated.
+ */
+function unmetPremise(check: Check, checks: readonly Check[], outcomes: ReadonlyMap<string, Outcome>): Outcome | undefined {
+  const premise = check.meta.requires;
+  const required = premise && checks.find((c) => c.meta.id === premise.check);
+  const outcome = required && outcomes.get(required.meta.id);
+  if (!premise || !required || outcome?.status !== 'fail') return undefined;
+  const first = outcome.findings[0];
+  const said = first ? `: ${renderMessage(required.meta.messages[first.messageId] ?? first.messageId, first.data)}` : '';
+  return { status: 'not-applicable', reason: `${premise.because} (${required.meta.id} fails${said})` };
 }
 
 function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: SlimGuard | undefined, scope: ResolvedScope | undefined): Outcome {

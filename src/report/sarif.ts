@@ -175,7 +175,8 @@ function ruleFor(check: ReportCheck, level: Level): SarifRule {
 }
 
 function resultsFor(check: ReportCheck, index: number, level: Level): SarifResult[] {
-  return check.findings.map((finding) => {
+  // An explained finding is the result of another rule already (docs/scoring.md#one-root-cause-one-finding).
+  return check.findings.filter((finding) => !finding.explainedBy).map((finding) => {
     const fingerprint = finding.fingerprint;
     return {
       ruleId: check.id,

@@ -87,7 +87,8 @@ export function countsSummary(report: Report): string {
     ...(unknown.length > 0 ? [`${unknown.length} unknown`] : []),
     ...(s.notApplicable > 0 ? [`${s.notApplicable} not applicable`] : []),
   ];
-  const waived = s.waived ? ` (${s.waived} more waived)` : '';
+  const more = [...(s.waived ? [`${s.waived} more waived`] : []), ...(s.explained ? [`${s.explained} more explained by another check's finding`] : [])];
+  const waived = more.length > 0 ? ` (${more.join(', ')})` : '';
   return `${report.checks.length} checks: ${parts.join(', ')}; ${s.findings} finding${s.findings === 1 ? '' : 's'}${waived}`;
 }
 
@@ -122,5 +123,10 @@ export function checksOf(report: Report, categoryId: string): ReportCheck[] {
  * as its baseline state (`new`) or that a waiver covers it. The one place that decides them.
  */
 export function findingTags(finding: ReportFinding): string[] {
-  return [...(finding.baseline === 'new' ? ['new'] : []), ...(finding.waived ? ['waived'] : [])];
+  return [
+    ...(finding.baseline === 'new' ? ['new'] : []),
+    ...(finding.waived ? ['waived'] : []),
+    ...(finding.explainedBy ? [`see ${finding.explainedBy.join(', ')}`] : []),
+    ...(finding.explains ? [`also ${finding.explains.join(', ')}`] : []),
+  ];
 }

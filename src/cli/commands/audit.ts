@@ -4,6 +4,7 @@ import { loadConfig, DEFAULT_SYSTEM_NAMESPACES } from '../../config/config.js';
 import { configToRead } from '../../config/discover.js';
 import { configWaivers } from '../../config/waivers.js';
 import { waiveResults } from '../../engine/waivers.js';
+import { explainResults } from '../../engine/causes.js';
 import { waiversSection, waiverWarnings } from '../../report/waivers.js';
 import { loadBuiltinCatalogs } from '../../catalog/load.js';
 import { mergeCatalogs } from '../../catalog/catalogs.js';
@@ -251,7 +252,8 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
     });
     phases.done(`ran ${results.length} checks (slowest: ${slowest(timings)})`);
     const waived = waiveResults(results, inventory, { configWaivers: waivers, knownChecks, allowPermanent, today: now.toISOString().slice(0, 10) });
-    const scorecard = scoreResults(waived.results, config.categories);
+    // One root cause, one finding: after waivers, so that a waived finding explains nothing (causes.ts).
+    const scorecard = scoreResults(explainResults(waived.results), config.categories);
     const built = buildReport({
       scorecard,
       inventory,
