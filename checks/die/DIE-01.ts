@@ -59,6 +59,8 @@ export default defineCheck({
           field: 'spec.replicas',
           evidence: set ? String(replicas) : 'unset (the API server defaults it to 1)',
           verify: kubectl('-n', ns ?? '', 'get', kind.toLowerCase(), ref.name),
+          // Raising spec.replicas fixes this finding and PE-04's on a policy engine's controller.
+          causes: [{ resource: ref, key: 'spec.replicas' }],
         }),
       );
     }

@@ -42,7 +42,8 @@ export default defineCheck({
     // Pods open because no policy of their namespace applies to a direction: NP-02's or NP-03's finding.
     explainedBy: ['NP-02', 'NP-03'],
     messages: {
-      notIsolated: 'Namespace {namespace}: pods no NetworkPolicy isolates ({counted})',
+      ingressOpen: 'Namespace {namespace} has pods no NetworkPolicy isolates for ingress ({counted})',
+      egressOpen: 'Namespace {namespace} has pods no NetworkPolicy isolates for egress ({counted})',
     },
   },
   evaluate(ctx, report) {
@@ -91,27 +92,24 @@ export default defineCheck({
       });
       const ingressOpen = c.pods - c.Ingress - c.uncertain.Ingress;
       const egressOpen = c.pods - c.Egress - c.uncertain.Egress;
-      if (ingressOpen === 0 && egressOpen === 0) continue;
-      const evidence = `not selected for Ingress: ${ingressOpen} of ${c.pods}; for Egress: ${egressOpen} of ${c.pods}`;
-      // A direction whose every pod is open because no policy of the namespace applies to it is
-      // the namespace's missing policy (NP-02, NP-03); partly covered pods are this check's own cause.
-      const causes: Cause[] = [];
+      // One finding per open direction: a direction whose every pod is open because no policy of
+      // the namespace applies to it is the namespace's missing policy (NP-02, NP-03, which it then
+      // folds into); pods a direction's policies leave out are this check's own cause.
       for (const [d, open] of [['Ingress', ingressOpen], ['Egress', egressOpen]] as const) {
         if (open === 0) continue;
-        causes.push(
-          open === c.pods && hasNoPolicy(view, namespace, d) ? noPolicyCause(namespace, d) : { resource, key: `networkpolicy:pods-not-isolated:${d}` },
+        const cause: Cause =
+          open === c.pods && hasNoPolicy(view, namespace, d) ? noPolicyCause(namespace, d) : { resource, key: `networkpolicy:pods-not-isolated:${d}` };
+        findings.push(
+          report(d === 'Ingress' ? 'ingressOpen' : 'egressOpen', {
+            resource,
+            data: { namespace, pods: c.pods, counted: podsCounted(view, namespace), open },
+            field: 'networkpolicies[*].spec.podSelector',
+            evidence: `${open} of ${c.pods} selected by no ${d} policy`,
+            verify: kubectl('get', 'pods,networkpolicy', '-n', namespace, '--show-labels'),
+            causes: [cause],
+          }),
         );
       }
-      findings.push(
-        report('notIsolated', {
-          resource,
-          data: { namespace, pods: c.pods, counted: podsCounted(view, namespace), ingressOpen, egressOpen },
-          field: 'networkpolicies[*].spec.podSelector',
-          evidence,
-          verify: kubectl('get', 'pods,networkpolicy', '-n', namespace, '--show-labels'),
-          causes,
-        }),
-      );
     }
     // The score is the mean of the two cluster-wide shares: two scored subjects, one per direction.
     for (const d of DIRECTIONS) {

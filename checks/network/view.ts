@@ -73,7 +73,7 @@ export function podsCounted(view: NetpolView, namespace: string): string {
   const pods = view.podsByNamespace.get(namespace)?.length ?? 0;
   const hostNetwork = view.hostNetworkPods.get(namespace) ?? 0;
   const counted = `${pods} pod${pods === 1 ? '' : 's'} on the pod network`;
-  return hostNetwork === 0 ? counted : `${counted}; ${hostNetwork} hostNetwork pod${hostNetwork === 1 ? '' : 's'} not counted, NetworkPolicy does not apply to them`;
+  return hostNetwork === 0 ? counted : `${counted}; ${hostNetwork} hostNetwork pod${hostNetwork === 1 ? '' : 's'} outside NetworkPolicy, not counted`;
 }
 
 function namespaceRef(namespace: string): ResourceRef {
@@ -142,7 +142,8 @@ export function namespaceDefaultOutcome(
           ? { causes: directions.map((d) => noPolicyCause(namespace, d)) }
           : decision.why === 'none'
             ? { causes: [{ resource, key: `networkpolicy:no-default-deny:${direction}` }] }
-            : {}),
+            : // The allow-all rule itself: NP-05 reports the same rule of the same policy.
+              { causes: [{ resource: { ...decision.resource }, key: decision.field }] }),
       }),
     );
   }

@@ -88,6 +88,8 @@ export default defineCheck({
                 field: 'spec.replicas',
                 evidence: `${desired} (status.readyReplicas: ${ready})`,
                 verify,
+                // The controller's spec.replicas: DIE-01 reports the same field of the same Deployment.
+                causes: [{ resource, key: 'spec.replicas' }],
               })
             : report('notReady', {
                 resource,

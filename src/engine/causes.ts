@@ -5,9 +5,9 @@ import type { CheckResult, ExplainedFinding } from './run.js';
 /**
  * One root cause, one finding (docs/scoring.md#one-root-cause-one-finding).
  *
- * A finding reports one or more causes: facts about one object each (`Finding.causes`, by
- * default its own `resource` and `field`). Two findings of a run share a cause when they name
- * the same object and the same key. A check declares where the causes it may share belong
+ * A finding reports one or more causes: facts about one object each, such that one fix resolves
+ * every finding that reports it (`Finding.causes`; by default one of its own check). Two findings
+ * of a run share a cause when they name the same object and the same key. A check declares where the causes it may share belong
  * (`meta.explainedBy`); a finding of it whose every cause a standing finding of one of those
  * checks reports (or of the checks those name, in turn) is folded into that finding: it leaves
  * the check's findings for `explained`, and the finding it repeats lists the check in `explains`.
@@ -32,14 +32,14 @@ export function explainResults(results: readonly CheckResult[]): CheckResult[] {
     const { outcome } = result;
     if ((outcome.status !== 'pass' && outcome.status !== 'fail') || explainers.length === 0) {
       done.set(id, result);
-      standing.set(id, causeIndex(outcome.status === 'pass' || outcome.status === 'fail' ? outcome.findings : []));
+      standing.set(id, causeIndex(id, outcome.status === 'pass' || outcome.status === 'fail' ? outcome.findings : []));
       return;
     }
     const kept: Finding[] = [];
     const explained: ExplainedFinding[] = [];
     for (const finding of outcome.findings) {
       const by = new Map<string, Finding>();
-      const all = causesOf(finding).every((cause) => {
+      const all = causesOf(id, finding).every((cause) => {
         const key = causeKey(cause);
         const found = explainers.find((e) => standing.get(e)?.has(key));
         if (found) by.set(found, standing.get(found)!.get(key)!);
@@ -58,7 +58,7 @@ export function explainResults(results: readonly CheckResult[]): CheckResult[] {
     }
     const next: CheckResult = explained.length === 0 ? result : { ...result, outcome: { ...outcome, findings: kept }, explained };
     done.set(id, next);
-    standing.set(id, causeIndex(kept));
+    standing.set(id, causeIndex(id, kept));
   };
 
   for (const r of results) visit(r.check.meta.id);
@@ -75,9 +75,13 @@ export function explainResults(results: readonly CheckResult[]): CheckResult[] {
   });
 }
 
-/** The causes a finding reports: those it names, or its own object and field. */
-export function causesOf(finding: Finding): Cause[] {
-  return finding.causes && finding.causes.length > 0 ? finding.causes : [{ resource: finding.resource, key: finding.field }];
+/**
+ * The causes a finding reports: those it names, or else one of its own check, `<check>:<field>`
+ * of its object. Checks share a cause only by naming it: two findings about one field may report
+ * different facts (an image's base and its tag), and one fix must resolve both for the cause to be one.
+ */
+export function causesOf(checkId: string, finding: Finding): Cause[] {
+  return finding.causes && finding.causes.length > 0 ? finding.causes : [{ resource: finding.resource, key: `${checkId}:${finding.field}` }];
 }
 
 /** `Kind/namespace/name#key`: equal for two causes that are the same fact about the same object. */
@@ -98,8 +102,8 @@ function explainersOf(id: string, byId: ReadonlyMap<string, CheckResult>): strin
   return order;
 }
 
-function causeIndex(findings: readonly Finding[]): Map<string, Finding> {
+function causeIndex(checkId: string, findings: readonly Finding[]): Map<string, Finding> {
   const index = new Map<string, Finding>();
-  for (const f of findings) for (const c of causesOf(f)) if (!index.has(causeKey(c))) index.set(causeKey(c), f);
+  for (const f of findings) for (const c of causesOf(checkId, f)) if (!index.has(causeKey(c))) index.set(causeKey(c), f);
   return index;
 }

@@ -94,16 +94,18 @@ export interface Finding {
   /** Objects that share this root cause, when the finding groups several (e.g. pods). */
   affected?: ResourceRef[];
   /**
-   * The root causes the finding reports (causes.ts); absent: one, `{ resource, key: field }`. Two
-   * findings that name the same cause report the same fact about the same object.
+   * The root causes the finding reports (causes.ts): facts about one object each, such that one
+   * fix resolves every finding naming it. Absent: one cause of the check's own,
+   * `{ resource, key: '<check id>:<field>' }`, which no other check shares.
    */
   causes?: Cause[];
 }
 
 /**
- * A root cause: one fact about one object, as `key` names it. The key is the field that shows
- * the fact (`spec.replicas`, `spec.ingress[0]`) or, for the absence of objects, a name checks
- * agree on (`networkpolicy:none:Ingress`: no NetworkPolicy of the namespace applies to Ingress).
+ * A root cause: one fact about one object, as `key` names it. The key is the field whose value is
+ * the problem (`spec.replicas`, `spec.ingress[0]`) or, for the absence of objects, a name the
+ * checks that report it agree on (`networkpolicy:none:Ingress`: no NetworkPolicy of the
+ * namespace applies to Ingress).
  */
 export interface Cause {
   resource: ResourceRef;
