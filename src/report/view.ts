@@ -87,8 +87,8 @@ export function countsSummary(report: Report): string {
     ...(unknown.length > 0 ? [`${unknown.length} unknown`] : []),
     ...(s.notApplicable > 0 ? [`${s.notApplicable} not applicable`] : []),
   ];
-  const more = [...(s.waived ? [`${s.waived} more waived`] : []), ...(s.explained ? [`${s.explained} more explained by another check's finding`] : [])];
-  const waived = more.length > 0 ? ` (${more.join(', ')})` : '';
+  // Explained findings are not counted: each check that has some says so in one line.
+  const waived = s.waived ? ` (${s.waived} more waived)` : '';
   return `${report.checks.length} checks: ${parts.join(', ')}; ${s.findings} finding${s.findings === 1 ? '' : 's'}${waived}`;
 }
 
