@@ -80,6 +80,11 @@ export interface ReportCheck {
   score: number | null;
   weight: number;
   reason?: string;
+  /**
+   * Since 1.3: the check this one requires, which failed, and why that makes this one
+   * not-applicable (docs/scoring.md#one-root-cause-one-finding).
+   */
+  failedPremise?: { check: string; because: string };
   findings: ReportFinding[];
   subjects: ReportSubject[];
   rationale: string;
@@ -218,7 +223,7 @@ export function buildReport({ scorecard, inventory, version, generatedAt, config
     };
     if (outcome.status === 'unknown' || outcome.status === 'not-applicable') {
       const subjects = outcome.status === 'not-applicable' ? [] : (outcome.subjects ?? []).map(toSubject);
-      return { ...base, reason: outcome.reason, findings: [], subjects };
+      return { ...base, reason: outcome.reason, ...(c.failedPremise ? { failedPremise: { ...c.failedPremise } } : {}), findings: [], subjects };
     }
     const { findings, waivers: waivedBy, explainedBy } = allFindings(c);
     const subjects = allSubjects(c);

@@ -137,6 +137,12 @@ function checkBlock(report: Report, check: ReportCheck, c: ChalkInstance, width:
   // Findings another check reports already: one line, not the same finding again.
   const explained = check.findings.filter((f) => f.explainedBy && !f.waived);
   if (explained.length > 0) lines.push(...wrap(visible(explainedLine(explained)), width, '    = ', '      ').map((l) => c.dim(l)));
+  // Checks this one makes moot (CheckMeta.requires): said once, here, rather than as their findings.
+  const moot = report.checks.filter((other) => other.failedPremise?.check === check.id);
+  if (moot.length > 0) {
+    const why = [...new Set(moot.map((m) => m.failedPremise!.because))].join('; ');
+    lines.push(...wrap(visible(`${moot.map((m) => m.id).join(', ')} not applicable until this is fixed: ${why}`), width, '    = ', '      ').map((l) => c.dim(l)));
+  }
   return lines;
 }
 

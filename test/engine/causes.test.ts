@@ -143,6 +143,11 @@ describe('CheckMeta.requires: a check whose premise fails is not applicable', ()
     expect(evaluated).toBe(0);
   });
 
+  it('decides the premise with a required check that was not selected, without reporting it', () => {
+    const results = runChecks({ inventory: inventoryOf([]), checks: [np02], premises: [cni('fail')], catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set() });
+    expect(results.map((r) => [r.check.meta.id, r.outcome.status, r.failedPremise?.check])).toEqual([['NP-02', 'not-applicable', 'NP-01']]);
+  });
+
   it('is evaluated when the premise passes or did not run, and results keep the id order', () => {
     const results = run([np02, cni('pass')]);
     expect(results.map((r) => r.check.meta.id)).toEqual(['NP-01', 'NP-02']);

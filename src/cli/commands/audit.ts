@@ -9,7 +9,7 @@ import { waiversSection, waiverWarnings } from '../../report/waivers.js';
 import { loadBuiltinCatalogs } from '../../catalog/load.js';
 import { mergeCatalogs } from '../../catalog/catalogs.js';
 import { loadPlugins } from '../../engine/plugins.js';
-import { kindsToCollect, runChecks } from '../../engine/run.js';
+import { kindsToCollect, premisesOf, runChecks } from '../../engine/run.js';
 import { scoreResults } from '../../engine/score.js';
 import { BUILTIN_CHECKS } from '../../../checks/index.js';
 import type { Check } from '../../engine/check.js';
@@ -220,7 +220,17 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
   const report = await (async (): Promise<Report> => {
     const images = config.images ?? {};
     const inspectImages = Boolean(flags.inspectImages || images.inspect);
-    const inventory = await gatherInventory(flags, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis }, inspectImages);
+    // Checks the selected ones require but that were not selected still decide their premise.
+    const premises = premisesOf(checks, all);
+    const inventory = await gatherInventory(
+      flags,
+      io,
+      [...checks, ...premises],
+      scope,
+      progress,
+      manifests && { ...manifests, cnis: catalogs.cnis },
+      inspectImages,
+    );
     phases.done('read the inventory');
     if (inspectImages) {
       inventory.imageContents = await inspectInventoryImages(inventory, {
@@ -243,6 +253,7 @@ async function runAudit(flags: AuditFlags, io: Io): Promise<number> {
       catalogs,
       systemNamespaces,
       checkOptions,
+      premises,
       ...(resolved ? { scope: resolved } : {}),
       ...(flags.pluginTimeout ? { pluginTimeoutMs: flags.pluginTimeout * 1000 } : {}),
       onTimed: (id, ms) => {
