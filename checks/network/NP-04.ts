@@ -95,7 +95,10 @@ export default defineCheck({
       // One finding per open direction: a direction whose every pod is open because no policy of
       // the namespace applies to it is the namespace's missing policy (NP-02, NP-03, which it then
       // folds into); pods a direction's policies leave out are this check's own cause.
-      for (const [d, open] of [['Ingress', ingressOpen], ['Egress', egressOpen]] as const) {
+      for (const [d, open] of [
+        ['Ingress', ingressOpen],
+        ['Egress', egressOpen],
+      ] as const) {
         if (open === 0) continue;
         const cause: Cause =
           open === c.pods && hasNoPolicy(view, namespace, d) ? noPolicyCause(namespace, d) : { resource, key: `networkpolicy:pods-not-isolated:${d}` };

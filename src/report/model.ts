@@ -300,11 +300,7 @@ function allFindings(c: ScoredCheck): { findings: Finding[]; waivers: (Waiver | 
   const waived = c.waived?.findings ?? [];
   const explained = c.explained ?? [];
   if (waived.length === 0 && explained.length === 0) return { findings: standing, waivers: [], explainedBy: [] };
-  const all: { finding: Finding; waiver?: Waiver; by?: string[] }[] = [
-    ...standing.map((finding) => ({ finding })),
-    ...waived,
-    ...explained,
-  ];
+  const all: { finding: Finding; waiver?: Waiver; by?: string[] }[] = [...standing.map((finding) => ({ finding })), ...waived, ...explained];
   all.sort((a, b) => byFinding(a.finding, b.finding));
   return { findings: all.map((x) => x.finding), waivers: all.map((x) => x.waiver), explainedBy: all.map((x) => x.by) };
 }

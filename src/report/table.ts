@@ -141,7 +141,9 @@ function checkBlock(report: Report, check: ReportCheck, c: ChalkInstance, width:
   const moot = report.checks.filter((other) => other.failedPremise?.check === check.id);
   if (moot.length > 0) {
     const why = [...new Set(moot.map((m) => m.failedPremise!.because))].join('; ');
-    lines.push(...wrap(visible(`${moot.map((m) => m.id).join(', ')} not applicable until this is fixed: ${why}`), width, '    = ', '      ').map((l) => c.dim(l)));
+    lines.push(
+      ...wrap(visible(`${moot.map((m) => m.id).join(', ')} not applicable until this is fixed: ${why}`), width, '    = ', '      ').map((l) => c.dim(l)),
+    );
   }
   return lines;
 }

@@ -144,7 +144,13 @@ describe('CheckMeta.requires: a check whose premise fails is not applicable', ()
   });
 
   it('decides the premise with a required check that was not selected, without reporting it', () => {
-    const results = runChecks({ inventory: inventoryOf([]), checks: [np02], premises: [cni('fail')], catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set() });
+    const results = runChecks({
+      inventory: inventoryOf([]),
+      checks: [np02],
+      premises: [cni('fail')],
+      catalogs: loadBuiltinCatalogs(),
+      systemNamespaces: new Set(),
+    });
     expect(results.map((r) => [r.check.meta.id, r.outcome.status, r.failedPremise?.check])).toEqual([['NP-02', 'not-applicable', 'NP-01']]);
   });
 

@@ -258,11 +258,19 @@ describe('waivers on the results of real checks', () => {
       // Still named by the finding that stands, legacy keeps counting.
       expect(result(one, 'DIE-02').waived).toBeUndefined();
 
-      const both = audit(objects, ['DIE-02'], 'waivers:\n  - { check: DIE-02, kind: Pod, namespace: tenant-a, name: "*", reason: debug pods, expires: 2027-06-30 }\n');
+      const both = audit(
+        objects,
+        ['DIE-02'],
+        'waivers:\n  - { check: DIE-02, kind: Pod, namespace: tenant-a, name: "*", reason: debug pods, expires: 2027-06-30 }\n',
+      );
       expect(waivedNames(both, 'DIE-02')).toEqual(['Namespace/tenant-a']);
       expect(result(both, 'DIE-02').outcome.status).toBe('pass');
 
-      const byNamespace = audit(objects, ['DIE-02'], 'waivers:\n  - { check: DIE-02, kind: Namespace, name: tenant-a, reason: dev tenant, expires: 2027-06-30 }\n');
+      const byNamespace = audit(
+        objects,
+        ['DIE-02'],
+        'waivers:\n  - { check: DIE-02, kind: Namespace, name: tenant-a, reason: dev tenant, expires: 2027-06-30 }\n',
+      );
       expect(waivedNames(byNamespace, 'DIE-02')).toEqual(['Namespace/tenant-a']);
       expect(
         result(byNamespace, 'DIE-02')

@@ -151,10 +151,18 @@ describe('the table report reads top-down', () => {
     const failing = demo.indexOf('Failing checks, most severe and costliest first');
     const np02 = demo.findIndex((l, i) => i > failing && l.startsWith('  ✗ NP-02 '));
     const np03 = demo.findIndex((l, i) => i > failing && l.startsWith('  ✗ NP-03 '));
-    expect(demo.slice(np02, np02 + 12).join(' ').replace(/\s+/g, ' ')).toContain(
-      '[also NP-03, NP-04] Namespace kyverno has no default-deny Ingress or Egress NetworkPolicy (4 pods on the pod network)',
-    );
-    const np03Block = demo.slice(np03, demo.findIndex((l, i) => i > np03 && l.startsWith('  ✗ '))).join('\n');
+    expect(
+      demo
+        .slice(np02, np02 + 12)
+        .join(' ')
+        .replace(/\s+/g, ' '),
+    ).toContain('[also NP-03, NP-04] Namespace kyverno has no default-deny Ingress or Egress NetworkPolicy (4 pods on the pod network)');
+    const np03Block = demo
+      .slice(
+        np03,
+        demo.findIndex((l, i) => i > np03 && l.startsWith('  ✗ ')),
+      )
+      .join('\n');
     expect(np03Block).not.toContain('Namespace kyverno has');
     expect(np03Block.replace(/\s+/g, ' ')).toContain('= same root cause as the findings of NP-02: Namespace cert-manager, Namespace kyverno');
 

@@ -59,14 +59,7 @@ describe('IMG-03 read-only root filesystem', () => {
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
     expect(outcome.findings.map((f) => [f.resource.kind, f.resource.name, f.data.count, f.data.containers, f.field, f.evidence])).toEqual([
-      [
-        'CronJob',
-        'backup',
-        1,
-        'backup',
-        'spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
-        'backup: unset',
-      ],
+      ['CronJob', 'backup', 1, 'backup', 'spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem', 'backup: unset'],
       [
         'Deployment',
         'web',
