@@ -292,8 +292,8 @@ describe('PE-02 policies enforce rather than only audit', () => {
     ]);
     expect(outcome.subjects[3]!.details?.modes).toEqual(['spec.validationActions: (Deny by default)']);
     expect(outcome.findings.map((f) => f.evidence)).toEqual([
-      'spec.validationActions: [Audit, Warn]',
-      'spec.evaluation.admission.enabled: false (reports only)',
+      '[Audit, Warn]',
+      'false (reports only)',
     ]);
   });
 
