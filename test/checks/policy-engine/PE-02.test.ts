@@ -291,10 +291,7 @@ describe('PE-02 policies enforce rather than only audit', () => {
       ['check-labels-default', 'pass'],
     ]);
     expect(outcome.subjects[3]!.details?.modes).toEqual(['spec.validationActions: (Deny by default)']);
-    expect(outcome.findings.map((f) => f.evidence)).toEqual([
-      '[Audit, Warn]',
-      'false (reports only)',
-    ]);
+    expect(outcome.findings.map((f) => f.evidence)).toEqual(['[Audit, Warn]', 'false (reports only)']);
   });
 
   it('reads Kubewarden policy groups by their mode, as the policies they group (protect by default)', () => {
