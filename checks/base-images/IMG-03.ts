@@ -77,7 +77,7 @@ export default defineCheck({
           resource: workload.ref,
           data: { workload: describeWorkload(workload.ref), count: writable.length, containers: writable.map((s) => label(s.wc)).join(', ') },
           field: workloadFieldPath(workload, first.instances[0]!.container, SETTING),
-          evidence: writable.map((s) => `${label(s.wc)}: readOnlyRootFilesystem ${s.value === null ? 'unset' : 'false'}`).join('; '),
+          evidence: writable.map((s) => `${label(s.wc)}: ${s.value === null ? 'unset' : 'false'}`).join('; '),
           verify: verifyCommand(workload, first.instances[0]!.pod),
         }),
       );

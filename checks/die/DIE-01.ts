@@ -1,6 +1,6 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
-import { field, namespaceOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
+import { field, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
 import { kubectl } from '../../src/util/shell.js';
 
 const MIN_REPLICAS = 2;
@@ -28,8 +28,10 @@ export default defineCheck({
     ],
     reads: [KINDS.Deployment, KINDS.StatefulSet],
     scope: 'tenant',
+    // A policy engine's admission controller with one replica is PE-04's finding (in the total).
+    explainedBy: ['PE-04'],
     messages: {
-      singleReplica: '{count} controller(s) in namespace {namespace} run a single replica: {controllers}',
+      singleReplica: '{kind} {namespace}/{name} runs a single replica',
     },
   },
   evaluate(ctx, report) {
@@ -38,32 +40,27 @@ export default defineCheck({
       ...ctx.items(KINDS.StatefulSet).map((s) => ['StatefulSet', s] as [string, K8sObject]),
     ];
     const subjects: Subject[] = [];
-    const single = new Map<string, { ref: ResourceRef; replicas: number }[]>();
+    const findings: Finding[] = [];
     for (const [kind, controller] of controllers) {
       const ns = namespaceOf(controller);
       if (ctx.isSystemNamespace(ns)) continue;
       const replicas = desiredReplicas(controller);
+      const set = typeof field(controller, 'spec', 'replicas') === 'number';
       if (replicas === 0) continue; // scaled down on purpose: nothing runs, nothing to distribute
       const ref = refOf(controller, kind);
       const ok = replicas >= MIN_REPLICAS;
       subjects.push({ resource: ref, verdict: ok ? 'pass' : 'fail', details: { replicas } });
       if (ok) continue;
-      const list = single.get(ns ?? '') ?? [];
-      list.push({ ref, replicas });
-      single.set(ns ?? '', list);
-    }
-    const findings: Finding[] = [];
-    for (const [ns, list] of single) {
-      list.sort((a, b) => a.ref.kind.localeCompare(b.ref.kind, 'en') || a.ref.name.localeCompare(b.ref.name, 'en'));
-      const names = list.map((c) => `${c.ref.kind} ${c.ref.name}`);
+      // One finding per controller: each one's spec.replicas is its own root cause.
       findings.push(
         report('singleReplica', {
-          resource: { apiVersion: 'v1', kind: 'Namespace', name: ns },
-          data: { namespace: ns, count: list.length, controllers: listSome(names) },
+          resource: ref,
+          data: { kind, namespace: ns ?? '', name: ref.name, replicas },
           field: 'spec.replicas',
-          evidence: listSome(list.map((c) => `${c.ref.kind} ${c.ref.name}: replicas ${c.replicas}`)),
-          verify: kubectl('-n', ns, 'get', 'deployments,statefulsets', '-o', 'custom-columns=KIND:.kind,NAME:.metadata.name,REPLICAS:.spec.replicas'),
-          affected: list.map((c) => c.ref),
+          evidence: set ? String(replicas) : 'unset (the API server defaults it to 1)',
+          verify: kubectl('-n', ns ?? '', 'get', kind.toLowerCase(), ref.name),
+          // Raising spec.replicas fixes this finding and PE-04's on a policy engine's controller.
+          causes: [{ resource: ref, key: 'spec.replicas' }],
         }),
       );
     }
@@ -76,9 +73,4 @@ export default defineCheck({
 function desiredReplicas(controller: K8sObject): number {
   const replicas = field(controller, 'spec', 'replicas');
   return typeof replicas === 'number' && Number.isInteger(replicas) && replicas >= 0 ? replicas : 1;
-}
-
-function listSome(items: string[], max = 10): string {
-  const shown = items.slice(0, max).join(', ');
-  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }

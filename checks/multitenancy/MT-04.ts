@@ -46,7 +46,7 @@ export default defineCheck({
           resource,
           data: { namespace: name, level: level ?? '' },
           field: `metadata.labels["${ENFORCE_LABEL}"]`,
-          evidence: level === undefined ? 'label absent' : `${ENFORCE_LABEL}=${level}`,
+          evidence: level === undefined ? 'label absent' : level,
           verify: kubectl('get', 'namespace', name, '--show-labels'),
         }),
       );

@@ -1,7 +1,7 @@
 import { defineCheck } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { NETPOL_OPTIONAL_READS } from '../../src/k8s/netpol-view.js';
-import { NAMESPACE_DEFAULT_MESSAGES, namespaceDefaultOutcome } from './view.js';
+import { NAMESPACE_DEFAULT_MESSAGES, namespaceDefaultOutcome, REQUIRES_ENFORCEMENT } from './view.js';
 
 export default defineCheck({
   meta: {
@@ -33,7 +33,8 @@ export default defineCheck({
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
     optionalReads: [...NETPOL_OPTIONAL_READS],
     scope: 'tenant',
+    requires: REQUIRES_ENFORCEMENT,
     messages: NAMESPACE_DEFAULT_MESSAGES,
   },
-  evaluate: (ctx, report) => namespaceDefaultOutcome(ctx, 'Ingress', report),
+  evaluate: (ctx, report) => namespaceDefaultOutcome(ctx, 'Ingress', report, 'Egress'),
 });

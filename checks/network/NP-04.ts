@@ -1,9 +1,9 @@
-import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
+import { defineCheck, type Cause, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import type { Direction } from '../../src/k8s/netpol.js';
 import { NETPOL_OPTIONAL_READS, podIsolation } from '../../src/k8s/netpol-view.js';
 import { kubectl } from '../../src/util/shell.js';
-import { sharedNetpolView } from './view.js';
+import { hasNoPolicy, noPolicyCause, podsCounted, REQUIRES_ENFORCEMENT, sharedNetpolView } from './view.js';
 
 interface Counts {
   pods: number;
@@ -38,8 +38,12 @@ export default defineCheck({
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
     optionalReads: [...NETPOL_OPTIONAL_READS],
     scope: 'tenant',
+    requires: REQUIRES_ENFORCEMENT,
+    // Pods open because no policy of their namespace applies to a direction: NP-02's or NP-03's finding.
+    explainedBy: ['NP-02', 'NP-03'],
     messages: {
-      notIsolated: 'Namespace {namespace}: {ingressOpen} of {pods} pods not isolated for ingress, {egressOpen} of {pods} not isolated for egress',
+      ingressOpen: 'Namespace {namespace} has pods no NetworkPolicy isolates for ingress ({counted})',
+      egressOpen: 'Namespace {namespace} has pods no NetworkPolicy isolates for egress ({counted})',
     },
   },
   evaluate(ctx, report) {
@@ -88,17 +92,27 @@ export default defineCheck({
       });
       const ingressOpen = c.pods - c.Ingress - c.uncertain.Ingress;
       const egressOpen = c.pods - c.Egress - c.uncertain.Egress;
-      if (ingressOpen === 0 && egressOpen === 0) continue;
-      const evidence = `${ingressOpen}/${c.pods} pods selected by no policy for Ingress, ${egressOpen}/${c.pods} for Egress`;
-      findings.push(
-        report('notIsolated', {
-          resource,
-          data: { namespace, pods: c.pods, ingressOpen, egressOpen },
-          field: 'networkpolicies[*].spec.podSelector',
-          evidence,
-          verify: kubectl('get', 'pods,networkpolicy', '-n', namespace, '--show-labels'),
-        }),
-      );
+      // One finding per open direction: a direction whose every pod is open because no policy of
+      // the namespace applies to it is the namespace's missing policy (NP-02, NP-03, which it then
+      // folds into); pods a direction's policies leave out are this check's own cause.
+      for (const [d, open] of [
+        ['Ingress', ingressOpen],
+        ['Egress', egressOpen],
+      ] as const) {
+        if (open === 0) continue;
+        const cause: Cause =
+          open === c.pods && hasNoPolicy(view, namespace, d) ? noPolicyCause(namespace, d) : { resource, key: `networkpolicy:pods-not-isolated:${d}` };
+        findings.push(
+          report(d === 'Ingress' ? 'ingressOpen' : 'egressOpen', {
+            resource,
+            data: { namespace, pods: c.pods, counted: podsCounted(view, namespace), open },
+            field: 'networkpolicies[*].spec.podSelector',
+            evidence: `${open} of ${c.pods} selected by no ${d} policy`,
+            verify: kubectl('get', 'pods,networkpolicy', '-n', namespace, '--show-labels'),
+            causes: [cause],
+          }),
+        );
+      }
     }
     // The score is the mean of the two cluster-wide shares: two scored subjects, one per direction.
     for (const d of DIRECTIONS) {

@@ -1,7 +1,7 @@
 import { defineCheck, type Finding, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { allowAllOf, DIRECTIONS, effectiveRules, verifyPolicy } from '../../src/k8s/netpol.js';
-import { sharedPolicyIndex } from './view.js';
+import { REQUIRES_ENFORCEMENT, sharedPolicyIndex } from './view.js';
 
 export default defineCheck({
   meta: {
@@ -24,6 +24,9 @@ export default defineCheck({
     ],
     reads: [KINDS.NetworkPolicy],
     scope: 'tenant',
+    requires: REQUIRES_ENFORCEMENT,
+    // An allow-all rule of a policy that selects every pod is the namespace's missing default deny (NP-02, NP-03).
+    explainedBy: ['NP-02', 'NP-03'],
     messages: {
       allowAll: 'NetworkPolicy {namespace}/{policy} allows all {direction} traffic at {path}',
     },
@@ -54,8 +57,9 @@ export default defineCheck({
             path: hits.map((h) => h.path).join(', '),
           },
           field: first.path,
-          evidence: hits.map((h) => `${h.path}: ${h.reason}`).join('; '),
+          evidence: [first.reason, ...hits.slice(1).map((h) => `${h.path}: ${h.reason}`)].join('; '),
           verify: verifyPolicy(policy),
+          causes: hits.map((h) => ({ resource: policy.ref, key: h.path })),
         }),
       );
     }

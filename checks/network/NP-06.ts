@@ -2,7 +2,7 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS } from '../../src/k8s/kinds.js';
 import { isPolicySubject, selectsEveryPod, type Policy } from '../../src/k8s/netpol.js';
 import { kubectl } from '../../src/util/shell.js';
-import { sharedPodFacts, sharedPolicyIndex } from './view.js';
+import { REQUIRES_ENFORCEMENT, sharedPodFacts, sharedPolicyIndex } from './view.js';
 
 export default defineCheck({
   meta: {
@@ -21,6 +21,7 @@ export default defineCheck({
     references: ['https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource'],
     reads: [KINDS.Pod, KINDS.NetworkPolicy],
     scope: 'tenant',
+    requires: REQUIRES_ENFORCEMENT,
     messages: {
       selectsNothing: 'NetworkPolicy {namespace}/{policy} selects no pod (podSelector {selector})',
     },

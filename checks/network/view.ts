@@ -3,7 +3,7 @@
  * the namespace view (src/k8s/netpol-view.ts), each computed once through ctx.memo; and the
  * outcome of the two namespace default-deny checks (NP-02 ingress, NP-03 egress).
  */
-import { memoKey, type CheckContext, type Finding, type FindingFactory, type Outcome, type Subject } from '../../src/engine/check.js';
+import { memoKey, type Cause, type CheckContext, type Finding, type FindingFactory, type Outcome, type Subject } from '../../src/engine/check.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { NetworkPolicyIndex, podFactsOf, type Direction, type PodFacts } from '../../src/k8s/netpol.js';
 import { NETPOL_OPTIONAL_READS, decideNamespace, netpolView, type NetpolView } from '../../src/k8s/netpol-view.js';
@@ -35,24 +35,70 @@ export function sharedNetpolView(ctx: CheckContext): NetpolView {
   );
 }
 
+/**
+ * NetworkPolicy checks judge objects that do nothing on a cluster whose CNI enforces none: when
+ * NP-01 fails they are not applicable, and NP-01 carries the category (CheckMeta.requires).
+ */
+export const REQUIRES_ENFORCEMENT = {
+  check: 'NP-01',
+  because: 'NetworkPolicy has no effect on this cluster until the CNI enforces it',
+} as const;
+
 /** Message ids the two namespace default-deny checks (NP-02 ingress, NP-03 egress) share. */
 export const NAMESPACE_DEFAULT_MESSAGES = {
-  noDefaultDeny: 'Namespace {namespace} has no default-deny {direction} NetworkPolicy ({pods} pods): {evidence}',
+  noDefaultDeny: 'Namespace {namespace} has no default-deny {direction} NetworkPolicy ({counted}): {evidence}',
   allowAll: 'Namespace {namespace}: {policy} allows all {direction} traffic to every pod at {path}',
 } as const;
 
 /**
- * The outcome of a namespace default-deny check: one subject and at most one finding per
- * non-system namespace that has pods NetworkPolicy governs.
+ * The root cause "no NetworkPolicy of the namespace applies to this direction" (causes.ts): NP-02
+ * reports it for both directions when the namespace has none at all, NP-03 for egress, NP-04 for
+ * the pods it leaves open.
  */
-export function namespaceDefaultOutcome(ctx: CheckContext, direction: Direction, report: FindingFactory<typeof NAMESPACE_DEFAULT_MESSAGES>): Outcome {
+export function noPolicyCause(namespace: string, direction: Direction): Cause {
+  return { resource: namespaceRef(namespace), key: `networkpolicy:none:${direction}` };
+}
+
+/** Whether no NetworkPolicy (namespaced or cluster-wide) of the namespace applies to the direction at all. */
+export function hasNoPolicy(view: NetpolView, namespace: string, direction: Direction): boolean {
+  const decision = decideNamespace(view, namespace, direction);
+  return decision.verdict === 'fail' && decision.why === 'none' && decision.partial.length === 0;
+}
+
+/**
+ * What the pod counts of a namespace count: the pods NetworkPolicy governs, and the hostNetwork
+ * pods it leaves out (they share the node's network), so that they agree with checks counting all pods.
+ */
+export function podsCounted(view: NetpolView, namespace: string): string {
+  const pods = view.podsByNamespace.get(namespace)?.length ?? 0;
+  const hostNetwork = view.hostNetworkPods.get(namespace) ?? 0;
+  const counted = `${pods} pod${pods === 1 ? '' : 's'} on the pod network`;
+  return hostNetwork === 0 ? counted : `${counted}; ${hostNetwork} hostNetwork pod${hostNetwork === 1 ? '' : 's'} outside NetworkPolicy, not counted`;
+}
+
+function namespaceRef(namespace: string): ResourceRef {
+  return { apiVersion: 'v1', kind: 'Namespace', name: namespace };
+}
+
+/**
+ * The outcome of a namespace default-deny check: one subject and at most one finding per
+ * non-system namespace that has pods NetworkPolicy governs. With `alsoReports` (NP-02), a
+ * namespace that has no NetworkPolicy for either direction gets one finding for both, the root
+ * cause the other direction's check (NP-03) then folds into.
+ */
+export function namespaceDefaultOutcome(
+  ctx: CheckContext,
+  direction: Direction,
+  report: FindingFactory<typeof NAMESPACE_DEFAULT_MESSAGES>,
+  alsoReports?: Direction,
+): Outcome {
   const view = sharedNetpolView(ctx);
   const subjects: Subject[] = [];
   const findings: Finding[] = [];
   const unknown: string[] = [];
   for (const namespace of [...view.podsByNamespace.keys()].sort()) {
     const pods = view.podsByNamespace.get(namespace)!.length;
-    const resource: ResourceRef = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
+    const resource = namespaceRef(namespace);
     const hostNetwork = view.hostNetworkPods.get(namespace) ?? 0;
     const decision = decideNamespace(view, namespace, direction);
     if (decision.verdict === 'unknown') {
@@ -73,11 +119,15 @@ export function namespaceDefaultOutcome(ctx: CheckContext, direction: Direction,
       verdict: 'fail',
       details: { pods, hostNetworkPods: hostNetwork, why: decision.why, evidence: decision.evidence, partialPolicies: decision.partial },
     });
+    const none = decision.why === 'none' && decision.partial.length === 0;
+    const both = none && alsoReports !== undefined && hasNoPolicy(view, namespace, alsoReports);
+    const directions = both ? [direction, alsoReports] : [direction];
     const data = {
       namespace,
-      direction,
+      direction: directions.join(' or '),
       pods,
-      evidence: decision.evidence,
+      counted: podsCounted(view, namespace),
+      evidence: both ? `no NetworkPolicy in ${namespace} applies to ${directions.join(' or ')}` : decision.evidence,
       policy: `${decision.resource.kind} ${decision.resource.name}`,
       path: decision.field,
     };
@@ -86,8 +136,14 @@ export function namespaceDefaultOutcome(ctx: CheckContext, direction: Direction,
         resource: decision.resource.kind === 'Namespace' ? resource : { ...decision.resource },
         data,
         field: decision.field,
-        evidence: decision.evidence,
+        evidence: data.evidence,
         verify: decision.verify,
+        ...(none
+          ? { causes: directions.map((d) => noPolicyCause(namespace, d)) }
+          : decision.why === 'none'
+            ? { causes: [{ resource, key: `networkpolicy:no-default-deny:${direction}` }] }
+            : // The allow-all rule itself: NP-05 reports the same rule of the same policy.
+              { causes: [{ resource: { ...decision.resource }, key: decision.field }] }),
       }),
     );
   }

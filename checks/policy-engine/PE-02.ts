@@ -197,8 +197,13 @@ function judge(
   };
 }
 
-/** `field: value` per distinct decision (rules that inherit the policy-level field share one). */
+/**
+ * The values of the finding's field: the mode alone when one field decides (the field is
+ * printed beside the evidence already), else `field: mode` per distinct decision (rules that
+ * inherit the policy-level field share one).
+ */
 function describeUnits(units: readonly ModeUnit[]): string {
+  if (new Set(units.map((u) => u.field)).size === 1) return [...new Set(units.map((u) => u.mode))].join(', ');
   return [...new Set(units.map((u) => `${u.field}: ${u.mode}`))].join('; ');
 }
 

@@ -86,14 +86,16 @@ export default defineCheck({
                 resource,
                 data,
                 field: 'spec.replicas',
-                evidence: `spec.replicas: ${desired}; status.readyReplicas: ${ready}`,
+                evidence: `${desired} (status.readyReplicas: ${ready})`,
                 verify,
+                // The controller's spec.replicas: DIE-01 reports the same field of the same Deployment.
+                causes: [{ resource, key: 'spec.replicas' }],
               })
             : report('notReady', {
                 resource,
                 data,
                 field: 'status.readyReplicas',
-                evidence: `status.readyReplicas: ${ready} of spec.replicas: ${desired}`,
+                evidence: `${ready} (spec.replicas: ${desired})`,
                 verify,
               }),
         );

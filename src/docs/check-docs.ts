@@ -20,6 +20,10 @@ export function generatedBlock(check: Check): string {
     `| Severity | ${m.severity} (weight ${SEVERITY_WEIGHT[m.severity]}) |`,
     `| Reads | ${m.reads.map((k) => `\`${k}\``).join(', ') || '—'} |`,
     ...(m.optionalReads?.length ? [`| Reads when available | ${m.optionalReads.map((k) => `\`${k}\``).join(', ')} |`] : []),
+    ...(m.requires ? [`| Requires | ${m.requires.check}: when it fails, this check is not applicable (${m.requires.because}) |`] : []),
+    ...(m.explainedBy?.length
+      ? [`| Root causes shared with | ${m.explainedBy.join(', ')}: a finding of this check whose causes they report is folded into theirs |`]
+      : []),
     `| Scope | ${m.scope === 'tenant' ? 'tenant: an audit scoped with `--namespace`, `--exclude-namespace` or `--namespace-selector` shows it only those namespaces' : 'cluster-wide: it always sees the whole cluster'} |`,
     '',
     '## Why',

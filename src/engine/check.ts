@@ -43,6 +43,19 @@ export interface CheckMeta {
   scope?: 'tenant' | 'cluster';
   /** The options the check takes (`checks.options.<ID>` in the config file), validated by the engine. */
   optionsSchema?: OptionsSchema;
+  /**
+   * Checks whose findings report the root causes this check may share, where those causes belong
+   * (causes.ts): a finding of this check whose every cause a standing finding of one of them (or
+   * of the checks they name, in turn) reports is folded into that finding instead of repeated.
+   * Each must be at least as severe as this check, so that no gate loses a finding.
+   */
+  explainedBy?: string[];
+  /**
+   * A check whose failure makes this one moot (run.ts): when it fails in the same run, this check
+   * is `not-applicable` with `because` and that check's finding as the reason, and is not
+   * evaluated. NetworkPolicy checks require NP-01: policies do nothing until the CNI enforces them.
+   */
+  requires?: { check: string; because: string };
 }
 
 /**
@@ -80,6 +93,23 @@ export interface Finding {
   verify: string;
   /** Objects that share this root cause, when the finding groups several (e.g. pods). */
   affected?: ResourceRef[];
+  /**
+   * The root causes the finding reports (causes.ts): facts about one object each, such that one
+   * fix resolves every finding naming it. Absent: one cause of the check's own,
+   * `{ resource, key: '<check id>:<field>' }`, which no other check shares.
+   */
+  causes?: Cause[];
+}
+
+/**
+ * A root cause: one fact about one object, as `key` names it. The key is the field whose value is
+ * the problem (`spec.replicas`, `spec.ingress[0]`) or, for the absence of objects, a name the
+ * checks that report it agree on (`networkpolicy:none:Ingress`: no NetworkPolicy of the
+ * namespace applies to Ingress).
+ */
+export interface Cause {
+  resource: ResourceRef;
+  key: string;
 }
 
 export type Outcome =

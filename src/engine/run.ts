@@ -3,7 +3,7 @@ import { compareRefs } from '../k8s/object.js';
 import { collectionOf, describeStatus, isKnown, type Inventory } from '../k8s/inventory.js';
 import type { Catalogs } from '../catalog/catalogs.js';
 import { describeError } from '../errors.js';
-import type { Check, Finding, Outcome, Subject } from './check.js';
+import { renderMessage, type Check, type Finding, type Outcome, type Subject } from './check.js';
 import { makeContext, RunMemo } from './context.js';
 import { SlimContractError, SlimGuard } from './slim-guard.js';
 import { DEFAULT_PLUGIN_TIMEOUT_MS, evaluateInWorker, pluginSource } from './sandbox.js';
@@ -17,6 +17,19 @@ export interface CheckResult {
   outcome: Outcome;
   /** What waivers took out of the outcome: still shown in every report, never scored. */
   waived?: WaivedPart;
+  /** Findings folded into another check's finding that reports the same causes (causes.ts). */
+  explained?: ExplainedFinding[];
+  /** Standing findings that other checks' findings were folded into, with those checks' ids. */
+  explains?: ReadonlyMap<Finding, string[]>;
+  /** The check this one requires (CheckMeta.requires), which failed: why this one is not applicable. */
+  failedPremise?: { check: string; because: string };
+}
+
+/** A finding whose every cause a standing finding of another check reports (causes.ts). */
+export interface ExplainedFinding {
+  finding: Finding;
+  /** The checks whose findings report its causes. */
+  by: string[];
 }
 
 export interface WaivedPart {
@@ -32,6 +45,11 @@ export interface EngineInput {
   checkOptions?: Record<string, Record<string, unknown>>;
   /** The namespaces tenant checks see (scope.ts); absent: the whole cluster. */
   scope?: ResolvedScope;
+  /**
+   * Checks that selected checks require (CheckMeta.requires) but that were not selected
+   * (premisesOf): evaluated only to decide the premise, never reported or scored.
+   */
+  premises?: readonly Check[];
   /** How long a plugin check may run before it is stopped and reported unknown. */
   pluginTimeoutMs?: number;
   /** Told how long each check took (`--debug`); checks themselves never read a clock. */
@@ -67,13 +85,54 @@ export function runChecks(input: EngineInput): CheckResult[] {
   // Tenant checks of a scoped audit see other collections, so what they share is their own.
   const tenantMemo = input.scope ? new RunMemo() : memo;
   const guard = input.guardSlim ? new SlimGuard() : undefined;
-  for (const check of [...input.checks].sort((a, b) => a.meta.id.localeCompare(b.meta.id, 'en'))) {
+  const byId = (a: Check, b: Check): number => a.meta.id.localeCompare(b.meta.id, 'en');
+  const sorted = [...input.checks].sort(byId);
+  const premises = (input.premises ?? []).filter((p) => !sorted.some((c) => c.meta.id === p.meta.id)).sort(byId);
+  const known = [...sorted, ...premises];
+  const outcomes = new Map<string, Outcome>();
+  const moot = new Map<string, CheckResult['failedPremise']>();
+  // Checks that require another run after it, so that its outcome is known (CheckMeta.requires).
+  for (const check of [...known.filter((c) => !c.meta.requires), ...known.filter((c) => c.meta.requires)]) {
     const started = performance.now();
     const scope = input.scope && isTenantCheck(check) ? input.scope : undefined;
-    results.push({ check, outcome: evaluateOne(check, input, scope ? tenantMemo : memo, guard, scope) });
-    input.onTimed?.(check.meta.id, performance.now() - started);
+    const unmet = unmetPremise(check, known, outcomes);
+    if (unmet) moot.set(check.meta.id, unmet.premise);
+    outcomes.set(check.meta.id, unmet?.outcome ?? evaluateOne(check, input, scope ? tenantMemo : memo, guard, scope));
+    if (!premises.includes(check)) input.onTimed?.(check.meta.id, performance.now() - started);
+  }
+  for (const check of sorted) {
+    const premise = moot.get(check.meta.id);
+    results.push({ check, outcome: outcomes.get(check.meta.id)!, ...(premise ? { failedPremise: premise } : {}) });
   }
   return results;
+}
+
+/** The checks the selected ones require that are not selected themselves, from all checks known. */
+export function premisesOf(selected: readonly Check[], all: readonly Check[]): Check[] {
+  const wanted = new Set(selected.flatMap((c) => (c.meta.requires ? [c.meta.requires.check] : [])));
+  return all.filter((c) => wanted.has(c.meta.id) && !selected.includes(c));
+}
+
+/**
+ * `not-applicable` when the check the given one requires failed in this run: what the check
+ * judges has no effect until that is fixed, and the failing check already says so. A required
+ * check that passed, could not decide, or did not run leaves the check to be evaluated.
+ */
+function unmetPremise(
+  check: Check,
+  checks: readonly Check[],
+  outcomes: ReadonlyMap<string, Outcome>,
+): { outcome: Outcome; premise: { check: string; because: string } } | undefined {
+  const premise = check.meta.requires;
+  const required = premise && checks.find((c) => c.meta.id === premise.check);
+  const outcome = required && outcomes.get(required.meta.id);
+  if (!premise || !required || outcome?.status !== 'fail') return undefined;
+  const first = outcome.findings[0];
+  const said = first ? `: ${renderMessage(required.meta.messages[first.messageId] ?? first.messageId, first.data)}` : '';
+  return {
+    outcome: { status: 'not-applicable', reason: `${premise.because} (${required.meta.id} fails${said})` },
+    premise: { check: premise.check, because: premise.because },
+  };
 }
 
 function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: SlimGuard | undefined, scope: ResolvedScope | undefined): Outcome {

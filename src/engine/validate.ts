@@ -39,6 +39,15 @@ export function validateOutcome(value: unknown, messages: Record<string, string>
       if (typeof f[key] !== 'string') return `findings[${i}].${key} must be a string`;
     }
     if (!isRecord(f.data)) return `findings[${i}].data must be an object`;
+    if (f.causes !== undefined) {
+      if (!Array.isArray(f.causes)) return `findings[${i}].causes must be an array`;
+      for (let j = 0; j < f.causes.length; j++) {
+        const c: unknown = f.causes[j];
+        if (!isRecord(c) || typeof c.key !== 'string' || c.key === '') return `findings[${i}].causes[${j}] needs a resource and a non-empty key`;
+        const causeProblem = refProblem(c.resource);
+        if (causeProblem) return `findings[${i}].causes[${j}].resource ${causeProblem}`;
+      }
+    }
   }
   return undefined;
 }

@@ -100,8 +100,9 @@ function judge(report: Report, rule: GateRule): Judgement {
           : `coverage ${report.coverage}% is below --min-coverage ${rule.minCoverage}`,
       };
     case 'severity': {
-      // Waived findings were accepted on purpose: they do not fail the gate.
-      const standing = (c: ReportCheck): number => c.findings.filter((f) => !f.waived).length;
+      // Waived findings were accepted on purpose: they do not fail the gate. An explained finding
+      // is counted once, as the finding of a check at least as severe that reports its cause.
+      const standing = (c: ReportCheck): number => c.findings.filter((f) => !f.waived && !f.explainedBy).length;
       const failing = report.checks.filter((c) => RANK[c.severity] >= RANK[rule.atOrAbove] && standing(c) > 0);
       const count = failing.reduce((n, c) => n + standing(c), 0);
       if (count === 0) return { passed: true, text: `no finding at or above ${rule.atOrAbove}` };

@@ -69,11 +69,23 @@ function checkSection(report: Report, check: ReportCheck, failing: boolean): str
   const icon = failing ? '❌' : 'ℹ️';
   const facts = failing ? checkFacts(report, check) : `${checkFacts(report, check)} (a note, not a failure)`;
   const lines = [`#### ${icon} ${markdownText(check.id)} ${markdownText(check.title)}`, '', markdownText(facts), ''];
-  lines.push('| Object | Finding | Evidence | Verify |', '|---|---|---|---|');
-  for (const f of check.findings.slice(0, FINDINGS_PER_CHECK)) lines.push(findingRow(f));
-  lines.push('');
-  const rest = check.findings.length - FINDINGS_PER_CHECK;
+  // A finding another check reports already is named in one line, not repeated (docs/scoring.md).
+  const shown = check.findings.filter((f) => !f.explainedBy);
+  const explained = check.findings.filter((f) => f.explainedBy);
+  if (shown.length > 0) {
+    lines.push('| Object | Finding | Evidence | Verify |', '|---|---|---|---|');
+    for (const f of shown.slice(0, FINDINGS_PER_CHECK)) lines.push(findingRow(f));
+    lines.push('');
+  }
+  const rest = shown.length - FINDINGS_PER_CHECK;
   if (rest > 0) lines.push(`… and ${rest} more: the JSON and HTML reports list them all.`, '');
+  if (explained.length > 0) {
+    const by = [...new Set(explained.flatMap((f) => f.explainedBy!))].sort();
+    lines.push(
+      `Same root cause as findings of ${by.join(', ')}, reported there: ${[...new Set(explained.map((f) => codeSpan(objectName(f.resource))))].join(', ')}.`,
+      '',
+    );
+  }
   lines.push(`Fix: ${markdownText(check.remediation)} (${codeSpan(`kposture explain ${check.id}`)})`, '');
   return lines;
 }

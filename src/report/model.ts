@@ -10,7 +10,7 @@ import type { ScopeSummary } from '../engine/scope.js';
 import type { SkippedCheck } from '../engine/selection.js';
 
 /** Bump the major part on any breaking change to the JSON report; documented in docs/report.md. */
-export const REPORT_SCHEMA_VERSION = '1.2';
+export const REPORT_SCHEMA_VERSION = '1.3';
 
 export interface ReportFinding {
   /** The check, its severity and the object's namespace, so that a finding read alone needs no join. */
@@ -32,6 +32,13 @@ export interface ReportFinding {
   baseline?: BaselineState;
   /** The waiver that accepted this finding: it is shown, not scored, and does not fail its check. */
   waived?: ReportWaiver;
+  /**
+   * Since 1.3: the checks whose findings report this finding's root causes (docs/scoring.md#one-root-cause-one-finding).
+   * It is not counted as a finding of its own and is not shown as one; its subject is still scored.
+   */
+  explainedBy?: string[];
+  /** Since 1.3: the checks whose findings this one stands for (their `explainedBy` names this check). */
+  explains?: string[];
 }
 
 export interface ReportSubject {
@@ -73,6 +80,11 @@ export interface ReportCheck {
   score: number | null;
   weight: number;
   reason?: string;
+  /**
+   * Since 1.3: the check this one requires, which failed, and why that makes this one
+   * not-applicable (docs/scoring.md#one-root-cause-one-finding).
+   */
+  failedPremise?: { check: string; because: string };
   findings: ReportFinding[];
   subjects: ReportSubject[];
   rationale: string;
@@ -107,8 +119,11 @@ export interface Report {
   grade: Grade | null;
   coverage: number;
   scoring: { method: string[] };
-  /** `findings` counts the findings that stand; `waived` those waivers accepted. */
-  summary: { pass: number; fail: number; unknown: number; notApplicable: number; findings: number; waived?: number };
+  /**
+   * `findings` counts the findings that stand; `waived` those waivers accepted; `explained` (since
+   * 1.3) those folded into another check's finding of the same root cause.
+   */
+  summary: { pass: number; fail: number; unknown: number; notApplicable: number; findings: number; waived?: number; explained?: number };
   categories: ReportCategory[];
   checks: ReportCheck[];
   inventory: { kind: string; status: string; count: number; reason?: string }[];
@@ -208,9 +223,9 @@ export function buildReport({ scorecard, inventory, version, generatedAt, config
     };
     if (outcome.status === 'unknown' || outcome.status === 'not-applicable') {
       const subjects = outcome.status === 'not-applicable' ? [] : (outcome.subjects ?? []).map(toSubject);
-      return { ...base, reason: outcome.reason, findings: [], subjects };
+      return { ...base, reason: outcome.reason, ...(c.failedPremise ? { failedPremise: { ...c.failedPremise } } : {}), findings: [], subjects };
     }
-    const { findings, waivers: waivedBy } = allFindings(c);
+    const { findings, waivers: waivedBy, explainedBy } = allFindings(c);
     const subjects = allSubjects(c);
     // Over every finding, waived or not: a waiver never changes another finding's fingerprint.
     const fingerprints = fingerprintsOf(meta.id, findings);
@@ -231,11 +246,14 @@ export function buildReport({ scorecard, inventory, version, generatedAt, config
         ...(f.affected && f.affected.length > 0 ? { affected: f.affected } : {}),
         location: locateFinding(inventory, f),
         ...waivedField(waivedBy[i]),
+        ...(explainedBy[i] ? { explainedBy: explainedBy[i] } : {}),
+        ...explainsField(c.explains?.get(f)),
       })),
       subjects,
     };
   });
   const waivedFindings = checks.reduce((n, c) => n + c.findings.filter((f) => f.waived).length, 0);
+  const explainedFindings = checks.reduce((n, c) => n + c.findings.filter((f) => f.explainedBy).length, 0);
   const count = (s: ReportCheck['status']): number => checks.filter((c) => c.status === s).length;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -251,8 +269,9 @@ export function buildReport({ scorecard, inventory, version, generatedAt, config
       fail: count('fail'),
       unknown: count('unknown'),
       notApplicable: count('not-applicable'),
-      findings: checks.reduce((n, c) => n + c.findings.length, 0) - waivedFindings,
+      findings: checks.reduce((n, c) => n + c.findings.length, 0) - waivedFindings - explainedFindings,
       waived: waivedFindings,
+      explained: explainedFindings,
     },
     categories: scorecard.categories.map((cat) => ({
       id: cat.id,
@@ -272,13 +291,22 @@ export function buildReport({ scorecard, inventory, version, generatedAt, config
   };
 }
 
-/** The check's findings, standing and waived, in the engine's order, with the waiver of each waived one. */
-function allFindings(c: ScoredCheck): { findings: Finding[]; waivers: (Waiver | undefined)[] } {
+/**
+ * The check's findings, standing, waived and explained, in the engine's order, with the waiver
+ * of each waived one and the explaining checks of each explained one.
+ */
+function allFindings(c: ScoredCheck): { findings: Finding[]; waivers: (Waiver | undefined)[]; explainedBy: (string[] | undefined)[] } {
   const standing = c.outcome.status === 'pass' || c.outcome.status === 'fail' ? c.outcome.findings : [];
-  if (!c.waived || c.waived.findings.length === 0) return { findings: standing, waivers: [] };
-  const all = [...standing.map((finding) => ({ finding, waiver: undefined as Waiver | undefined })), ...c.waived.findings];
+  const waived = c.waived?.findings ?? [];
+  const explained = c.explained ?? [];
+  if (waived.length === 0 && explained.length === 0) return { findings: standing, waivers: [], explainedBy: [] };
+  const all: { finding: Finding; waiver?: Waiver; by?: string[] }[] = [...standing.map((finding) => ({ finding })), ...waived, ...explained];
   all.sort((a, b) => byFinding(a.finding, b.finding));
-  return { findings: all.map((x) => x.finding), waivers: all.map((x) => x.waiver) };
+  return { findings: all.map((x) => x.finding), waivers: all.map((x) => x.waiver), explainedBy: all.map((x) => x.by) };
+}
+
+function explainsField(checks: string[] | undefined): { explains?: string[] } {
+  return checks && checks.length > 0 ? { explains: [...checks] } : {};
 }
 
 function allSubjects(c: ScoredCheck): ReportSubject[] {

@@ -53,11 +53,13 @@ export function metricsRegistry(report: Report, input: MetricsInput): Registry {
   const waived = new Map<string, number>(SEVERITIES.map((s) => [s, 0]));
   for (const c of report.checks) {
     for (const f of c.findings) {
+      // An explained finding is counted once, as the finding of the check where its cause belongs.
+      if (f.explainedBy && !f.waived) continue;
       const counts = f.waived ? waived : standing;
       counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
     }
   }
-  const findings = gauge('findings', 'Findings that stand (not waived), by the severity of their check', ['severity']);
+  const findings = gauge('findings', 'Findings that stand (not waived, not explained by another check), by the severity of their check', ['severity']);
   const waivedFindings = gauge('waived_findings', 'Findings a waiver accepted, by the severity of their check', ['severity']);
   for (const s of SEVERITIES) {
     findings.set({ severity: s }, standing.get(s) ?? 0);

@@ -175,36 +175,39 @@ function ruleFor(check: ReportCheck, level: Level): SarifRule {
 }
 
 function resultsFor(check: ReportCheck, index: number, level: Level): SarifResult[] {
-  return check.findings.map((finding) => {
-    const fingerprint = finding.fingerprint;
-    return {
-      ruleId: check.id,
-      ruleIndex: index,
-      level,
-      message: { text: resultMessage(finding) },
-      locations: [
-        {
-          physicalLocation: {
-            artifactLocation: { uri: toUriReference(finding.location.uri) },
-            region: { startLine: Math.max(1, finding.location.startLine) },
+  // An explained finding is the result of another rule already (docs/scoring.md#one-root-cause-one-finding).
+  return check.findings
+    .filter((finding) => !finding.explainedBy)
+    .map((finding) => {
+      const fingerprint = finding.fingerprint;
+      return {
+        ruleId: check.id,
+        ruleIndex: index,
+        level,
+        message: { text: resultMessage(finding) },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: toUriReference(finding.location.uri) },
+              region: { startLine: Math.max(1, finding.location.startLine) },
+            },
+            logicalLocations: [{ name: finding.resource.name, fullyQualifiedName: qualifiedName(finding.resource), kind: 'resource' }],
           },
-          logicalLocations: [{ name: finding.resource.name, fullyQualifiedName: qualifiedName(finding.resource), kind: 'resource' }],
+        ],
+        partialFingerprints: { [FINGERPRINT_KEY]: fingerprint, [GITHUB_FINGERPRINT_KEY]: fingerprint },
+        // SARIF's own baseline vocabulary; a finding the baseline could not judge gets none.
+        ...(finding.baseline === 'new' || finding.baseline === 'unchanged' ? { baselineState: finding.baseline } : {}),
+        suppressions: sarifSuppressions(finding),
+        properties: {
+          messageId: finding.messageId,
+          field: finding.field,
+          evidence: finding.evidence,
+          verify: finding.verify,
+          ...(Object.keys(finding.data).length > 0 ? { data: finding.data } : {}),
+          ...(finding.affected ? { affected: finding.affected.map(qualifiedName) } : {}),
         },
-      ],
-      partialFingerprints: { [FINGERPRINT_KEY]: fingerprint, [GITHUB_FINGERPRINT_KEY]: fingerprint },
-      // SARIF's own baseline vocabulary; a finding the baseline could not judge gets none.
-      ...(finding.baseline === 'new' || finding.baseline === 'unchanged' ? { baselineState: finding.baseline } : {}),
-      suppressions: sarifSuppressions(finding),
-      properties: {
-        messageId: finding.messageId,
-        field: finding.field,
-        evidence: finding.evidence,
-        verify: finding.verify,
-        ...(Object.keys(finding.data).length > 0 ? { data: finding.data } : {}),
-        ...(finding.affected ? { affected: finding.affected.map(qualifiedName) } : {}),
-      },
-    };
-  });
+      };
+    });
 }
 
 function resultMessage(finding: ReportFinding): string {

@@ -130,11 +130,32 @@ function checkBlock(report: Report, check: ReportCheck, c: ChalkInstance, width:
   const lines = [`  ${mark} ${c.bold(visible(check.id))}${title[0]!.slice(4 + columns(visible(check.id)))}`, ...title.slice(1)];
   lines.push(...wrap(checkFacts(report, check), width, '    ').map((l) => c.dim(l)));
   // Waived findings are listed in the Waivers section, not here: they do not fail the check.
-  const standing = check.findings.filter((f) => !f.waived);
+  const standing = check.findings.filter((f) => !f.waived && !f.explainedBy);
   for (const f of standing.slice(0, top)) lines.push(...findingLines(f, c, width));
   const rest = standing.length - top;
   if (rest > 0) lines.push(...wrap(`… and ${rest} more (the json, markdown and html formats list them all)`, width, '    ').map((l) => c.dim(l)));
+  // Findings another check reports already: one line, not the same finding again.
+  const explained = check.findings.filter((f) => f.explainedBy && !f.waived);
+  if (explained.length > 0) lines.push(...wrap(visible(explainedLine(explained)), width, '    = ', '      ').map((l) => c.dim(l)));
+  // Checks this one makes moot (CheckMeta.requires): said once, here, rather than as their findings.
+  const moot = report.checks.filter((other) => other.failedPremise?.check === check.id);
+  if (moot.length > 0) {
+    const why = [...new Set(moot.map((m) => m.failedPremise!.because))].join('; ');
+    lines.push(
+      ...wrap(visible(`${moot.map((m) => m.id).join(', ')} not applicable until this is fixed: ${why}`), width, '    = ', '      ').map((l) => c.dim(l)),
+    );
+  }
   return lines;
+}
+
+/** `same root cause as NP-02's findings: Namespace default, Namespace kyverno`, per explaining check. */
+function explainedLine(findings: readonly ReportFinding[]): string {
+  const byChecks = new Map<string, string[]>();
+  for (const f of findings) {
+    const key = f.explainedBy!.join(', ');
+    byChecks.set(key, [...(byChecks.get(key) ?? []), `${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name}`]);
+  }
+  return [...byChecks].map(([checks, objects]) => `same root cause as the findings of ${checks}: ${[...new Set(objects)].join(', ')}`).join('; ');
 }
 
 /**

@@ -87,6 +87,7 @@ export function countsSummary(report: Report): string {
     ...(unknown.length > 0 ? [`${unknown.length} unknown`] : []),
     ...(s.notApplicable > 0 ? [`${s.notApplicable} not applicable`] : []),
   ];
+  // Explained findings are not counted: each check that has some says so in one line.
   const waived = s.waived ? ` (${s.waived} more waived)` : '';
   return `${report.checks.length} checks: ${parts.join(', ')}; ${s.findings} finding${s.findings === 1 ? '' : 's'}${waived}`;
 }
@@ -122,5 +123,10 @@ export function checksOf(report: Report, categoryId: string): ReportCheck[] {
  * as its baseline state (`new`) or that a waiver covers it. The one place that decides them.
  */
 export function findingTags(finding: ReportFinding): string[] {
-  return [...(finding.baseline === 'new' ? ['new'] : []), ...(finding.waived ? ['waived'] : [])];
+  return [
+    ...(finding.baseline === 'new' ? ['new'] : []),
+    ...(finding.waived ? ['waived'] : []),
+    ...(finding.explainedBy ? [`see ${finding.explainedBy.join(', ')}`] : []),
+    ...(finding.explains ? [`also ${finding.explains.join(', ')}`] : []),
+  ];
 }

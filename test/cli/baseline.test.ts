@@ -31,7 +31,7 @@ describe('audit --baseline', () => {
   it('marks the new namespace new, the labelled one fixed, and the rest unchanged', async () => {
     const { code, report } = await againstBaseline();
     expect(code).toBe(0);
-    expect(report.schemaVersion).toBe('1.2');
+    expect(report.schemaVersion).toBe('1.3');
     const byState = (state: string): string[] =>
       findings(report)
         .filter((f) => f.baseline === state)
@@ -45,9 +45,9 @@ describe('audit --baseline', () => {
       score: audits.beforeReport.score,
       coverage: audits.beforeReport.coverage,
     });
-    // Every finding has a state, and the counts add up to them.
+    // Every finding has a state, explained ones too (a baseline compares them), and the counts add up to them.
     const counts = report.baseline!.counts;
-    expect(counts.new + counts.unchanged + counts.unknown).toBe(report.summary.findings);
+    expect(counts.new + counts.unchanged + counts.unknown).toBe(report.summary.findings + report.summary.explained!);
     expect(counts.fixed).toBe(1);
   });
 
@@ -141,7 +141,7 @@ describe('audit --baseline', () => {
       expect(fresh.map((f) => f.resource.name)).toContain('capsule-manager-rolebinding');
       // Every check ran on both sides, so every demo finding is either still there or fixed.
       expect(report.baseline!.notCompared).toEqual([]);
-      expect(report.baseline!.counts.fixed + report.baseline!.counts.unchanged).toBe(demoReport.summary.findings);
+      expect(report.baseline!.counts.fixed + report.baseline!.counts.unchanged).toBe(demoReport.summary.findings + demoReport.summary.explained!);
       expect(report.gate!.reasons).toEqual([
         expect.stringMatching(/^\d+ findings? (is|are) new since the baseline .*demo\.json: MT-05 \(\d+\), --fail-on new$/),
       ]);
@@ -199,7 +199,7 @@ describe('audit --baseline', () => {
         'a baseline of an unknown major version',
         (dir) => {
           const file = path.join(dir, 'v2.json');
-          writeFileSync(file, readFileSync(path.join(dir, 'before.json'), 'utf8').replace('"schemaVersion": "1.2"', '"schemaVersion": "2.0"'));
+          writeFileSync(file, readFileSync(path.join(dir, 'before.json'), 'utf8').replace('"schemaVersion": "1.3"', '"schemaVersion": "2.0"'));
           return ['--baseline', file];
         },
         /v2\.json: report schemaVersion 2\.0 is not supported \(this kposture reads 1\.x\)/,

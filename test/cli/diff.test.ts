@@ -106,7 +106,7 @@ describe('kposture diff', () => {
         'a report of an unknown major version',
         (dir) => {
           const file = path.join(dir, 'v3.json');
-          writeFileSync(file, readFileSync(path.join(dir, 'after.json'), 'utf8').replace('"schemaVersion": "1.2"', '"schemaVersion": "3.1"'));
+          writeFileSync(file, readFileSync(path.join(dir, 'after.json'), 'utf8').replace('"schemaVersion": "1.3"', '"schemaVersion": "3.1"'));
           return [path.join(dir, 'before.json'), file];
         },
         /v3\.json: report schemaVersion 3\.1 is not supported/,

@@ -58,7 +58,7 @@ describe('waivers from .kposture.yaml on the hardened fixture', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const r = report(run);
-    expect(r.schemaVersion).toBe('1.2');
+    expect(r.schemaVersion).toBe('1.3');
     expect(r.config).toBe('.kposture.yaml');
     expect(mt05(r).status).toBe('pass');
     expect(mt05(r).score).toBe(100);

@@ -16,7 +16,7 @@ import { WAIVER_ANNOTATION, type Waiver } from '../../src/engine/waiver-model.js
 import { globToRegExp, waiveResults, type WaivedRun } from '../../src/engine/waivers.js';
 import type { K8sObject } from '../../src/k8s/object.js';
 import { inventoryOf } from '../support/inventory.js';
-import { daemonSet, deployment, hostPathVolume, podOf, replicaSet, statefulSet } from '../checks/die/objects.js';
+import { barePod, daemonSet, deployment, hostPathVolume, podOf, replicaSet } from '../checks/die/objects.js';
 import { kubeadmUbuntu, talos } from '../checks/host-os/nodes.js';
 import { CAPSULE_WAIVER } from '../support/waivers.js';
 
@@ -251,34 +251,29 @@ describe('waivers on the results of real checks', () => {
     });
 
     it('waives a namespace-level finding by its namespace, or when all the objects it lists are covered', () => {
-      const legacy = deployment('tenant-a', 'legacy', 1);
-      const batch = deployment('tenant-a', 'batch', 1);
-      const objects = [legacy, batch, statefulSet('tenant-a', 'db', 3)];
-      const one = audit(
-        objects,
-        ['DIE-01'],
-        'waivers:\n  - { check: DIE-01, kind: Deployment, name: legacy, reason: singleton by design, expires: 2027-06-30 }\n',
-      );
-      expect(waivedNames(one, 'DIE-01')).toEqual([]);
+      // DIE-02 groups the bare pods of a namespace into one finding on the namespace.
+      const objects = [barePod('tenant-a', 'legacy'), barePod('tenant-a', 'batch'), deployment('tenant-a', 'db', 3)];
+      const one = audit(objects, ['DIE-02'], 'waivers:\n  - { check: DIE-02, kind: Pod, name: legacy, reason: debug pod, expires: 2027-06-30 }\n');
+      expect(waivedNames(one, 'DIE-02')).toEqual([]);
       // Still named by the finding that stands, legacy keeps counting.
-      expect(result(one, 'DIE-01').waived).toBeUndefined();
+      expect(result(one, 'DIE-02').waived).toBeUndefined();
 
       const both = audit(
         objects,
-        ['DIE-01'],
-        'waivers:\n  - { check: DIE-01, kind: Deployment, namespace: tenant-a, name: "*", reason: singletons, expires: 2027-06-30 }\n',
+        ['DIE-02'],
+        'waivers:\n  - { check: DIE-02, kind: Pod, namespace: tenant-a, name: "*", reason: debug pods, expires: 2027-06-30 }\n',
       );
-      expect(waivedNames(both, 'DIE-01')).toEqual(['Namespace/tenant-a']);
-      expect(result(both, 'DIE-01').outcome.status).toBe('pass');
+      expect(waivedNames(both, 'DIE-02')).toEqual(['Namespace/tenant-a']);
+      expect(result(both, 'DIE-02').outcome.status).toBe('pass');
 
       const byNamespace = audit(
         objects,
-        ['DIE-01'],
-        'waivers:\n  - { check: DIE-01, kind: Namespace, name: tenant-a, reason: dev tenant, expires: 2027-06-30 }\n',
+        ['DIE-02'],
+        'waivers:\n  - { check: DIE-02, kind: Namespace, name: tenant-a, reason: dev tenant, expires: 2027-06-30 }\n',
       );
-      expect(waivedNames(byNamespace, 'DIE-01')).toEqual(['Namespace/tenant-a']);
+      expect(waivedNames(byNamespace, 'DIE-02')).toEqual(['Namespace/tenant-a']);
       expect(
-        result(byNamespace, 'DIE-01')
+        result(byNamespace, 'DIE-02')
           .waived!.subjects.map((s) => s.resource.name)
           .sort(),
       ).toEqual(['batch', 'legacy']);

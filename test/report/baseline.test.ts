@@ -139,7 +139,7 @@ describe('parseReport', () => {
     ['a report of another tool', '{"schemaVersion": "1.1", "tool": {"name": "kubescape"}}', /not a kposture JSON report/],
     [
       'an unknown major version',
-      text.replace('"schemaVersion": "1.2"', '"schemaVersion": "2.0"'),
+      text.replace('"schemaVersion": "1.3"', '"schemaVersion": "2.0"'),
       /^r\.json: report schemaVersion 2\.0 is not supported \(this kposture reads 1\.x\)$/,
     ],
     [
@@ -149,8 +149,8 @@ describe('parseReport', () => {
     ],
     [
       'a newer minor version with a field this kposture does not know',
-      text.replace('"schemaVersion": "1.2"', '"schemaVersion": "1.9"').replace('"coverage": 100,', '"coverage": 100, "later": true,'),
-      /^r\.json: not a valid kposture JSON report \(schemaVersion 1\.9 is newer than this kposture's 1\.2\): field \(top level\): has unknown field "later"$/,
+      text.replace('"schemaVersion": "1.3"', '"schemaVersion": "1.9"').replace('"coverage": 100,', '"coverage": 100, "later": true,'),
+      /^r\.json: not a valid kposture JSON report \(schemaVersion 1\.9 is newer than this kposture's 1\.3\): field \(top level\): has unknown field "later"$/,
     ],
   ];
   it.each(refused)('refuses %s with one line naming the file', (_name, input, message) => {

@@ -69,6 +69,17 @@ describe('gate', () => {
     expect(at('high')!.failOn).toEqual(['high']);
   });
 
+  it('counts a root cause once: a finding explained by a check at least as severe fails the gate through that check', () => {
+    const explained = { ...finding, explainedBy: ['NP-02'] };
+    const checks: Partial<ReportCheck>[] = [
+      { id: 'NP-02', severity: 'high', findings: [{ ...finding, explains: ['NP-03'] }] as never },
+      { id: 'NP-03', severity: 'medium', findings: [explained] as never },
+    ];
+    const at = (severity: string): ReturnType<typeof evaluateGate> => evaluateGate(report(70, 100, checks), gateRules({ failOn: [severity] }));
+    expect(at('high')!.reasons).toEqual(['1 finding at or above high (NP-02)']);
+    expect(at('medium')!.reasons).toEqual(['1 finding at or above medium (NP-02)']);
+  });
+
   it('keeps the reason of a gate with no score at all', () => {
     expect(evaluateGate(report(null, 0), gateRules({ failUnder: 10, minCoverage: 0 }))!.reasons).toEqual([
       'no score could be computed (coverage 0%), --fail-under 10',

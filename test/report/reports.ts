@@ -3,6 +3,7 @@
  * in-memory inventories, plus a few test checks that exercise what the built-in ones do not
  * yet: grouped findings with affected objects, every severity, not-applicable, info subjects.
  */
+import { explainResults } from '../../src/engine/causes.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -30,7 +31,12 @@ export function reportFor(
   options: { generatedAt?: string; failUnder?: number; minCoverage?: number } = {},
 ): Report {
   const results = runChecks({ inventory, checks, catalogs: loadBuiltinCatalogs(), systemNamespaces: new Set(DEFAULT_SYSTEM_NAMESPACES) });
-  const report = buildReport({ scorecard: scoreResults(results), inventory, version: '0.1.0', generatedAt: options.generatedAt ?? GENERATED_AT });
+  const report = buildReport({
+    scorecard: scoreResults(explainResults(results)),
+    inventory,
+    version: '0.1.0',
+    generatedAt: options.generatedAt ?? GENERATED_AT,
+  });
   const gate = evaluateGate(report, gateRules(options));
   if (gate) report.gate = gate;
   return report;

@@ -56,6 +56,16 @@ describe('SARIF report', () => {
     });
   });
 
+  it('gives a root cause one result: a finding explained by the finding of another check is not a result of its own', () => {
+    const report = snapshotReport('fixtures/clusters/demo/snapshot');
+    const explained = report.checks.flatMap((c) => c.findings.filter((f) => f.explainedBy).map((f) => f.fingerprint));
+    expect(explained.length).toBeGreaterThan(0);
+    const log = expectValidSarif(renderSarif(report));
+    const fingerprints = new Set(log.runs[0]!.results.map((r) => r.partialFingerprints[FINGERPRINT_KEY]));
+    expect(explained.filter((fp) => fingerprints.has(fp))).toEqual([]);
+    expect(log.runs[0]!.results).toHaveLength(report.summary.findings + (report.summary.waived ?? 0));
+  });
+
   it('always has a results array, empty when nothing fails', () => {
     const text = renderSarif(snapshotReport(STRONG));
     expect((JSON.parse(text) as SarifLog).runs[0]!.results).toEqual([]);

@@ -132,11 +132,45 @@ describe('the table report reads top-down', () => {
         while (block.at(-1)!.endsWith('\\')) block.push(lines[++i]!);
         wrapped.push(block.join('\n'));
       }
-      const shown = report.checks.flatMap((c) => c.findings.slice(0, c.weight > 0 && c.category !== 'die' ? 3 : 1).map((f) => f.verify));
+      // Explained findings are not shown: their check names the check that reports their cause.
+      const shown = report.checks.flatMap((c) =>
+        c.findings
+          .filter((f) => !f.explainedBy)
+          .slice(0, c.weight > 0 && c.category !== 'die' ? 3 : 1)
+          .map((f) => f.verify),
+      );
       expect(wrapped).toHaveLength(shown.length);
       expect(wrapped.some((w) => w.includes('\n'))).toBe(true);
       expect(asShellReadsThem(wrapped)).toEqual(asShellReadsThem(shown));
     }
+  });
+
+  it('says a root cause once: a check whose findings another check reports names it in one line, and a failed premise names the checks it makes moot', async () => {
+    const demo = renderTable(await fixtureReport('demo'), { color: false, width: 80 }).split('\n');
+    // NP-02's finding on kyverno (no NetworkPolicy at all) stands for NP-03's and NP-04's.
+    const failing = demo.indexOf('Failing checks, most severe and costliest first');
+    const np02 = demo.findIndex((l, i) => i > failing && l.startsWith('  ✗ NP-02 '));
+    const np03 = demo.findIndex((l, i) => i > failing && l.startsWith('  ✗ NP-03 '));
+    expect(
+      demo
+        .slice(np02, np02 + 12)
+        .join(' ')
+        .replace(/\s+/g, ' '),
+    ).toContain('[also NP-03, NP-04] Namespace kyverno has no default-deny Ingress or Egress NetworkPolicy (4 pods on the pod network)');
+    const np03Block = demo
+      .slice(
+        np03,
+        demo.findIndex((l, i) => i > np03 && l.startsWith('  ✗ ')),
+      )
+      .join('\n');
+    expect(np03Block).not.toContain('Namespace kyverno has');
+    expect(np03Block.replace(/\s+/g, ' ')).toContain('= same root cause as the findings of NP-02: Namespace cert-manager, Namespace kyverno');
+
+    const flannel = renderTable(await fixtureReport('kubeadm-flannel'), { color: false, width: 80 }).replace(/\s+/g, ' ');
+    expect(flannel).toContain(
+      '= NP-02, NP-03, NP-04, NP-05, NP-06 not applicable until this is fixed: NetworkPolicy has no effect on this cluster until the CNI enforces it',
+    );
+    expect(flannel).not.toMatch(/✗ NP-0[2-4]/);
   });
 
   it('shows how the score is computed only with --verbose, and the summary alone with --quiet', async () => {

@@ -4,11 +4,12 @@ import { loadConfig, DEFAULT_SYSTEM_NAMESPACES } from '../../config/config.js';
 import { configToRead } from '../../config/discover.js';
 import { configWaivers } from '../../config/waivers.js';
 import { waiveResults } from '../../engine/waivers.js';
+import { explainResults } from '../../engine/causes.js';
 import { waiversSection, waiverWarnings } from '../../report/waivers.js';
 import { loadBuiltinCatalogs } from '../../catalog/load.js';
 import { mergeCatalogs } from '../../catalog/catalogs.js';
 import { loadPlugins } from '../../engine/plugins.js';
-import { kindsToCollect, runChecks } from '../../engine/run.js';
+import { kindsToCollect, premisesOf, runChecks } from '../../engine/run.js';
 import { scoreResults } from '../../engine/score.js';
 import { BUILTIN_CHECKS } from '../../../checks/index.js';
 import type { Check } from '../../engine/check.js';
@@ -228,7 +229,18 @@ async function runAudit(given: AuditFlags, io: Io): Promise<number> {
   const auditCluster = async (cluster: AuditFlags, progress: Progress | undefined, resolve?: LiveOptions['resolve']): Promise<Report> => {
     const images = config.images ?? {};
     const inspectImages = Boolean(flags.inspectImages || images.inspect);
-    const inventory = await gatherInventory(cluster, io, checks, scope, progress, manifests && { ...manifests, cnis: catalogs.cnis }, inspectImages, resolve);
+    // Checks the selected ones require but that were not selected still decide their premise.
+    const premises = premisesOf(checks, all);
+    const inventory = await gatherInventory(
+      cluster,
+      io,
+      [...checks, ...premises],
+      scope,
+      progress,
+      manifests && { ...manifests, cnis: catalogs.cnis },
+      inspectImages,
+      resolve,
+    );
     phases.done('read the inventory');
     if (inspectImages) {
       inventory.imageContents = await inspectInventoryImages(inventory, {
@@ -251,6 +263,7 @@ async function runAudit(given: AuditFlags, io: Io): Promise<number> {
       catalogs,
       systemNamespaces,
       checkOptions,
+      premises,
       ...(resolved ? { scope: resolved } : {}),
       ...(flags.pluginTimeout ? { pluginTimeoutMs: flags.pluginTimeout * 1000 } : {}),
       onTimed: (id, ms) => {
@@ -260,7 +273,8 @@ async function runAudit(given: AuditFlags, io: Io): Promise<number> {
     });
     phases.done(`ran ${results.length} checks (slowest: ${slowest(timings)})`);
     const waived = waiveResults(results, inventory, { configWaivers: waivers, knownChecks, allowPermanent, today: now.toISOString().slice(0, 10) });
-    const scorecard = scoreResults(waived.results, config.categories);
+    // One root cause, one finding: after waivers, so that a waived finding explains nothing (causes.ts).
+    const scorecard = scoreResults(explainResults(waived.results), config.categories);
     const built = buildReport({
       scorecard,
       inventory,

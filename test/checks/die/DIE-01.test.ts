@@ -15,7 +15,7 @@ describe('DIE-01 controllers run at least 2 replicas', () => {
     ]);
   });
 
-  it('fails with one finding per namespace, reads an omitted spec.replicas as 1 and skips scaled-down controllers', () => {
+  it('fails with one finding per controller (its spec.replicas is the root cause), reads an omitted spec.replicas as 1 and skips scaled-down controllers', () => {
     const outcome = evaluate(
       check,
       inventoryOf([
@@ -28,15 +28,14 @@ describe('DIE-01 controllers run at least 2 replicas', () => {
     );
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
-    expect(outcome.findings.map((f) => [f.resource.kind, f.resource.name, f.evidence])).toEqual([
-      ['Namespace', 'blog', 'Deployment wordpress: replicas 1'],
-      ['Namespace', 'shop', 'Deployment cart: replicas 1, StatefulSet redis: replicas 1'],
+    expect(outcome.findings.map((f) => [f.resource.kind, `${f.resource.namespace}/${f.resource.name}`, f.field, f.evidence])).toEqual([
+      ['Deployment', 'blog/wordpress', 'spec.replicas', '1'],
+      ['Deployment', 'shop/cart', 'spec.replicas', 'unset (the API server defaults it to 1)'],
+      ['StatefulSet', 'shop/redis', 'spec.replicas', '1'],
     ]);
-    const shop = outcome.findings[1]!;
-    expect(shop.field).toBe('spec.replicas');
-    expect(shop.data).toMatchObject({ namespace: 'shop', count: 2 });
-    expect(shop.affected?.map((r) => `${r.kind}/${r.name}`)).toEqual(['Deployment/cart', 'StatefulSet/redis']);
-    expect(shop.verify).toContain('kubectl -n shop get deployments,statefulsets');
+    const redis = outcome.findings[2]!;
+    expect(redis.data).toMatchObject({ kind: 'StatefulSet', namespace: 'shop', name: 'redis', replicas: 1 });
+    expect(redis.verify).toBe('kubectl -n shop get statefulset redis');
     expect(outcome.subjects.map((s) => s.resource.name)).not.toContain('legacy-batch');
     expect(checkScore(outcome)).toBe(25);
   });

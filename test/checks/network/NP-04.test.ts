@@ -42,11 +42,14 @@ describe('NP-04 share of pods isolated for ingress and egress', () => {
     expect(shares(outcome)).toEqual({ Ingress: 0.5, Egress: 0.125 });
     expect(checkScore(outcome)).toBe(31.3);
     if (outcome.status !== 'fail') return;
-    expect(outcome.findings.map((f) => [f.resource.name, f.evidence])).toEqual([
-      ['blog', '4/4 pods selected by no policy for Ingress, 4/4 for Egress'],
-      ['shop', '0/4 pods selected by no policy for Ingress, 3/4 for Egress'],
+    // One finding per open direction; the counts say what they count (hostNetwork pods left out).
+    expect(outcome.findings.map((f) => [f.resource.name, f.messageId, f.evidence, f.causes?.map((c) => c.key)])).toEqual([
+      ['blog', 'egressOpen', '4 of 4 selected by no Egress policy', ['networkpolicy:none:Egress']],
+      ['blog', 'ingressOpen', '4 of 4 selected by no Ingress policy', ['networkpolicy:none:Ingress']],
+      ['shop', 'egressOpen', '3 of 4 selected by no Egress policy', ['networkpolicy:pods-not-isolated:Egress']],
     ]);
-    expect(outcome.findings[1]!.verify).toBe('kubectl get pods,networkpolicy -n shop --show-labels');
+    expect(outcome.findings[0]!.data.counted).toBe('4 pods on the pod network; 1 hostNetwork pod outside NetworkPolicy, not counted');
+    expect(outcome.findings[2]!.verify).toBe('kubectl get pods,networkpolicy -n shop --show-labels');
     expect(outcome.subjects.find((s) => s.resource.name === 'blog')!.details).toMatchObject({ pods: 4, hostNetworkPods: 1 });
   });
 

@@ -35,7 +35,7 @@ describe('NP-05 allow-all NetworkPolicies', () => {
       ['open-ingress', 'spec.ingress[1].from[1]', 'Ingress'],
     ]);
     expect(outcome.findings[0]!.evidence).toBe(
-      'spec.egress[0].to[0]: ipBlock ::/0 without except: every address, every port; spec.egress[1]: no `to`: every destination, every port',
+      'ipBlock ::/0 without except: every address, every port; spec.egress[1]: no `to`: every destination, every port',
     );
     expect(outcome.findings[0]!.verify).toBe('kubectl get networkpolicy open-egress -n shop -o yaml');
     expect(verdicts(outcome)).toEqual(['ignored:pass', 'open-egress:fail', 'open-ingress:fail']);

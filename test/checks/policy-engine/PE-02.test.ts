@@ -94,7 +94,7 @@ describe('PE-02 policies enforce rather than only audit', () => {
     expect(latest).toMatchObject({
       messageId: 'audits',
       field: 'spec.validationFailureAction',
-      evidence: 'spec.validationFailureAction: (Audit by default)',
+      evidence: '(Audit by default)',
       verify: 'kubectl get clusterpolicies.kyverno.io disallow-latest-tag -o yaml',
     });
     expect(volumes).toMatchObject({ messageId: 'partlyAudits', field: 'spec.rules[0].validate.failureAction', data: { enforcing: 1, total: 2 } });
@@ -108,7 +108,7 @@ describe('PE-02 policies enforce rather than only audit', () => {
     const outcome = evaluate(check, engineInventory(objects, LISTED));
     expect(outcome.status).toBe('fail');
     if (outcome.status !== 'fail') return;
-    expect(outcome.findings[0]!.evidence).toBe('spec.admission: false (reports only)');
+    expect(outcome.findings[0]!.evidence).toBe('false (reports only)');
   });
 
   it('reads Gatekeeper enforcementAction (deny by default; dryrun and warn audit; scoped per enforcement point)', () => {
@@ -168,7 +168,7 @@ describe('PE-02 policies enforce rather than only audit', () => {
       ['max-replicas-deny', 'pass'],
       ['max-replicas-warn', 'fail'],
     ]);
-    expect(outcome.findings.map((f) => f.evidence)).toEqual(['spec.mode: monitor', 'spec.violationPolicy: Warn', 'spec.validationActions: [Warn, Audit]']);
+    expect(outcome.findings.map((f) => f.evidence)).toEqual(['monitor', 'Warn', '[Warn, Audit]']);
     expect(outcome.findings[0]!.verify).toBe('kubectl get admissionpolicies.policies.kubewarden.io psa-label-enforcer -n shop -o yaml');
   });
 
@@ -291,10 +291,7 @@ describe('PE-02 policies enforce rather than only audit', () => {
       ['check-labels-default', 'pass'],
     ]);
     expect(outcome.subjects[3]!.details?.modes).toEqual(['spec.validationActions: (Deny by default)']);
-    expect(outcome.findings.map((f) => f.evidence)).toEqual([
-      'spec.validationActions: [Audit, Warn]',
-      'spec.evaluation.admission.enabled: false (reports only)',
-    ]);
+    expect(outcome.findings.map((f) => f.evidence)).toEqual(['[Audit, Warn]', 'false (reports only)']);
   });
 
   it('reads Kubewarden policy groups by their mode, as the policies they group (protect by default)', () => {

@@ -38,7 +38,7 @@ describe('PE-04 the admission controller runs at least 2 ready replicas', () => 
       messageId: 'tooFewReplicas',
       resource: { kind: 'Deployment', namespace: 'kyverno', name: 'kyverno-admission-controller' },
       field: 'spec.replicas',
-      evidence: 'spec.replicas: 1; status.readyReplicas: 1',
+      evidence: '1 (status.readyReplicas: 1)',
       verify: 'kubectl -n kyverno get deployment kyverno-admission-controller',
     });
   });
@@ -50,7 +50,7 @@ describe('PE-04 the admission controller runs at least 2 ready replicas', () => 
     expect(outcome.findings[0]).toMatchObject({
       messageId: 'notReady',
       field: 'status.readyReplicas',
-      evidence: 'status.readyReplicas: 1 of spec.replicas: 3',
+      evidence: '1 (spec.replicas: 3)',
     });
   });
 
