@@ -112,8 +112,13 @@ describe('guardSlim', () => {
   });
 
   it("keeps every other field of a '*' shape, and follows the kind's shape", () => {
-    const cm = guardSlim('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: 'u', managedFields: [] }, data: { a: '1' } });
-    expect(field(cm, 'data', 'a')).toBe('1');
+    const cm = guardSlim('ResourceQuota', {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'c', uid: 'u', managedFields: [] },
+      spec: { hard: { pods: '10' } },
+    });
+    expect(field(cm, 'spec', 'hard', 'pods')).toBe('10');
     expect(field(cm, 'metadata', 'uid')).toBe('u');
     expect(contractError(() => field(cm, 'metadata', 'managedFields')).path).toBe('metadata.managedFields');
     const node = guardSlim(KINDS.Node, {

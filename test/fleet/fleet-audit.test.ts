@@ -151,7 +151,7 @@ describe('choosing clusters', () => {
     // demo scores 69.1; gke-cos 59; the forbidden cluster cannot meet the default 80% coverage.
     expect(gate).toEqual({ 'prod-demo': true, 'prod-gke': false, 'prod-rbac': false });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^prod-gke: gate failed: score 59 < 60/m);
+    expect(run.stderr).toMatch(/^prod-gke: gate failed: score 57.6 < 60/m);
     expect(run.stderr).toMatch(/^prod-rbac: gate failed: .*coverage/m);
     expect(run.stderr.trimEnd().split('\n').at(-1)).toBe('fleet: 3 clusters: 3 audited; gate failed on 2; exit 1');
   });

@@ -401,7 +401,7 @@ const CONFIGS: [string, string, () => string | Buffer, RegExp][] = [
     'a catalogue entry missing a field',
     'catalog.yaml',
     () => 'catalogs:\n  osFamilies:\n    - id: x\n',
-    /field catalogs\.osFamilies\.0: needs one of osImage, kernelVersion, labels, labelSets/,
+    /field catalogs\.osFamilies\.0: needs one of providerID, osImage, kernelVersion, labels, labelSets/,
   ],
   ['a list at the top', 'list.yaml', () => '- a\n- b\n', /field \(top level\): must be object/],
   ['a number in JSON', 'number.json', () => '42', /field \(top level\): must be object/],

@@ -76,6 +76,7 @@ interface JsonFinding {
   messageId: string;
   resource: { kind: string; name: string; namespace?: string };
   verify: string;
+  explainedBy?: unknown;
 }
 
 describe('verify commands of a cluster whose names are shell syntax', () => {
@@ -93,7 +94,10 @@ describe('verify commands of a cluster whose names are shell syntax', () => {
   it('are carried the same by the JSON and SARIF reports', async () => {
     const sarif = await runMain(['audit', '--snapshot', snapshot, '--format', 'sarif']);
     const results = (JSON.parse(sarif.stdout) as { runs: { results: { properties: { verify: string } }[] }[] }).runs[0]!.results;
-    expect(results.map((r) => r.properties.verify).sort()).toEqual(findings.map(({ f }) => f.verify).sort());
+    // SARIF leaves out the findings another finding of the same root cause explains (docs/sarif.md).
+    const standing = findings.filter(({ f }) => f.explainedBy === undefined);
+    expect(standing.length).toBeLessThan(findings.length);
+    expect(results.map((r) => r.properties.verify).sort()).toEqual(standing.map(({ f }) => f.verify).sort());
     // The hostile names do reach verify commands (MT-03, MT-04, NP-02..04, IMG-03, OS-02 at least).
     for (const name of Object.values(NAMESPACES)) expect(findings.filter(({ f }) => f.verify.includes(shellWord(name))).length).toBeGreaterThan(3);
     expect(findings.some(({ f }) => f.verify.includes(shellWord(`eks.amazonaws.com/nodegroup=${POOL}`)))).toBe(true);
