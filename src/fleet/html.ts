@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { escapeHtml as h } from '../report/escape.js';
+import { htmlPage } from '../report/html-page.js';
 import { scoreText } from '../report/view.js';
 import type { FleetReport } from './model.js';
 import { alikeSummary, clusterProblems, driftHeadline, fleetCategories, fleetHeadline, shortCategory } from './view.js';
@@ -10,7 +10,6 @@ import { alikeSummary, clusterProblems, driftHeadline, fleetCategories, fleetHea
  * and nothing else. Every text from a kubeconfig or a cluster is escaped (report/escape.ts).
  */
 export function renderFleetHtml(report: FleetReport): string {
-  const csp = ["default-src 'none'", `style-src '${sha256(STYLE)}'`, "img-src 'none'", "base-uri 'none'", "form-action 'none'"].join('; ');
   const cats = fleetCategories(report);
   const rows = report.clusters.map((c) => {
     const scores = new Map((c.categories ?? []).map((k) => [k.id, k.score]));
@@ -48,26 +47,7 @@ export function renderFleetHtml(report: FleetReport): string {
     '</main>',
     `<footer class="muted">kposture ${h(report.tool.version)}, fleet report schema ${h(report.schemaVersion)}, generated ${h(report.generatedAt)}</footer>`,
   ];
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta http-equiv="Content-Security-Policy" content="${h(csp)}">`,
-    `<title>${h(`kposture fleet: ${fleetHeadline(report)}`)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
-    ...body.filter(Boolean),
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
-}
-
-function sha256(text: string): string {
-  return `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
+  return htmlPage({ title: `kposture fleet: ${fleetHeadline(report)}`, style: STYLE, body: body.filter(Boolean) });
 }
 
 const STYLE = `

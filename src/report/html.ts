@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Report, ReportCheck, ReportFinding } from './model.js';
 import { escapeHtml as h } from './escape.js';
+import { htmlPage } from './html-page.js';
 import { SEVERITIES, checkFacts, checksOf, countsSummary, describeTarget, findingTags, groupChecks, objectName, scoreText } from './view.js';
 
 /** Affected objects listed under a grouped finding; the JSON report has them all. */
@@ -17,14 +17,6 @@ const AFFECTED_SHOWN = 20;
 export function renderHtml(report: Report): string {
   const groups = groupChecks(report);
   const title = `kposture report: score ${scoreText(report.score)}/100${report.grade ? ` (${report.grade})` : ''}`;
-  const csp = [
-    "default-src 'none'",
-    `style-src '${sha256(STYLE)}'`,
-    `script-src '${sha256(SCRIPT)}'`,
-    "img-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
   const body = [
     `<header><h1>kposture report</h1><p class="target">${h(describeTarget(report))}</p></header>`,
     '<main>',
@@ -39,23 +31,7 @@ export function renderHtml(report: Report): string {
     '</main>',
     `<footer>kposture ${h(report.tool.version)}, report schema ${h(report.schemaVersion)}, generated ${h(report.generatedAt)}</footer>`,
   ];
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta http-equiv="Content-Security-Policy" content="${h(csp)}">`,
-    `<title>${h(title)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
-    ...body,
-    `<script>${SCRIPT}</script>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage({ title, style: STYLE, script: SCRIPT, body });
 }
 
 function summary(report: Report): string {
@@ -167,10 +143,6 @@ function others(report: Report): string {
     ...notApplicable.map((c) => `<li><span class="na">n/a</span> ${h(c.id)} ${h(c.title)}: ${h(c.reason ?? 'nothing to check')}</li>`),
   ];
   return `<section id="passing"><h2>Passing and not applicable</h2><ul class="plain">${items.join('')}</ul></section>`;
-}
-
-function sha256(text: string): string {
-  return `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
 }
 
 const STYLE = `

@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
 import { compileSchema, formatAjvError } from '../../src/util/schemas.js';
+import { runMain, type CliRun } from '../support/fixture-cli.js';
 import { findTool } from '../support/tools.js';
-import { REPO_ROOT, WEAK, removeDir, runCli, tempDir, type CliResult } from './run.js';
+import { REPO_ROOT, WEAK, removeDir, runCli, tempDir } from './run.js';
 
 const validateReport = compileSchema('report.schema.json');
 const BIN = path.join(REPO_ROOT, 'bin', 'kposture.js');
@@ -26,20 +25,8 @@ interface JsonReport {
 }
 
 /** main() in-process with `stdin` as standard input. */
-async function withStdin(argv: string[], stdin: string, cwd = REPO_ROOT): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: {},
-    cwd,
-    readStdin: () => Promise.resolve(stdin),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+function withStdin(argv: string[], stdin: string, cwd = REPO_ROOT): Promise<CliRun> {
+  return runMain(argv, { env: {}, cwd, stdin });
 }
 
 const check = (report: JsonReport, id: string): ReportCheck => report.checks.find((c) => c.id === id)!;

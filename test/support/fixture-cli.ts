@@ -11,8 +11,8 @@ export interface CliRun {
   ms: number;
 }
 
-/** Runs main() in-process with captured output (the fixture server keeps serving meanwhile). */
-export async function runMain(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
+/** Runs main() in-process with captured output (the fixture server keeps serving meanwhile); `stdin` is standard input. */
+export async function runMain(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: string } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: Io = {
@@ -22,6 +22,7 @@ export async function runMain(argv: string[], opts: { env?: NodeJS.ProcessEnv; c
     stderrIsTTY: false,
     env: opts.env ?? { NO_COLOR: '1' },
     cwd: opts.cwd ?? process.cwd(),
+    ...(opts.stdin !== undefined ? { readStdin: () => Promise.resolve(opts.stdin!) } : {}),
   };
   const started = Date.now();
   const code = await main(argv, io);
