@@ -95,9 +95,11 @@ export function runChecks(input: EngineInput): CheckResult[] {
   for (const check of [...known.filter((c) => !c.meta.requires), ...known.filter((c) => c.meta.requires)]) {
     const started = performance.now();
     const scope = input.scope && isTenantCheck(check) ? input.scope : undefined;
-    const unmet = unmetPremise(check, known, outcomes);
+    // A check whose own data could not be read is unknown first: that rule holds for every check.
+    const unread = unreadOutcome(check, input.inventory);
+    const unmet = unread ? undefined : unmetPremise(check, known, outcomes);
     if (unmet) moot.set(check.meta.id, unmet.premise);
-    outcomes.set(check.meta.id, unmet?.outcome ?? evaluateOne(check, input, scope ? tenantMemo : memo, guard, scope));
+    outcomes.set(check.meta.id, unread ?? unmet?.outcome ?? evaluateOne(check, input, scope ? tenantMemo : memo, guard, scope));
     if (!premises.includes(check)) input.onTimed?.(check.meta.id, performance.now() - started);
   }
   for (const check of sorted) {
@@ -135,15 +137,16 @@ function unmetPremise(
   };
 }
 
+/** `unknown` when a kind the check reads could not be read, saying why; undefined when all were. */
+function unreadOutcome(check: Check, inventory: Inventory): Outcome | undefined {
+  const unreadable = check.meta.reads.map((id) => ({ id, c: collectionOf(inventory, id) })).filter(({ c }) => !isKnown(c));
+  if (unreadable.length === 0) return undefined;
+  return { status: 'unknown', reason: unreadable.map(({ id, c }) => describeStatus(id, c, inventory.source)).join('; ') };
+}
+
+/** The check's outcome over a readable inventory (unreadOutcome decided first). */
 function evaluateOne(check: Check, input: EngineInput, memo: RunMemo, guard: SlimGuard | undefined, scope: ResolvedScope | undefined): Outcome {
   const { inventory } = input;
-  const unreadable = check.meta.reads.map((id) => ({ id, c: collectionOf(inventory, id) })).filter(({ c }) => !isKnown(c));
-  if (unreadable.length > 0) {
-    return {
-      status: 'unknown',
-      reason: unreadable.map(({ id, c }) => describeStatus(id, c, inventory.source)).join('; '),
-    };
-  }
   if (scope?.unresolved) return { status: 'unknown', reason: scope.unresolved };
   const collection = scope ? scope.collection : (kind: KindId) => collectionOf(inventory, kind);
   const context = {

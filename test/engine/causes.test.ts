@@ -9,6 +9,7 @@ import { explainResults } from '../../src/engine/causes.js';
 import { defineCheck, type Check, type CheckMeta, type Finding, type Outcome } from '../../src/engine/check.js';
 import { runChecks, type CheckResult } from '../../src/engine/run.js';
 import { checkScore } from '../../src/engine/score.js';
+import { KINDS } from '../../src/k8s/kinds.js';
 import type { ResourceRef } from '../../src/k8s/object.js';
 import { inventoryOf } from '../support/inventory.js';
 
@@ -152,6 +153,22 @@ describe('CheckMeta.requires: a check whose premise fails is not applicable', ()
       systemNamespaces: new Set(),
     });
     expect(results.map((r) => [r.check.meta.id, r.outcome.status, r.failedPremise?.check])).toEqual([['NP-02', 'not-applicable', 'NP-01']]);
+  });
+
+  it('stays unknown when its own kinds could not be read, premise or not', () => {
+    const reader = fakeCheck(
+      'NP-02',
+      { category: 'network', reads: [KINDS.NetworkPolicy], requires: { check: 'NP-01', because: 'NetworkPolicy has no effect' } },
+      () => failing(finding(blog, 'f', 'no default deny')),
+    );
+    const results = runChecks({
+      inventory: inventoryOf([], { [KINDS.NetworkPolicy]: 'forbidden' }),
+      checks: [reader, cni('fail')],
+      catalogs: loadBuiltinCatalogs(),
+      systemNamespaces: new Set(),
+    });
+    expect(byId(results, 'NP-02').outcome.status).toBe('unknown');
+    expect(byId(results, 'NP-02').failedPremise).toBeUndefined();
   });
 
   it('is evaluated when the premise passes or did not run, and results keep the id order', () => {
