@@ -27,6 +27,8 @@ describe('kposture image', () => {
       expect(table.stdout).toContain(`oci:${alpine}:3.20\n  class: minimal (linux/amd64)`);
       expect(table.stdout).toContain('  - os-release PRETTY_NAME="Distroless"');
       expect(table.stdout.split('\n').every((l) => l.length <= 80 || !l.includes(' '))).toBe(true);
+      // the digest stays whole, on a line of its own at 80 columns
+      expect(table.stdout).toMatch(/^ {4}sha256:[0-9a-f]{64}$/m);
 
       const json = await runMain(['image', '-q', '--format', 'json', `oci:${distroless}:1`], { env });
       const parsed = JSON.parse(json.stdout) as { images: { ref: string; status: string; class: string; evidence: string[] }[] };

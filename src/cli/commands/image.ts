@@ -77,7 +77,8 @@ function table(rows: { ref: string; content: ImageContent }[], width: number): s
     lines.push(...wrap(ref, width));
     if (content.status === 'proven') {
       lines.push(...wrap(`${content.class} (${content.platform ?? 'platform unknown'})`, width, '  class: '));
-      lines.push(...wrap(content.digest, width, '  digest: '));
+      // A digest is copied whole: never broken across lines (71 characters fit an 80-column line).
+      lines.push(...(10 + content.digest.length <= width ? [`  digest: ${content.digest}`] : ['  digest:', `    ${content.digest}`]));
       for (const e of content.evidence) lines.push(...wrap(e, width, '  - ', '    '));
     } else {
       lines.push(...wrap(`unknown: ${content.reason}`, width, '  class: '));
