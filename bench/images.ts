@@ -3,7 +3,8 @@
  * Distribution registry (`docker-registry`) on 127.0.0.1, behind a proxy that delays every
  * request. N distinct images (one busybox-like layer each, gzip) are uploaded through the
  * registry API, inspected cold by digest and by tag, then again with the cache warm. Prints
- * requests and bytes per image and wall time (docs/performance.md#image-inspection).
+ * requests and bytes per image and wall time (docs/performance.md#image-inspection); with
+ * `--json`, one JSON line instead (`npm run bench` runs it so and keeps the figures).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { ContentCache } from '../src/images/cache.js';
@@ -27,6 +29,7 @@ const flag = (name: string, fallback: number): number => {
 };
 const IMAGES = flag('--images', 1000);
 const LATENCY_MS = flag('--latency-ms', 50);
+const JSON_OUT = args.includes('--json');
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -87,6 +90,33 @@ async function pushImage(host: string, repo: string, i: number): Promise<string>
   return sha(manifest);
 }
 
+/** What one run measured, per pass over all images. */
+export interface ImageFigures {
+  wallMs: number;
+  requestsPerImage: number;
+  kibPerImage: number;
+}
+
+export interface ImageBench {
+  images: number;
+  latencyMs: number;
+  coldByDigest: ImageFigures;
+  coldByTag: ImageFigures;
+  warmByDigest: ImageFigures;
+}
+
+/** The figures as lines of text, for this script and for `npm run bench`. */
+export function imageBenchLines(b: ImageBench): string[] {
+  const line = (name: string, f: ImageFigures): string =>
+    `${name.padEnd(22)} ${(f.wallMs / 1000).toFixed(1).padStart(6)} s  ${f.requestsPerImage.toFixed(2).padStart(5)} requests/image  ${f.kibPerImage.toFixed(1).padStart(6)} KiB/image`;
+  return [
+    `${b.images} distinct images, ${b.latencyMs} ms added to every request, 16 requests per registry at once`,
+    line('cold, by digest', b.coldByDigest),
+    line('cold, by tag (HEAD)', b.coldByTag),
+    line('warm cache, by digest', b.warmByDigest),
+  ];
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kposture-bench-images-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -145,12 +175,20 @@ async function main(): Promise<void> {
     const warm = await run(true);
     rmSync(cacheDir, { recursive: true, force: true });
     const coldTags = await run(false);
-    const line = (name: string, r: { ms: number; stats: TransportStats; proxied: number }): string =>
-      `${name.padEnd(22)} ${(r.ms / 1000).toFixed(1).padStart(6)} s  ${String(r.proxied).padStart(6)} requests (${(r.proxied / IMAGES).toFixed(2)}/image)  ${(r.stats.bytes / IMAGES / 1024).toFixed(1).padStart(6)} KiB/image`;
-    console.log(`${IMAGES} distinct images, ${LATENCY_MS} ms added to every request, 16 requests per registry at once`);
-    console.log(line('cold, by digest', cold));
-    console.log(line('cold, by tag (HEAD)', coldTags));
-    console.log(line('warm cache, by digest', warm));
+    const figures = (r: { ms: number; stats: TransportStats; proxied: number }): ImageFigures => ({
+      wallMs: Math.round(r.ms),
+      requestsPerImage: Number((r.proxied / IMAGES).toFixed(2)),
+      kibPerImage: Number((r.stats.bytes / IMAGES / 1024).toFixed(1)),
+    });
+    const result: ImageBench = {
+      images: IMAGES,
+      latencyMs: LATENCY_MS,
+      coldByDigest: figures(cold),
+      coldByTag: figures(coldTags),
+      warmByDigest: figures(warm),
+    };
+    if (JSON_OUT) console.log(JSON.stringify(result));
+    else for (const line of imageBenchLines(result)) console.log(line);
   } finally {
     proxy?.closeAllConnections();
     proxy?.close();
@@ -159,4 +197,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run when started as a script; `npm run bench` imports imageBenchLines only.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

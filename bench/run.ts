@@ -11,8 +11,12 @@
  *   npm run bench -- --sizes M         # a quick run
  *   npm run bench -- --with-kubectl-xl # kubectl at XL too (minutes, and GBs of RAM)
  *
+ * Then image inspection on the loopback registry (bench/images.ts: 1,000 images, 50 ms per
+ * request), when `docker-registry` is on PATH.
+ *
  * Flags: --sizes LIST, --with-kubectl-xl, --no-kubectl, --repeat N (median of N runs),
- * --snapshot-style kposture|kubectl, --timeout SECONDS (per measurement), --out FILE, --keep.
+ * --snapshot-style kposture|kubectl, --timeout SECONDS (per measurement), --out FILE, --keep,
+ * --no-images.
  * Everything runs on 127.0.0.1. The table goes to stdout, the figures to bench/results/.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -28,6 +32,7 @@ import { gnuTimeAvailable, measure, type Measurement } from './measure.js';
 import { writeSnapshotFile, type SnapshotStyle } from './snapshot-file.js';
 import { KIND_GENERATORS, SIZES, deploymentCount, type ClusterSize } from './synth.js';
 import { TLS_DIR } from './server.js';
+import { imageBenchLines, type ImageBench } from './images.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST_BENCH = path.join(REPO_ROOT, 'dist', 'bench');
@@ -46,6 +51,7 @@ interface Options {
   timeoutMs: number;
   out?: string;
   keep: boolean;
+  images: boolean;
 }
 
 function snapshotStyle(value: string): SnapshotStyle {
@@ -54,7 +60,7 @@ function snapshotStyle(value: string): SnapshotStyle {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: DEFAULT_SIZES, kubectlXl: false, kubectl: true, repeat: 1, style: 'kposture', timeoutMs: 20 * 60_000, keep: false };
+  const o: Options = { sizes: DEFAULT_SIZES, kubectlXl: false, kubectl: true, repeat: 1, style: 'kposture', timeoutMs: 20 * 60_000, keep: false, images: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -74,6 +80,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--timeout') o.timeoutMs = Number(value()) * 1000;
     else if (a === '--out') o.out = value();
     else if (a === '--keep') o.keep = true;
+    else if (a === '--no-images') o.images = false;
     else throw new Error(`unknown flag ${a} (see the top of bench/run.ts)`);
   }
   for (const s of o.sizes) if (!SIZES[s]) throw new Error(`unknown size ${s}: one of ${Object.keys(SIZES).join(', ')}`);
@@ -219,6 +226,15 @@ function reportSummary(file: string): { score: unknown; coverage: unknown; check
     return { score: r.score, coverage: r.coverage, checks: Object.fromEntries((r.checks ?? []).map((c) => [c.id, c.status])) };
   } catch {
     return undefined;
+  }
+}
+
+function registryInstalled(): boolean {
+  try {
+    execFileSync('docker-registry', ['--version'], { stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -399,6 +415,24 @@ function skipped(): Sample {
   return summarise([{ ok: false, exitCode: null, wallMs: 0, stdout: '', stderrTail: '' }]);
 }
 
+/** Image inspection on the loopback registry, in a child process; undefined (and why, on stderr) when it cannot run. */
+async function imageBench(log: (s: string) => void): Promise<ImageBench | undefined> {
+  if (!registryInstalled()) {
+    log('image inspection skipped: docker-registry is not on PATH (apt-get install docker-registry), or pass --no-images');
+    return undefined;
+  }
+  log('image inspection: 1,000 images on the loopback registry');
+  const child = spawn(process.execPath, [path.join(DIST_BENCH, 'images.js'), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) {
+    log(`image inspection failed (exit ${code})`);
+    return undefined;
+  }
+  return JSON.parse(out.trim().split('\n').pop()!) as ImageBench;
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -466,6 +500,7 @@ async function main(): Promise<void> {
   }
   const loadAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
   process.stdout.write(`${table(lines)}\n`);
+  const images = o.images ? await imageBench(log) : undefined;
   process.stdout.write(
     `\n${o.repeat > 1 ? `Medians of ${o.repeat} runs, (min–max) of the runs; a ratio's range is the lowest ÷ highest to the highest ÷ lowest.` : 'One run each (--repeat N for medians and their spread).'}\n` +
       `CPU is user + system time of the whole process, worker threads included. Load average ${machine.loadAverageAtStart[0]} at the start, ${loadAtEnd[0]} at the end, on ${machine.cpus} CPUs:\n` +
@@ -475,6 +510,12 @@ async function main(): Promise<void> {
     process.stdout.write('\nGrowth (median wall time; objects grow 10× from M to L, 5× from L to XL):\n');
     for (const [what, g] of Object.entries(growth)) process.stdout.write(`  ${what.padEnd(18)} ${g}\n`);
   }
+  if (images)
+    process.stdout.write(
+      `\nImage inspection (bench/images.ts):\n${imageBenchLines(images)
+        .map((l) => `  ${l}\n`)
+        .join('')}`,
+    );
   const result = {
     when: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: loadAtEnd },
@@ -498,6 +539,7 @@ async function main(): Promise<void> {
     })),
     growth,
     sizes: extras,
+    ...(images ? { images } : {}),
   };
   const out = o.out ?? path.join(REPO_ROOT, 'bench', 'results', `bench-${result.when.replace(/[:.]/g, '-')}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
