@@ -5,7 +5,8 @@ import { sharedImageGroups } from '../shared.js';
 import { imageClassifier, type ImageClassification, type ImageRef } from '../../src/k8s/images.js';
 import { describeContent, type ImageContent } from '../../src/k8s/image-content.js';
 import type { ImageClass } from '../../src/catalog/catalogs.js';
-import { imageFindingTarget, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
+import { imageFindingTarget, onlyInSystemNamespaces, imageUsage } from '../../src/k8s/image-uses.js';
+import { listSome } from '../../src/util/strings.js';
 
 /** Credit a `minimal` image earns unless the check option `minimalCredit` says otherwise. */
 const DEFAULT_MINIMAL_CREDIT = 0.5;
@@ -100,7 +101,7 @@ export default defineCheck({
             class: cls,
             rule: decided.by,
             workloads: usedBy.length,
-            usedBy: listSome(usedBy),
+            usedBy: listSome(usedBy, 3),
           },
           evidence: `${written(group.spellings, group.key)} → ${cls} ${decided.evidence}`,
         }),

@@ -3,7 +3,8 @@ import { KINDS } from '../../src/k8s/kinds.js';
 import { POD_OWNER_KINDS } from '../../src/k8s/owners.js';
 import { sharedImageGroups } from '../shared.js';
 import { pinStateOf } from '../../src/k8s/images.js';
-import { imageFindingTarget, onlyInSystemNamespaces, listSome, imageUsage } from '../../src/k8s/image-uses.js';
+import { imageFindingTarget, onlyInSystemNamespaces, imageUsage } from '../../src/k8s/image-uses.js';
+import { listSome } from '../../src/util/strings.js';
 
 export default defineCheck({
   meta: {
@@ -60,7 +61,7 @@ export default defineCheck({
           data: {
             image: group.spellings.join(', '),
             workloads: usedBy.length,
-            usedBy: listSome(usedBy),
+            usedBy: listSome(usedBy, 3),
           },
           evidence:
             state === 'latest'

@@ -3,10 +3,11 @@ import { KINDS } from '../../src/k8s/kinds.js';
 import { POD_OWNER_KINDS } from '../../src/k8s/owners.js';
 import { isFromAllowedLocation } from '../../src/k8s/images.js';
 import { namespaceOf } from '../../src/k8s/object.js';
-import { describeWorkload, imageFindingTarget, imageGroups, type ImageGroup, listSome, imageUsage } from '../../src/k8s/image-uses.js';
+import { describeWorkload, imageFindingTarget, imageGroups, type ImageGroup, imageUsage } from '../../src/k8s/image-uses.js';
 import { type ImageUse } from '../../src/k8s/workloads.js';
 import { appendTo } from '../../src/util/collections.js';
 import { sharedOwnerIndex } from '../shared.js';
+import { listSome } from '../../src/util/strings.js';
 
 const OPTION = 'checks.options.IMG-04.registries';
 
@@ -89,7 +90,7 @@ export default defineCheck({
           registry,
           images: groups.length,
           workloads: usedBy.length,
-          usedBy: listSome(usedBy),
+          usedBy: listSome(usedBy, 3),
         },
         evidence: `${listed(groups.map((g) => g.key))} not under ${allowed.join(', ')}`,
       });

@@ -4,6 +4,7 @@ import { POD_OWNER_KINDS, groupByWorkload, isMirrorPod, ownerReferencesOf } from
 import { asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
 import { kubectl } from '../../src/util/shell.js';
 import { sharedOwnerIndex } from '../shared.js';
+import { listSome } from '../../src/util/strings.js';
 
 export default defineCheck({
   meta: {
@@ -51,9 +52,9 @@ export default defineCheck({
       findings.push(
         report('barePods', {
           resource: { apiVersion: 'v1', kind: 'Namespace', name: ns },
-          data: { namespace: ns, count: list.length, pods: listSome(list.map(nameOf)) },
+          data: { namespace: ns, count: list.length, pods: listSome(list.map(nameOf), 10) },
           field: 'metadata.ownerReferences',
-          evidence: listSome(list.map(describeBarePod)),
+          evidence: listSome(list.map(describeBarePod), 10),
           verify: kubectl(
             '-n',
             ns,
@@ -76,9 +77,4 @@ function describeBarePod(pod: K8sObject): string {
   const owners = ownerReferencesOf(pod);
   const ownerNote = owners.length === 0 ? 'no ownerReferences' : `ownerReferences without controller: ${owners.map((o) => `${o.kind}/${o.name}`).join(', ')}`;
   return `${nameOf(pod)} (${phase}; ${ownerNote})`;
-}
-
-function listSome(items: string[], max = 10): string {
-  const shown = items.slice(0, max).join(', ');
-  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }

@@ -4,6 +4,7 @@ import { isKnown, type KindCollection } from '../../src/k8s/inventory.js';
 import { KINDS } from '../../src/k8s/kinds.js';
 import { annotationsOf, labelsOf, nameOf, namespaceOf, refOf, type K8sObject, type ResourceRef } from '../../src/k8s/object.js';
 import { command, kubectl } from '../../src/util/shell.js';
+import { wildcardToRegExp } from '../../src/util/glob.js';
 
 /** Namespace names listed in a subject's details; the count is always complete. */
 const LISTED_NAMESPACES = 20;
@@ -155,8 +156,8 @@ function detect(
 ): Detection | undefined {
   const crdNames = new Set(crds.map(nameOf));
   const foundCrds = framework.crds.filter((c) => crdNames.has(c));
-  const labelPatterns = framework.namespaceLabels.map(globToRegExp);
-  const annotationPatterns = (framework.namespaceAnnotations ?? []).map(globToRegExp);
+  const labelPatterns = framework.namespaceLabels.map((g) => wildcardToRegExp(g));
+  const annotationPatterns = (framework.namespaceAnnotations ?? []).map((g) => wildcardToRegExp(g));
   const marked = [...namespaces]
     .map((ns) => ({ ns, label: firstMatch(labelsOf(ns), labelPatterns), annotation: firstMatch(annotationsOf(ns), annotationPatterns) }))
     .filter((m) => m.label !== undefined || m.annotation !== undefined)
@@ -214,12 +215,6 @@ function firstMatch(map: Record<string, string>, patterns: readonly RegExp[]): s
 
 function describeRef(ref: ResourceRef): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
-}
-
-/** A key pattern from the catalogue: `*` matches any run of characters, everything else is literal. */
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`);
 }
 
 function labelMatches(spec: string, labels: Record<string, string>): boolean {

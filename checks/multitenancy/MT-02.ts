@@ -4,6 +4,7 @@ import { POD_OWNER_KINDS, groupByWorkload, kubectlGet } from '../../src/k8s/owne
 import { asString, field, nameOf, namespaceOf, refOf } from '../../src/k8s/object.js';
 import { kubectl } from '../../src/util/shell.js';
 import { sharedOwnerIndex } from '../shared.js';
+import { listSome } from '../../src/util/strings.js';
 
 const DEFAULT_NAMESPACE = 'default';
 
@@ -58,7 +59,7 @@ export default defineCheck({
           resource: workload.ref,
           data: { workload: label, pods: members.length },
           field: 'metadata.namespace',
-          evidence: `namespace: default; pods ${listSome(members.map((p) => `${nameOf(p)} (${asString(field(p, 'status', 'phase')) ?? 'phase unknown'})`))}`,
+          evidence: `namespace: default; pods ${listSome(members.map((p) => `${nameOf(p)} (${asString(field(p, 'status', 'phase')) ?? 'phase unknown'})`).sort(), 10)}`,
           verify:
             workload.ref.kind === 'Pod'
               ? kubectl('-n', 'default', 'get', 'pod', workload.ref.name, '-o', 'wide')
@@ -71,10 +72,3 @@ export default defineCheck({
     return { status: findings.length > 0 ? 'fail' : 'pass', subjects, findings };
   },
 });
-
-/** The first few items, sorted, and how many more there are. */
-function listSome(items: string[], max = 10): string {
-  const sorted = [...items].sort();
-  const shown = sorted.slice(0, max).join(', ');
-  return sorted.length > max ? `${shown} and ${sorted.length - max} more` : shown;
-}

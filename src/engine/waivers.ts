@@ -5,6 +5,7 @@ import type { Finding, Subject } from './check.js';
 import type { CheckResult, WaivedPart } from './run.js';
 import { annotationWaivers, type WaiverProblem } from './waiver-annotations.js';
 import { itemKind, type Waiver, type WaiverSubject } from './waiver-model.js';
+import { wildcardToRegExp } from '../util/glob.js';
 
 /**
  * The waivers of a run applied to its results: the config file's (already read) and those the
@@ -184,9 +185,9 @@ function namedBy(findings: readonly Finding[]): Set<string> {
 type PatternSubject = Extract<WaiverSubject, { type: 'pattern' }>;
 
 function patternMatcher(subject: PatternSubject, labelsOf: WaiverInput['labelsOf']): (ref: ResourceRef) => boolean {
-  const kind = subject.kind !== undefined ? globToRegExp(subject.kind, true) : undefined;
-  const namespace = subject.namespace !== undefined ? globToRegExp(subject.namespace, false) : undefined;
-  const name = subject.name !== undefined ? globToRegExp(subject.name, false) : undefined;
+  const kind = subject.kind !== undefined ? wildcardToRegExp(subject.kind, { ignoreCase: true }) : undefined;
+  const namespace = subject.namespace !== undefined ? wildcardToRegExp(subject.namespace) : undefined;
+  const name = subject.name !== undefined ? wildcardToRegExp(subject.name) : undefined;
   const selector = subject.selector;
   return (ref) => {
     if (kind && !kind.test(ref.kind)) return false;
@@ -198,12 +199,6 @@ function patternMatcher(subject: PatternSubject, labelsOf: WaiverInput['labelsOf
     }
     return true;
   };
-}
-
-/** A glob as a whole-string pattern: `*` any run of characters, `?` one character, the rest literal. */
-export function globToRegExp(glob: string, ignoreCase: boolean): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\*?]/g, (c) => (c === '*' ? '.*' : c === '?' ? '.' : `\\${c}`));
-  return new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
 }
 
 /**

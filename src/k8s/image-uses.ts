@@ -129,11 +129,6 @@ export function onlyInSystemNamespaces(group: ImageGroup, isSystemNamespace: (ns
   return group.workloads.length > 0 && group.workloads.every((w) => isSystemNamespace(w.ref.namespace));
 }
 
-/** `a, b, c and 4 more`: a short list for a finding message. */
-export function listSome(items: readonly string[], max = 3): string {
-  return items.length > max ? `${items.slice(0, max).join(', ')} and ${items.length - max} more` : items.join(', ');
-}
-
 /** What every image check records of an image: its subject, and the workloads that run it. */
 export function imageUsage(group: ImageGroup): {
   resource: ResourceRef;

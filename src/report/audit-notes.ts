@@ -4,12 +4,9 @@
  */
 import { appendTo } from '../util/collections.js';
 import type { Report } from './model.js';
+import { listSome } from '../util/strings.js';
 
 const LISTED = 5;
-
-function listSome(items: readonly string[]): string {
-  return items.length > LISTED ? `${items.slice(0, LISTED).join(', ')} and ${items.length - LISTED} more` : items.join(', ');
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -27,7 +24,7 @@ export function describeScope(report: Pick<Report, 'scope'>): string | undefined
   const found = scope.unresolved
     ? ` (undecided: ${scope.unresolved})`
     : scope.tenantNamespaces
-      ? ` (${plural(scope.tenantNamespaces.length, 'tenant namespace')}${scope.tenantNamespaces.length > 0 ? `: ${listSome(scope.tenantNamespaces)}` : ''})`
+      ? ` (${plural(scope.tenantNamespaces.length, 'tenant namespace')}${scope.tenantNamespaces.length > 0 ? `: ${listSome(scope.tenantNamespaces, LISTED)}` : ''})`
       : '';
   const missing = scope.notFound ? `; not found: ${scope.notFound.join(', ')}` : '';
   return `Scope: ${asked}${found}${missing}. ${plural(scope.tenantChecks.length, 'tenant check')} saw only these namespaces; cluster-wide checks saw the whole cluster.`;

@@ -5,6 +5,7 @@ import type { WaivedRun } from '../engine/waivers.js';
 import { toReportWaiver, type Report, type ReportWaiver, type ReportWaivers } from './model.js';
 import { visible } from '../util/terminal.js';
 import { wrap } from './wrap.js';
+import { listSome } from '../util/strings.js';
 
 /** The report's `waivers` section; undefined when the audit had no waiver and no waiver annotation. */
 export function waiversSection(run: Pick<WaivedRun, 'waivers' | 'expired' | 'unused' | 'problems'>): ReportWaivers | undefined {
@@ -44,11 +45,14 @@ function capped(lines: string[], more: (rest: number) => string): string[] {
 export function strictWaiverReasons(section: ReportWaivers | undefined): string[] {
   if (!section) return [];
   const reasons: string[] = [];
-  const list = (ws: ReportWaiver[]): string => listSome(ws.map(waiverName));
+  const list = (ws: ReportWaiver[]): string => listSome(ws.map(waiverName), 5);
   if (section.expired.length > 0) reasons.push(`${count(section.expired.length, 'waiver')} expired (--strict-waivers): ${list(section.expired)}`);
   if (section.unused.length > 0) reasons.push(`${count(section.unused.length, 'waiver')} matched no finding (--strict-waivers): ${list(section.unused)}`);
   if (section.problems.length > 0) {
-    const where = listSome(section.problems.map((p) => `${refText(p.resource)} line ${p.line}`));
+    const where = listSome(
+      section.problems.map((p) => `${refText(p.resource)} line ${p.line}`),
+      5,
+    );
     reasons.push(`${count(section.problems.length, 'invalid waiver annotation')} (--strict-waivers): ${where}`);
   }
   return reasons;
@@ -107,8 +111,4 @@ export function refText(r: ResourceRef): string {
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function listSome(items: string[]): string {
-  return items.length > 5 ? `${items.slice(0, 5).join(', ')} and ${items.length - 5} more` : items.join(', ');
 }

@@ -53,3 +53,8 @@ export function closestMatch(word: string, candidates: readonly string[], maxDis
   }
   return tied ? undefined : best;
 }
+
+/** `a, b, c and 4 more`: the first `max` items and how many more there are, for one line of text. */
+export function listSome(items: readonly string[], max: number): string {
+  return items.length > max ? `${items.slice(0, max).join(', ')} and ${items.length - max} more` : items.join(', ');
+}
