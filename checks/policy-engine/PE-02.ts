@@ -3,8 +3,18 @@ import { defineCheck, type Finding, type Subject } from '../../src/engine/check.
 import { KINDS, kindSpec, type KindId } from '../../src/k8s/kinds.js';
 import { isKnown, type KindCollection } from '../../src/k8s/inventory.js';
 import { asString, field, nameOf, namespaceOf, refOf, type K8sObject } from '../../src/k8s/object.js';
-import { admissionDeployments, detectWebhookEngines, policyEnforcement, policyKinds, readyReplicas, type ModeUnit } from '../../src/k8s/policy-engines.js';
+import {
+  admissionDeployments,
+  detectWebhookEngines,
+  policyEnforcement,
+  policyKinds,
+  readyReplicas,
+  type ModeUnit,
+  type NamespaceScope,
+} from '../../src/k8s/policy-engines.js';
+import { namespaceLabels } from '../../src/k8s/webhooks.js';
 import { kubectl } from '../../src/util/shell.js';
+import { listSome } from '../../src/util/strings.js';
 
 /** The policy kinds this check can read; catalogue entries for other kinds are not evaluated. */
 const POLICY_KINDS: KindId[] = [
@@ -47,10 +57,12 @@ export default defineCheck({
     reads: [KINDS.CustomResourceDefinition],
     // Webhooks and Deployments tell whether an engine serves (as PE-01 decides it): policies of an
     // engine that does not are not enforcing, whatever their mode says.
-    optionalReads: [...POLICY_KINDS, KINDS.ValidatingAdmissionPolicy, KINDS.ValidatingWebhookConfiguration, KINDS.Deployment],
+    // Namespaces: where Kyverno's per-namespace overrides make a policy enforce or only audit.
+    optionalReads: [...POLICY_KINDS, KINDS.ValidatingAdmissionPolicy, KINDS.ValidatingWebhookConfiguration, KINDS.Deployment, KINDS.Namespace],
     messages: {
       audits: '{engine} {kind} {name} only audits ({field}: {mode}); violating requests are admitted',
       partlyAudits: '{engine} {kind} {name} enforces {enforcing} of {total} rules; the others only audit',
+      auditsIn: '{engine} {kind} {name} only audits in {count} of {judged} namespaces ({namespaces}); violating requests there are admitted',
       noPolicies: '{engine} is installed but has no policy that can enforce ({kinds} listed: none)',
     },
   },
@@ -71,6 +83,7 @@ export default defineCheck({
       ctx.collection(KINDS.Deployment),
     );
     const idleSeen = new Map<string, { engine: PolicyEngine; why: string; policies: number }>();
+    const namespaces = namespaceScope(ctx.collection(KINDS.Namespace), (ns) => ctx.isSystemNamespace(ns));
 
     for (const { engine, spec } of policyKinds(ctx.catalogs.policyEngines)) {
       if (!POLICY_KINDS.includes(spec.kind)) continue;
@@ -111,7 +124,7 @@ export default defineCheck({
       summary.kinds.push(spec.kind);
       engines.set(engine.id, summary);
       for (const obj of items) {
-        const result = judge(obj, spec, engine, report);
+        const result = judge(obj, spec, engine, namespaces && withoutEngine(namespaces, engine), report);
         if (!result) continue;
         subjects.push(result.subject);
         summary.policies += 1;
@@ -153,48 +166,93 @@ function judge(
   obj: K8sObject,
   spec: PolicyModeSpec,
   engine: PolicyEngine,
-  report: (id: 'audits' | 'partlyAudits', f: Omit<Finding, 'messageId'>) => Finding,
+  namespaces: NamespaceScope | undefined,
+  report: (id: 'audits' | 'partlyAudits' | 'auditsIn', f: Omit<Finding, 'messageId'>) => Finding,
 ): { subject: Subject; finding?: Finding } | undefined {
-  const result = policyEnforcement(obj, spec);
+  const result = policyEnforcement(obj, spec, namespaces);
   if (!result.applies) return undefined;
   const kind = asString(obj.kind) ?? spec.kind;
   const resource = refOf(obj, kind);
   const enforcing = result.units.filter((u) => u.class === 'enforce');
   const auditing = result.units.filter((u) => u.class === 'audit');
-  const known = enforcing.length + auditing.length;
+  const mixed = result.units.filter((u) => u.class === 'mixed');
+  const known = enforcing.length + auditing.length + mixed.length;
   const details = {
     engine: engine.id,
     enforcing: enforcing.length,
     auditing: auditing.length,
+    ...(mixed.length > 0 ? { mixed: mixed.length } : {}),
     modes: result.units.map((u) => `${u.field}: ${u.mode}`),
   };
   if (known === 0) return { subject: { resource, verdict: 'unknown', details } };
-  if (auditing.length === 0) return { subject: { resource, verdict: 'pass', details } };
+  if (auditing.length === 0 && mixed.length === 0) return { subject: { resource, verdict: 'pass', details } };
   const ns = namespaceOf(obj);
   const verify = kubectl('get', kubectlResource(spec.kind, kind), nameOf(obj), ...(ns ? ['-n', ns] : []), '-o', 'yaml');
-  const evidence = describeUnits(auditing);
-  if (enforcing.length === 0) {
+  const notEnforcing = [...auditing, ...mixed];
+  const evidence = describeUnits(notEnforcing);
+  const fields = [...new Set(notEnforcing.map((u) => u.field))].join(', ');
+  // A rule that enforces in some namespaces earns the share of them where it does.
+  const credit = (enforcing.length + mixed.reduce((sum, u) => sum + share(u), 0)) / known;
+  if (enforcing.length === 0 && mixed.length === 0) {
     return {
       subject: { resource, verdict: 'fail', details },
       finding: report('audits', {
         resource,
         data: { engine: engine.name, kind, name: nameOf(obj), field: auditing[0]!.field, mode: auditing[0]!.mode },
-        field: [...new Set(auditing.map((u) => u.field))].join(', '),
+        field: fields,
+        evidence,
+        verify,
+      }),
+    };
+  }
+  if (auditing.length === 0) {
+    const judged = new Set(mixed.flatMap((u) => [...u.namespaces!.enforcing, ...u.namespaces!.auditing]));
+    const audited = [...new Set(mixed.flatMap((u) => u.namespaces!.auditing))].sort();
+    return {
+      subject: { resource, verdict: 'partial', credit, details },
+      finding: report('auditsIn', {
+        resource,
+        data: { engine: engine.name, kind, name: nameOf(obj), count: audited.length, judged: judged.size, namespaces: listSome(audited, 5) },
+        field: fields,
         evidence,
         verify,
       }),
     };
   }
   return {
-    subject: { resource, verdict: 'partial', credit: enforcing.length / known, details },
+    subject: { resource, verdict: 'partial', credit, details },
     finding: report('partlyAudits', {
       resource,
       data: { engine: engine.name, kind, name: nameOf(obj), enforcing: enforcing.length, total: known },
-      field: [...new Set(auditing.map((u) => u.field))].join(', '),
+      field: fields,
       evidence,
       verify,
     }),
   };
+}
+
+/** The share of its namespaces where a `mixed` unit enforces. */
+function share(unit: ModeUnit): number {
+  const { enforcing, auditing } = unit.namespaces!;
+  return enforcing.length / (enforcing.length + auditing.length);
+}
+
+/**
+ * The namespaces per-namespace overrides are judged in (NamespaceScope), or undefined when they
+ * could not be read. System namespaces are left out of a cluster-wide policy's unless there is no
+ * other, and so is the engine's own (withoutEngine): Kyverno's webhook skips kube-system and its
+ * own namespace by default.
+ */
+function namespaceScope(collection: KindCollection, isSystem: (name: string) => boolean): NamespaceScope | undefined {
+  if (collection.status !== 'ok') return undefined;
+  const all = collection.items.map((ns) => ({ name: nameOf(ns), labels: namespaceLabels(ns) })).sort((a, b) => a.name.localeCompare(b.name, 'en'));
+  const tenant = all.filter((ns) => !isSystem(ns.name));
+  return { tenant: tenant.length > 0 ? tenant : all, all };
+}
+
+function withoutEngine(scope: NamespaceScope, engine: PolicyEngine): NamespaceScope {
+  const tenant = scope.tenant.filter((ns) => !engine.namespaces.includes(ns.name));
+  return tenant.length === scope.tenant.length || tenant.length === 0 ? scope : { ...scope, tenant };
 }
 
 /**

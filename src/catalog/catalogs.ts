@@ -96,7 +96,13 @@ export interface PolicyModeSpec {
   /** The mode when the field is absent. */
   default?: string;
   /** Per-rule override (Kyverno): rules at `path` that have `requires` use their own `field` when set. */
-  rules?: { path: string; requires: string; field: string };
+  rules?: { path: string; requires: string; field: string; overrides?: string };
+  /**
+   * Per-namespace overrides of the mode (Kyverno `validationFailureActionOverrides`): a list of
+   * `{ action, namespaces, namespaceSelector }` at this path; a rule's own list (`rules.overrides`)
+   * replaces it. The first entry that matches a namespace decides there.
+   */
+  overrides?: string;
   /** Only objects whose `field` (default `default`) is in `values` are policies that can enforce. */
   appliesWhen?: { field: string; values: string[]; default?: string };
   /** When `field` (stringified) is one of `values`, the policy only reports (Kyverno `spec.admission: false`). */

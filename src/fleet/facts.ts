@@ -77,8 +77,9 @@ function policyEngines(pe01: ReportCheck | string, pe02: ReportCheck | string): 
       const engine = str(s.details?.engine);
       if (!engine) continue;
       const m = modes.get(engine) ?? { enforcing: 0, auditing: 0 };
-      m.enforcing += num(s.details?.enforcing);
-      m.auditing += num(s.details?.auditing);
+      // A rule that enforces in some namespaces and audits in others (Kyverno overrides) counts as both.
+      m.enforcing += num(s.details?.enforcing) + num(s.details?.mixed);
+      m.auditing += num(s.details?.auditing) + num(s.details?.mixed);
       modes.set(engine, m);
     }
   }

@@ -6,7 +6,9 @@
 import type { PolicyEngine, PolicyModeSpec, WebhookMatcher } from '../catalog/catalogs.js';
 import { splitApiVersion } from './kinds.js';
 import { asArray, asRecord, asString, field, isRecord, labelsOf, nameOf, namespaceOf, type K8sObject } from './object.js';
-import { webhookEntries } from './webhooks.js';
+import { selectorMatches, webhookEntries } from './webhooks.js';
+import { matchesWildcard } from '../util/glob.js';
+import { listSome } from '../util/strings.js';
 
 export interface EngineWebhook {
   configuration: K8sObject;
@@ -127,7 +129,8 @@ export function desiredReplicas(deployment: K8sObject): number {
 // ---------------------------------------------------------------------------
 // Enforce or audit
 
-export type ModeClass = 'enforce' | 'audit' | 'unknown';
+/** `mixed`: enforces in some namespaces and only audits in others (per-namespace overrides). */
+export type ModeClass = 'enforce' | 'audit' | 'mixed' | 'unknown';
 
 /** One decision inside a policy: the policy itself, or one Kyverno validate rule. */
 export interface ModeUnit {
@@ -136,6 +139,24 @@ export interface ModeUnit {
   /** The value found, or `<default>` in parentheses when the field is absent. */
   mode: string;
   class: ModeClass;
+  /** When per-namespace overrides decide: the namespaces judged, by what the unit does there. */
+  namespaces?: { enforcing: string[]; auditing: string[] };
+}
+
+/** A namespace as per-namespace overrides see it: its name and labels. */
+export interface NamespaceView {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * Where per-namespace overrides are judged: a cluster-wide policy in `tenant` (every namespace
+ * but the system ones, or every namespace when there is no other), a namespaced policy in its own
+ * namespace, found in `all`. Absent when namespaces could not be read.
+ */
+export interface NamespaceScope {
+  tenant: readonly NamespaceView[];
+  all: readonly NamespaceView[];
 }
 
 export type PolicyEnforcement = { applies: false; why: string } | { applies: true; units: ModeUnit[] };
@@ -203,7 +224,7 @@ function decide(obj: K8sObject, holder: unknown, dotted: string, fieldPath: stri
  * its kind. Policies that cannot enforce at all (a Kyverno policy with only mutate rules,
  * a jsPolicy of type Controller) do not apply.
  */
-export function policyEnforcement(obj: K8sObject, spec: PolicyModeSpec): PolicyEnforcement {
+export function policyEnforcement(obj: K8sObject, spec: PolicyModeSpec, namespaces?: NamespaceScope): PolicyEnforcement {
   if (spec.appliesWhen) {
     const raw = path(obj, spec.appliesWhen.field);
     const value = asString(raw) ?? spec.appliesWhen.default;
@@ -219,17 +240,81 @@ export function policyEnforcement(obj: K8sObject, spec: PolicyModeSpec): PolicyE
       return { applies: true, units: [{ field: spec.reportOnlyWhen.field, mode: `${text} (reports only)`, class: 'audit' }] };
     }
   }
-  if (!spec.rules) return { applies: true, units: [decide(obj, obj, spec.field, spec.field, spec)] };
+  const policyOverrides = spec.overrides ? { field: spec.overrides, list: asArray(path(obj, spec.overrides)) } : undefined;
+  if (!spec.rules) {
+    return { applies: true, units: [withOverrides(obj, decide(obj, obj, spec.field, spec.field, spec), policyOverrides, spec, namespaces)] };
+  }
 
   const rules = asArray(path(obj, spec.rules.path));
   const policyLevel = decide(obj, obj, spec.field, spec.field, spec);
   const units: ModeUnit[] = [];
   for (const [i, rule] of rules.entries()) {
     if (path(rule, spec.rules.requires) === undefined) continue;
-    units.push(decide(obj, rule, spec.rules.field, `${spec.rules.path}[${i}].${spec.rules.field}`, spec, policyLevel));
+    const unit = decide(obj, rule, spec.rules.field, `${spec.rules.path}[${i}].${spec.rules.field}`, spec, policyLevel);
+    // A rule's own overrides replace the policy's (Kyverno: when the rule's list is not empty).
+    const own = spec.rules.overrides ? asArray(path(rule, spec.rules.overrides)) : [];
+    const overrides = own.length > 0 ? { field: `${spec.rules.path}[${i}].${spec.rules.overrides!}`, list: own } : policyOverrides;
+    units.push(withOverrides(obj, unit, overrides, spec, namespaces));
   }
   if (units.length === 0) return { applies: false, why: `no rule in ${spec.rules.path} has ${spec.rules.requires}` };
   return { applies: true, units };
+}
+
+interface Override {
+  class: ModeClass;
+  action: string;
+  namespaces: string[];
+  selector: unknown;
+}
+
+/**
+ * The unit as its per-namespace overrides make it, judged in each namespace of the scope: the
+ * first override that matches a namespace decides there (one without namespaces and selector
+ * matches every namespace; else a `namespaces` wildcard; else the namespaceSelector on the
+ * namespace's labels), else the unit's own mode. Overrides that all agree with the unit change
+ * nothing; ones that disagree are `unknown` when namespaces could not be read.
+ */
+function withOverrides(
+  obj: K8sObject,
+  unit: ModeUnit,
+  overrides: { field: string; list: unknown[] } | undefined,
+  spec: PolicyModeSpec,
+  scope: NamespaceScope | undefined,
+): ModeUnit {
+  if (!overrides || unit.class === 'unknown') return unit;
+  const list: Override[] = overrides.list.filter(isRecord).map((o) => {
+    const action = asString(o.action) ?? '(no action)';
+    return {
+      class: classifyValue(obj, action, spec).class,
+      action,
+      namespaces: asArray(o.namespaces).filter((n): n is string => typeof n === 'string'),
+      selector: o.namespaceSelector ?? undefined,
+    };
+  });
+  if (list.every((o) => o.class === unit.class)) return unit;
+  const field = overrides.field;
+  if (list.some((o) => o.class === 'unknown')) return { field, mode: list.map((o) => o.action).join(', '), class: 'unknown' };
+  if (!scope) return { field, mode: `${unit.mode}, overridden per namespace (namespaces could not be read)`, class: 'unknown' };
+  const own = namespaceOf(obj);
+  const judged = own === undefined ? scope.tenant : scope.all.filter((n) => n.name === own);
+  if (own !== undefined && judged.length === 0) return { field, mode: `${unit.mode}, overridden per namespace (namespace ${own} not found)`, class: 'unknown' };
+  const enforcing: string[] = [];
+  const auditing: string[] = [];
+  for (const ns of judged) {
+    const decided = list.find((o) => overrideMatches(o, ns));
+    ((decided ?? unit).class === 'enforce' ? enforcing : auditing).push(ns.name);
+  }
+  const namespaces = { enforcing, auditing };
+  if (auditing.length === 0) return { field, mode: `Enforce in every namespace judged (${enforcing.length})`, class: 'enforce', namespaces };
+  if (enforcing.length === 0) return { field, mode: `Audit in every namespace judged (${auditing.length})`, class: 'audit', namespaces };
+  return { field, mode: `Audit in ${auditing.length} of ${judged.length} namespaces (${listSome(auditing, 5)})`, class: 'mixed', namespaces };
+}
+
+function overrideMatches(o: Override, ns: NamespaceView): boolean {
+  if (o.namespaces.length === 0 && o.selector === undefined) return true;
+  if (o.namespaces.some((glob) => matchesWildcard(glob, ns.name))) return true;
+  // A selector the API would reject matches nothing (Kyverno skips the entry).
+  return o.selector !== undefined && selectorMatches(o.selector, ns.labels) === true;
 }
 
 /** Policy kinds of the catalogue, with the engine that owns each. */

@@ -51,6 +51,13 @@ describe('facts of a cluster, from its report', () => {
     });
   });
 
+  test('a Kyverno rule that enforces only in some namespaces (per-namespace overrides) reads as enforce and audit', () => {
+    const report = structuredClone(reports.get('demo')!);
+    const pe02 = report.checks.find((c) => c.id === 'PE-02')!;
+    pe02.subjects = pe02.subjects.slice(0, 1).map((s) => ({ ...s, verdict: 'partial', details: { engine: 'kyverno', enforcing: 0, auditing: 0, mixed: 1 } }));
+    expect(clusterFacts(report).policyEngines).toEqual({ values: ['Kyverno: enforce and audit'] });
+  });
+
   test('a check that did not run or could not know makes its fact unknown, with the reason', async () => {
     const skipped = clusterFacts(await snapshotReport('demo', '--skip', 'OS-01', '--skip', 'NP-01'));
     expect(skipped.osFamilies).toEqual({ unknown: 'OS-01 was not run (skipped with --skip)' });

@@ -16,6 +16,7 @@ import {
   kubewardenPolicy,
   kyvernoCrds,
   kyvernoInstall,
+  namespace,
   validateRule,
   vap,
   vapBinding,
@@ -329,5 +330,131 @@ describe('PE-02 policies enforce rather than only audit', () => {
       ['ClusterAdmissionPolicyGroup', 'demo', 'pass'],
     ]);
     expect(outcome.findings[0]!.verify).toBe('kubectl get admissionpolicygroups.policies.kubewarden.io demo-shop -n shop -o yaml');
+  });
+
+  describe('Kyverno per-namespace overrides (validationFailureActionOverrides, rule-level failureActionOverrides)', () => {
+    /** Two teams, production, and the system namespaces Kyverno's webhook skips anyway. */
+    const namespaces = [
+      namespace('kube-system'),
+      namespace('kyverno'),
+      namespace('team-a', { env: 'dev' }),
+      namespace('team-b', { env: 'dev' }),
+      namespace('payments', { env: 'prod' }),
+    ];
+    const listed = { ...LISTED, [KINDS.Namespace]: 'ok' } as const;
+    const run = (...policies: K8sObject[]) => evaluate(check, engineInventory([...kyvernoInstall(), ...namespaces, ...policies], listed));
+
+    it('scores a policy that audits in some tenant namespaces by the share where it enforces, and names them', () => {
+      const outcome = run(
+        clusterPolicy('disallow-privileged-containers', {
+          validationFailureAction: 'Enforce',
+          validationFailureActionOverrides: [{ action: 'Audit', namespaces: ['team-*'] }],
+          rules: [validateRule('privileged-containers')],
+        }),
+      );
+      expect(outcome.status).toBe('fail');
+      if (outcome.status !== 'fail') return;
+      expect(outcome.subjects.map((s) => [s.resource.name, s.verdict, s.credit])).toEqual([['disallow-privileged-containers', 'partial', 1 / 3]]);
+      expect(outcome.findings).toHaveLength(1);
+      expect(outcome.findings[0]).toMatchObject({
+        messageId: 'auditsIn',
+        data: { count: 2, judged: 3, namespaces: 'team-a, team-b' },
+        field: 'spec.validationFailureActionOverrides',
+        evidence: 'Audit in 2 of 3 namespaces (team-a, team-b)',
+        verify: 'kubectl get clusterpolicies.kyverno.io disallow-privileged-containers -o yaml',
+      });
+    });
+
+    it('passes when the override only exempts system namespaces', () => {
+      const outcome = run(
+        clusterPolicy('require-run-as-nonroot', {
+          validationFailureAction: 'Enforce',
+          validationFailureActionOverrides: [{ action: 'Audit', namespaces: ['kube-system', 'kyverno'] }],
+          rules: [validateRule('run-as-non-root')],
+        }),
+      );
+      expect(outcome.status).toBe('pass');
+    });
+
+    it('matches namespaceSelector on labels, first matching entry wins, default where none matches', () => {
+      const outcome = run(
+        // Audit by default; enforced where env=prod; the first entry shadows a later one for payments.
+        clusterPolicy('restrict-image-registries', {
+          validationFailureActionOverrides: [
+            { action: 'Enforce', namespaceSelector: { matchLabels: { env: 'prod' } } },
+            { action: 'Audit', namespaces: ['payments'] },
+          ],
+          rules: [validateRule('validate-registries')],
+        }),
+      );
+      expect(outcome.status).toBe('fail');
+      if (outcome.status !== 'fail') return;
+      expect(outcome.subjects[0]!.credit).toBeCloseTo(1 / 3);
+      expect(outcome.findings[0]!.data).toMatchObject({ count: 2, namespaces: 'team-a, team-b' });
+    });
+
+    it('passes when an override without namespaces or selector turns an audit policy into enforce everywhere', () => {
+      const outcome = run(clusterPolicy('p', { validationFailureActionOverrides: [{ action: 'Enforce' }], rules: [validateRule('r')] }));
+      expect(outcome.status).toBe('pass');
+      if (outcome.status !== 'pass') return;
+      expect(outcome.subjects[0]!.details?.modes).toEqual(['spec.validationFailureActionOverrides: Enforce in every namespace judged (3)']);
+    });
+
+    it('lets a rule’s own failureActionOverrides replace the policy’s', () => {
+      const own = { ...validateRule('own', 'Enforce') };
+      (own.validate as Record<string, unknown>).failureActionOverrides = [{ action: 'Audit', namespaces: ['payments'] }];
+      const outcome = run(
+        clusterPolicy('p', {
+          validationFailureActionOverrides: [{ action: 'Audit', namespaces: ['team-*'] }],
+          rules: [own, validateRule('inherits', 'Enforce')],
+        }),
+      );
+      expect(outcome.status).toBe('fail');
+      if (outcome.status !== 'fail') return;
+      // own: audits in payments only (2 of 3 enforce); inherits: audits in team-a, team-b (1 of 3).
+      expect(outcome.subjects[0]!.credit).toBeCloseTo((2 / 3 + 1 / 3) / 2);
+      expect(outcome.findings[0]!.field).toBe('spec.rules[0].validate.failureActionOverrides, spec.validationFailureActionOverrides');
+      expect(outcome.findings[0]!.data).toMatchObject({ count: 3, judged: 3, namespaces: 'payments, team-a, team-b' });
+    });
+
+    it('judges a namespaced Policy in its own namespace', () => {
+      const policy = clusterPolicy('team-a-rules', {
+        validationFailureAction: 'Enforce',
+        validationFailureActionOverrides: [{ action: 'Audit', namespaces: ['team-*'] }],
+        rules: [validateRule('r')],
+      });
+      const namespaced = { ...policy, kind: 'Policy', metadata: { ...(policy.metadata as object), namespace: 'team-a' } };
+      const outcome = run(namespaced);
+      expect(outcome.status).toBe('fail');
+      if (outcome.status !== 'fail') return;
+      expect(outcome.findings[0]).toMatchObject({ messageId: 'audits', evidence: 'Audit in every namespace judged (1)' });
+    });
+
+    it('is unknown for that policy, never pass or fail, when namespaces could not be read and the overrides matter', () => {
+      const objects = [
+        ...kyvernoInstall(),
+        clusterPolicy('mixed', {
+          validationFailureAction: 'Enforce',
+          validationFailureActionOverrides: [{ action: 'Audit', namespaces: ['team-*'] }],
+          rules: [validateRule('r')],
+        }),
+        // Overrides that agree with the default change nothing: still judged.
+        clusterPolicy('agreeing', {
+          validationFailureAction: 'Enforce',
+          validationFailureActionOverrides: [{ action: 'Enforce', namespaces: ['team-*'] }],
+          rules: [validateRule('r')],
+        }),
+      ];
+      const outcome = evaluate(check, engineInventory(objects, { ...LISTED, [KINDS.Namespace]: 'forbidden' }));
+      expect(outcome.status).toBe('pass');
+      if (outcome.status !== 'pass') return;
+      expect(outcome.subjects.map((s) => [s.resource.name, s.verdict])).toEqual([
+        ['agreeing', 'pass'],
+        ['mixed', 'unknown'],
+      ]);
+      expect(outcome.subjects[1]!.details?.modes).toEqual([
+        'spec.validationFailureActionOverrides: Enforce, overridden per namespace (namespaces could not be read)',
+      ]);
+    });
   });
 });
