@@ -73,6 +73,9 @@ const KNOWN: KindSpec[] = [
   spec('kyverno.io', ['v1', 'v2beta1'], 'Policy', 'policies', true, false),
   // Kyverno 1.14+ CEL policies (v1alpha1 in 1.14, v1beta1 in 1.15, v1 later).
   spec('policies.kyverno.io', ['v1', 'v1beta1', 'v1alpha1'], 'ValidatingPolicy', 'validatingpolicies', false, false),
+  spec('policies.kyverno.io', ['v1', 'v1beta1', 'v1alpha1'], 'NamespacedValidatingPolicy', 'namespacedvalidatingpolicies', true, false),
+  spec('policies.kyverno.io', ['v1', 'v1beta1', 'v1alpha1'], 'ImageValidatingPolicy', 'imagevalidatingpolicies', false, false),
+  spec('policies.kyverno.io', ['v1', 'v1beta1', 'v1alpha1'], 'NamespacedImageValidatingPolicy', 'namespacedimagevalidatingpolicies', true, false),
   spec('templates.gatekeeper.sh', ['v1', 'v1beta1'], 'ConstraintTemplate', 'constrainttemplates', false, false),
   {
     ...spec('constraints.gatekeeper.sh', ['v1', 'v1beta1'], '*', '*', false, false),
@@ -119,6 +122,9 @@ export const KINDS = {
   KyvernoClusterPolicy: 'ClusterPolicy.kyverno.io',
   KyvernoPolicy: 'Policy.kyverno.io',
   KyvernoValidatingPolicy: 'ValidatingPolicy.policies.kyverno.io',
+  KyvernoNamespacedValidatingPolicy: 'NamespacedValidatingPolicy.policies.kyverno.io',
+  KyvernoImageValidatingPolicy: 'ImageValidatingPolicy.policies.kyverno.io',
+  KyvernoNamespacedImageValidatingPolicy: 'NamespacedImageValidatingPolicy.policies.kyverno.io',
   GatekeeperConstraintTemplate: 'ConstraintTemplate.templates.gatekeeper.sh',
   /** Every Gatekeeper constraint, whatever its kind (see KindSpec.dynamic). */
   GatekeeperConstraint: '*.constraints.gatekeeper.sh',

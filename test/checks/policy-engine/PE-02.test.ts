@@ -295,6 +295,67 @@ describe('PE-02 policies enforce rather than only audit', () => {
     expect(outcome.findings.map((f) => f.evidence)).toEqual(['[Audit, Warn]', 'false (reports only)']);
   });
 
+  it('reads NamespacedValidatingPolicy, ImageValidatingPolicy and NamespacedImageValidatingPolicy (Kyverno 1.15+) as ValidatingPolicy', () => {
+    const policy = (kind: string, name: string, spec: Record<string, unknown>, namespace?: string): K8sObject => ({
+      apiVersion: 'policies.kyverno.io/v1',
+      kind,
+      metadata: { name, ...(namespace ? { namespace } : {}) },
+      spec: {
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }] },
+        ...spec,
+      },
+    });
+    // An image policy: cosign keyless attestors and the verification call, as Kyverno's docs show it.
+    const images = {
+      matchImageReferences: [{ glob: 'ghcr.io/acme/*' }],
+      attestors: [{ name: 'cosign', cosign: { keyless: { identities: [{ issuer: 'https://token.actions.githubusercontent.com', subject: 'acme' }] } } }],
+      validations: [{ expression: 'images.containers.map(image, verifyImageSignatures(image, [attestors.cosign])).all(e, e > 0)' }],
+    };
+    const objects = [
+      ...kyvernoInstall(),
+      namespace('shop'),
+      crd('policies.kyverno.io', 'NamespacedValidatingPolicy', 'namespacedvalidatingpolicies', 'Namespaced'),
+      crd('policies.kyverno.io', 'ImageValidatingPolicy', 'imagevalidatingpolicies'),
+      crd('policies.kyverno.io', 'NamespacedImageValidatingPolicy', 'namespacedimagevalidatingpolicies', 'Namespaced'),
+      policy(
+        'NamespacedValidatingPolicy',
+        'shop-labels',
+        { validationActions: ['Audit'], validations: [{ expression: 'has(object.metadata.labels)' }] },
+        'shop',
+      ),
+      policy('ImageValidatingPolicy', 'signed-images', images),
+      policy('NamespacedImageValidatingPolicy', 'shop-signed-images', { ...images, validationActions: ['Deny'] }, 'shop'),
+    ];
+    const outcome = evaluate(
+      check,
+      engineInventory(objects, {
+        ...LISTED,
+        [KINDS.KyvernoNamespacedValidatingPolicy]: 'ok',
+        [KINDS.KyvernoImageValidatingPolicy]: 'ok',
+        [KINDS.KyvernoNamespacedImageValidatingPolicy]: 'ok',
+      }),
+    );
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'fail') return;
+    expect(outcome.subjects.map((s) => [s.resource.kind, s.resource.name, s.verdict])).toEqual([
+      ['ImageValidatingPolicy', 'signed-images', 'pass'],
+      ['NamespacedImageValidatingPolicy', 'shop-signed-images', 'pass'],
+      ['NamespacedValidatingPolicy', 'shop-labels', 'fail'],
+    ]);
+    expect(outcome.findings[0]!.verify).toBe('kubectl get namespacedvalidatingpolicies.policies.kyverno.io shop-labels -n shop -o yaml');
+  });
+
+  it('is unknown, not pass, when Kyverno 1.15+ serves NamespacedValidatingPolicy but it could not be listed', () => {
+    const objects = [
+      ...kyvernoInstall(),
+      crd('policies.kyverno.io', 'NamespacedValidatingPolicy', 'namespacedvalidatingpolicies', 'Namespaced'),
+      clusterPolicy('p', { validationFailureAction: 'Enforce', rules: [validateRule('r')] }),
+    ];
+    const outcome = evaluate(check, engineInventory(objects, { ...LISTED, [KINDS.KyvernoNamespacedValidatingPolicy]: 'forbidden' }));
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.status === 'unknown' && outcome.reason).toContain('NamespacedValidatingPolicy.policies.kyverno.io is forbidden');
+  });
+
   it('reads Kubewarden policy groups by their mode, as the policies they group (protect by default)', () => {
     // The `demo` group of https://docs.kubewarden.io/explanations/policy-groups, cluster-wide and namespaced
     const group = (kind: string, name: string, spec: Record<string, unknown>, namespace?: string): K8sObject => ({
