@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findTool } from '../tools.js';
 import { REPO_ROOT } from '../fixture-server.js';
+import { TOKEN_ISSUER, TOKEN_ROOT_BUNDLE, TOKEN_SERVICE } from './token-issuer.js';
 
 const run = promisify(execFile);
 
@@ -36,9 +37,10 @@ export const haveHtpasswd = Boolean(findTool('htpasswd'));
 
 /**
  * The registry on a free loopback port; with `tls`, HTTPS with the fixture certificate (signed by
- * fixtures/tls/ca.crt); with `users`, htpasswd basic auth (bcrypt, made by apache2-utils' htpasswd).
+ * fixtures/tls/ca.crt); with `users`, htpasswd basic auth (bcrypt, made by apache2-utils' htpasswd);
+ * with `tokenRealm`, the registry's own bearer-token auth, trusting tokens of token-issuer.ts.
  */
-export async function startRegistry(options: { tls?: boolean; users?: Record<string, string> } = {}): Promise<TestRegistry> {
+export async function startRegistry(options: { tls?: boolean; users?: Record<string, string>; tokenRealm?: string } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'kposture-registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yml');
@@ -51,6 +53,9 @@ export async function startRegistry(options: { tls?: boolean; users?: Record<str
       writeFileSync(file, stdout.trim() + '\n', { flag: 'a' });
     }
     auth = `auth: { htpasswd: { realm: kposture-test, path: ${file} } }`;
+  }
+  if (options.tokenRealm) {
+    auth = `auth: { token: { realm: "${options.tokenRealm}", service: ${TOKEN_SERVICE}, issuer: ${TOKEN_ISSUER}, rootcertbundle: ${TOKEN_ROOT_BUNDLE} } }`;
   }
   writeFileSync(
     config,
@@ -77,7 +82,7 @@ export async function startRegistry(options: { tls?: boolean; users?: Record<str
           })
           .on('error', reject),
       );
-      if (status === 200 || (options.users && status === 401)) break;
+      if (status === 200 || ((options.users || options.tokenRealm) && status === 401)) break;
     } catch {
       // not up yet
     }
