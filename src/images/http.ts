@@ -1,6 +1,6 @@
 /**
  * One HTTP request to a registry, over Node's own http/https. TLS is verified against the system
- * roots (plus NODE_EXTRA_CA_CERTS, or the `ca` given) unless the registry was named insecure.
+ * roots (plus NODE_EXTRA_CA_CERTS), or the `ca` given (certs.ts), unless the registry was named insecure.
  * Redirects are not followed here: the registry client follows them itself, so that it can drop
  * credentials when a redirect leaves the registry's origin.
  */
@@ -14,8 +14,8 @@ export interface HttpOptions {
   headers: Record<string, string>;
   /** Accept any certificate (an `--insecure-registry`). */
   insecure: boolean;
-  /** Extra trusted CA certificates (PEM). */
-  ca?: string | Buffer;
+  /** The roots to verify with instead of the default store (PEM): a registry's certs.d CAs with Node's roots. */
+  ca?: string | Buffer | string[];
   timeoutMs: number;
 }
 
@@ -76,12 +76,26 @@ export function request(url: URL, options: HttpOptions): Promise<HttpResponse> {
   });
 }
 
+/** OpenSSL's codes for a certificate that does not verify (not for a broken connection). */
+const TLS_VERIFY_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
 function asHttpError(err: unknown, url: URL): RegistryHttpError {
   if (err instanceof RegistryHttpError) return err;
   const code = (err as { code?: unknown }).code;
   const c = typeof code === 'string' ? code : undefined;
   const message = (err as { message?: unknown }).message;
-  return new RegistryHttpError(`${url.host}: ${typeof message === 'string' ? message : 'request failed'}`, {
+  const hint =
+    c && TLS_VERIFY_CODES.has(c)
+      ? ` (trust its CA in ~/.config/containers/certs.d/${url.host}/ca.crt or /etc/docker/certs.d/${url.host}/ca.crt, or name it with --insecure-registry)`
+      : '';
+  return new RegistryHttpError(`${url.host}: ${typeof message === 'string' ? message : 'request failed'}${hint}`, {
     ...(c ? { code: c } : {}),
     ...(c && RETRYABLE_CODES.has(c) ? { retryable: c === 'ECONNRESET' ? 'connection reset' : c } : {}),
   });

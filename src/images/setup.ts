@@ -1,5 +1,6 @@
 /** The inspector as a command sets it up: transport, credentials, cache, budget. */
 import { ContentCache, defaultCacheDir } from './cache.js';
+import { defaultCertsDirs } from './certs.js';
 import { CredentialStore } from './credentials.js';
 import type { InspectOptions } from './inspect.js';
 import { Registries, type TransportStats } from './registry.js';
@@ -25,6 +26,7 @@ export function inspectOptions(s: InspectSettings): InspectOptions {
   const registries = new Registries({
     insecure: new Set(s.insecureRegistries.map((h) => h.toLowerCase())),
     credentials: new CredentialStore({ env: s.env }),
+    certsDirs: defaultCertsDirs(s.env),
     concurrency: REQUESTS_PER_REGISTRY,
     timeoutMs: REQUEST_TIMEOUT_MS,
     stats,

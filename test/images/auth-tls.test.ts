@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,27 +60,31 @@ maybe('registries behind TLS and logins, and images without a registry', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('verifies the registry certificate: trusted CA passes, an unknown one fails, --insecure-registry accepts it', async () => {
+  it('verifies the registry certificate: its CA in certs.d passes, none or another fails with the fix, --insecure-registry accepts it', async () => {
     const ref = `${tls.host}/library/alpine:1`;
-    const trusted = testOptions([]);
-    const withCa = new Registries({
-      insecure: new Set(),
-      credentials: new CredentialStore({ env: { HOME: work } }),
-      ca: readFileSync(join(TLS_DIR, 'ca.crt')),
-      concurrency: 2,
-      timeoutMs: 5000,
-      stats: trusted.stats,
-    });
-    expect(classOf(await inspectOne(target(ref), { ...trusted, registries: withCa }))).toBe('minimal');
-    const other = new Registries({
-      insecure: new Set(),
-      credentials: new CredentialStore({ env: { HOME: work } }),
-      ca: readFileSync(join(TLS_DIR, 'other-ca.crt')),
-      concurrency: 2,
-      timeoutMs: 5000,
-      stats: trusted.stats,
-    });
-    expect(classOf(await inspectOne(target(ref), { ...trusted, registries: other }))).toMatch(/unproven: .*certificate/);
+    const withCertsDir = (caFile: string | undefined): ReturnType<typeof testOptions> => {
+      const root = mkdtempSync(join(work, 'certs.d-'));
+      if (caFile) {
+        // The folder is named as docker names it: host:port.
+        mkdirSync(join(root, tls.host), { recursive: true });
+        copyFileSync(join(TLS_DIR, caFile), join(root, tls.host, 'ca.crt'));
+      }
+      const base = testOptions([]);
+      const registries = new Registries({
+        insecure: new Set(),
+        credentials: new CredentialStore({ env: { HOME: work } }),
+        certsDirs: [join(root, 'missing'), root],
+        concurrency: 2,
+        timeoutMs: 5000,
+        stats: base.stats,
+      });
+      return { ...base, registries };
+    };
+    expect(classOf(await inspectOne(target(ref), withCertsDir('ca.crt')))).toBe('minimal');
+    const untrusted = classOf(await inspectOne(target(ref), withCertsDir(undefined)));
+    expect(untrusted).toMatch(/unproven: .*certificate/);
+    expect(untrusted).toContain(`/etc/docker/certs.d/${tls.host}/ca.crt, or name it with --insecure-registry`);
+    expect(classOf(await inspectOne(target(ref), withCertsDir('other-ca.crt')))).toMatch(/unproven: .*certificate/);
     expect(classOf(await inspectOne(target(ref), testOptions([tls.host])))).toBe('minimal');
   });
 
