@@ -6,9 +6,8 @@
 import type { PolicyEngine, PolicyModeSpec, WebhookMatcher } from '../catalog/catalogs.js';
 import { splitApiVersion } from './kinds.js';
 import { asArray, asRecord, asString, field, isRecord, labelsOf, nameOf, namespaceOf, type K8sObject } from './object.js';
-import { selectorMatches, webhookEntries } from './webhooks.js';
+import { describeSelector, selectorMatches, webhookEntries } from './webhooks.js';
 import { matchesWildcard } from '../util/glob.js';
-import { listSome } from '../util/strings.js';
 
 export interface EngineWebhook {
   configuration: K8sObject;
@@ -305,9 +304,22 @@ function withOverrides(
     ((decided ?? unit).class === 'enforce' ? enforcing : auditing).push(ns.name);
   }
   const namespaces = { enforcing, auditing };
-  if (auditing.length === 0) return { field, mode: `Enforce in every namespace judged (${enforcing.length})`, class: 'enforce', namespaces };
-  if (enforcing.length === 0) return { field, mode: `Audit in every namespace judged (${auditing.length})`, class: 'audit', namespaces };
-  return { field, mode: `Audit in ${auditing.length} of ${judged.length} namespaces (${listSome(auditing, 5)})`, class: 'mixed', namespaces };
+  // The evidence is the field's value (the entries, then the rule's own action); the effect per namespace is the finding's message.
+  // An entry without namespaces and selector matches everywhere: nothing after it ever applies.
+  const global = list.findIndex((o) => o.namespaces.length === 0 && o.selector === undefined);
+  const shown = global >= 0 ? list.slice(0, global + 1) : list;
+  const mode = [...shown.map(describeOverride), ...(global >= 0 ? [] : [`${unit.mode} elsewhere`])].join('; ');
+  const cls: ModeClass = auditing.length === 0 ? 'enforce' : enforcing.length === 0 ? 'audit' : 'mixed';
+  return { field, mode, class: cls, namespaces };
+}
+
+/** `Audit for namespaces team-*`, `Enforce for namespaceSelector env=prod`, `Enforce everywhere`. */
+function describeOverride(o: Override): string {
+  const where = [
+    ...(o.namespaces.length > 0 ? [`namespaces ${o.namespaces.join(', ')}`] : []),
+    ...(o.selector !== undefined ? [`namespaceSelector ${describeSelector(o.selector)}`] : []),
+  ];
+  return `${o.action} ${where.length > 0 ? `for ${where.join(' or ')}` : 'everywhere'}`;
 }
 
 function overrideMatches(o: Override, ns: NamespaceView): boolean {

@@ -421,7 +421,7 @@ describe('PE-02 policies enforce rather than only audit', () => {
         messageId: 'auditsIn',
         data: { count: 2, judged: 3, namespaces: 'team-a, team-b' },
         field: 'spec.validationFailureActionOverrides',
-        evidence: 'Audit in 2 of 3 namespaces (team-a, team-b)',
+        evidence: 'Audit for namespaces team-*; Enforce elsewhere',
         verify: 'kubectl get clusterpolicies.kyverno.io disallow-privileged-containers -o yaml',
       });
     });
@@ -452,13 +452,15 @@ describe('PE-02 policies enforce rather than only audit', () => {
       if (outcome.status !== 'fail') return;
       expect(outcome.subjects[0]!.credit).toBeCloseTo(1 / 3);
       expect(outcome.findings[0]!.data).toMatchObject({ count: 2, namespaces: 'team-a, team-b' });
+      // The evidence is the field's value: each entry, then the rule's own action.
+      expect(outcome.findings[0]!.evidence).toBe('Enforce for namespaceSelector env=prod; Audit for namespaces payments; (Audit by default) elsewhere');
     });
 
     it('passes when an override without namespaces or selector turns an audit policy into enforce everywhere', () => {
       const outcome = run(clusterPolicy('p', { validationFailureActionOverrides: [{ action: 'Enforce' }], rules: [validateRule('r')] }));
       expect(outcome.status).toBe('pass');
       if (outcome.status !== 'pass') return;
-      expect(outcome.subjects[0]!.details?.modes).toEqual(['spec.validationFailureActionOverrides: Enforce in every namespace judged (3)']);
+      expect(outcome.subjects[0]!.details?.modes).toEqual(['spec.validationFailureActionOverrides: Enforce everywhere']);
     });
 
     it('lets a rule’s own failureActionOverrides replace the policy’s', () => {
@@ -488,7 +490,7 @@ describe('PE-02 policies enforce rather than only audit', () => {
       const outcome = run(namespaced);
       expect(outcome.status).toBe('fail');
       if (outcome.status !== 'fail') return;
-      expect(outcome.findings[0]).toMatchObject({ messageId: 'audits', evidence: 'Audit in every namespace judged (1)' });
+      expect(outcome.findings[0]).toMatchObject({ messageId: 'audits', evidence: 'Audit for namespaces team-*; Enforce elsewhere' });
     });
 
     it('is unknown for that policy, never pass or fail, when namespaces could not be read and the overrides matter', () => {
