@@ -20,7 +20,7 @@ import type { ImageContent } from '../../src/k8s/image-content.js';
 import { IMAGES, writeLayout } from '../support/registry/layouts.js';
 import { haveHtpasswd, haveRegistryTools, push, saveArchive, startProxy, startRegistry, type TestRegistry } from '../support/registry/registry.js';
 import { testOptions } from '../support/registry/inspect.js';
-import { startTokenIssuer, TOKEN_SERVICE } from '../support/registry/token-issuer.js';
+import { startTokenIssuer, TOKEN_SERVICE, type TokenIssuer } from '../support/registry/token-issuer.js';
 import { TLS_DIR } from '../support/fixture-server.js';
 import { findTool } from '../support/tools.js';
 
@@ -131,41 +131,42 @@ maybe('registries behind TLS and logins, and images without a registry', () => {
     }
   });
 
-  it('passes the registry’s own token auth: a JWT from the realm it names, anonymous for a public repository', async () => {
+  /** The real registry in its own token-auth mode, trusting a token issuer of the tests' (user ci, one private repository). */
+  async function withTokenRegistry(repo: string, body: (host: string, issuer: TokenIssuer) => Promise<void>): Promise<void> {
     const issuer = await startTokenIssuer({ users: { ci: 's3cret' }, privateRepos: ['private/app'] });
     const registry = await startRegistry({ tokenRealm: issuer.realm });
     try {
-      await push(layout, '1', registry.host, 'library/alpine', { creds: 'ci:s3cret' });
+      await push(layout, '1', registry.host, repo, { creds: 'ci:s3cret' });
       issuer.requests.length = 0;
-      expect(classOf(await inspectOne(target(`${registry.host}/library/alpine:1`), testOptions([registry.host])))).toBe('minimal');
-      // One token for the repository, asked for anonymously with the registry's service and scope.
-      expect(issuer.requests).toEqual([{ service: TOKEN_SERVICE, scope: 'repository:library/alpine:pull', granted: ['pull'] }]);
+      await body(registry.host, issuer);
     } finally {
       await registry.stop();
       await issuer.close();
     }
+  }
+
+  it('passes the registry’s own token auth: a JWT from the realm it names, anonymous for a public repository', async () => {
+    await withTokenRegistry('library/alpine', async (host, issuer) => {
+      expect(classOf(await inspectOne(target(`${host}/library/alpine:1`), testOptions([host])))).toBe('minimal');
+      // One token for the repository, asked for anonymously with the registry's service and scope.
+      expect(issuer.requests).toEqual([{ service: TOKEN_SERVICE, scope: 'repository:library/alpine:pull', granted: ['pull'] }]);
+    });
   });
 
   it('sends the docker config credential of the registry to its token realm for a private repository, and proves nothing without it', async () => {
-    const issuer = await startTokenIssuer({ users: { ci: 's3cret' }, privateRepos: ['private/app'] });
-    const registry = await startRegistry({ tokenRealm: issuer.realm });
-    try {
-      await push(layout, '1', registry.host, 'private/app', { creds: 'ci:s3cret' });
+    await withTokenRegistry('private/app', async (host, issuer) => {
       // Without a credential the issuer grants nothing and the registry refuses the token.
-      const anonymous = await inspectOne(target(`${registry.host}/private/app:1`), testOptions([registry.host]));
+      const anonymous = await inspectOne(target(`${host}/private/app:1`), testOptions([host]));
       expect(anonymous.status).not.toBe('proven');
       expect(classOf(anonymous)).toMatch(/401/);
       const docker = join(work, 'docker-token');
       mkdirSync(docker, { recursive: true });
-      writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('ci:s3cret').toString('base64') } } }));
+      writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from('ci:s3cret').toString('base64') } } }));
       issuer.requests.length = 0;
-      const options = testOptions([registry.host], { credentials: { env: { HOME: work, DOCKER_CONFIG: docker } } });
-      expect(classOf(await inspectOne(target(`${registry.host}/private/app:1`), options))).toBe('minimal');
+      const options = testOptions([host], { credentials: { env: { HOME: work, DOCKER_CONFIG: docker } } });
+      expect(classOf(await inspectOne(target(`${host}/private/app:1`), options))).toBe('minimal');
       expect(issuer.requests).toEqual([{ service: TOKEN_SERVICE, scope: 'repository:private/app:pull', user: 'ci', granted: ['pull'] }]);
-    } finally {
-      await registry.stop();
-      await issuer.close();
-    }
+    });
   });
 
   it('reads a docker save tarball and a layout built by umoci the same way', async () => {
