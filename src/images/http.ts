@@ -1,11 +1,13 @@
 /**
  * One HTTP request to a registry, over Node's own http/https. TLS is verified against the system
- * roots (plus NODE_EXTRA_CA_CERTS), or the `ca` given (certs.ts), unless the registry was named insecure.
+ * roots (plus NODE_EXTRA_CA_CERTS), or with the registry's certs.d material (certs.ts), unless the
+ * registry was named insecure.
  * Redirects are not followed here: the registry client follows them itself, so that it can drop
  * credentials when a redirect leaves the registry's origin.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { RegistryTls } from './certs.js';
 import type { RetryableFailure } from '../kube/retry.js';
 import { parseRetryAfter, RETRYABLE_CODES, RETRYABLE_STATUSES } from '../kube/retry.js';
 
@@ -14,8 +16,8 @@ export interface HttpOptions {
   headers: Record<string, string>;
   /** Accept any certificate (an `--insecure-registry`). */
   insecure: boolean;
-  /** The roots to verify with instead of the default store (PEM): a registry's certs.d CAs with Node's roots. */
-  ca?: string | Buffer | string[];
+  /** The registry's TLS material from certs.d (certs.ts): roots instead of the default store, a client certificate. */
+  tls?: RegistryTls;
   timeoutMs: number;
 }
 
@@ -62,7 +64,7 @@ export function request(url: URL, options: HttpOptions): Promise<HttpResponse> {
           url,
           {
             ...common,
-            ...(options.ca ? { ca: options.ca, agent: false } : { agent: options.insecure ? agents.insecure : agents.https }),
+            ...(options.tls ? { ...options.tls, agent: false } : { agent: options.insecure ? agents.insecure : agents.https }),
             rejectUnauthorized: !options.insecure,
           },
           onResponse,
@@ -86,11 +88,25 @@ const TLS_VERIFY_CODES = new Set([
   'CERT_UNTRUSTED',
 ]);
 
+/** The alerts a server sends when it wants a (valid) client certificate. */
+const CLIENT_CERT_ALERT = /^ERR_SSL_(SSLV3|TLSV13|TLSV1)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA)$/;
+
 function asHttpError(err: unknown, url: URL): RegistryHttpError {
   if (err instanceof RegistryHttpError) return err;
   const code = (err as { code?: unknown }).code;
   const c = typeof code === 'string' ? code : undefined;
   const message = (err as { message?: unknown }).message;
+  if (c && CLIENT_CERT_ALERT.test(c)) {
+    // OpenSSL's own text names its source file: say what the registry did, and the fix.
+    const alert = c
+      .replace(/^ERR_SSL_(SSLV3|TLSV13|TLSV1)_ALERT_/, '')
+      .toLowerCase()
+      .replace(/_/g, ' ');
+    return new RegistryHttpError(
+      `${url.host}: the registry ended the TLS handshake (${alert}): it asks for a client certificate (put client.cert and client.key in ~/.config/containers/certs.d/${url.host}/ or /etc/docker/certs.d/${url.host}/)`,
+      { code: c },
+    );
+  }
   const hint =
     c && TLS_VERIFY_CODES.has(c)
       ? ` (trust its CA in ~/.config/containers/certs.d/${url.host}/ca.crt or /etc/docker/certs.d/${url.host}/ca.crt, or name it with --insecure-registry)`

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { registryTrust } from './certs.js';
+import { registryTls, type RegistryTls } from './certs.js';
 import type { Credential, CredentialStore } from './credentials.js';
 import { discard, readBody, request, RegistryHttpError, statusError, type HttpResponse } from './http.js';
 import { withRetries, type RetryOptions } from '../kube/retry.js';
@@ -33,7 +33,7 @@ export interface RegistryOptions {
   /** `host[:port]` of registries reached over plain HTTP or an unverified certificate. */
   insecure: ReadonlySet<string>;
   credentials: CredentialStore;
-  /** certs.d roots whose `<host>/*.crt` CAs verify that registry (certs.ts); none: the default store. */
+  /** certs.d roots whose `<host>` folders hold that registry's CAs and client certificate (certs.ts). */
   certsDirs?: readonly string[];
   /** Requests in flight per registry. */
   concurrency: number;
@@ -67,15 +67,15 @@ export class RegistryClient {
   private readonly tokens = new Map<string, string>();
   private basic: boolean = false;
   private readonly slots: Semaphore;
-  /** The registry's own CAs (certs.d) with Node's roots; other origins (blob storage) use the default store. */
-  private readonly ca: string[] | undefined;
+  /** The registry's own TLS material (certs.d); other origins (blob storage, a token realm elsewhere) get none of it. */
+  private readonly tls: RegistryTls | undefined;
 
   constructor(
     private readonly host: string,
     private readonly options: RegistryOptions,
   ) {
     this.insecure = options.insecure.has(host);
-    this.ca = options.certsDirs ? registryTrust(host, options.certsDirs)?.ca : undefined;
+    this.tls = options.certsDirs ? registryTls(host, options.certsDirs) : undefined;
     const apiHost = host === 'docker.io' ? 'registry-1.docker.io' : host;
     this.base = new URL(`https://${apiHost}`);
     this.slots = new Semaphore(Math.max(1, options.concurrency));
@@ -178,7 +178,7 @@ export class RegistryClient {
   /** The request itself; an insecure registry that does not speak TLS is tried again over HTTP (as docker does). */
   private async exchange(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>): Promise<HttpResponse> {
     const own = url.host === this.base.host;
-    const opts = { method, headers, insecure: this.insecure && own, timeoutMs: this.options.timeoutMs, ...(own && this.ca ? { ca: this.ca } : {}) };
+    const opts = { method, headers, insecure: this.insecure && own, timeoutMs: this.options.timeoutMs, ...(own && this.tls ? { tls: this.tls } : {}) };
     this.options.stats.requests++;
     try {
       const res = await request(url, opts);
@@ -225,7 +225,7 @@ export class RegistryClient {
         headers: credential ? { Authorization: basicHeader(credential) } : {},
         insecure: this.insecure && url.host === this.base.host,
         timeoutMs: this.options.timeoutMs,
-        ...(url.host === this.base.host && this.ca ? { ca: this.ca } : {}),
+        ...(url.host === this.base.host && this.tls ? { tls: this.tls } : {}),
       });
       if (r.status !== 200) {
         discard(r);

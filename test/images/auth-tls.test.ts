@@ -18,7 +18,17 @@ import { CredentialStore } from '../../src/images/credentials.js';
 import { parseSource } from '../../src/images/source.js';
 import type { ImageContent } from '../../src/k8s/image-content.js';
 import { IMAGES, writeLayout } from '../support/registry/layouts.js';
-import { haveHtpasswd, haveRegistryTools, push, saveArchive, startProxy, startRegistry, type TestRegistry } from '../support/registry/registry.js';
+import {
+  haveHtpasswd,
+  haveOpenssl,
+  haveRegistryTools,
+  makeClientAuth,
+  push,
+  saveArchive,
+  startProxy,
+  startRegistry,
+  type TestRegistry,
+} from '../support/registry/registry.js';
 import { testOptions } from '../support/registry/inspect.js';
 import { startTokenIssuer, TOKEN_SERVICE, type TokenIssuer } from '../support/registry/token-issuer.js';
 import { TLS_DIR } from '../support/fixture-server.js';
@@ -86,6 +96,43 @@ maybe('registries behind TLS and logins, and images without a registry', () => {
     expect(untrusted).toContain(`/etc/docker/certs.d/${tls.host}/ca.crt, or name it with --insecure-registry`);
     expect(classOf(await inspectOne(target(ref), withCertsDir('other-ca.crt')))).toMatch(/unproven: .*certificate/);
     expect(classOf(await inspectOne(target(ref), testOptions([tls.host])))).toBe('minimal');
+  });
+
+  (haveOpenssl ? it : it.skip)('presents the client certificate of certs.d to a registry that asks for one, and proves nothing without it', async () => {
+    // The certs.d folder of the registry: the server's CA and a client certificate, as docker names them.
+    const certs = mkdtempSync(join(work, 'mtls-certs.d-'));
+    const auth = await makeClientAuth(mkdtempSync(join(work, 'mtls-')));
+    const registry = await startRegistry({ tls: true, clientAuth: auth });
+    try {
+      const folder = join(certs, registry.host);
+      mkdirSync(folder, { recursive: true });
+      copyFileSync(join(TLS_DIR, 'ca.crt'), join(folder, 'ca.crt'));
+      const ref = `${registry.host}/library/alpine:1`;
+      const inspectWith = async (): Promise<string> => {
+        const base = testOptions([]);
+        const registries = new Registries({
+          insecure: new Set(),
+          credentials: new CredentialStore({ env: { HOME: work } }),
+          certsDirs: [certs],
+          concurrency: 2,
+          timeoutMs: 5000,
+          stats: base.stats,
+        });
+        return classOf(await inspectOne(target(ref), { ...base, registries }));
+      };
+      // Only the CA: the registry ends the handshake, and the reason says where the certificate goes.
+      expect(await inspectWith()).toMatch(
+        new RegExp(
+          `^unproven: .*the registry ended the TLS handshake \\(.+\\): it asks for a client certificate \\(put client.cert and client.key in .*/certs.d/${registry.host.replace(/\./g, '\\.')}/`,
+        ),
+      );
+      copyFileSync(auth.cert, join(folder, 'client.cert'));
+      copyFileSync(auth.key, join(folder, 'client.key'));
+      await push(layout, '1', registry.host, 'library/alpine', { certDir: folder });
+      expect(await inspectWith()).toBe('minimal');
+    } finally {
+      await registry.stop();
+    }
   });
 
   it('logs in to an htpasswd registry with the docker config credential, and is refused without one', async () => {

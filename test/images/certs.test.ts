@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { defaultCertsDirs, registryCaFiles, registryTrust } from '../../src/images/certs.js';
+import { defaultCertsDirs, registryCaFiles, registryClientCertFiles, registryTls } from '../../src/images/certs.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
@@ -43,9 +43,20 @@ describe('registry CAs from certs.d', () => {
 
   it('trusts Node’s roots and the registry’s CAs together, or leaves the default store alone', () => {
     const root = certsRoot({ 'registry.corp/ca.crt': PEM });
-    const trust = registryTrust('registry.corp', [root]);
-    expect(trust?.ca).toHaveLength(tls.rootCertificates.length + 1);
-    expect(trust?.ca.at(-1)).toBe(PEM);
-    expect(registryTrust('docker.io', [root])).toBeUndefined();
+    const material = registryTls('registry.corp', [root]);
+    expect(material?.ca).toHaveLength(tls.rootCertificates.length + 1);
+    expect(material?.ca?.at(-1)).toBe(PEM);
+    expect(material?.cert).toBeUndefined();
+    expect(registryTls('docker.io', [root])).toBeUndefined();
+  });
+
+  it('pairs NAME.cert with NAME.key, as docker does, and ignores a certificate without its key', () => {
+    const root = certsRoot({ 'registry.corp/a.cert': 'A', 'registry.corp/client.cert': 'CERT', 'registry.corp/client.key': 'KEY' });
+    expect(registryClientCertFiles('registry.corp', [root])).toEqual({
+      cert: join(root, 'registry.corp', 'client.cert'),
+      key: join(root, 'registry.corp', 'client.key'),
+    });
+    expect(registryTls('registry.corp', [root])).toEqual({ cert: 'CERT', key: 'KEY' });
+    expect(registryClientCertFiles('registry.corp', [certsRoot({ 'registry.corp/a.cert': 'A' })])).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import https from 'node:https';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,17 +34,50 @@ export interface TestRegistry {
 }
 
 export const haveHtpasswd = Boolean(findTool('htpasswd'));
+export const haveOpenssl = Boolean(findTool('openssl'));
+
+/** A CA the registry asks client certificates of, and one client certificate it signed (PEM files). */
+export interface ClientAuth {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * A fresh client CA and a client certificate (EKU clientAuth) signed by it, made with openssl in
+ * `dir` under docker's certs.d names (`client.cert`, `client.key`), so that the folder can serve as
+ * a certs.d folder as it is.
+ */
+export async function makeClientAuth(dir: string): Promise<ClientAuth> {
+  const ca = join(dir, 'client-ca.pem');
+  const caKey = join(dir, 'client-ca.key');
+  const cert = join(dir, 'client.cert');
+  const key = join(dir, 'client.key');
+  const csr = join(dir, 'client.csr');
+  const ext = join(dir, 'client.ext');
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await run('openssl', ['req', '-x509', ...ec, '-keyout', caKey, '-out', ca, '-subj', '/CN=kposture test client CA', '-days', '2']);
+  await run('openssl', ['req', ...ec, '-keyout', key, '-out', csr, '-subj', '/CN=kposture-ci']);
+  writeFileSync(ext, 'extendedKeyUsage=clientAuth\n');
+  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', ext]);
+  return { ca, cert, key };
+}
 
 /**
  * The registry on a free loopback port; with `tls`, HTTPS with the fixture certificate (signed by
  * fixtures/tls/ca.crt); with `users`, htpasswd basic auth (bcrypt, made by apache2-utils' htpasswd);
  * with `tokenRealm`, the registry's own bearer-token auth, trusting tokens of token-issuer.ts.
  */
-export async function startRegistry(options: { tls?: boolean; users?: Record<string, string>; tokenRealm?: string } = {}): Promise<TestRegistry> {
+export async function startRegistry(
+  options: { tls?: boolean; users?: Record<string, string>; tokenRealm?: string; clientAuth?: ClientAuth } = {},
+): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'kposture-registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yml');
-  const tls = options.tls ? `, tls: { certificate: ${join(REPO_ROOT, 'fixtures/tls/server.crt')}, key: ${join(REPO_ROOT, 'fixtures/tls/server.key')} }` : '';
+  const clientCas = options.clientAuth ? `, clientcas: [${options.clientAuth.ca}]` : '';
+  const tls = options.tls
+    ? `, tls: { certificate: ${join(REPO_ROOT, 'fixtures/tls/server.crt')}, key: ${join(REPO_ROOT, 'fixtures/tls/server.key')}${clientCas} }`
+    : '';
   let auth = '';
   if (options.users) {
     const file = join(dir, 'htpasswd');
@@ -76,10 +109,17 @@ export async function startRegistry(options: { tls?: boolean; users?: Record<str
     try {
       const status = await new Promise<number>((resolve, reject) =>
         (options.tls ? https : http)
-          .get(`${options.tls ? 'https' : 'http'}://${host}/v2/`, { rejectUnauthorized: false }, (r) => {
-            r.resume();
-            resolve(r.statusCode ?? 0);
-          })
+          .get(
+            `${options.tls ? 'https' : 'http'}://${host}/v2/`,
+            {
+              rejectUnauthorized: false,
+              ...(options.clientAuth ? { cert: readFileSync(options.clientAuth.cert), key: readFileSync(options.clientAuth.key) } : {}),
+            },
+            (r) => {
+              r.resume();
+              resolve(r.statusCode ?? 0);
+            },
+          )
           .on('error', reject),
       );
       if (status === 200 || ((options.users || options.tokenRealm) && status === 401)) break;
@@ -104,7 +144,7 @@ export async function push(
   tag: string,
   host: string,
   repo: string,
-  options: { docker?: boolean; zstd?: boolean; all?: boolean; creds?: string } = {},
+  options: { docker?: boolean; zstd?: boolean; all?: boolean; creds?: string; certDir?: string } = {},
 ): Promise<void> {
   await run(REGISTRY_TOOLS.skopeo!, [
     'copy',
@@ -113,6 +153,7 @@ export async function push(
     '--dest-tls-verify=false',
     ...(options.all ? ['--all'] : []),
     ...(options.creds ? ['--dest-creds', options.creds] : []),
+    ...(options.certDir ? ['--dest-cert-dir', options.certDir] : []),
     ...(options.docker ? ['--format', 'v2s2'] : []),
     ...(options.zstd ? ['--dest-compress-format', 'zstd', '--dest-compress'] : []),
     `oci:${layout}:${tag}`,
