@@ -196,18 +196,24 @@ export function writeKubeconfig(
  * of different contexts merge as separate entries (KUBECONFIG path lists).
  */
 export function writeKubeconfigFor(cluster: Record<string, unknown>, user: Record<string, unknown>, opts: { context?: string; dir?: string } = {}): string {
-  const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'kposture-kubeconfig-'));
-  const context = opts.context ?? 'ctx';
+  return writeKubeconfigContexts([{ context: opts.context ?? 'ctx', cluster, user }], opts.dir);
+}
+
+/** A kubeconfig file with a context, cluster and user per entry, named after the context; the first is current. */
+export function writeKubeconfigContexts(
+  entries: readonly { context: string; cluster: Record<string, unknown>; user: Record<string, unknown> }[],
+  dir = mkdtempSync(path.join(os.tmpdir(), 'kposture-kubeconfig-')),
+): string {
   const file = path.join(dir, 'kubeconfig');
   writeFileSync(
     file,
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: `${context}-cluster`, cluster }],
-      users: [{ name: `${context}-user`, user }],
-      contexts: [{ name: context, context: { cluster: `${context}-cluster`, user: `${context}-user` } }],
-      'current-context': context,
+      clusters: entries.map((e) => ({ name: `${e.context}-cluster`, cluster: e.cluster })),
+      users: entries.map((e) => ({ name: `${e.context}-user`, user: e.user })),
+      contexts: entries.map((e) => ({ name: e.context, context: { cluster: `${e.context}-cluster`, user: `${e.context}-user` } })),
+      'current-context': entries[0]?.context ?? '',
     }),
     { mode: 0o600 },
   );

@@ -12,21 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findTool } from '../tools.js';
-import { REPO_ROOT } from '../fixture-server.js';
+import { closedPort, REPO_ROOT } from '../fixture-server.js';
 import { TOKEN_ISSUER, TOKEN_ROOT_BUNDLE, TOKEN_SERVICE } from './token-issuer.js';
 
 const run = promisify(execFile);
 
 const REGISTRY_TOOLS = { registry: findTool('docker-registry'), skopeo: findTool('skopeo') };
 export const haveRegistryTools = Boolean(REGISTRY_TOOLS.registry && REGISTRY_TOOLS.skopeo);
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface TestRegistry {
   host: string;
@@ -72,7 +64,7 @@ export async function startRegistry(
   options: { tls?: boolean; users?: Record<string, string>; tokenRealm?: string; clientAuth?: ClientAuth } = {},
 ): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'kposture-registry-'));
-  const port = await freePort();
+  const port = await closedPort();
   const config = join(dir, 'config.yml');
   const clientCas = options.clientAuth ? `, clientcas: [${options.clientAuth.ca}]` : '';
   const tls = options.tls
