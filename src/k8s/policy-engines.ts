@@ -297,6 +297,8 @@ function withOverrides(
   const own = namespaceOf(obj);
   const judged = own === undefined ? scope.tenant : scope.all.filter((n) => n.name === own);
   if (own !== undefined && judged.length === 0) return { field, mode: `${unit.mode}, overridden per namespace (namespace ${own} not found)`, class: 'unknown' };
+  // No namespace read (an empty list): nothing shows where the overrides apply, so no verdict.
+  if (judged.length === 0) return { field, mode: `${unit.mode}, overridden per namespace (no namespace was listed)`, class: 'unknown' };
   const enforcing: string[] = [];
   const auditing: string[] = [];
   for (const ns of judged) {

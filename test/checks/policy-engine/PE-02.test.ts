@@ -518,6 +518,12 @@ describe('PE-02 policies enforce rather than only audit', () => {
       expect(outcome.subjects[1]!.details?.modes).toEqual([
         'spec.validationFailureActionOverrides: Enforce, overridden per namespace (namespaces could not be read)',
       ]);
+      // An empty Namespace list (rendered manifests without Namespace objects) shows nowhere either: unknown, not pass.
+      const empty = evaluate(check, engineInventory(objects, { ...LISTED, [KINDS.Namespace]: 'ok' }));
+      expect(empty.status === 'pass' && empty.subjects.map((s) => [s.resource.name, s.verdict])).toEqual([
+        ['agreeing', 'pass'],
+        ['mixed', 'unknown'],
+      ]);
     });
   });
 });
